@@ -1,0 +1,64 @@
+#include "core/tensor.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace attn {
+
+void fail_assert(const char* expr, const char* file, int line, const std::string& message) {
+  std::fprintf(stderr, "attn: internal error at %s:%d: %s (%s)\n", file, line, message.c_str(), expr);
+  std::abort();
+}
+
+int64_t numel_of(const Shape& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
+}
+
+std::string shape_str(const Shape& shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i) s += ", ";
+    s += std::to_string(shape[i]);
+  }
+  return s + "]";
+}
+
+Tensor::Tensor(Shape s, float fill) : shape(std::move(s)), data(static_cast<size_t>(numel_of(shape)), fill) {}
+
+Tensor::Tensor(Shape s, std::vector<float> values) : shape(std::move(s)), data(std::move(values)) {
+  ATTN_ASSERT(numel_of(shape) == numel(), "Tensor: " + shape_str(shape) + " does not hold " +
+                                              std::to_string(data.size()) + " values");
+}
+
+int64_t Tensor::dim(int i) const {
+  if (i < 0) i += rank();
+  ATTN_ASSERT(i >= 0 && i < rank(), "Tensor::dim out of range for shape " + shape_str(shape));
+  return shape[static_cast<size_t>(i)];
+}
+
+MatMap Tensor::mat(int64_t cols) {
+  if (cols < 0) cols = shape.empty() ? 1 : shape.back();
+  ATTN_ASSERT(cols > 0 ? numel() % cols == 0 : numel() == 0, "Tensor::mat: bad column count");
+  return MatMap(data.data(), cols > 0 ? numel() / cols : 0, cols);
+}
+
+ConstMatMap Tensor::mat(int64_t cols) const {
+  if (cols < 0) cols = shape.empty() ? 1 : shape.back();
+  ATTN_ASSERT(cols > 0 ? numel() % cols == 0 : numel() == 0, "Tensor::mat: bad column count");
+  return ConstMatMap(data.data(), cols > 0 ? numel() / cols : 0, cols);
+}
+
+Tensor Tensor::reshaped(Shape s) const {
+  Tensor t = *this;
+  t.reshape(std::move(s));
+  return t;
+}
+
+void Tensor::reshape(Shape s) {
+  ATTN_ASSERT(numel_of(s) == numel(), "reshape " + shape_str(shape) + " -> " + shape_str(s));
+  shape = std::move(s);
+}
+
+}  // namespace attn

@@ -1,0 +1,33 @@
+// What every layer shares: parameters with gradients, a visitor over them by PyTorch state_dict name,
+// the forward context (train/eval, dropout generator, what to record), and PyTorch's default initializers.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "core/rng.h"
+#include "core/tensor.h"
+
+namespace attn {
+
+struct Param {
+  Tensor value;
+  Tensor grad;  // same shape as value once training allocates it
+};
+
+// Called once per parameter with its full PyTorch-style name, e.g. "layers.0.self_attn.in_proj_weight".
+using ParamVisitor = std::function<void(const std::string& name, Param& p)>;
+
+struct ForwardContext {
+  bool training = false;       // dropout active (PyTorch's module.train()); false = module.eval()
+  Rng* rng = nullptr;          // dropout's generator; required when training with dropout > 0
+  bool record_scores = false;  // also keep raw and scaled scores in the attention caches (teaching views)
+  bool dropout_active(float p) const { return training && p > 0.0f && rng != nullptr; }
+};
+
+// PyTorch's default initializers, drawn from the engine's Rng (same distributions, different numbers):
+void init_uniform(Tensor& t, double bound, Rng& rng);  // U(-bound, bound)
+void init_normal(Tensor& t, double std, Rng& rng);     // N(0, std^2)
+void init_constant(Tensor& t, float value);
+
+}  // namespace attn

@@ -1,0 +1,184 @@
+#include "layers/multihead_attention.h"
+
+#include <cmath>
+#include <limits>
+
+#include "ops/linear.h"
+
+namespace attn {
+
+Status MhaConfig::validate() const {
+  if (embed_dim <= 0) return Status::error("embed_dim must be positive, got " + std::to_string(embed_dim));
+  if (num_heads <= 0) return Status::error("num_heads must be positive, got " + std::to_string(num_heads));
+  if (embed_dim % num_heads != 0)
+    return Status::error("embed_dim (" + std::to_string(embed_dim) + ") must be divisible by num_heads (" +
+                         std::to_string(num_heads) + ")");
+  if (kdim < 0 || vdim < 0) return Status::error("kdim and vdim must be positive");
+  if (!(dropout >= 0.0f && dropout < 1.0f)) return Status::error("dropout must be in [0, 1)");
+  if (!(score_scale.temperature > 0.0f) || !std::isfinite(score_scale.temperature))
+    return Status::error("temperature must be a positive number");
+  if (!std::isfinite(score_scale.scale)) return Status::error("scale must be a finite number");
+  return Status();
+}
+
+MultiheadAttention::MultiheadAttention(const MhaConfig& c) : config(c) {
+  ATTN_ASSERT(c.validate().ok(), "MultiheadAttention: " + c.validate().message());
+  const int64_t E = c.embed_dim;
+  if (c.same_embed_dim()) {
+    in_proj_weight.value = Tensor({3 * E, E});
+  } else {
+    q_proj_weight.value = Tensor({E, E});
+    k_proj_weight.value = Tensor({E, c.key_dim()});
+    v_proj_weight.value = Tensor({E, c.value_dim()});
+  }
+  if (c.bias) in_proj_bias.value = Tensor({3 * E});
+  out_proj = Linear(E, E, c.bias);
+}
+
+void MultiheadAttention::reset_parameters(Rng& rng) {
+  auto xavier = [&](Tensor& w) {
+    init_uniform(w, std::sqrt(6.0 / static_cast<double>(w.dim(0) + w.dim(1))), rng);
+  };
+  if (config.same_embed_dim()) {
+    xavier(in_proj_weight.value);
+  } else {
+    xavier(q_proj_weight.value);
+    xavier(k_proj_weight.value);
+    xavier(v_proj_weight.value);
+  }
+  init_uniform(out_proj.weight.value, 1.0 / std::sqrt(static_cast<double>(config.embed_dim)), rng);
+  init_constant(in_proj_bias.value, 0.0f);
+  init_constant(out_proj.bias.value, 0.0f);
+}
+
+void MultiheadAttention::visit(const std::string& prefix, const ParamVisitor& fn) {
+  if (config.same_embed_dim()) {
+    fn(prefix + "in_proj_weight", in_proj_weight);
+  } else {
+    fn(prefix + "q_proj_weight", q_proj_weight);
+    fn(prefix + "k_proj_weight", k_proj_weight);
+    fn(prefix + "v_proj_weight", v_proj_weight);
+  }
+  if (config.bias) fn(prefix + "in_proj_bias", in_proj_bias);
+  out_proj.visit(prefix + "out_proj.", fn);
+}
+
+void AttentionCache::visit(const std::string& prefix,
+                           const std::function<void(const std::string&, const Tensor&)>& fn) const {
+  const std::pair<const char*, const Tensor*> entries[] = {
+      {"q", &q},           {"k", &k},         {"v", &v},       {"scores", &scores},
+      {"scaled", &scaled}, {"mask", &mask},   {"weights", &weights}, {"dropped", &dropped},
+      {"heads", &heads},   {"concat", &concat}, {"output", &output}};
+  for (const auto& [name, t] : entries)
+    if (!t->data.empty()) fn(prefix + name, *t);
+}
+
+namespace {
+
+// heads [B, H, T, Dh] = x [B, T, Din] projected by rows [row0, row0 + H*Dh) of w [*, Din], plus bias
+// (a pointer to those rows' bias, or null).
+void project_to_heads(Tensor& heads, const Tensor& x, const Tensor& w, int64_t row0, const float* bias) {
+  const int64_t B = heads.dim(0), H = heads.dim(1), T = heads.dim(2), Dh = heads.dim(3), Din = x.dim(2);
+  Mat tmp(B * T, H * Dh);
+  linear_forward(tmp, x.mat(Din), w.mat().middleRows(row0, H * Dh), bias);
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t h = 0; h < H; ++h)
+      MatMap(heads.ptr() + (b * H + h) * T * Dh, T, Dh) = tmp.block(b * T, h * Dh, T, Dh);
+}
+
+// The combined additive mask [B, H, L, S] of every mask kind, or an empty tensor when there is none.
+Tensor combine_masks(const AttnMasks& m, int64_t B, int64_t H, int64_t L, int64_t S) {
+  if (!m.any()) return Tensor();
+  const float neg_inf = -std::numeric_limits<float>::infinity();
+  Tensor out({B, H, L, S});
+  for (int64_t b = 0; b < B; ++b) {
+    for (int64_t h = 0; h < H; ++h) {
+      MatMap dst(out.ptr() + (b * H + h) * L * S, L, S);
+      if (m.attn_mask) {
+        const int64_t slice = m.attn_mask->rank() == 3 ? b * H + h : 0;
+        dst = ConstMatMap(m.attn_mask->ptr() + slice * L * S, L, S);
+      }
+      if (m.key_padding_mask) dst.rowwise() += ConstRowVecMap(m.key_padding_mask->ptr() + b * S, S);
+      if (m.causal)
+        for (int64_t i = 0; i < L; ++i)
+          for (int64_t j = i + 1; j < S; ++j) dst(i, j) = neg_inf;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+const Tensor& MultiheadAttention::forward(AttentionCache& c, const Tensor& query, const Tensor& key,
+                                          const Tensor& value, const AttnMasks& masks,
+                                          const ForwardContext& ctx) const {
+  const int64_t B = query.dim(0), L = query.dim(1), S = key.dim(1);
+  const int64_t E = config.embed_dim, H = config.num_heads, Dh = config.head_dim();
+
+  // 1. Project and split into heads.
+  c.q = Tensor({B, H, L, Dh});
+  c.k = Tensor({B, H, S, Dh});
+  c.v = Tensor({B, H, S, Dh});
+  const float* bias = config.bias ? in_proj_bias.value.ptr() : nullptr;  // [3E]: q, k, v biases
+  auto bias_at = [&](int64_t offset) { return bias ? bias + offset : nullptr; };
+  if (config.same_embed_dim()) {
+    project_to_heads(c.q, query, in_proj_weight.value, 0, bias_at(0));
+    project_to_heads(c.k, key, in_proj_weight.value, E, bias_at(E));
+    project_to_heads(c.v, value, in_proj_weight.value, 2 * E, bias_at(2 * E));
+  } else {
+    project_to_heads(c.q, query, q_proj_weight.value, 0, bias_at(0));
+    project_to_heads(c.k, key, k_proj_weight.value, 0, bias_at(E));
+    project_to_heads(c.v, value, v_proj_weight.value, 0, bias_at(2 * E));
+  }
+
+  // 2. Scaled dot-product attention, one (batch, head) slice at a time.
+  c.mask = combine_masks(masks, B, H, L, S);
+  c.weights = Tensor({B, H, L, S});
+  c.heads = Tensor({B, H, L, Dh});
+  c.scores = ctx.record_scores ? Tensor({B, H, L, S}) : Tensor();
+  c.scaled = ctx.record_scores ? Tensor({B, H, L, S}) : Tensor();
+  const bool drop = ctx.dropout_active(config.dropout);
+  c.dropped = drop ? Tensor({B, H, L, S}) : Tensor();
+  c.keep = drop ? Tensor({B, H, L, S}) : Tensor();
+  const float factor = config.score_scale.factor(Dh);
+  for (int64_t bh = 0; bh < B * H; ++bh) {
+    const int64_t ls = bh * L * S;
+    AttentionSlice slice;
+    slice.weights = c.weights.ptr() + ls;
+    if (ctx.record_scores) {
+      slice.scores = c.scores.ptr() + ls;
+      slice.scaled = c.scaled.ptr() + ls;
+    }
+    if (drop) {
+      slice.dropped = c.dropped.ptr() + ls;
+      slice.keep = c.keep.ptr() + ls;
+    }
+    attention_forward(MatMap(c.heads.ptr() + bh * L * Dh, L, Dh), slice,
+                      ConstMatMap(c.q.ptr() + bh * L * Dh, L, Dh), ConstMatMap(c.k.ptr() + bh * S * Dh, S, Dh),
+                      ConstMatMap(c.v.ptr() + bh * S * Dh, S, Dh), c.mask.data.empty() ? nullptr : c.mask.ptr() + ls,
+                      factor, drop ? config.dropout : 0.0f, ctx.rng);
+  }
+
+  // 3. Concatenate the heads and project.
+  c.concat = Tensor({B, L, E});
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t h = 0; h < H; ++h)
+      MatMap(c.concat.ptr() + b * L * E, L, E).block(0, h * Dh, L, Dh) =
+          ConstMatMap(c.heads.ptr() + (b * H + h) * L * Dh, L, Dh);
+  c.output = Tensor({B, L, E});
+  out_proj.forward(c.output.mat(), c.concat.mat());
+  return c.output;
+}
+
+Tensor mean_over_heads(const Tensor& weights) {
+  const int64_t B = weights.dim(0), H = weights.dim(1), L = weights.dim(2), S = weights.dim(3);
+  Tensor out({B, L, S});
+  for (int64_t b = 0; b < B; ++b) {
+    MatMap dst(out.ptr() + b * L * S, L, S);
+    for (int64_t h = 0; h < H; ++h) dst += ConstMatMap(weights.ptr() + (b * H + h) * L * S, L, S);
+    dst /= static_cast<float>(H);
+  }
+  return out;
+}
+
+}  // namespace attn

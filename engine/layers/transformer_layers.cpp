@@ -1,0 +1,183 @@
+#include "layers/transformer_layers.h"
+
+#include "ops/dropout.h"
+
+namespace attn {
+
+MhaConfig LayerConfig::attention() const {
+  MhaConfig m;
+  m.embed_dim = d_model;
+  m.num_heads = nhead;
+  m.bias = bias;
+  m.dropout = dropout;
+  m.score_scale = score_scale;
+  return m;
+}
+
+Status LayerConfig::validate() const {
+  if (d_model <= 0) return Status::error("d_model must be positive, got " + std::to_string(d_model));
+  if (dim_feedforward <= 0) return Status::error("dim_feedforward must be positive");
+  if (!(layer_norm_eps > 0.0f)) return Status::error("layer_norm_eps must be positive");
+  return attention().validate();
+}
+
+namespace {
+
+// out = x + dropout(sub): the residual connection around a sub-block. keep records the dropout.
+void add_residual(Tensor& out, Tensor& keep, const Tensor& x, const Tensor& sub, float p, const ForwardContext& ctx) {
+  out = sub;
+  if (ctx.dropout_active(p)) {
+    keep = Tensor(sub.shape);
+    dropout_forward(out.ptr(), keep.ptr(), out.ptr(), out.numel(), p, *ctx.rng);
+  } else {
+    keep = Tensor();
+  }
+  out.mat() += x.mat();
+}
+
+void feed_forward(FeedForwardCache& c, const Linear& linear1, const Linear& linear2, Activation act, float p,
+                  const Tensor& x, const ForwardContext& ctx) {
+  const int64_t F = linear1.out_features();
+  Shape hidden_shape = x.shape;
+  hidden_shape.back() = F;
+  c.pre = Tensor(hidden_shape);
+  linear1.forward(c.pre.mat(), x.mat());
+  c.hidden = Tensor(hidden_shape);
+  activation_forward(c.hidden.ptr(), c.pre.ptr(), c.pre.numel(), act);
+  if (ctx.dropout_active(p)) {
+    c.keep = Tensor(hidden_shape);
+    dropout_forward(c.hidden.ptr(), c.keep.ptr(), c.hidden.ptr(), c.hidden.numel(), p, *ctx.rng);
+  } else {
+    c.keep = Tensor();
+  }
+  c.output = Tensor(x.shape);
+  linear2.forward(c.output.mat(), c.hidden.mat());
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------- encoder layer
+
+TransformerEncoderLayer::TransformerEncoderLayer(const LayerConfig& c)
+    : config(c),
+      self_attn(c.attention()),
+      linear1(c.d_model, c.dim_feedforward, c.bias),
+      linear2(c.dim_feedforward, c.d_model, c.bias),
+      norm1(c.d_model, c.layer_norm_eps),
+      norm2(c.d_model, c.layer_norm_eps) {}
+
+void TransformerEncoderLayer::reset_parameters(Rng& rng) {
+  self_attn.reset_parameters(rng);
+  linear1.reset_parameters(rng);
+  linear2.reset_parameters(rng);
+  norm1.reset_parameters();
+  norm2.reset_parameters();
+}
+
+void TransformerEncoderLayer::visit(const std::string& prefix, const ParamVisitor& fn) {
+  self_attn.visit(prefix + "self_attn.", fn);
+  linear1.visit(prefix + "linear1.", fn);
+  linear2.visit(prefix + "linear2.", fn);
+  norm1.visit(prefix + "norm1.", fn);
+  norm2.visit(prefix + "norm2.", fn);
+}
+
+const Tensor& TransformerEncoderLayer::forward(EncoderLayerCache& c, const Tensor& x, const AttnMasks& masks,
+                                               const ForwardContext& ctx) const {
+  const float p = config.dropout;
+  c.input = x;
+  if (config.norm_first) {
+    norm1.forward(c.norm1, x);
+    self_attn.forward(c.self_attn, c.norm1.out, c.norm1.out, c.norm1.out, masks, ctx);
+    add_residual(c.resid1, c.keep1, x, c.self_attn.output, p, ctx);
+    norm2.forward(c.norm2, c.resid1);
+    feed_forward(c.ff, linear1, linear2, config.activation, p, c.norm2.out, ctx);
+    add_residual(c.resid2, c.keep2, c.resid1, c.ff.output, p, ctx);
+    c.output = c.resid2;
+  } else {
+    self_attn.forward(c.self_attn, x, x, x, masks, ctx);
+    add_residual(c.resid1, c.keep1, x, c.self_attn.output, p, ctx);
+    norm1.forward(c.norm1, c.resid1);
+    feed_forward(c.ff, linear1, linear2, config.activation, p, c.norm1.out, ctx);
+    add_residual(c.resid2, c.keep2, c.norm1.out, c.ff.output, p, ctx);
+    norm2.forward(c.norm2, c.resid2);
+    c.output = c.norm2.out;
+  }
+  return c.output;
+}
+
+// ---------------------------------------------------------------------------------------------- decoder layer
+
+TransformerDecoderLayer::TransformerDecoderLayer(const LayerConfig& c)
+    : config(c),
+      self_attn(c.attention()),
+      multihead_attn(c.attention()),
+      linear1(c.d_model, c.dim_feedforward, c.bias),
+      linear2(c.dim_feedforward, c.d_model, c.bias),
+      norm1(c.d_model, c.layer_norm_eps),
+      norm2(c.d_model, c.layer_norm_eps),
+      norm3(c.d_model, c.layer_norm_eps) {}
+
+void TransformerDecoderLayer::reset_parameters(Rng& rng) {
+  self_attn.reset_parameters(rng);
+  multihead_attn.reset_parameters(rng);
+  linear1.reset_parameters(rng);
+  linear2.reset_parameters(rng);
+  norm1.reset_parameters();
+  norm2.reset_parameters();
+  norm3.reset_parameters();
+}
+
+void TransformerDecoderLayer::visit(const std::string& prefix, const ParamVisitor& fn) {
+  self_attn.visit(prefix + "self_attn.", fn);
+  multihead_attn.visit(prefix + "multihead_attn.", fn);
+  linear1.visit(prefix + "linear1.", fn);
+  linear2.visit(prefix + "linear2.", fn);
+  norm1.visit(prefix + "norm1.", fn);
+  norm2.visit(prefix + "norm2.", fn);
+  norm3.visit(prefix + "norm3.", fn);
+}
+
+const Tensor& TransformerDecoderLayer::forward(DecoderLayerCache& c, const Tensor& x, const Tensor& memory,
+                                               const AttnMasks& tgt_masks, const AttnMasks& memory_masks,
+                                               const ForwardContext& ctx) const {
+  const float p = config.dropout;
+  c.input = x;
+  if (config.norm_first) {
+    norm1.forward(c.norm1, x);
+    self_attn.forward(c.self_attn, c.norm1.out, c.norm1.out, c.norm1.out, tgt_masks, ctx);
+    add_residual(c.resid1, c.keep1, x, c.self_attn.output, p, ctx);
+    norm2.forward(c.norm2, c.resid1);
+    multihead_attn.forward(c.multihead_attn, c.norm2.out, memory, memory, memory_masks, ctx);
+    add_residual(c.resid2, c.keep2, c.resid1, c.multihead_attn.output, p, ctx);
+    norm3.forward(c.norm3, c.resid2);
+    feed_forward(c.ff, linear1, linear2, config.activation, p, c.norm3.out, ctx);
+    add_residual(c.resid3, c.keep3, c.resid2, c.ff.output, p, ctx);
+    c.output = c.resid3;
+  } else {
+    self_attn.forward(c.self_attn, x, x, x, tgt_masks, ctx);
+    add_residual(c.resid1, c.keep1, x, c.self_attn.output, p, ctx);
+    norm1.forward(c.norm1, c.resid1);
+    multihead_attn.forward(c.multihead_attn, c.norm1.out, memory, memory, memory_masks, ctx);
+    add_residual(c.resid2, c.keep2, c.norm1.out, c.multihead_attn.output, p, ctx);
+    norm2.forward(c.norm2, c.resid2);
+    feed_forward(c.ff, linear1, linear2, config.activation, p, c.norm2.out, ctx);
+    add_residual(c.resid3, c.keep3, c.norm2.out, c.ff.output, p, ctx);
+    norm3.forward(c.norm3, c.resid3);
+    c.output = c.norm3.out;
+  }
+  return c.output;
+}
+
+void visit_trace(const EncoderLayerCache& c, const std::string& prefix, const TraceFn& fn) {
+  c.self_attn.visit(prefix + "self_attn.", fn);
+  fn(prefix + "output", c.output);
+}
+
+void visit_trace(const DecoderLayerCache& c, const std::string& prefix, const TraceFn& fn) {
+  c.self_attn.visit(prefix + "self_attn.", fn);
+  c.multihead_attn.visit(prefix + "multihead_attn.", fn);
+  fn(prefix + "output", c.output);
+}
+
+}  // namespace attn

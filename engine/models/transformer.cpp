@@ -1,0 +1,71 @@
+#include "models/transformer.h"
+
+namespace attn {
+
+TransformerEncoder::TransformerEncoder(const LayerConfig& layer, int64_t num_layers, bool final_norm_)
+    : layers(static_cast<size_t>(num_layers), TransformerEncoderLayer(layer)),
+      has_norm(final_norm_),
+      norm(layer.d_model, layer.layer_norm_eps) {}
+
+void TransformerEncoder::reset_parameters(Rng& rng) {
+  for (auto& l : layers) l.reset_parameters(rng);
+  norm.reset_parameters();
+}
+
+void TransformerEncoder::visit(const std::string& prefix, const ParamVisitor& fn) {
+  for (size_t i = 0; i < layers.size(); ++i) layers[i].visit(prefix + "layers." + std::to_string(i) + ".", fn);
+  if (has_norm) norm.visit(prefix + "norm.", fn);
+}
+
+const Tensor& TransformerEncoder::forward(EncoderCache& c, const Tensor& x, const AttnMasks& masks,
+                                          const ForwardContext& ctx) const {
+  c.layers.resize(layers.size());
+  const Tensor* h = &x;
+  for (size_t i = 0; i < layers.size(); ++i) h = &layers[i].forward(c.layers[i], *h, masks, ctx);
+  if (has_norm) {
+    h = &norm.forward(c.norm, *h);
+  }
+  c.output = *h;
+  return c.output;
+}
+
+TransformerDecoder::TransformerDecoder(const LayerConfig& layer, int64_t num_layers, bool final_norm_)
+    : layers(static_cast<size_t>(num_layers), TransformerDecoderLayer(layer)),
+      has_norm(final_norm_),
+      norm(layer.d_model, layer.layer_norm_eps) {}
+
+void TransformerDecoder::reset_parameters(Rng& rng) {
+  for (auto& l : layers) l.reset_parameters(rng);
+  norm.reset_parameters();
+}
+
+void TransformerDecoder::visit(const std::string& prefix, const ParamVisitor& fn) {
+  for (size_t i = 0; i < layers.size(); ++i) layers[i].visit(prefix + "layers." + std::to_string(i) + ".", fn);
+  if (has_norm) norm.visit(prefix + "norm.", fn);
+}
+
+const Tensor& TransformerDecoder::forward(DecoderCache& c, const Tensor& x, const Tensor& memory,
+                                          const AttnMasks& tgt_masks, const AttnMasks& memory_masks,
+                                          const ForwardContext& ctx) const {
+  c.layers.resize(layers.size());
+  const Tensor* h = &x;
+  for (size_t i = 0; i < layers.size(); ++i)
+    h = &layers[i].forward(c.layers[i], *h, memory, tgt_masks, memory_masks, ctx);
+  if (has_norm) {
+    h = &norm.forward(c.norm, *h);
+  }
+  c.output = *h;
+  return c.output;
+}
+
+void visit_trace(const EncoderCache& c, const std::string& prefix, const TraceFn& fn) {
+  for (size_t i = 0; i < c.layers.size(); ++i) visit_trace(c.layers[i], prefix + "layers." + std::to_string(i) + ".", fn);
+  fn(prefix + "output", c.output);
+}
+
+void visit_trace(const DecoderCache& c, const std::string& prefix, const TraceFn& fn) {
+  for (size_t i = 0; i < c.layers.size(); ++i) visit_trace(c.layers[i], prefix + "layers." + std::to_string(i) + ".", fn);
+  fn(prefix + "output", c.output);
+}
+
+}  // namespace attn

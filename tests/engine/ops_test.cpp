@@ -1,0 +1,115 @@
+// Ops on hand-made inputs: the masked-softmax rule, dropout, the generator, half floats.
+#include <cmath>
+#include <limits>
+
+#include "core/rng.h"
+#include "io/safetensors.h"
+#include "ops/attention.h"
+#include "ops/dropout.h"
+#include "ops/softmax.h"
+#include "test_util.h"
+
+namespace attn {
+namespace {
+
+const float kInf = std::numeric_limits<float>::infinity();
+
+TEST(Softmax, RowsSumToOneAndAreShiftInvariant) {
+  Mat x(2, 3);
+  x << 1, 2, 3, 1001, 1002, 1003;  // the second row would overflow exp() without the max subtraction
+  Mat w(2, 3);
+  softmax_rows_forward(w, x);
+  for (int i = 0; i < 2; ++i) EXPECT_NEAR(w.row(i).sum(), 1.0f, 1e-6f);
+  EXPECT_NEAR(w(0, 0), w(1, 0), 1e-6f);
+  EXPECT_NEAR(w(0, 2), std::exp(3.0) / (std::exp(1.0) + std::exp(2.0) + std::exp(3.0)), 1e-6);
+}
+
+TEST(Softmax, MaskedKeysGetZeroAndFullyMaskedRowsAreZeroNotNaN) {
+  Mat x(3, 3);
+  x << 0, -kInf, 0,  //
+      -kInf, -kInf, -kInf,  // every key masked
+      5, -kInf, -kInf;
+  Mat w(3, 3);
+  softmax_rows_forward(w, x);
+  EXPECT_FLOAT_EQ(w(0, 0), 0.5f);
+  EXPECT_EQ(w(0, 1), 0.0f);
+  for (int j = 0; j < 3; ++j) EXPECT_EQ(w(1, j), 0.0f);
+  EXPECT_EQ(w(2, 0), 1.0f);
+}
+
+TEST(Softmax, NaNPropagatesLikePyTorch) {
+  Mat x(1, 2);
+  x << std::nanf(""), 1.0f;
+  Mat w(1, 2);
+  softmax_rows_forward(w, x);
+  EXPECT_TRUE(std::isnan(w(0, 1)));
+}
+
+TEST(Attention, FullyMaskedQueryGivesZeroOutput) {
+  Mat q = Mat::Ones(2, 4), k = Mat::Ones(3, 4), v = Mat::Random(3, 5);
+  Mat mask = Mat::Zero(2, 3);
+  mask.row(1).setConstant(-kInf);
+  Mat w(2, 3), out(2, 5);
+  AttentionSlice s;
+  s.weights = w.data();
+  attention_forward(out, s, q, k, v, mask.data(), 0.5f, 0.0f, nullptr);
+  EXPECT_TRUE(out.row(1).isZero(0.0f));
+  EXPECT_NEAR(out(0, 0), v.col(0).mean(), 1e-6f);  // equal scores -> uniform weights -> mean of values
+}
+
+TEST(Attention, ScaleFactorHonoursToggleAndTemperature) {
+  ScoreScale s;
+  EXPECT_FLOAT_EQ(s.factor(16), 0.25f);
+  s.temperature = 2.0f;
+  EXPECT_FLOAT_EQ(s.factor(16), 0.125f);
+  s.scaled = false;
+  EXPECT_FLOAT_EQ(s.factor(16), 0.5f);
+  s = ScoreScale();
+  s.scale = 0.3f;
+  EXPECT_FLOAT_EQ(s.factor(16), 0.3f);
+}
+
+TEST(Dropout, ZeroesAboutPAndRescalesSurvivors) {
+  Rng rng(7);
+  const int n = 100000;
+  std::vector<float> x(n, 1.0f), y(n), keep(n);
+  dropout_forward(y.data(), keep.data(), x.data(), n, 0.25f, rng);
+  int zeros = 0;
+  for (int i = 0; i < n; ++i) {
+    if (y[i] == 0.0f) ++zeros;
+    else EXPECT_FLOAT_EQ(y[i], 1.0f / 0.75f);
+  }
+  EXPECT_NEAR(zeros / static_cast<double>(n), 0.25, 0.01);
+}
+
+TEST(Rng, SameSeedSameNumbersAndKnownFirstValues) {
+  Rng a(42), b(42), c(43);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(a.next_u32(), b.next_u32());
+  Rng d(42);
+  EXPECT_NE(d.next_u32(), c.next_u32());
+  // Fixed values: the native and WebAssembly builds must produce exactly these.
+  Rng e(1);
+  EXPECT_EQ(e.next_u32(), 3298052251u);
+  EXPECT_EQ(e.next_u32(), 621805878u);
+  double m = 0, v = 0;
+  Rng f(5);
+  for (int i = 0; i < 20000; ++i) {
+    const double z = f.normal();
+    m += z;
+    v += z * z;
+  }
+  EXPECT_NEAR(m / 20000, 0.0, 0.03);
+  EXPECT_NEAR(v / 20000, 1.0, 0.03);
+}
+
+TEST(Half, RoundTripsAndRoundsToNearestEven) {
+  for (float f : {0.0f, -0.0f, 1.0f, -2.5f, 65504.0f, 6.103515625e-05f, 5.960464477539063e-08f, 0.333251953125f})
+    EXPECT_EQ(half_to_float(float_to_half(f)), f) << f;
+  EXPECT_EQ(float_to_half(1.0f + 1.0f / 2048.0f), float_to_half(1.0f));  // tie -> even
+  EXPECT_TRUE(std::isinf(half_to_float(float_to_half(1e6f))));
+  EXPECT_TRUE(std::isnan(half_to_float(float_to_half(std::nanf("")))));
+  EXPECT_EQ(half_to_float(0x3555), 0.333251953125f);
+}
+
+}  // namespace
+}  // namespace attn

@@ -1,0 +1,604 @@
+#!/usr/bin/python3
+"""Golden cases for the engine, computed by PyTorch in float64.
+
+Run with Debian's PyTorch (apt-get install python3-torch):   /usr/bin/python3 tests/golden/make_golden.py
+It rewrites tests/golden/*.safetensors. The files are committed; CI never needs PyTorch.
+
+Each file holds many cases. Tensor names are "<case>.<role>.<name>":
+    role "in"     inputs (query, key, value, src, tgt, memory, masks as 0/1 or floats)
+    role "param"  parameters under their PyTorch state_dict names
+    role "out"    expected outputs (float64)
+and the metadata entry "cases" is a JSON list of case configs (id, sizes, flags, mask kinds).
+
+The reference. PyTorch 1.13 (Debian 12) returns NaN for a query whose keys are all masked, where PyTorch >= 2.5
+(its `_safe_softmax`) and our engine return zero weights and a zero attention output. So the expected values
+come from a float64 re-implementation, `ref_*` below, that follows PyTorch's formulas with that one rule, and
+every case is ALSO run through the real torch module (nn.MultiheadAttention, nn.TransformerEncoderLayer, ...)
+in float64: where PyTorch 1.13 defines the result (no fully-masked row), the two must agree to 1e-12, or this
+script stops. The case config records "torch_checked": true for those.
+"""
+import json
+import math
+import os
+import struct
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+torch.manual_seed(20261123)
+torch.set_default_dtype(torch.float64)
+HERE = os.path.dirname(os.path.abspath(__file__))
+NEG_INF = float("-inf")
+
+
+# ----------------------------------------------------------------------------------------------- safetensors
+def write_safetensors(path, tensors, metadata):
+    header, blobs, offset = {"__metadata__": metadata}, [], 0
+    for name, t in tensors.items():
+        t = t.detach().to(torch.float64).contiguous()
+        data = struct.pack("<%dd" % t.numel(), *t.flatten().tolist())
+        header[name] = {"dtype": "F64", "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * ((8 - (8 + len(h)) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)))
+        f.write(h)
+        for b in blobs:
+            f.write(b)
+
+
+class Golden:
+    def __init__(self, name):
+        self.name, self.cases, self.tensors = name, [], {}
+
+    def add(self, case, inputs, params, outputs):
+        cid = case["id"]
+        for role, group in (("in", inputs), ("param", params), ("out", outputs)):
+            for k, v in group.items():
+                if v is not None:
+                    self.tensors[f"{cid}.{role}.{k}"] = v
+        self.cases.append(case)
+
+    def save(self):
+        path = os.path.join(HERE, self.name + ".safetensors")
+        write_safetensors(path, self.tensors, {"cases": json.dumps(self.cases), "generator": "make_golden.py",
+                                               "torch": torch.__version__})
+        print(f"{path}: {len(self.cases)} cases, {len(self.tensors)} tensors")
+        return len(self.cases)
+
+
+def close(a, b, what):
+    """The reference and the real torch module must agree (float64)."""
+    err = (a - b).abs().max().item() if a.numel() else 0.0
+    if not err <= 1e-12:
+        raise SystemExit(f"reference disagrees with torch on {what}: {err}")
+
+
+# ------------------------------------------------------------------------------------------- reference math
+def safe_softmax(x):
+    w = torch.softmax(x, -1)
+    return torch.where(torch.isneginf(x).all(-1, keepdim=True), torch.zeros_like(w), w)
+
+
+def ref_attention(q, k, v, add_mask, factor):
+    """softmax(q k^T * factor + mask) v, zero rows when every key is masked. q [..., L, E]."""
+    scores = q @ k.transpose(-2, -1)
+    scaled = scores * factor
+    logits = scaled if add_mask is None else scaled + add_mask
+    w = safe_softmax(logits)
+    return w @ v, w, scores, scaled
+
+
+def additive(mask, true_means_keep):
+    """A bool mask (True = masked, or True = keep for SDPA) or float mask -> float additive mask."""
+    if mask is None:
+        return None
+    if mask.dtype == torch.bool:
+        masked = ~mask if true_means_keep else mask
+        return torch.zeros(mask.shape).masked_fill(masked, NEG_INF)
+    return mask
+
+
+def causal_mask(L, S):
+    return torch.zeros(L, S).masked_fill(torch.ones(L, S, dtype=torch.bool).triu(1), NEG_INF)
+
+
+def ref_mha(p, query, key, value, H, attn_mask=None, key_padding_mask=None, causal=False):
+    """Batch-first [B, L, E] multi-head attention with nn.MultiheadAttention's parameters."""
+    B, L, E = query.shape
+    S, Dh = key.shape[1], E // H
+    if "in_proj_weight" in p:
+        wq, wk, wv = p["in_proj_weight"].chunk(3)
+    else:
+        wq, wk, wv = p["q_proj_weight"], p["k_proj_weight"], p["v_proj_weight"]
+    bq, bk, bv = p["in_proj_bias"].chunk(3) if "in_proj_bias" in p else (None, None, None)
+    q, k, v = F.linear(query, wq, bq), F.linear(key, wk, bk), F.linear(value, wv, bv)
+    split = lambda t, T: t.reshape(B, T, H, Dh).transpose(1, 2)  # [B, H, T, Dh]
+    q, k, v = split(q, L), split(k, S), split(v, S)
+    mask = torch.zeros(B, H, L, S)
+    if attn_mask is not None:
+        am = additive(attn_mask, False)
+        mask = mask + (am if am.dim() == 2 else am.reshape(B, H, L, S))
+    if key_padding_mask is not None:
+        mask = mask + additive(key_padding_mask, False).reshape(B, 1, 1, S)
+    if causal:
+        mask = mask + causal_mask(L, S)
+    heads, w, _, _ = ref_attention(q, k, v, mask, 1.0 / math.sqrt(Dh))
+    concat = heads.transpose(1, 2).reshape(B, L, E)
+    return F.linear(concat, p["out_proj.weight"], p.get("out_proj.bias")), w
+
+
+def ref_ff(p, x, act, pre=""):
+    h = F.linear(x, p[pre + "linear1.weight"], p[pre + "linear1.bias"])
+    h = F.relu(h) if act == "relu" else F.gelu(h)
+    return F.linear(h, p[pre + "linear2.weight"], p[pre + "linear2.bias"])
+
+
+def sub(p, prefix):
+    return {k[len(prefix):]: v for k, v in p.items() if k.startswith(prefix)}
+
+
+def ln(p, x, name, eps):
+    return F.layer_norm(x, x.shape[-1:], p[name + ".weight"], p[name + ".bias"], eps)
+
+
+def ref_encoder_layer(p, x, c, mask, kpm, causal):
+    H, eps, act = c["nhead"], c["layer_norm_eps"], c["activation"]
+    sa = lambda y: ref_mha(sub(p, "self_attn."), y, y, y, H, mask, kpm, causal)
+    if c["norm_first"]:
+        n1 = ln(p, x, "norm1", eps)
+        x = x + sa(n1)[0]
+        return x + ref_ff(p, ln(p, x, "norm2", eps), act), sa(n1)[1]
+    a, w = sa(x)
+    x = ln(p, x + a, "norm1", eps)
+    return ln(p, x + ref_ff(p, x, act), "norm2", eps), w
+
+
+def ref_decoder_layer(p, x, mem, c, tmask, tkpm, mmask, mkpm, causal):
+    H, eps, act = c["nhead"], c["layer_norm_eps"], c["activation"]
+    sa = lambda y: ref_mha(sub(p, "self_attn."), y, y, y, H, tmask, tkpm, causal)
+    ca = lambda y: ref_mha(sub(p, "multihead_attn."), y, mem, mem, H, mmask, mkpm, False)
+    if c["norm_first"]:
+        a, w1 = sa(ln(p, x, "norm1", eps))
+        x = x + a
+        b, w2 = ca(ln(p, x, "norm2", eps))
+        x = x + b
+        return x + ref_ff(p, ln(p, x, "norm3", eps), act), w1, w2
+    a, w1 = sa(x)
+    x = ln(p, x + a, "norm1", eps)
+    b, w2 = ca(x)
+    x = ln(p, x + b, "norm2", eps)
+    return ln(p, x + ref_ff(p, x, act), "norm3", eps), w1, w2
+
+
+# ------------------------------------------------------------------------------------------------- helpers
+def rand_bool_mask(shape, p=0.3):
+    return torch.rand(shape) < p
+
+
+def rand_float_mask(shape):
+    m = torch.randn(shape)
+    return m.masked_fill(torch.rand(shape) < 0.2, NEG_INF)
+
+
+def perturb(module):
+    """Default init has zero biases and unit LayerNorm weights: perturb every parameter so each path counts."""
+    with torch.no_grad():
+        for prm in module.parameters():
+            prm.add_(0.1 * torch.randn(prm.shape))
+    return {k: v.detach().clone() for k, v in module.state_dict().items()}
+
+
+def has_fully_masked_row(add_mask):
+    return add_mask is not None and bool(torch.isneginf(add_mask).all(-1).any())
+
+
+def to_layout(x, batch_first, unbatched):
+    """Batch-first [B, T, E] as PyTorch receives it: [T, B, E] unless batch_first; [T, E] when unbatched."""
+    if unbatched:
+        return x[0]
+    return x if batch_first else x.transpose(0, 1).contiguous()
+
+
+def mask_tensor(m):
+    return None if m is None else m.to(torch.float64)
+
+
+def mask_kind(m):
+    return None if m is None else ("bool" if m.dtype == torch.bool else "float")
+
+
+# ---------------------------------------------------------------------------------------------------- SDPA
+def make_sdpa():
+    g = Golden("sdpa")
+    specs = []
+    for i in range(24):
+        lead = [[], [2], [2, 3], [1, 2]][i % 4]
+        L, S = int(torch.randint(1, 9, ())), int(torch.randint(1, 9, ()))
+        E, Ev = int(torch.randint(1, 17, ())), int(torch.randint(1, 17, ()))
+        mask = ["none", "bool", "float", "causal", "bool_broadcast", "fully_masked"][i % 6]
+        scale = ["default", "off", "custom", "temperature"][(i // 6) % 4]
+        specs.append((lead, L, S, E, Ev, mask, scale))
+    for i, (lead, L, S, E, Ev, mask, scale) in enumerate(specs):
+        if not lead and mask == "bool_broadcast":
+            lead = [2]
+        q, k, v = torch.randn(*lead, L, E), torch.randn(*lead, S, E), torch.randn(*lead, S, Ev)
+        attn_mask, is_causal = None, False
+        if mask == "bool":
+            attn_mask = ~rand_bool_mask([L, S])  # SDPA convention: True = may attend
+        elif mask == "float":
+            attn_mask = rand_float_mask([*lead, L, S])
+        elif mask == "causal":
+            is_causal = True
+        elif mask == "bool_broadcast":
+            attn_mask = ~rand_bool_mask([lead[0]] + [1] * (len(lead) - 1) + [1, S])
+        elif mask == "fully_masked":
+            attn_mask = ~rand_bool_mask([L, S])
+            attn_mask[0, :] = False  # query 0 may attend to nothing
+        cfg = {"id": f"sdpa_{i:02d}", "attn_mask": mask_kind(attn_mask), "is_causal": is_causal,
+               "scaled": scale != "off", "scale": 0.0, "temperature": 1.0}
+        factor = 1.0 / math.sqrt(E)
+        if scale == "off":
+            factor = 1.0
+        elif scale == "custom":
+            cfg["scale"] = 0.37
+            factor = 0.37
+        elif scale == "temperature":
+            cfg["temperature"] = 2.5
+            factor = factor / 2.5
+        add = additive(attn_mask, True)
+        if add is not None:
+            add = add.expand(*lead, L, S)
+        if is_causal:
+            add = causal_mask(L, S).expand(*lead, L, S)
+        out, w, scores, scaled = ref_attention(q, k, v, add, factor)
+        g.add(cfg, {"query": q, "key": k, "value": v, "attn_mask": mask_tensor(attn_mask)}, {},
+              {"output": out, "weights": w, "scores": scores, "scaled": scaled})
+    return g.save()
+
+
+# ----------------------------------------------------------------------------------------------------- MHA
+def make_mha():
+    g = Golden("mha")
+    for i in range(24):
+        H = [1, 2, 4, 3][i % 4]
+        E = H * int(torch.randint(1, 5, ()))
+        B, L = int(torch.randint(1, 4, ())), int(torch.randint(1, 8, ()))
+        cross = i % 3 != 0
+        S = int(torch.randint(1, 8, ())) if cross else L
+        kdim = vdim = E
+        if i % 6 == 5:
+            kdim, vdim = E + 3, E + 1
+        bias = i % 7 != 3
+        batch_first = i % 2 == 0
+        unbatched = i % 8 == 7
+        if unbatched:
+            B = 1
+        need_weights = i % 9 != 4
+        average = i % 4 != 1
+        mha = nn.MultiheadAttention(E, H, bias=bias, kdim=kdim, vdim=vdim, batch_first=batch_first)
+        params = perturb(mha)
+        query = torch.randn(B, L, E)
+        key = query if not cross else torch.randn(B, S, kdim)
+        value = query if not cross else torch.randn(B, S, vdim)
+        if not cross and kdim != E:
+            key, value = torch.randn(B, S, kdim), torch.randn(B, S, vdim)
+        kpm = attn_mask = None
+        is_causal = False
+        kind = ["none", "kpm_bool", "attn_bool", "attn_float", "both", "causal", "attn3d", "kpm_float",
+                "fully_masked"][i % 9]
+        if kind in ("kpm_bool", "both"):
+            kpm = rand_bool_mask([B, S], 0.25)
+        if kind == "kpm_float":
+            kpm = rand_float_mask([B, S])
+        if kind in ("attn_bool", "both"):
+            attn_mask = rand_bool_mask([L, S], 0.25)
+        if kind == "attn_float":
+            attn_mask = rand_float_mask([L, S])
+        if kind == "attn3d":
+            attn_mask = rand_bool_mask([B * H, L, S], 0.25)
+        if kind == "causal":
+            is_causal = True
+        if kind == "fully_masked":
+            kpm = torch.zeros(B, S, dtype=torch.bool)
+            kpm[0, :] = True  # batch 0: every key is padding
+        if unbatched and kpm is not None:
+            kpm_in = kpm[0]
+        else:
+            kpm_in = kpm
+        attn_in = attn_mask
+        if unbatched and attn_mask is not None and attn_mask.dim() == 3:
+            attn_in = attn_mask  # [H, L, S] for B = 1
+        out, w = ref_mha(params, query, key, value, H, attn_mask, kpm, is_causal)
+        weights = w.mean(1) if average else w
+        # The real module, in float64 (no is_causal argument in 1.13: pass the causal mask explicitly).
+        full = torch.zeros(B, H, L, S)
+        if attn_mask is not None:
+            am = additive(attn_mask, False)
+            full = full + (am if am.dim() == 2 else am.reshape(B, H, L, S))
+        if kpm is not None:
+            full = full + additive(kpm, False).reshape(B, 1, 1, S)
+        checked = not has_fully_masked_row(full + (causal_mask(L, S) if is_causal else 0))
+        if checked and not (kpm is not None and kpm.dtype != torch.bool and attn_mask is not None):
+            tq, tk, tv = (to_layout(t, batch_first, unbatched) for t in (query, key, value))
+            tmask = causal_mask(L, S) if is_causal else attn_in
+            t_out, t_w = mha(tq, tk, tv, key_padding_mask=kpm_in, attn_mask=tmask, need_weights=True,
+                             average_attn_weights=average)
+            close(to_layout(out, batch_first, unbatched), t_out, f"mha case {i} output")
+            close(weights[0] if unbatched else weights, t_w, f"mha case {i} weights")
+        else:
+            checked = False
+        cfg = {"id": f"mha_{i:02d}", "embed_dim": E, "num_heads": H, "kdim": kdim, "vdim": vdim, "bias": bias,
+               "batch_first": batch_first, "unbatched": unbatched, "need_weights": need_weights,
+               "average_attn_weights": average, "is_causal": is_causal, "key_padding_mask": mask_kind(kpm),
+               "attn_mask": mask_kind(attn_mask), "torch_checked": checked}
+        ins = {"query": to_layout(query, batch_first, unbatched), "key": to_layout(key, batch_first, unbatched),
+               "value": to_layout(value, batch_first, unbatched), "key_padding_mask": mask_tensor(kpm_in),
+               "attn_mask": mask_tensor(attn_in)}
+        outs = {"attn_output": to_layout(out, batch_first, unbatched),
+                "per_head_weights": w[0] if unbatched else w}
+        if need_weights:
+            outs["attn_output_weights"] = weights[0] if unbatched else weights
+        g.add(cfg, ins, params, outs)
+    return g.save()
+
+
+# ------------------------------------------------------------------------------------------ encoder/decoder
+def layer_config(i):
+    H = [1, 2, 4, 2][i % 4]
+    return {"d_model": H * int(torch.randint(2, 5, ())), "nhead": H, "dim_feedforward": int(torch.randint(4, 24, ())),
+            "activation": "relu" if i % 2 == 0 else "gelu", "norm_first": i % 4 >= 2,
+            "layer_norm_eps": [1e-5, 1e-6][i % 2 * (i % 3 == 0)], "batch_first": i % 3 != 1}
+
+
+def make_encoder(name, count, stacked):
+    g = Golden(name)
+    for i in range(count):
+        c = layer_config(i)
+        num_layers = (1 + i % 3) if stacked else 0
+        use_norm = stacked and i % 2 == 1
+        B, L = int(torch.randint(1, 4, ())), int(torch.randint(1, 9, ()))
+        unbatched = (not stacked) and i % 7 == 6
+        if unbatched:
+            B = 1
+        layer = nn.TransformerEncoderLayer(c["d_model"], c["nhead"], c["dim_feedforward"], 0.0, c["activation"],
+                                           c["layer_norm_eps"], c["batch_first"], c["norm_first"])
+        module = layer
+        if stacked:
+            module = nn.TransformerEncoder(layer, num_layers,
+                                           nn.LayerNorm(c["d_model"], eps=c["layer_norm_eps"]) if use_norm else None,
+                                           enable_nested_tensor=False)
+        params = perturb(module)
+        x = torch.randn(B, L, c["d_model"])
+        kind = ["none", "kpm", "mask", "causal", "fully_masked", "mask_float"][i % 6]
+        mask = kpm = None
+        causal = kind == "causal"
+        if kind == "kpm":
+            kpm = rand_bool_mask([B, L], 0.25)
+        if kind == "mask":
+            mask = rand_bool_mask([L, L], 0.25)
+        if kind == "mask_float":
+            mask = rand_float_mask([L, L])
+        if kind == "fully_masked":
+            kpm = torch.zeros(B, L, dtype=torch.bool)
+            kpm[0, :] = True
+        h, weights = x, []
+        for li in range(max(num_layers, 1)):
+            h, w = ref_encoder_layer(sub(params, f"layers.{li}.") if stacked else params, h, c, mask, kpm, causal)
+            weights.append(w)
+        if use_norm:
+            h = ln(params, h, "norm", c["layer_norm_eps"])
+        full = torch.zeros(B, 1, L, L)
+        if mask is not None:
+            full = full + additive(mask, False)
+        if kpm is not None:
+            full = full + additive(kpm, False).reshape(B, 1, 1, L)
+        if causal:
+            full = full + causal_mask(L, L)
+        checked = not has_fully_masked_row(full)
+        if checked:
+            module.train()  # dropout is 0; train mode keeps 1.13's fast path (nested tensors) out of the way
+            tmask = causal_mask(L, L) if causal else mask
+            t_out = module(to_layout(x, c["batch_first"], unbatched), tmask,
+                           kpm[0] if (unbatched and kpm is not None) else kpm)
+            close(to_layout(h, c["batch_first"], unbatched), t_out, f"{name} case {i}")
+        cfg = dict(c, id=f"{name}_{i:02d}", num_layers=num_layers, norm=use_norm, unbatched=unbatched,
+                   is_causal=causal, mask=mask_kind(mask), key_padding_mask=mask_kind(kpm), torch_checked=checked)
+        ins = {"src": to_layout(x, c["batch_first"], unbatched), "mask": mask_tensor(mask),
+               "key_padding_mask": mask_tensor(kpm[0] if (unbatched and kpm is not None) else kpm)}
+        outs = {"output": to_layout(h, c["batch_first"], unbatched)}
+        for li, w in enumerate(weights):
+            outs[(f"layers.{li}." if stacked else "") + "self_attn.weights"] = w
+        g.add(cfg, ins, params, outs)
+    return g.save()
+
+
+def make_decoder(name, count, stacked):
+    g = Golden(name)
+    for i in range(count):
+        c = layer_config(i + 1)
+        num_layers = (1 + i % 2) if stacked else 0
+        use_norm = stacked and i % 2 == 0
+        B, L, S = int(torch.randint(1, 4, ())), int(torch.randint(1, 8, ())), int(torch.randint(1, 9, ()))
+        unbatched = (not stacked) and i % 7 == 5
+        if unbatched:
+            B = 1
+        layer = nn.TransformerDecoderLayer(c["d_model"], c["nhead"], c["dim_feedforward"], 0.0, c["activation"],
+                                           c["layer_norm_eps"], c["batch_first"], c["norm_first"])
+        module = layer
+        if stacked:
+            module = nn.TransformerDecoder(layer, num_layers,
+                                           nn.LayerNorm(c["d_model"], eps=c["layer_norm_eps"]) if use_norm else None)
+        params = perturb(module)
+        x, mem = torch.randn(B, L, c["d_model"]), torch.randn(B, S, c["d_model"])
+        kind = ["causal", "none", "tkpm", "mkpm", "memory_mask", "fully_masked", "all"][i % 7]
+        tmask = tkpm = mmask = mkpm = None
+        causal = kind in ("causal", "all")
+        if kind in ("tkpm", "all"):
+            tkpm = rand_bool_mask([B, L], 0.25)
+        if kind in ("mkpm", "all"):
+            mkpm = rand_bool_mask([B, S], 0.25)
+        if kind == "memory_mask":
+            mmask = rand_float_mask([L, S])
+        if kind == "all":
+            tmask = rand_bool_mask([L, L], 0.2)
+        if kind == "fully_masked":
+            mkpm = torch.zeros(B, S, dtype=torch.bool)
+            mkpm[0, :] = True  # batch 0: the whole memory is padding, cross-attention sees nothing
+        h, w_self, w_cross = x, [], []
+        for li in range(max(num_layers, 1)):
+            h, w1, w2 = ref_decoder_layer(sub(params, f"layers.{li}.") if stacked else params, h, mem, c, tmask, tkpm,
+                                          mmask, mkpm, causal)
+            w_self.append(w1)
+            w_cross.append(w2)
+        if use_norm:
+            h = ln(params, h, "norm", c["layer_norm_eps"])
+        full_self = torch.zeros(B, 1, L, L)
+        full_cross = torch.zeros(B, 1, L, S)
+        if tmask is not None:
+            full_self = full_self + additive(tmask, False)
+        if tkpm is not None:
+            full_self = full_self + additive(tkpm, False).reshape(B, 1, 1, L)
+        if causal:
+            full_self = full_self + causal_mask(L, L)
+        if mmask is not None:
+            full_cross = full_cross + mmask
+        if mkpm is not None:
+            full_cross = full_cross + additive(mkpm, False).reshape(B, 1, 1, S)
+        checked = not (has_fully_masked_row(full_self) or has_fully_masked_row(full_cross))
+        if checked:
+            module.train()
+            t_mask = tmask
+            if causal:
+                t_mask = causal_mask(L, L) + (additive(tmask, False) if tmask is not None else 0)
+            sq = lambda m: m[0] if (unbatched and m is not None) else m
+            t_out = module(to_layout(x, c["batch_first"], unbatched), to_layout(mem, c["batch_first"], unbatched),
+                           t_mask, mmask, sq(tkpm), sq(mkpm))
+            close(to_layout(h, c["batch_first"], unbatched), t_out, f"{name} case {i}")
+        cfg = dict(c, id=f"{name}_{i:02d}", num_layers=num_layers, norm=use_norm, unbatched=unbatched,
+                   is_causal=causal, mask=mask_kind(tmask), key_padding_mask=mask_kind(tkpm),
+                   memory_mask=mask_kind(mmask), memory_key_padding_mask=mask_kind(mkpm), torch_checked=checked)
+        sq = lambda m: mask_tensor(m[0] if (unbatched and m is not None) else m)
+        ins = {"src": to_layout(x, c["batch_first"], unbatched), "memory": to_layout(mem, c["batch_first"], unbatched),
+               "mask": mask_tensor(tmask), "key_padding_mask": sq(tkpm), "memory_mask": mask_tensor(mmask),
+               "memory_key_padding_mask": sq(mkpm)}
+        outs = {"output": to_layout(h, c["batch_first"], unbatched)}
+        for li in range(len(w_self)):
+            pre = f"layers.{li}." if stacked else ""
+            outs[pre + "self_attn.weights"] = w_self[li]
+            outs[pre + "multihead_attn.weights"] = w_cross[li]
+        g.add(cfg, ins, params, outs)
+    return g.save()
+
+
+# ----------------------------------------------------------------------------------------- positional, models
+def sinusoidal(length, E):
+    pe = torch.zeros(length, E)
+    for pos in range(length):
+        for j in range(E):
+            angle = pos / (10000.0 ** ((j - j % 2) / E))
+            pe[pos, j] = math.sin(angle) if j % 2 == 0 else math.cos(angle)
+    return pe
+
+
+def make_models():
+    """Whole models: embedding (* sqrt(E)) + positions + stack + linear head, as TransformerModel builds them."""
+    g = Golden("model")
+    archs = ["encoder", "decoder", "encoder-decoder", "encoder", "decoder", "encoder-decoder"]
+    for i, arch in enumerate(archs):
+        c = layer_config(i)
+        c["batch_first"] = True
+        E, V, Vt = c["d_model"], 11 + i, 7 + i
+        positional = ["sinusoidal", "learned", "sinusoidal", "none", "sinusoidal", "learned"][i]
+        num_layers, num_dec = 1 + i % 2, 1 + (i + 1) % 2
+        final_norm = i >= 3
+        max_len, head = 16, V if arch != "encoder" else 5
+        if arch == "encoder-decoder":
+            head = Vt
+        B, L, T = 2, int(torch.randint(2, 9, ())), int(torch.randint(2, 7, ()))
+        layer = lambda: nn.TransformerEncoderLayer(E, c["nhead"], c["dim_feedforward"], 0.0, c["activation"],
+                                                   c["layer_norm_eps"], True, c["norm_first"])
+        dlayer = lambda: nn.TransformerDecoderLayer(E, c["nhead"], c["dim_feedforward"], 0.0, c["activation"],
+                                                    c["layer_norm_eps"], True, c["norm_first"])
+        mods = nn.ModuleDict()
+        mods["embed"] = nn.Embedding(V, E)
+        if positional == "learned":
+            mods["pos_embed"] = nn.Embedding(max_len, E)
+        norm = lambda: nn.LayerNorm(E, eps=c["layer_norm_eps"]) if final_norm else None
+        stack_name = "decoder" if arch == "decoder" else "encoder"
+        mods[stack_name] = nn.TransformerEncoder(layer(), num_layers, norm(), enable_nested_tensor=False)
+        if arch == "encoder-decoder":
+            mods["tgt_embed"] = nn.Embedding(Vt, E)
+            if positional == "learned":
+                mods["tgt_pos_embed"] = nn.Embedding(max_len, E)
+            mods["decoder"] = nn.TransformerDecoder(dlayer(), num_dec, norm())
+        mods["head"] = nn.Linear(E, head)
+        params = perturb(mods)
+        mods.train()
+        pad_id = 0 if i % 2 == 1 else -1
+
+        def embed(name, pos_name, ids):
+            x = mods[name](ids) * math.sqrt(E)
+            if positional == "sinusoidal":
+                x = x + sinusoidal(max_len, E)[: ids.shape[1]]
+            elif positional == "learned":
+                x = x + mods[pos_name].weight[: ids.shape[1]]
+            return x
+
+        ids = torch.randint(1, V, (B, L))
+        if pad_id == 0:
+            ids[1, -1] = 0  # one padded position in the second sequence
+        kpm = (ids == pad_id) if pad_id >= 0 else None
+        causal = causal_mask(L, L) if arch == "decoder" else None
+        hidden = mods[stack_name](embed("embed", "pos_embed", ids), causal, kpm)
+        ins = {"ids": ids.to(torch.float64)}
+        if arch == "encoder-decoder":
+            tgt = torch.randint(1, Vt, (B, T))
+            tkpm = (tgt == pad_id) if pad_id >= 0 else None
+            hidden = mods["decoder"](embed("tgt_embed", "tgt_pos_embed", tgt), hidden, causal_mask(T, T), None, tkpm, kpm)
+            ins["tgt"] = tgt.to(torch.float64)
+        logits = mods["head"](hidden)
+        cfg = {"id": f"model_{i:02d}", "arch": arch, "vocab_size": V, "tgt_vocab_size": Vt if arch == "encoder-decoder" else 0,
+               "num_layers": num_layers, "num_decoder_layers": num_dec, "positional": positional, "max_len": max_len,
+               "final_norm": final_norm, "head_size": head, "pad_id": pad_id, "d_model": E, "nhead": c["nhead"],
+               "dim_feedforward": c["dim_feedforward"], "activation": c["activation"], "norm_first": c["norm_first"],
+               "layer_norm_eps": c["layer_norm_eps"], "torch_checked": True}
+        g.add(cfg, ins, params, {"logits": logits})
+    return g.save()
+
+
+def make_positional():
+    g = Golden("positional")
+    for i, (length, E) in enumerate([(1, 2), (10, 16), (50, 64), (7, 5), (128, 512)]):
+        g.add({"id": f"pe_{i:02d}", "length": length, "d_model": E}, {}, {}, {"pe": sinusoidal(length, E)})
+    return g.save()
+
+
+def make_ops():
+    """LayerNorm and the two activations on values that reach into the tails."""
+    g = Golden("ops")
+    for i, (N, E, eps) in enumerate([(3, 4, 1e-5), (5, 33, 1e-5), (2, 1, 1e-5), (4, 64, 1e-6)]):
+        x = torch.randn(N, E) * 3 + 1
+        w, b = torch.randn(E), torch.randn(E)
+        g.add({"id": f"layernorm_{i:02d}", "eps": eps}, {"x": x}, {"weight": w, "bias": b},
+              {"y": F.layer_norm(x, (E,), w, b, eps)})
+    x = torch.linspace(-8, 8, 161)
+    g.add({"id": "activations_00"}, {"x": x}, {}, {"relu": F.relu(x), "gelu": F.gelu(x)})
+    return g.save()
+
+
+if __name__ == "__main__":
+    total = 0
+    total += make_sdpa()
+    total += make_mha()
+    total += make_encoder("encoder_layer", 12, False)
+    total += make_decoder("decoder_layer", 12, False)
+    total += make_encoder("encoder_stack", 6, True)
+    total += make_decoder("decoder_stack", 6, True)
+    total += make_models()
+    total += make_positional()
+    total += make_ops()
+    print(f"{total} cases in all")
