@@ -16,6 +16,10 @@ MhaConfig LayerConfig::attention() const {
 
 Status LayerConfig::validate() const {
   if (d_model <= 0) return Status::error("d_model must be positive, got " + std::to_string(d_model));
+  if (nhead <= 0) return Status::error("nhead must be positive, got " + std::to_string(nhead));
+  if (d_model % nhead != 0)
+    return Status::error("d_model (" + std::to_string(d_model) + ") must be divisible by nhead (" +
+                         std::to_string(nhead) + ")");
   if (dim_feedforward <= 0) return Status::error("dim_feedforward must be positive");
   if (!(layer_norm_eps > 0.0f)) return Status::error("layer_norm_eps must be positive");
   return attention().validate();

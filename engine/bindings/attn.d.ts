@@ -1,0 +1,195 @@
+// Types of engine/bindings/attn.mjs, the JavaScript API of the attention engine.
+
+/** A row-major float32 tensor. */
+export interface Tensor {
+  data: Float32Array;
+  shape: number[];
+}
+
+/** What the API accepts as a tensor: a Tensor, or nested arrays. */
+export type TensorLike = Tensor | { data: ArrayLike<number>; shape: number[] } | NestedNumbers;
+type NestedNumbers = number[] | NestedNumbers[];
+/** Masks: boolean (nested booleans, Uint8Array data, or dtype "bool") or float (added to the scores). */
+export type MaskLike =
+  | TensorLike
+  | { data: ArrayLike<number | boolean> | Uint8Array; shape: number[]; dtype?: 'bool' | 'float32' }
+  | NestedBooleans;
+type NestedBooleans = boolean[] | NestedBooleans[];
+
+export class AttnError extends Error {}
+
+export interface LoadOptions {
+  wasmUrl?: string | URL;
+  wasmBinary?: Uint8Array | ArrayBuffer;
+  onProgress?: (loaded: number, total: number) => void;
+}
+export function loadEngine(options?: LoadOptions): Promise<Engine>;
+export function tensor(data: ArrayLike<number>, shape: number[]): Tensor;
+
+export interface ScaleOptions {
+  /** false: do not multiply scores by 1/sqrt(d_k) (teaching toggle). Default true. */
+  scaled?: boolean;
+  /** Divide the scaled scores by this before the softmax. Default 1. */
+  temperature?: number;
+}
+
+export interface SdpaOptions extends ScaleOptions {
+  query: TensorLike;
+  key: TensorLike;
+  value: TensorLike;
+  /** Boolean: True = may attend (PyTorch SDPA convention). Float: added. Broadcast to [..., L, S]. */
+  attn_mask?: MaskLike;
+  dropout_p?: number;
+  is_causal?: boolean;
+  /** Custom scale factor (PyTorch >= 2.1 `scale=`); default 1/sqrt(E). */
+  scale?: number;
+  seed?: number;
+}
+export interface SdpaResult {
+  output: Tensor;
+  weights: Tensor;
+  scores: Tensor;
+  scaled: Tensor;
+  mask?: Tensor;
+  dropped?: Tensor;
+}
+
+/** The Trace of one attention block, batch-first, one matrix per head. */
+export interface AttentionTrace {
+  q: Tensor; // [B, H, L, Dh]
+  k: Tensor; // [B, H, S, Dh]
+  v: Tensor; // [B, H, S, Dh]
+  scores?: Tensor; // [B, H, L, S]
+  scaled?: Tensor; // [B, H, L, S]
+  mask?: Tensor; // [B, H, L, S]
+  weights: Tensor; // [B, H, L, S]
+  dropped?: Tensor;
+  heads: Tensor; // [B, H, L, Dh]
+  concat: Tensor; // [B, L, E]
+  output: Tensor; // [B, L, E]
+}
+
+export interface MhaOptions extends ScaleOptions {
+  embed_dim: number;
+  num_heads: number;
+  kdim?: number;
+  vdim?: number;
+  bias?: boolean;
+  dropout?: number;
+  batch_first?: boolean;
+  /** in_proj_weight, in_proj_bias, out_proj.weight, out_proj.bias (or q/k/v_proj_weight when kdim/vdim differ). */
+  params: Record<string, TensorLike>;
+  query: TensorLike;
+  key?: TensorLike;
+  value?: TensorLike;
+  /** [B, S]; boolean True = ignore this key. */
+  key_padding_mask?: MaskLike;
+  /** [L, S] or [B*H, L, S]; boolean True = not allowed. */
+  attn_mask?: MaskLike;
+  need_weights?: boolean;
+  average_attn_weights?: boolean;
+  is_causal?: boolean;
+  training?: boolean;
+  seed?: number;
+  trace?: boolean;
+}
+export interface MhaResult {
+  attn_output: Tensor;
+  attn_output_weights: Tensor | null;
+  trace?: AttentionTrace;
+}
+
+export interface LayerOptions extends ScaleOptions {
+  d_model: number;
+  nhead: number;
+  dim_feedforward?: number;
+  dropout?: number;
+  activation?: 'relu' | 'gelu';
+  layer_norm_eps?: number;
+  batch_first?: boolean;
+  norm_first?: boolean;
+  params: Record<string, TensorLike>;
+  training?: boolean;
+  seed?: number;
+  record_scores?: boolean;
+}
+export interface EncoderOptions extends LayerOptions {
+  src: TensorLike;
+  src_mask?: MaskLike;
+  src_key_padding_mask?: MaskLike;
+  is_causal?: boolean;
+}
+export interface DecoderOptions extends LayerOptions {
+  tgt: TensorLike;
+  memory: TensorLike;
+  tgt_mask?: MaskLike;
+  memory_mask?: MaskLike;
+  tgt_key_padding_mask?: MaskLike;
+  memory_key_padding_mask?: MaskLike;
+  tgt_is_causal?: boolean;
+}
+export interface StackOptions {
+  num_layers: number;
+  /** A final LayerNorm ("norm.weight", "norm.bias"). */
+  norm?: boolean;
+}
+export interface LayerResult {
+  output: Tensor;
+  /** e.g. "self_attn.weights" or "layers.1.multihead_attn.weights": [B, H, L, S]. */
+  trace: Record<string, Tensor>;
+}
+
+export interface ModelConfig {
+  arch?: 'encoder' | 'decoder' | 'encoder-decoder';
+  vocab_size: number;
+  tgt_vocab_size?: number;
+  num_layers?: number;
+  num_decoder_layers?: number;
+  d_model: number;
+  nhead: number;
+  dim_feedforward?: number;
+  dropout?: number;
+  activation?: 'relu' | 'gelu';
+  norm_first?: boolean;
+  layer_norm_eps?: number;
+  bias?: boolean;
+  positional?: 'none' | 'sinusoidal' | 'learned';
+  max_len?: number;
+  scale_embedding?: boolean;
+  causal?: boolean;
+  final_norm?: boolean;
+  head_size?: number;
+  pad_id?: number;
+  scaled?: boolean;
+  temperature?: number;
+}
+
+export interface ForwardResult {
+  logits: Tensor;
+  trace: Record<string, Tensor>;
+}
+
+export class Model {
+  readonly config: Required<ModelConfig>;
+  readonly numParameters: number;
+  reset(seed?: number): void;
+  stateDict(): Record<string, Tensor>;
+  loadStateDict(state: Record<string, TensorLike>): void;
+  forward(
+    ids: Int32Array | number[],
+    options?: { tgt?: Int32Array | number[]; batch?: number; trace?: 'none' | 'weights' | 'full' },
+  ): ForwardResult;
+  delete(): void;
+}
+
+export class Engine {
+  readonly info: { name: string; version: string; simd128: boolean; eigen: string };
+  scaledDotProductAttention(options: SdpaOptions): SdpaResult;
+  multiheadAttention(options: MhaOptions): MhaResult;
+  transformerEncoderLayer(options: EncoderOptions): LayerResult;
+  transformerEncoder(options: EncoderOptions & StackOptions): LayerResult;
+  transformerDecoderLayer(options: DecoderOptions): LayerResult;
+  transformerDecoder(options: DecoderOptions & StackOptions): LayerResult;
+  positionalEncoding(length: number, d_model: number): Tensor;
+  createModel(config: ModelConfig, seed?: number): Model;
+}

@@ -1,0 +1,298 @@
+// The JavaScript API of the attention engine (WebAssembly). Works in browsers, workers and Node 18+.
+//
+//   import { loadEngine } from './attn.mjs';
+//   const attn = await loadEngine();
+//   const { attn_output, attn_output_weights } = attn.multiheadAttention({
+//     embed_dim: 4, num_heads: 2, batch_first: true,
+//     params: { in_proj_weight, in_proj_bias, 'out_proj.weight': w, 'out_proj.bias': b },
+//     query: [[[1, 0, 0, 1], [0, 1, 1, 0]]],
+//   });
+//
+// Names, layouts and mask conventions are PyTorch's (see README, "JavaScript API"). Tensors are
+// {data: Float32Array, shape: number[]}, or nested arrays of numbers (masks: of booleans). Every result tensor
+// is a fresh {data: Float32Array, shape} the caller owns. Bad input throws an AttnError whose message names
+// the problem; the engine itself never aborts on user input.
+import createAttnModule from './attn_engine.mjs';
+
+export class AttnError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'AttnError';
+  }
+}
+
+const isNode = typeof process !== 'undefined' && !!(process.versions && process.versions.node);
+
+/** Fetches the .wasm bytes, reporting progress as (loadedBytes, totalBytes). */
+async function fetchWasm(url, onProgress) {
+  if (isNode && url.protocol === 'file:') {
+    const { readFile } = await import('node:fs/promises');
+    const bytes = await readFile(url);
+    onProgress?.(bytes.length, bytes.length);
+    return bytes;
+  }
+  const res = await fetch(url);
+  if (!res.ok) throw new AttnError(`could not load the engine (${url}): HTTP ${res.status}`);
+  const total = Number(res.headers.get('content-length')) || 0;
+  if (!res.body || !onProgress) return new Uint8Array(await res.arrayBuffer());
+  const reader = res.body.getReader();
+  const chunks = [];
+  let loaded = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    loaded += value.length;
+    onProgress(loaded, total || loaded);
+  }
+  const bytes = new Uint8Array(loaded);
+  let offset = 0;
+  for (const c of chunks) {
+    bytes.set(c, offset);
+    offset += c.length;
+  }
+  return bytes;
+}
+
+/**
+ * Loads the WebAssembly engine.
+ * @param {{wasmUrl?: string|URL, wasmBinary?: Uint8Array|ArrayBuffer, onProgress?: (loaded: number, total: number) => void}} [options]
+ */
+export async function loadEngine(options = {}) {
+  const url = options.wasmUrl ? new URL(options.wasmUrl, import.meta.url) : new URL('./attn_engine.wasm', import.meta.url);
+  const wasmBinary = options.wasmBinary ?? (await fetchWasm(url, options.onProgress));
+  const module = await createAttnModule({ wasmBinary, print: () => {}, printErr: (s) => console.warn('[attn]', s) });
+  return new Engine(module);
+}
+
+// ------------------------------------------------------------------------------------------------- tensors
+
+/** Builds a tensor from a flat array and a shape. */
+export function tensor(data, shape) {
+  const arr = data instanceof Float32Array ? data : Float32Array.from(data, Number);
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (arr.length !== n) throw new AttnError(`${arr.length} values do not fill shape [${shape.join(', ')}]`);
+  return { data: arr, shape: [...shape] };
+}
+
+function nestedShape(x) {
+  const shape = [];
+  let cur = x;
+  while (Array.isArray(cur)) {
+    shape.push(cur.length);
+    cur = cur[0];
+  }
+  return shape;
+}
+
+function flatten(x, shape, depth, out, name) {
+  if (depth === shape.length) {
+    out.push(x);
+    return;
+  }
+  if (!Array.isArray(x) || x.length !== shape[depth]) throw new AttnError(`${name}: ragged nested array`);
+  for (const v of x) flatten(v, shape, depth + 1, out, name);
+}
+
+/** Normalizes a user tensor or mask to {data: Float32Array, shape, dtype}. */
+function toTensor(x, name, isMask = false) {
+  if (x === undefined || x === null) return undefined;
+  let data;
+  let shape;
+  let dtype = 'float32';
+  if (Array.isArray(x)) {
+    shape = nestedShape(x);
+    const flat = [];
+    flatten(x, shape, 0, flat, name);
+    if (flat.some((v) => typeof v === 'boolean')) dtype = 'bool';
+    data = Float32Array.from(flat, (v) => (typeof v === 'boolean' ? (v ? 1 : 0) : Number(v)));
+  } else if (x && typeof x === 'object' && 'data' in x && 'shape' in x) {
+    shape = Array.from(x.shape, Number);
+    const d = x.data;
+    if (x.dtype === 'bool' || d instanceof Uint8Array || (Array.isArray(d) && typeof d[0] === 'boolean')) dtype = 'bool';
+    data = d instanceof Float32Array ? d : Float32Array.from(d, (v) => (typeof v === 'boolean' ? (v ? 1 : 0) : Number(v)));
+  } else {
+    throw new AttnError(`${name}: expected {data, shape} or a nested array`);
+  }
+  if (!isMask && dtype === 'bool') dtype = 'float32';
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (data.length !== n) throw new AttnError(`${name}: ${data.length} values do not fill shape [${shape.join(', ')}]`);
+  return { data, shape, dtype };
+}
+
+function paramTensors(params, tensors) {
+  if (!params || typeof params !== 'object') throw new AttnError('params (the state_dict) is required');
+  for (const [k, v] of Object.entries(params)) tensors[`param.${k}`] = toTensor(v, k);
+}
+
+function unwrap(result) {
+  if (result && result.error !== undefined) throw new AttnError(result.error);
+  return result;
+}
+
+function pick(opts, keys) {
+  const out = {};
+  for (const k of keys) if (opts[k] !== undefined) out[k] = opts[k];
+  return JSON.stringify(out);
+}
+
+const LAYER_OPTIONS = ['d_model', 'nhead', 'dim_feedforward', 'dropout', 'activation', 'layer_norm_eps', 'batch_first',
+  'norm_first', 'num_layers', 'norm', 'is_causal', 'training', 'seed', 'scaled', 'temperature', 'record_scores'];
+
+// --------------------------------------------------------------------------------------------------- engine
+
+export class Engine {
+  constructor(module) {
+    this.module = module;
+    /** {name, version, simd128, eigen} */
+    this.info = JSON.parse(module.engineInfo());
+  }
+
+  /**
+   * F.scaled_dot_product_attention, returning the weights too.
+   * attn_mask: boolean True = MAY attend (PyTorch's SDPA convention), or float (added).
+   * Extensions: scaled=false skips 1/sqrt(d_k); temperature divides the scores.
+   * @returns {{output, weights, scores, scaled, mask?, dropped?}}
+   */
+  scaledDotProductAttention(opts) {
+    const t = {
+      query: toTensor(opts.query, 'query'),
+      key: toTensor(opts.key, 'key'),
+      value: toTensor(opts.value, 'value'),
+      attn_mask: toTensor(opts.attn_mask, 'attn_mask', true),
+    };
+    const o = pick(opts, ['dropout_p', 'is_causal', 'scale', 'scaled', 'temperature', 'seed']);
+    return unwrap(this.module.sdpa(o, t));
+  }
+
+  /**
+   * nn.MultiheadAttention forward. key and value default to query (self-attention).
+   * Masks: boolean True = NOT allowed (PyTorch's MHA convention), or float (added).
+   * trace: true adds {q, k, v, scores, scaled, mask?, weights, heads, concat, output}, batch-first, per head.
+   * @returns {{attn_output, attn_output_weights, trace?}}
+   */
+  multiheadAttention(opts) {
+    const query = toTensor(opts.query, 'query');
+    const t = {
+      query,
+      key: toTensor(opts.key ?? opts.query, 'key'),
+      value: toTensor(opts.value ?? opts.key ?? opts.query, 'value'),
+      key_padding_mask: toTensor(opts.key_padding_mask, 'key_padding_mask', true),
+      attn_mask: toTensor(opts.attn_mask, 'attn_mask', true),
+    };
+    paramTensors(opts.params, t);
+    const o = pick(opts, ['embed_dim', 'num_heads', 'kdim', 'vdim', 'bias', 'dropout', 'batch_first', 'need_weights',
+      'average_attn_weights', 'is_causal', 'training', 'seed', 'scaled', 'temperature', 'trace']);
+    return unwrap(this.module.multiheadAttention(o, t));
+  }
+
+  /** nn.TransformerEncoderLayer forward (eval mode unless training: true). @returns {{output, trace}} */
+  transformerEncoderLayer(opts) {
+    return this.#encoder({ ...opts, num_layers: 0 });
+  }
+
+  /** nn.TransformerEncoder: num_layers layers ("layers.{i}." params), optional final norm ("norm."). */
+  transformerEncoder(opts) {
+    if (!(opts.num_layers >= 1)) throw new AttnError('num_layers must be at least 1');
+    return this.#encoder(opts);
+  }
+
+  /** nn.TransformerDecoderLayer forward. @returns {{output, trace}} */
+  transformerDecoderLayer(opts) {
+    return this.#decoder({ ...opts, num_layers: 0 });
+  }
+
+  /** nn.TransformerDecoder: num_layers layers, optional final norm. */
+  transformerDecoder(opts) {
+    if (!(opts.num_layers >= 1)) throw new AttnError('num_layers must be at least 1');
+    return this.#decoder(opts);
+  }
+
+  #encoder(opts) {
+    const t = {
+      src: toTensor(opts.src, 'src'),
+      src_mask: toTensor(opts.src_mask ?? opts.mask, 'src_mask', true),
+      src_key_padding_mask: toTensor(opts.src_key_padding_mask, 'src_key_padding_mask', true),
+    };
+    paramTensors(opts.params, t);
+    return unwrap(this.module.encoder(pick(opts, LAYER_OPTIONS), t));
+  }
+
+  #decoder(opts) {
+    const t = {
+      tgt: toTensor(opts.tgt, 'tgt'),
+      memory: toTensor(opts.memory, 'memory'),
+      tgt_mask: toTensor(opts.tgt_mask, 'tgt_mask', true),
+      tgt_key_padding_mask: toTensor(opts.tgt_key_padding_mask, 'tgt_key_padding_mask', true),
+      memory_mask: toTensor(opts.memory_mask, 'memory_mask', true),
+      memory_key_padding_mask: toTensor(opts.memory_key_padding_mask, 'memory_key_padding_mask', true),
+    };
+    paramTensors(opts.params, t);
+    const o = { ...opts, is_causal: opts.tgt_is_causal ?? opts.is_causal };
+    return unwrap(this.module.decoder(pick(o, LAYER_OPTIONS), t));
+  }
+
+  /** The sinusoidal encoding of Vaswani et al.: a [length, d_model] tensor. */
+  positionalEncoding(length, d_model) {
+    return unwrap(this.module.positionalEncoding(length | 0, d_model | 0));
+  }
+
+  /**
+   * A whole model kept inside the engine (see README, "Model config"). Weights start seeded-random
+   * (PyTorch's default init distributions); loadStateDict replaces them.
+   * @returns {Model}
+   */
+  createModel(config, seed = 0) {
+    const json = JSON.stringify(config);
+    const err = this.module.Model.checkConfig(json);
+    if (err) throw new AttnError(err);
+    const m = new Model(new this.module.Model(json));
+    m.reset(seed);
+    return m;
+  }
+}
+
+export class Model {
+  constructor(handle) {
+    this.handle = handle;
+    this.config = JSON.parse(handle.config());
+  }
+
+  get numParameters() {
+    return this.handle.numParameters();
+  }
+
+  /** Re-draws every weight from the seeded generator. */
+  reset(seed = 0) {
+    this.handle.reset(seed);
+  }
+
+  /** {name: {data, shape}} under PyTorch-style names (see README). */
+  stateDict() {
+    return this.handle.stateDict();
+  }
+
+  loadStateDict(state) {
+    const t = {};
+    for (const [k, v] of Object.entries(state)) t[k] = toTensor(v, k);
+    const err = this.handle.loadStateDict(t);
+    if (err) throw new AttnError(err);
+  }
+
+  /**
+   * ids: token ids (Int32Array or number[]) of one sequence, or `batch` sequences of equal length back to back.
+   * tgt: decoder ids for encoder-decoder models. trace: "weights" (attention weights and masks, the default),
+   * "full" (also q, k, v, scores, ...), or "none".
+   * @returns {{logits, trace: Record<string, {data, shape}>}}
+   */
+  forward(ids, { tgt, batch = 1, trace = 'weights' } = {}) {
+    const toIds = (x) => (x instanceof Int32Array ? x : Int32Array.from(x ?? []));
+    const opts = JSON.stringify({ batch, trace });
+    return unwrap(this.handle.forward(toIds(ids), tgt === undefined ? undefined : toIds(tgt), opts));
+  }
+
+  /** Frees the model's memory inside the engine. */
+  delete() {
+    this.handle.delete();
+  }
+}

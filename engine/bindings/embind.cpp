@@ -1,0 +1,353 @@
+// The WebAssembly module's exports: the only file that knows about embind and JavaScript values.
+// It is wrapped by engine/bindings/attn.mjs, the documented JavaScript API; call that, not these.
+//
+// Conventions between the two files:
+//   - every function takes (options_json, tensors): options as a JSON string, tensors as an object
+//     {name: {data: Float32Array, shape: number[], dtype?: "bool"}}; parameters are named "param.<state_dict name>".
+//   - every function returns {error: string} or an object of result tensors {data: Float32Array, shape};
+//     the arrays are copies, safe from WebAssembly memory growth.
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <memory>
+
+#include "io/json.h"
+#include "models/config.h"
+#include "models/functional.h"
+#include "ops/embedding.h"
+
+using emscripten::val;
+
+namespace attn {
+namespace {
+
+// ------------------------------------------------------------------------------------------------ conversions
+Shape shape_from(const val& v) {
+  Shape s;
+  const unsigned n = v["length"].as<unsigned>();
+  for (unsigned i = 0; i < n; ++i) s.push_back(static_cast<int64_t>(v[i].as<double>()));
+  return s;
+}
+
+Status tensor_from(const val& t, const std::string& name, Tensor* out) {
+  Shape shape = shape_from(t["shape"]);
+  for (int64_t d : shape)
+    if (d < 0) return Status::error(name + ": negative dimension in shape " + shape_str(shape));
+  std::vector<float> data = emscripten::convertJSArrayToNumberVector<float>(t["data"]);
+  if (static_cast<int64_t>(data.size()) != numel_of(shape))
+    return Status::error(name + ": " + std::to_string(data.size()) + " values do not fill shape " + shape_str(shape));
+  *out = Tensor(std::move(shape), std::move(data));
+  return Status();
+}
+
+bool has(const val& tensors, const std::string& name) {
+  const val t = tensors[name];
+  return !t.isUndefined() && !t.isNull();
+}
+
+Status get_tensor(const val& tensors, const std::string& name, Tensor* out, bool required = true) {
+  if (!has(tensors, name)) return required ? Status::error(name + " is required") : Status();
+  return tensor_from(tensors[name], name, out);
+}
+
+Status get_mask(const val& tensors, const std::string& name, MaskArg* out) {
+  if (!has(tensors, name)) return Status();
+  ATTN_TRY(tensor_from(tensors[name], name, &out->values));
+  const val dtype = tensors[name]["dtype"];
+  out->is_bool = dtype.isString() && dtype.as<std::string>() == "bool";
+  return Status();
+}
+
+TensorMap params_from(const val& tensors, Status* st) {
+  TensorMap params;
+  const val keys = val::global("Object").call<val>("keys", tensors);
+  const unsigned n = keys["length"].as<unsigned>();
+  for (unsigned i = 0; i < n; ++i) {
+    const std::string k = keys[i].as<std::string>();
+    if (k.rfind("param.", 0) != 0) continue;
+    Tensor t;
+    *st = tensor_from(tensors[k], k.substr(6), &t);
+    if (!st->ok()) return {};
+    params[k.substr(6)] = std::move(t);
+  }
+  return params;
+}
+
+val to_js(const Tensor& t) {
+  val out = val::object();
+  out.set("data", val(emscripten::typed_memory_view(t.data.size(), t.data.data())).call<val>("slice"));
+  val shape = val::array();
+  for (int64_t d : t.shape) shape.call<void>("push", static_cast<double>(d));
+  out.set("shape", shape);
+  return out;
+}
+
+val error_js(const Status& st) {
+  val out = val::object();
+  out.set("error", st.message());
+  return out;
+}
+
+Status parse_options(const std::string& text, Json* out) {
+  Status st = Json::parse(text, out);
+  if (!st.ok()) return Status::error("options: " + st.message());
+  if (!out->is_object()) return Status::error("options must be an object");
+  return Status();
+}
+
+int64_t int_opt(const Json& o, const char* key, int64_t fallback) {
+  return static_cast<int64_t>(o.number_or(key, static_cast<double>(fallback)));
+}
+
+void trace_to(val& obj, const NamedTensors& trace) {
+  val t = val::object();
+  for (const auto& [name, tensor] : trace) t.set(name, to_js(tensor));
+  obj.set("trace", t);
+}
+
+// -------------------------------------------------------------------------------------------- functional API
+val sdpa(const std::string& options, const val& tensors) {
+  Json o;
+  Status st = parse_options(options, &o);
+  SdpaArgs a;
+  if (st.ok()) st = get_tensor(tensors, "query", &a.query);
+  if (st.ok()) st = get_tensor(tensors, "key", &a.key);
+  if (st.ok()) st = get_tensor(tensors, "value", &a.value);
+  if (st.ok()) st = get_mask(tensors, "attn_mask", &a.attn_mask);
+  if (!st.ok()) return error_js(st);
+  a.dropout_p = static_cast<float>(o.number_or("dropout_p", 0.0));
+  a.is_causal = o.bool_or("is_causal", false);
+  a.scale.scaled = o.bool_or("scaled", true);
+  a.scale.scale = static_cast<float>(o.number_or("scale", 0.0));
+  a.scale.temperature = static_cast<float>(o.number_or("temperature", 1.0));
+  a.seed = static_cast<uint64_t>(o.number_or("seed", 0.0));
+  SdpaResult r;
+  st = scaled_dot_product_attention(a, &r);
+  if (!st.ok()) return error_js(st);
+  val out = val::object();
+  out.set("output", to_js(r.output));
+  out.set("weights", to_js(r.weights));
+  out.set("scores", to_js(r.scores));
+  out.set("scaled", to_js(r.scaled));
+  if (!r.mask.data.empty()) out.set("mask", to_js(r.mask));
+  if (!r.dropped.data.empty()) out.set("dropped", to_js(r.dropped));
+  return out;
+}
+
+val mha(const std::string& options, const val& tensors) {
+  Json o;
+  Status st = parse_options(options, &o);
+  MhaArgs a;
+  if (st.ok()) st = get_tensor(tensors, "query", &a.query);
+  if (st.ok()) st = get_tensor(tensors, "key", &a.key);
+  if (st.ok()) st = get_tensor(tensors, "value", &a.value);
+  if (st.ok()) st = get_mask(tensors, "key_padding_mask", &a.key_padding_mask);
+  if (st.ok()) st = get_mask(tensors, "attn_mask", &a.attn_mask);
+  if (st.ok()) a.params = params_from(tensors, &st);
+  if (!st.ok()) return error_js(st);
+  a.config.embed_dim = int_opt(o, "embed_dim", 0);
+  a.config.num_heads = int_opt(o, "num_heads", 1);
+  a.config.kdim = int_opt(o, "kdim", 0);
+  a.config.vdim = int_opt(o, "vdim", 0);
+  a.config.bias = o.bool_or("bias", true);
+  a.config.dropout = static_cast<float>(o.number_or("dropout", 0.0));
+  a.config.score_scale.scaled = o.bool_or("scaled", true);
+  a.config.score_scale.temperature = static_cast<float>(o.number_or("temperature", 1.0));
+  a.batch_first = o.bool_or("batch_first", false);
+  a.need_weights = o.bool_or("need_weights", true);
+  a.average_attn_weights = o.bool_or("average_attn_weights", true);
+  a.is_causal = o.bool_or("is_causal", false);
+  a.training = o.bool_or("training", false);
+  a.seed = static_cast<uint64_t>(o.number_or("seed", 0.0));
+  a.record_scores = o.bool_or("trace", false);
+  MhaResult r;
+  st = multihead_attention(a, &r);
+  if (!st.ok()) return error_js(st);
+  val out = val::object();
+  out.set("attn_output", to_js(r.attn_output));
+  out.set("attn_output_weights", a.need_weights ? to_js(r.attn_output_weights) : val::null());
+  if (o.bool_or("trace", false)) {
+    NamedTensors trace;
+    r.trace.visit("", [&](const std::string& n, const Tensor& t) { trace.emplace_back(n, t); });
+    trace_to(out, trace);
+  }
+  return out;
+}
+
+val layers(const std::string& options, const val& tensors, bool decoder) {
+  Json o;
+  Status st = parse_options(options, &o);
+  LayerArgs a;
+  const char* side = decoder ? "tgt" : "src";
+  if (st.ok()) st = get_tensor(tensors, side, &a.src);
+  if (st.ok() && decoder) st = get_tensor(tensors, "memory", &a.memory);
+  if (st.ok()) st = get_mask(tensors, std::string(side) + "_mask", &a.mask);
+  if (st.ok()) st = get_mask(tensors, std::string(side) + "_key_padding_mask", &a.key_padding_mask);
+  if (st.ok() && decoder) st = get_mask(tensors, "memory_mask", &a.memory_mask);
+  if (st.ok() && decoder) st = get_mask(tensors, "memory_key_padding_mask", &a.memory_key_padding_mask);
+  if (st.ok()) a.params = params_from(tensors, &st);
+  if (!st.ok()) return error_js(st);
+  a.config.d_model = int_opt(o, "d_model", 0);
+  a.config.nhead = int_opt(o, "nhead", 1);
+  a.config.dim_feedforward = int_opt(o, "dim_feedforward", 2048);
+  a.config.dropout = static_cast<float>(o.number_or("dropout", 0.1));
+  const std::string act = o.string_or("activation", "relu");
+  if (!parse_activation(act, &a.config.activation))
+    return error_js(Status::error("activation must be \"relu\" or \"gelu\", got \"" + act + "\""));
+  a.config.layer_norm_eps = static_cast<float>(o.number_or("layer_norm_eps", 1e-5));
+  a.config.norm_first = o.bool_or("norm_first", false);
+  a.config.score_scale.scaled = o.bool_or("scaled", true);
+  a.config.score_scale.temperature = static_cast<float>(o.number_or("temperature", 1.0));
+  a.num_layers = int_opt(o, "num_layers", 0);
+  a.norm = o.bool_or("norm", false);
+  a.batch_first = o.bool_or("batch_first", false);
+  a.is_causal = o.bool_or("is_causal", false);
+  a.training = o.bool_or("training", false);
+  a.seed = static_cast<uint64_t>(o.number_or("seed", 0.0));
+  a.record_scores = o.bool_or("record_scores", false);
+  LayerResult r;
+  st = decoder ? transformer_decoder(a, &r) : transformer_encoder(a, &r);
+  if (!st.ok()) return error_js(st);
+  val out = val::object();
+  out.set("output", to_js(r.output));
+  trace_to(out, r.trace);
+  return out;
+}
+
+val encoder(const std::string& options, const val& tensors) { return layers(options, tensors, false); }
+val decoder(const std::string& options, const val& tensors) { return layers(options, tensors, true); }
+
+val positional_encoding(int length, int d_model) {
+  if (length <= 0 || d_model <= 0 || static_cast<int64_t>(length) * d_model > (int64_t{1} << 26))
+    return error_js(Status::error("positional encoding: length and d_model must be positive (and not huge)"));
+  return to_js(sinusoidal_encoding(length, d_model));
+}
+
+// ------------------------------------------------------------------------------------------------ the model
+// A model living in the module between calls (the page keeps one in its worker).
+class Model {
+ public:
+  // Use check_config first: the constructor assumes a valid config.
+  explicit Model(const std::string& config_json) {
+    Json j;
+    Json::parse(config_json, &j);
+    model_config_from_json(j, &config_);
+    model_ = std::make_unique<TransformerModel>(config_);
+    reset(0);
+  }
+
+  static std::string check_config(const std::string& config_json) {
+    Json j;
+    Status st = Json::parse(config_json, &j);
+    ModelConfig c;
+    if (st.ok()) st = model_config_from_json(j, &c);
+    return st.ok() ? "" : st.message();
+  }
+
+  std::string config() const { return model_config_to_json(config_).dump(); }
+  double num_parameters() { return static_cast<double>(model_->num_parameters()); }
+
+  void reset(double seed) {
+    Rng rng(static_cast<uint64_t>(seed));
+    model_->reset_parameters(rng);
+  }
+
+  val state_dict() {
+    val out = val::object();
+    model_->visit([&](const std::string& name, Param& p) { out.set(name, to_js(p.value)); });
+    return out;
+  }
+
+  std::string load_state_dict(const val& tensors) {
+    TensorMap state;
+    const val keys = val::global("Object").call<val>("keys", tensors);
+    for (unsigned i = 0; i < keys["length"].as<unsigned>(); ++i) {
+      const std::string k = keys[i].as<std::string>();
+      Status st = tensor_from(tensors[k], k, &state[k]);
+      if (!st.ok()) return st.message();
+    }
+    Status st = load_state_dict_visit([&](const ParamVisitor& fn) { model_->visit(fn); }, state);
+    return st.ok() ? "" : st.message();
+  }
+
+  // ids: Int32Array [B * L] (src for encoder-decoder); tgt: Int32Array [B * T] or undefined.
+  // options: {"batch": B, "record_scores": bool, "trace": "none" | "weights" | "full"}
+  val forward(const val& ids_js, const val& tgt_js, const std::string& options) {
+    Json o;
+    Status st = parse_options(options, &o);
+    if (!st.ok()) return error_js(st);
+    const int64_t B = int_opt(o, "batch", 1);
+    const std::vector<int32_t> ids = emscripten::convertJSArrayToNumberVector<int32_t>(ids_js);
+    if (B <= 0 || ids.size() % static_cast<size_t>(B)) return error_js(Status::error("ids do not split into the batch"));
+    const int64_t L = static_cast<int64_t>(ids.size()) / B;
+    st = model_->check_ids(ids, L, config_.vocab_size);
+    if (!st.ok()) return error_js(st);
+    ForwardContext ctx;
+    const std::string trace = o.string_or("trace", "weights");
+    ctx.record_scores = trace == "full";
+    ModelCache cache;
+    if (config_.arch == Arch::kEncoderDecoder) {
+      if (tgt_js.isUndefined() || tgt_js.isNull()) return error_js(Status::error("encoder-decoder models need tgt ids"));
+      const std::vector<int32_t> tgt = emscripten::convertJSArrayToNumberVector<int32_t>(tgt_js);
+      if (tgt.size() % static_cast<size_t>(B)) return error_js(Status::error("tgt ids do not split into the batch"));
+      const int64_t T = static_cast<int64_t>(tgt.size()) / B;
+      st = model_->check_ids(tgt, T, config_.target_vocab());
+      if (!st.ok()) return error_js(st);
+      model_->forward_seq2seq(cache, ids, L, tgt, T, B, ctx);
+    } else {
+      model_->forward(cache, ids, B, L, ctx);
+    }
+    val out = val::object();
+    out.set("logits", to_js(cache.logits));
+    NamedTensors entries;
+    if (trace != "none") {
+      TransformerModel::visit_trace(cache, [&](const std::string& name, const Tensor& t) {
+        const bool weights = name.size() > 8 && (name.compare(name.size() - 8, 8, ".weights") == 0 ||
+                                                 name.compare(name.size() - 5, 5, ".mask") == 0);
+        if (trace == "full" || weights) entries.emplace_back(name, t);
+      });
+    }
+    trace_to(out, entries);
+    return out;
+  }
+
+ private:
+  ModelConfig config_;
+  std::unique_ptr<TransformerModel> model_;
+};
+
+std::string engine_info() {
+  Json j = Json::object();
+  j.set("name", Json::string("attn"));
+  j.set("version", Json::string("0.1.0"));
+#ifdef __wasm_simd128__
+  j.set("simd128", Json::boolean(true));
+#else
+  j.set("simd128", Json::boolean(false));
+#endif
+  j.set("eigen", Json::string(std::to_string(EIGEN_WORLD_VERSION) + "." + std::to_string(EIGEN_MAJOR_VERSION) + "." +
+                              std::to_string(EIGEN_MINOR_VERSION)));
+  return j.dump();
+}
+
+}  // namespace
+}  // namespace attn
+
+EMSCRIPTEN_BINDINGS(attn_engine) {
+  using namespace attn;
+  emscripten::function("engineInfo", &engine_info);
+  emscripten::function("sdpa", &sdpa);
+  emscripten::function("multiheadAttention", &mha);
+  emscripten::function("encoder", &encoder);
+  emscripten::function("decoder", &decoder);
+  emscripten::function("positionalEncoding", &positional_encoding);
+  emscripten::class_<Model>("Model")
+      .constructor<std::string>()
+      .class_function("checkConfig", &Model::check_config)
+      .function("config", &Model::config)
+      .function("numParameters", &Model::num_parameters)
+      .function("reset", &Model::reset)
+      .function("stateDict", &Model::state_dict)
+      .function("loadStateDict", &Model::load_state_dict)
+      .function("forward", &Model::forward);
+}

@@ -1,0 +1,213 @@
+// The JavaScript API of the WASM engine, called from Node on the same golden files as the C++ suite.
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Engine, Tensor } from '../../engine/bindings/attn';
+import { compare, Golden, loadBuiltEngine } from './golden';
+
+let attn: Engine;
+beforeAll(async () => {
+  attn = await loadBuiltEngine();
+});
+
+function expectClose(actual: Tensor, golden: Golden, name: string) {
+  const { excess, maxErr } = compare(actual, golden.f64(name));
+  expect(excess, `${name}: max error ${maxErr}`).toBeLessThanOrEqual(0);
+}
+
+function expectRows(w: Tensor) {
+  const S = w.shape[w.shape.length - 1];
+  for (let r = 0; r < w.data.length / S; r++) {
+    let sum = 0;
+    for (let j = 0; j < S; j++) sum += w.data[r * S + j];
+    if (sum !== 0) expect(Math.abs(sum - 1)).toBeLessThan(1e-6);
+  }
+}
+
+/** [A, B, ...] -> [B, A, ...] for the unbatched/batch-first bookkeeping of per-head weights. */
+function dropLeading(t: Tensor): Tensor {
+  return { data: t.data, shape: t.shape.slice(1) };
+}
+
+describe('scaledDotProductAttention', () => {
+  const g = new Golden('sdpa');
+  it.each(g.cases.map((c) => [c.id, c]))('%s matches PyTorch', (id, c) => {
+    const r = attn.scaledDotProductAttention({
+      query: g.f32(`${id}.in.query`),
+      key: g.f32(`${id}.in.key`),
+      value: g.f32(`${id}.in.value`),
+      attn_mask: g.mask(c, 'attn_mask'),
+      is_causal: c.is_causal,
+      scaled: c.scaled,
+      scale: c.scale || undefined,
+      temperature: c.temperature,
+    });
+    expectClose(r.output, g, `${id}.out.output`);
+    expectClose(r.weights, g, `${id}.out.weights`);
+    expectRows(r.weights);
+  });
+});
+
+describe('multiheadAttention', () => {
+  const g = new Golden('mha');
+  it.each(g.cases.map((c) => [c.id, c]))('%s matches PyTorch', (id, c) => {
+    const r = attn.multiheadAttention({
+      embed_dim: c.embed_dim,
+      num_heads: c.num_heads,
+      kdim: c.kdim,
+      vdim: c.vdim,
+      bias: c.bias,
+      batch_first: c.batch_first,
+      params: g.params(id),
+      query: g.f32(`${id}.in.query`),
+      key: g.f32(`${id}.in.key`),
+      value: g.f32(`${id}.in.value`),
+      key_padding_mask: g.mask(c, 'key_padding_mask'),
+      attn_mask: g.mask(c, 'attn_mask'),
+      need_weights: c.need_weights,
+      average_attn_weights: c.average_attn_weights,
+      is_causal: c.is_causal,
+      trace: true,
+    });
+    expectClose(r.attn_output, g, `${id}.out.attn_output`);
+    if (c.need_weights) expectClose(r.attn_output_weights!, g, `${id}.out.attn_output_weights`);
+    else expect(r.attn_output_weights).toBeNull();
+    const perHead = r.trace!.weights;
+    expectClose(c.unbatched ? dropLeading(perHead) : perHead, g, `${id}.out.per_head_weights`);
+    expectRows(perHead);
+  });
+});
+
+function layerOptions(g: Golden, c: Record<string, any>) {
+  return {
+    d_model: c.d_model,
+    nhead: c.nhead,
+    dim_feedforward: c.dim_feedforward,
+    activation: c.activation,
+    layer_norm_eps: c.layer_norm_eps,
+    batch_first: c.batch_first,
+    norm_first: c.norm_first,
+    params: g.params(c.id),
+  };
+}
+
+function checkTrace(g: Golden, id: string, trace: Record<string, Tensor>, expected: number) {
+  let n = 0;
+  for (const [name, t] of Object.entries(trace)) {
+    if (!name.endsWith('weights')) continue;
+    expectClose(t, g, `${id}.out.${name}`);
+    expectRows(t);
+    n++;
+  }
+  expect(n).toBe(expected);
+}
+
+for (const file of ['encoder_layer', 'encoder_stack']) {
+  describe(file, () => {
+    const g = new Golden(file);
+    it.each(g.cases.map((c) => [c.id, c]))('%s matches PyTorch', (id, c) => {
+      const opts = {
+        ...layerOptions(g, c),
+        src: g.f32(`${id}.in.src`),
+        src_mask: g.mask(c, 'mask'),
+        src_key_padding_mask: g.mask(c, 'key_padding_mask'),
+        is_causal: c.is_causal,
+      };
+      const r = c.num_layers
+        ? attn.transformerEncoder({ ...opts, num_layers: c.num_layers, norm: c.norm })
+        : attn.transformerEncoderLayer(opts);
+      expectClose(r.output, g, `${id}.out.output`);
+      checkTrace(g, id, r.trace, Math.max(c.num_layers, 1));
+    });
+  });
+}
+
+for (const file of ['decoder_layer', 'decoder_stack']) {
+  describe(file, () => {
+    const g = new Golden(file);
+    it.each(g.cases.map((c) => [c.id, c]))('%s matches PyTorch', (id, c) => {
+      const opts = {
+        ...layerOptions(g, c),
+        tgt: g.f32(`${id}.in.src`),
+        memory: g.f32(`${id}.in.memory`),
+        tgt_mask: g.mask(c, 'mask'),
+        tgt_key_padding_mask: g.mask(c, 'key_padding_mask'),
+        memory_mask: g.mask(c, 'memory_mask'),
+        memory_key_padding_mask: g.mask(c, 'memory_key_padding_mask'),
+        tgt_is_causal: c.is_causal,
+      };
+      const r = c.num_layers
+        ? attn.transformerDecoder({ ...opts, num_layers: c.num_layers, norm: c.norm })
+        : attn.transformerDecoderLayer(opts);
+      expectClose(r.output, g, `${id}.out.output`);
+      checkTrace(g, id, r.trace, 2 * Math.max(c.num_layers, 1));
+    });
+  });
+}
+
+describe('models', () => {
+  const g = new Golden('model');
+  it.each(g.cases.map((c) => [c.id, c]))('%s matches PyTorch', (id, c) => {
+    const { id: _id, torch_checked: _t, ...config } = c;
+    const model = attn.createModel({ ...config, dropout: 0 });
+    try {
+      model.loadStateDict(g.params(id));
+      const ids = Int32Array.from(g.f64(`${id}.in.ids`).data);
+      const batch = g.f64(`${id}.in.ids`).shape[0];
+      const tgt = g.has(`${id}.in.tgt`) ? Int32Array.from(g.f64(`${id}.in.tgt`).data) : undefined;
+      const r = model.forward(ids, { batch, tgt });
+      expectClose(r.logits, g, `${id}.out.logits`);
+    } finally {
+      model.delete();
+    }
+  });
+});
+
+describe('positionalEncoding', () => {
+  const g = new Golden('positional');
+  it.each(g.cases.map((c) => [c.id, c]))('%s is the sinusoidal formula', (id, c) => {
+    expectClose(attn.positionalEncoding(c.length, c.d_model), g, `${id}.out.pe`);
+  });
+});
+
+describe('API ergonomics and errors', () => {
+  it('accepts nested arrays and boolean masks', () => {
+    const r = attn.scaledDotProductAttention({
+      query: [[1, 0]],
+      key: [[1, 0], [0, 1]],
+      value: [[1, 2], [3, 4]],
+      attn_mask: [[true, false]],
+    });
+    expect(Array.from(r.weights.data)).toEqual([1, 0]);
+    expect(Array.from(r.output.data)).toEqual([1, 2]);
+  });
+
+  it('throws AttnError with a clear message for bad shapes, configs and ids', () => {
+    expect(() => attn.scaledDotProductAttention({ query: [[1, 2]], key: [[1, 2, 3]], value: [[1]] })).toThrow(
+      /key's last dimension \(3\) must equal query's \(2\)/,
+    );
+    expect(() => attn.createModel({ vocab_size: 10, d_model: 10, nhead: 3 })).toThrow(/divisible by nhead/);
+    expect(() => attn.createModel({ vocab_size: 10, d_model: 8, nhead: 2, bogus: 1 } as any)).toThrow(
+      /unknown model config key 'bogus'/,
+    );
+    const m = attn.createModel({ vocab_size: 10, d_model: 8, nhead: 2, dim_feedforward: 16 });
+    expect(() => m.forward([1, 10])).toThrow(/outside the vocabulary/);
+    expect(() => m.forward([])).toThrow(/empty/);
+    expect(() => m.loadStateDict({ 'embed.weight': { data: new Float32Array(3), shape: [3] } })).toThrow(
+      /has shape \[3\] but the model expects \[10, 8\]/,
+    );
+    m.delete();
+  });
+
+  it('keeps working after many calls (no leak-driven failure, memory growth handled)', () => {
+    const m = attn.createModel({ vocab_size: 64, d_model: 32, nhead: 4, num_layers: 2, dim_feedforward: 64, max_len: 512 });
+    const ids = Int32Array.from({ length: 512 }, (_, i) => i % 64);
+    let last: Float32Array | undefined;
+    for (let i = 0; i < 5; i++) {
+      const r = m.forward(ids);
+      const w = r.trace['encoder.layers.1.self_attn.weights'];
+      expect(w.shape).toEqual([1, 4, 512, 512]);
+      if (last) expect(w.data.every((x, k) => x === last![k])).toBe(true);
+      last = w.data;
+    }
+    m.delete();
+  });
+});
