@@ -99,7 +99,8 @@ def main():
               f"MHA time vs {args.baseline}", f"GEMM time vs {args.baseline}"]
     print_table(header, build_rows(records, args.baseline))
     print()
-    print("MHA ms: median time of one forward. GFLOP/s: MHA counts 8*L*E^2 + 4*L^2*E flops; GEMM is [L,E] x [E,E].")
+    print("MHA ms: median time of one forward. GFLOP/s: MHA counts 8*L*E^2 + 4*L^2*E flops;")
+    print("  GEMM is one projection alone, [L,E] x [E,E]^T.")
     print("MHA/GEMM: MHA's effective rate as a share of the same runtime's GEMM rate.")
     print(f"vs {args.baseline}: time ratio to the {args.baseline} row of the same shape (2.00x = twice as slow).")
     for runtime, build in dict.fromkeys((r["runtime"], r.get("build", "?")) for r in records):

@@ -285,7 +285,7 @@ class Model {
     ForwardContext ctx;
     const std::string trace = o.string_or("trace", "weights");
     ctx.record_scores = trace == "full";
-    ModelCache cache;
+    ModelCache& cache = cache_;  // kept between calls: its buffers are reused
     if (config_.arch == Arch::kEncoderDecoder) {
       if (tgt_js.isUndefined() || tgt_js.isNull()) return error_js(Status::error("encoder-decoder models need tgt ids"));
       const std::vector<int32_t> tgt = emscripten::convertJSArrayToNumberVector<int32_t>(tgt_js);
@@ -314,6 +314,7 @@ class Model {
  private:
   ModelConfig config_;
   std::unique_ptr<TransformerModel> model_;
+  ModelCache cache_;
 };
 
 std::string engine_info() {

@@ -50,6 +50,11 @@ ConstMatMap Tensor::mat(int64_t cols) const {
   return ConstMatMap(data.data(), cols > 0 ? numel() / cols : 0, cols);
 }
 
+void Tensor::resize(const Shape& s) {
+  shape = s;
+  data.resize(static_cast<size_t>(numel_of(s)));
+}
+
 Tensor Tensor::reshaped(Shape s) const {
   Tensor t = *this;
   t.reshape(std::move(s));

@@ -62,6 +62,9 @@ struct Tensor {
   MatMap mat(int64_t cols = -1);
   ConstMatMap mat(int64_t cols = -1) const;
 
+  // Gives the tensor this shape, reusing its buffer when it is large enough. The values are NOT reset: use it
+  // for outputs that are about to be overwritten (caches reused across calls avoid reallocation).
+  void resize(const Shape& s);
   // Same data, another shape with the same number of elements.
   Tensor reshaped(Shape s) const;
   void reshape(Shape s);

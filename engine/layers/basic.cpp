@@ -48,9 +48,9 @@ void LayerNorm::forward(MatRef y, float* mean, float* rstd, ConstMatRef x) const
 
 const Tensor& LayerNorm::forward(NormCache& c, const Tensor& x) const {
   const int64_t N = x.numel() / x.dim(-1);
-  c.out = Tensor(x.shape);
-  c.mean = Tensor({N});
-  c.rstd = Tensor({N});
+  c.out.resize(x.shape);
+  c.mean.resize({N});
+  c.rstd.resize({N});
   forward(c.out.mat(), c.mean.ptr(), c.rstd.ptr(), x.mat());
   return c.out;
 }

@@ -86,25 +86,28 @@ void project_to_heads(Tensor& heads, const Tensor& x, const Tensor& w, int64_t r
       MatMap(heads.ptr() + (b * H + h) * T * Dh, T, Dh) = tmp.block(b * T, h * Dh, T, Dh);
 }
 
-// The combined additive mask [B, H, L, S] of every mask kind, or an empty tensor when there is none.
-Tensor combine_masks(const AttnMasks& m, int64_t B, int64_t H, int64_t L, int64_t S) {
-  if (!m.any()) return Tensor();
+// The combined additive mask [B, Hm, L, S] of every mask kind into `out` (left empty when there is none).
+// Hm = H only when attn_mask is per head ([B*H, L, S]); otherwise the mask is shared by all heads.
+void combine_masks(Tensor& out, const AttnMasks& m, int64_t B, int64_t H, int64_t L, int64_t S) {
+  if (!m.any()) {
+    out = Tensor();
+    return;
+  }
   const float neg_inf = -std::numeric_limits<float>::infinity();
-  Tensor out({B, H, L, S});
+  const bool per_head = m.attn_mask && m.attn_mask->rank() == 3;
+  const int64_t Hm = per_head ? H : 1;
+  out.resize({B, Hm, L, S});
   for (int64_t b = 0; b < B; ++b) {
-    for (int64_t h = 0; h < H; ++h) {
-      MatMap dst(out.ptr() + (b * H + h) * L * S, L, S);
-      if (m.attn_mask) {
-        const int64_t slice = m.attn_mask->rank() == 3 ? b * H + h : 0;
-        dst = ConstMatMap(m.attn_mask->ptr() + slice * L * S, L, S);
-      }
+    for (int64_t h = 0; h < Hm; ++h) {
+      MatMap dst(out.ptr() + (b * Hm + h) * L * S, L, S);
+      if (m.attn_mask) dst = ConstMatMap(m.attn_mask->ptr() + (per_head ? b * H + h : 0) * L * S, L, S);
+      else dst.setZero();
       if (m.key_padding_mask) dst.rowwise() += ConstRowVecMap(m.key_padding_mask->ptr() + b * S, S);
       if (m.causal)
         for (int64_t i = 0; i < L; ++i)
           for (int64_t j = i + 1; j < S; ++j) dst(i, j) = neg_inf;
     }
   }
-  return out;
 }
 
 }  // namespace
@@ -116,9 +119,9 @@ const Tensor& MultiheadAttention::forward(AttentionCache& c, const Tensor& query
   const int64_t E = config.embed_dim, H = config.num_heads, Dh = config.head_dim();
 
   // 1. Project and split into heads.
-  c.q = Tensor({B, H, L, Dh});
-  c.k = Tensor({B, H, S, Dh});
-  c.v = Tensor({B, H, S, Dh});
+  c.q.resize({B, H, L, Dh});
+  c.k.resize({B, H, S, Dh});
+  c.v.resize({B, H, S, Dh});
   const float* bias = config.bias ? in_proj_bias.value.ptr() : nullptr;  // [3E]: q, k, v biases
   auto bias_at = [&](int64_t offset) { return bias ? bias + offset : nullptr; };
   if (config.same_embed_dim()) {
@@ -132,14 +135,16 @@ const Tensor& MultiheadAttention::forward(AttentionCache& c, const Tensor& query
   }
 
   // 2. Scaled dot-product attention, one (batch, head) slice at a time.
-  c.mask = combine_masks(masks, B, H, L, S);
-  c.weights = Tensor({B, H, L, S});
-  c.heads = Tensor({B, H, L, Dh});
-  c.scores = ctx.record_scores ? Tensor({B, H, L, S}) : Tensor();
-  c.scaled = ctx.record_scores ? Tensor({B, H, L, S}) : Tensor();
+  combine_masks(c.mask, masks, B, H, L, S);
+  const int64_t Hm = c.mask.data.empty() ? 0 : c.mask.dim(1);
   const bool drop = ctx.dropout_active(config.dropout);
-  c.dropped = drop ? Tensor({B, H, L, S}) : Tensor();
-  c.keep = drop ? Tensor({B, H, L, S}) : Tensor();
+  auto size_or_clear = [&](Tensor& t, bool keep) { keep ? t.resize({B, H, L, S}) : void(t = Tensor()); };
+  c.weights.resize({B, H, L, S});
+  c.heads.resize({B, H, L, Dh});
+  size_or_clear(c.scores, ctx.record_scores);
+  size_or_clear(c.scaled, ctx.record_scores);
+  size_or_clear(c.dropped, drop);
+  size_or_clear(c.keep, drop);
   const float factor = config.score_scale.factor(Dh);
   for (int64_t bh = 0; bh < B * H; ++bh) {
     const int64_t ls = bh * L * S;
@@ -155,17 +160,18 @@ const Tensor& MultiheadAttention::forward(AttentionCache& c, const Tensor& query
     }
     attention_forward(MatMap(c.heads.ptr() + bh * L * Dh, L, Dh), slice,
                       ConstMatMap(c.q.ptr() + bh * L * Dh, L, Dh), ConstMatMap(c.k.ptr() + bh * S * Dh, S, Dh),
-                      ConstMatMap(c.v.ptr() + bh * S * Dh, S, Dh), c.mask.data.empty() ? nullptr : c.mask.ptr() + ls,
+                      ConstMatMap(c.v.ptr() + bh * S * Dh, S, Dh),
+                      Hm == 0 ? nullptr : c.mask.ptr() + (Hm == H ? bh : bh / H) * L * S,
                       factor, drop ? config.dropout : 0.0f, ctx.rng);
   }
 
   // 3. Concatenate the heads and project.
-  c.concat = Tensor({B, L, E});
+  c.concat.resize({B, L, E});
   for (int64_t b = 0; b < B; ++b)
     for (int64_t h = 0; h < H; ++h)
       MatMap(c.concat.ptr() + b * L * E, L, E).block(0, h * Dh, L, Dh) =
           ConstMatMap(c.heads.ptr() + (b * H + h) * L * Dh, L, Dh);
-  c.output = Tensor({B, L, E});
+  c.output.resize({B, L, E});
   out_proj.forward(c.output.mat(), c.concat.mat());
   return c.output;
 }

@@ -50,7 +50,8 @@ struct AttentionCache {
   Tensor v;        // [B, H, S, Dh]  projected values
   Tensor scores;   // [B, H, L, S]   raw Q K^T               (only with ForwardContext::record_scores)
   Tensor scaled;   // [B, H, L, S]   Q K^T * scale / temp    (only with ForwardContext::record_scores)
-  Tensor mask;     // [B, H, L, S]   the combined additive mask (empty when there is none)
+  Tensor mask;     // [B, Hm, L, S]  the combined additive mask (empty when there is none); Hm = H when the
+                   //                mask differs per head (a [B*H, L, S] attn_mask), else 1 (same for all heads)
   Tensor weights;  // [B, H, L, S]   softmax weights: rows sum to 1, or are all 0 when fully masked
   Tensor dropped;  // [B, H, L, S]   weights after dropout    (training with dropout only)
   Tensor keep;     // [B, H, L, S]   dropout multipliers      (training with dropout only)

@@ -31,7 +31,7 @@ namespace {
 void add_residual(Tensor& out, Tensor& keep, const Tensor& x, const Tensor& sub, float p, const ForwardContext& ctx) {
   out = sub;
   if (ctx.dropout_active(p)) {
-    keep = Tensor(sub.shape);
+    keep.resize(sub.shape);
     dropout_forward(out.ptr(), keep.ptr(), out.ptr(), out.numel(), p, *ctx.rng);
   } else {
     keep = Tensor();
@@ -44,17 +44,17 @@ void feed_forward(FeedForwardCache& c, const Linear& linear1, const Linear& line
   const int64_t F = linear1.out_features();
   Shape hidden_shape = x.shape;
   hidden_shape.back() = F;
-  c.pre = Tensor(hidden_shape);
+  c.pre.resize(hidden_shape);
   linear1.forward(c.pre.mat(), x.mat());
-  c.hidden = Tensor(hidden_shape);
+  c.hidden.resize(hidden_shape);
   activation_forward(c.hidden.ptr(), c.pre.ptr(), c.pre.numel(), act);
   if (ctx.dropout_active(p)) {
-    c.keep = Tensor(hidden_shape);
+    c.keep.resize(hidden_shape);
     dropout_forward(c.hidden.ptr(), c.keep.ptr(), c.hidden.ptr(), c.hidden.numel(), p, *ctx.rng);
   } else {
     c.keep = Tensor();
   }
-  c.output = Tensor(x.shape);
+  c.output.resize(x.shape);
   linear2.forward(c.output.mat(), c.hidden.mat());
 }
 

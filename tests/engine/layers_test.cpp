@@ -177,7 +177,7 @@ TEST(Model, TraceHasEveryLayerAndHeadUnderStableNames) {
   for (int h = 0; h < 4; ++h)
     for (int i = 0; i < 5; ++i)
       for (int j = i + 1; j < 5; ++j) EXPECT_EQ(w.data[static_cast<size_t>(((h * 5) + i) * 5 + j)], 0.0f);
-  EXPECT_EQ(cache.encoder.layers[0].self_attn.mask.shape, (Shape{1, 4, 5, 5}));
+  EXPECT_EQ(cache.encoder.layers[0].self_attn.mask.shape, (Shape{1, 1, 5, 5}));  // shared by the heads
 }
 
 }  // namespace

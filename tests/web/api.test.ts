@@ -1,6 +1,6 @@
 // The JavaScript API of the WASM engine, called from Node on the same golden files as the C++ suite.
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Engine, Tensor } from '../../engine/bindings/attn';
+import type { Engine, ModelConfig, Tensor } from '../../engine/bindings/attn';
 import { compare, Golden, loadBuiltEngine } from './golden';
 
 let attn: Engine;
@@ -147,7 +147,7 @@ describe('models', () => {
   const g = new Golden('model');
   it.each(g.cases.map((c) => [c.id, c]))('%s matches PyTorch', (id, c) => {
     const { id: _id, torch_checked: _t, ...config } = c;
-    const model = attn.createModel({ ...config, dropout: 0 });
+    const model = attn.createModel({ ...(config as ModelConfig), dropout: 0 });
     try {
       model.loadStateDict(g.params(id));
       const ids = Int32Array.from(g.f64(`${id}.in.ids`).data);

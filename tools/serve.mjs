@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+// A small static file server for the built page (web/dist): correct MIME types (application/wasm for the
+// engine), the page's Content-Security-Policy as a header, no directory escapes. Only for local use:
+// the page itself is static and any static host serves it.
+//
+//   node tools/serve.mjs [--dir web/dist] [--port 8080] [--host 127.0.0.1]
+import { createServer } from 'node:http';
+import { createReadStream, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.safetensors': 'application/octet-stream',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+/** The strict policy the page is built to run under (no inline scripts or styles, no eval). */
+export const CSP =
+  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; worker-src 'self' blob:";
+
+/** Serves `dir` on host:port (port 0 = any free port). Resolves to {server, url}. */
+export function serve({ dir, port = 8080, host = '127.0.0.1' }) {
+  const root = path.resolve(dir);
+  const server = createServer((req, res) => {
+    let rel;
+    try {
+      rel = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    } catch {
+      res.writeHead(400).end('bad request');
+      return;
+    }
+    let file = path.join(root, path.normalize(rel));
+    if (file !== root && !file.startsWith(root + path.sep)) {
+      res.writeHead(403).end('forbidden');
+      return;
+    }
+    try {
+      if (statSync(file).isDirectory()) file = path.join(file, 'index.html');
+      const st = statSync(file);
+      res.writeHead(200, {
+        'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+        'Content-Length': st.size,
+        'Content-Security-Policy': CSP,
+        'Cache-Control': 'no-cache',
+        'X-Content-Type-Options': 'nosniff',
+      });
+      createReadStream(file).pipe(res);
+    } catch {
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+    }
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const shown = host === '0.0.0.0' ? 'localhost' : host;
+      resolve({ server, url: `http://${shown}:${server.address().port}/` });
+    });
+  });
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  const opt = (name, fallback) => {
+    const i = args.indexOf(`--${name}`);
+    return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
+  };
+  const dir = opt('dir', 'web/dist');
+  try {
+    statSync(path.join(dir, 'index.html'));
+  } catch {
+    console.error(`serve: ${dir}/index.html not found; build the page first (tools/build.sh)`);
+    process.exit(1);
+  }
+  serve({ dir, port: Number(opt('port', process.env.PORT ?? 8080)), host: opt('host', '127.0.0.1') })
+    .then(({ url }) => console.log(`\n  Attention Explorer is running at ${url}\n  (serving ${dir}; Ctrl+C to stop)\n`))
+    .catch((e) => {
+      console.error(`serve: ${e.message}`);
+      process.exit(1);
+    });
+}

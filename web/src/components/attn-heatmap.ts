@@ -1,0 +1,498 @@
+// <attn-heatmap>: the one heatmap renderer of the project. Every view that draws a matrix uses it.
+//
+// Queries are rows, keys are columns. Values are drawn on a canvas (one pixel per cell, scaled without
+// smoothing, so 512 x 512 draws in a few milliseconds); labels are DOM text (never HTML); masked cells are
+// grey and hatched; NaN cells are red. Hover or the arrow keys show the exact value, the two tokens and the
+// row sum; a live region announces it to screen readers.
+//
+// Properties: matrix (Float32Array, rows * cols), rows, cols, rowLabels, colLabels, mask (additive, -inf =
+// masked), colormap, domain ([lo, hi]), rowTitle, colTitle, caption.
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, property, query, state } from 'lit/decorators.js';
+import { cssProps } from './css-props';
+import { scaleLinear } from 'd3-scale';
+import { colormapLut, lutLuminance } from './colormaps';
+
+const LABEL_MIN_SPACING = 13; // px between shown labels
+const MAX_CELL = 44;
+
+export interface CellInfo {
+  row: number;
+  col: number;
+  value: number;
+  masked: boolean;
+  rowSum: number;
+}
+
+@customElement('attn-heatmap')
+export class AttnHeatmap extends LitElement {
+  @property({ attribute: false }) matrix?: Float32Array;
+  @property({ type: Number }) rows = 0;
+  @property({ type: Number }) cols = 0;
+  @property({ attribute: false }) rowLabels: string[] = [];
+  @property({ attribute: false }) colLabels: string[] = [];
+  @property({ attribute: false }) mask?: Float32Array;
+  @property() colormap = 'viridis';
+  @property({ attribute: false }) domain: [number, number] = [0, 1];
+  @property({ attribute: 'row-title' }) rowTitle = 'Query';
+  @property({ attribute: 'col-title' }) colTitle = 'Key';
+  @property() caption = 'Attention weights';
+  /** Largest side of the plot in CSS pixels. */
+  @property({ type: Number, attribute: 'max-size' }) maxSize = 620;
+
+  @state() private active?: { row: number; col: number };
+  @state() private width = 0;
+
+  @query('canvas.plot-canvas') private canvas!: HTMLCanvasElement;
+  @query('canvas.bar') private bar?: HTMLCanvasElement;
+
+  private resizer = new ResizeObserver((entries) => {
+    const w = Math.floor(entries[0].contentRect.width);
+    if (Math.abs(w - this.width) > 2) this.width = w;
+  });
+
+  override connectedCallback() {
+    super.connectedCallback();
+    this.resizer.observe(this);
+  }
+
+  override disconnectedCallback() {
+    super.disconnectedCallback();
+    this.resizer.disconnect();
+  }
+
+  // ------------------------------------------------------------------------------------------- geometry
+  private get rowLabelWidth() {
+    const widest = Math.max(0, ...this.rowLabels.map((l) => Math.min(l.length, 14)));
+    return Math.max(72, Math.min(140, 14 + 7.5 * widest));
+  }
+
+  /** Side of one cell in CSS pixels (may be fractional for long sequences). */
+  get cell(): number {
+    if (!this.rows || !this.cols) return 0;
+    const avail = Math.max(120, (this.width || 640) - 160);
+    const side = Math.min(this.maxSize, avail);
+    const c = Math.min(MAX_CELL, side / Math.max(this.rows, this.cols));
+    return c >= 4 ? Math.floor(c) : c;
+  }
+
+  /** Cell values for tests and tools. */
+  cellInfo(row: number, col: number): CellInfo | undefined {
+    if (!this.matrix || row < 0 || col < 0 || row >= this.rows || col >= this.cols) return undefined;
+    const value = this.matrix[row * this.cols + col];
+    let rowSum = 0;
+    for (let j = 0; j < this.cols; j++) rowSum += this.matrix[row * this.cols + j];
+    const masked = !!this.mask && this.mask[row * this.cols + col] === -Infinity;
+    return { row, col, value, masked, rowSum };
+  }
+
+  // -------------------------------------------------------------------------------------------- drawing
+  override updated() {
+    this.draw();
+    this.drawColorbar();
+  }
+
+  private draw() {
+    const canvas = this.canvas;
+    if (!canvas || !this.matrix) return;
+    const { rows, cols, cell } = this;
+    const dpr = window.devicePixelRatio || 1;
+    const W = cols * cell;
+    const H = rows * cell;
+    canvas.style.width = `${W}px`;
+    canvas.style.height = `${H}px`;
+    canvas.width = Math.max(1, Math.round(W * dpr));
+    canvas.height = Math.max(1, Math.round(H * dpr));
+
+    const styles = getComputedStyle(this);
+    const maskedRgb = rgbOf(styles.getPropertyValue('--attn-masked').trim() || '#d9d9de');
+    const lut = colormapLut(this.colormap);
+    const [lo, hi] = this.domain;
+    const span = hi - lo || 1;
+
+    // One pixel per cell, then scaled up without smoothing.
+    const img = new ImageData(cols, rows);
+    const px = img.data;
+    for (let i = 0; i < rows * cols; i++) {
+      const v = this.matrix[i];
+      const o = i * 4;
+      px[o + 3] = 255;
+      if (this.mask && this.mask[i] === -Infinity) {
+        px[o] = maskedRgb[0];
+        px[o + 1] = maskedRgb[1];
+        px[o + 2] = maskedRgb[2];
+      } else if (Number.isNaN(v)) {
+        px[o] = 220;
+        px[o + 1] = 38;
+        px[o + 2] = 38;
+      } else {
+        const k = Math.max(0, Math.min(255, Math.round(((v - lo) / span) * 255))) * 3;
+        px[o] = lut[k];
+        px[o + 1] = lut[k + 1];
+        px[o + 2] = lut[k + 2];
+      }
+    }
+    const off = document.createElement('canvas');
+    off.width = cols;
+    off.height = rows;
+    off.getContext('2d')!.putImageData(img, 0, 0);
+    const ctx = canvas.getContext('2d')!;
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(off, 0, 0, canvas.width, canvas.height);
+    ctx.scale(dpr, dpr);
+
+    // Hatching makes masked cells distinct from near-zero weights even in greyscale.
+    if (this.mask && cell >= 5) {
+      ctx.strokeStyle = styles.getPropertyValue('--attn-hatch').trim() || '#9a9aa4';
+      ctx.lineWidth = 1;
+      ctx.beginPath();
+      for (let i = 0; i < rows; i++)
+        for (let j = 0; j < cols; j++) {
+          if (this.mask[i * cols + j] !== -Infinity) continue;
+          const x = j * cell;
+          const y = i * cell;
+          ctx.moveTo(x, y + cell);
+          ctx.lineTo(x + cell, y);
+          if (cell >= 14) {
+            ctx.moveTo(x, y + cell / 2);
+            ctx.lineTo(x + cell / 2, y);
+            ctx.moveTo(x + cell / 2, y + cell);
+            ctx.lineTo(x + cell, y + cell / 2);
+          }
+        }
+      ctx.stroke();
+    }
+    // Thin gaps between large cells read as tiles.
+    if (cell >= 12) {
+      ctx.strokeStyle = styles.getPropertyValue('--attn-bg').trim() || '#fff';
+      ctx.lineWidth = 1;
+      ctx.beginPath();
+      for (let i = 1; i < rows; i++) {
+        ctx.moveTo(0, i * cell);
+        ctx.lineTo(W, i * cell);
+      }
+      for (let j = 1; j < cols; j++) {
+        ctx.moveTo(j * cell, 0);
+        ctx.lineTo(j * cell, H);
+      }
+      ctx.stroke();
+    }
+    // Values written in the cells when they are large enough to read.
+    if (cell >= 34) {
+      ctx.font = `${Math.min(12, cell / 3.2)}px system-ui, sans-serif`;
+      ctx.textAlign = 'center';
+      ctx.textBaseline = 'middle';
+      for (let i = 0; i < rows; i++)
+        for (let j = 0; j < cols; j++) {
+          const v = this.matrix[i * cols + j];
+          if (this.mask && this.mask[i * cols + j] === -Infinity) continue;
+          const k = Math.max(0, Math.min(255, Math.round(((v - lo) / span) * 255)));
+          ctx.fillStyle = lutLuminance(lut, k) > 0.5 ? '#111' : '#fff';
+          ctx.fillText(formatShort(v), j * cell + cell / 2, i * cell + cell / 2);
+        }
+    }
+  }
+
+  private drawColorbar() {
+    const bar = this.bar;
+    if (!bar) return;
+    const w = 180;
+    const h = 10;
+    const dpr = window.devicePixelRatio || 1;
+    bar.width = w * dpr;
+    bar.height = h * dpr;
+    bar.style.width = `${w}px`;
+    bar.style.height = `${h}px`;
+    const ctx = bar.getContext('2d')!;
+    const lut = colormapLut(this.colormap);
+    for (let x = 0; x < bar.width; x++) {
+      const k = Math.round((x / (bar.width - 1)) * 255) * 3;
+      ctx.fillStyle = `rgb(${lut[k]},${lut[k + 1]},${lut[k + 2]})`;
+      ctx.fillRect(x, 0, 1, bar.height);
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------ interaction
+  private cellAt(ev: PointerEvent) {
+    const rect = this.canvas.getBoundingClientRect();
+    const col = Math.floor(((ev.clientX - rect.left) / rect.width) * this.cols);
+    const row = Math.floor(((ev.clientY - rect.top) / rect.height) * this.rows);
+    if (row < 0 || col < 0 || row >= this.rows || col >= this.cols) return undefined;
+    return { row, col };
+  }
+
+  private onPointerMove(ev: PointerEvent) {
+    const c = this.cellAt(ev);
+    if (!c) return;
+    if (!this.active || c.row !== this.active.row || c.col !== this.active.col) this.setActive(c);
+  }
+
+  private onPointerLeave() {
+    if (this.shadowRoot?.activeElement?.classList.contains('plot')) return;  // keyboard focus keeps its cell
+    this.active = undefined;
+  }
+
+  private onKey(ev: KeyboardEvent) {
+    if (!this.rows || !this.cols) return;
+    const cur = this.active ?? { row: 0, col: 0 };
+    let { row, col } = cur;
+    switch (ev.key) {
+      case 'ArrowUp': row--; break;
+      case 'ArrowDown': row++; break;
+      case 'ArrowLeft': col--; break;
+      case 'ArrowRight': col++; break;
+      case 'Home': col = 0; break;
+      case 'End': col = this.cols - 1; break;
+      case 'PageUp': row -= 10; break;
+      case 'PageDown': row += 10; break;
+      case 'Escape': this.active = undefined; return;
+      default: return;
+    }
+    ev.preventDefault();
+    this.setActive({ row: clamp(row, 0, this.rows - 1), col: clamp(col, 0, this.cols - 1) });
+  }
+
+  private onFocus() {
+    if (!this.active && this.rows && this.cols) this.setActive({ row: 0, col: 0 });
+  }
+
+  private setActive(c: { row: number; col: number }) {
+    this.active = c;
+    this.dispatchEvent(new CustomEvent('cell-active', { detail: c, bubbles: true, composed: true }));
+  }
+
+  // --------------------------------------------------------------------------------------------- template
+  private labels(labels: string[], count: number, axis: 'row' | 'col') {
+    const cell = this.cell;
+    const every = Math.max(1, Math.ceil(LABEL_MIN_SPACING / cell));
+    const out = [];
+    for (let k = 0; k < count; k += every) {
+      const pos = k * cell + cell / 2;
+      const active = axis === 'row' ? this.active?.row === k : this.active?.col === k;
+      out.push(html`<span
+        class="label ${active ? 'active' : ''}"
+        dir="auto"
+        title=${labels[k] ?? ''}
+        style=${cssProps(axis === 'row' ? { top: `${pos}px` } : { left: `${pos}px` })}
+        >${labels[k] ?? ''}</span
+      >`);
+    }
+    if (this.active && every > 1) {
+      // On dense maps the hovered row and column always get their label.
+      const k = axis === 'row' ? this.active.row : this.active.col;
+      if (k % every !== 0) {
+        const pos = k * cell + cell / 2;
+        out.push(html`<span class="label active" dir="auto" style=${cssProps(axis === 'row' ? { top: `${pos}px` } : { left: `${pos}px` })}
+          >${labels[k] ?? ''}</span
+        >`);
+      }
+    }
+    return out;
+  }
+
+  private tooltip() {
+    const a = this.active;
+    if (!a) return nothing;
+    const info = this.cellInfo(a.row, a.col);
+    if (!info) return nothing;
+    const cell = this.cell;
+    const W = this.cols * cell;
+    const H = this.rows * cell;
+    const x = a.col * cell + cell + 10;
+    const y = a.row * cell + cell + 10;
+    const pos = {
+      left: x + 230 > W + 120 ? `${Math.max(0, a.col * cell - 230)}px` : `${x}px`,
+      top: y + 110 > H + 60 ? `${Math.max(0, a.row * cell - 110)}px` : `${y}px`,
+    };
+    const valueText = Number.isNaN(info.value) ? 'NaN' : info.value.toFixed(6);
+    return html`<div class="tooltip" style=${cssProps(pos)} data-row=${a.row} data-col=${a.col} data-value=${String(info.value)}>
+      <div class="tt-pair">
+        <span class="tt-k">${this.rowTitle}</span> <span class="tt-i">${a.row}</span>
+        <span class="tt-tok" dir="auto">${this.rowLabels[a.row] ?? ''}</span>
+        <span class="tt-arrow">→</span>
+        <span class="tt-k">${this.colTitle}</span> <span class="tt-i">${a.col}</span>
+        <span class="tt-tok" dir="auto">${this.colLabels[a.col] ?? ''}</span>
+      </div>
+      <div class="tt-value">${info.masked ? html`<span class="tt-masked">masked</span> ` : nothing}weight
+        <strong class="weight">${valueText}</strong></div>
+      <div class="tt-sum">row sum <span class="row-sum">${info.rowSum.toFixed(6)}</span>${
+        info.rowSum === 0 ? html` <span class="tt-note">(every key masked: zero by rule)</span>` : nothing
+      }</div>
+    </div>`;
+  }
+
+  private announcement() {
+    const a = this.active;
+    if (!a) return '';
+    const info = this.cellInfo(a.row, a.col);
+    if (!info) return '';
+    return `${this.rowTitle} ${a.row} ${this.rowLabels[a.row] ?? ''}, ${this.colTitle} ${a.col} ${this.colLabels[a.col] ?? ''}: ${
+      info.masked ? 'masked, ' : ''
+    }weight ${Number.isNaN(info.value) ? 'not a number' : info.value.toFixed(4)}`;
+  }
+
+  override render() {
+    if (!this.matrix || !this.rows || !this.cols) return html`<slot name="empty"></slot>`;
+    const cell = this.cell;
+    const W = this.cols * cell;
+    const H = this.rows * cell;
+    const ticks = scaleLinear().domain(this.domain).range([0, 180]);
+    const a = this.active;
+    return html`
+      <figure>
+        <div class="grid" style=${cssProps({ 'grid-template-columns': `${this.rowLabelWidth}px ${W}px` })}>
+          <div class="corner"><span class="axis-name">${plural(this.colTitle)} →</span><span class="axis-name rows">${plural(this.rowTitle)} ↓</span></div>
+          <div class="col-labels" style=${cssProps({ width: `${W}px` })} aria-hidden="true">${this.labels(this.colLabels, this.cols, 'col')}</div>
+          <div class="row-labels" style=${cssProps({ height: `${H}px` })} aria-hidden="true">${this.labels(this.rowLabels, this.rows, 'row')}</div>
+          <div
+            class="plot"
+            tabindex="0"
+            role="application"
+            aria-roledescription="heatmap"
+            aria-label="${this.caption}: ${this.rows} ${plural(this.rowTitle).toLowerCase()} by ${this.cols} ${plural(this.colTitle).toLowerCase()}. Use the arrow keys to read cells."
+            style=${cssProps({ width: `${W}px`, height: `${H}px` })}
+            @pointermove=${this.onPointerMove}
+            @pointerleave=${this.onPointerLeave}
+            @keydown=${this.onKey}
+            @focus=${this.onFocus}
+          >
+            <canvas class="plot-canvas" data-rows=${this.rows} data-cols=${this.cols}></canvas>
+            ${a
+              ? html`<div class="crosshair row" style=${cssProps({ top: `${a.row * cell}px`, height: `${cell}px`, width: `${W}px` })}></div>
+                  <div class="crosshair col" style=${cssProps({ left: `${a.col * cell}px`, width: `${cell}px`, height: `${H}px` })}></div>
+                  <div class="cursor" style=${cssProps({ left: `${a.col * cell}px`, top: `${a.row * cell}px`, width: `${cell}px`, height: `${cell}px` })}></div>`
+              : nothing}
+            ${this.tooltip()}
+          </div>
+        </div>
+        <figcaption class="legend">
+          <span class="legend-title">${this.caption}</span>
+          <span class="bar-wrap">
+            <canvas class="bar" aria-hidden="true"></canvas>
+            <span class="ticks">${ticks.ticks(4).map((t) => html`<span style=${cssProps({ left: `${ticks(t)}px` })}>${t}</span>`)}</span>
+          </span>
+          ${this.mask ? html`<span class="masked-key"><span class="swatch"></span>masked (score −∞, weight 0)</span>` : nothing}
+        </figcaption>
+        <div class="sr-only" aria-live="polite">${this.announcement()}</div>
+      </figure>
+    `;
+  }
+
+  static override styles = css`
+    :host {
+      display: block;
+      --attn-masked: #dcdce2;
+      --attn-hatch: #a4a4b0;
+      --attn-bg: var(--panel, #fff);
+      color: var(--fg, #1d1d24);
+      font: 13px/1.35 system-ui, -apple-system, 'Segoe UI', sans-serif;
+    }
+    :host([hidden]) { display: none; }
+    figure { margin: 0; }
+    .grid {
+      display: grid;
+      grid-template-rows: 92px auto;
+      align-items: start;
+    }
+    .corner { position: relative; height: 92px; }
+    .axis-name { position: absolute; right: 8px; top: 4px; font-size: 11px; color: var(--muted, #666); letter-spacing: 0.02em; white-space: nowrap; }
+    .axis-name.rows { top: auto; bottom: 4px; }
+    .col-labels, .row-labels { position: relative; }
+    .col-labels { height: 92px; }
+    .col-labels .label {
+      position: absolute;
+      bottom: 4px;
+      transform-origin: 0 50%;
+      transform: rotate(-55deg);
+      white-space: nowrap;
+      max-width: 110px;
+      overflow: hidden;
+      text-overflow: ellipsis;
+    }
+    .row-labels .label {
+      position: absolute;
+      right: 8px;
+      transform: translateY(-50%);
+      white-space: nowrap;
+      max-width: 130px;
+      overflow: hidden;
+      text-overflow: ellipsis;
+      text-align: right;
+    }
+    .label { font-size: 12px; color: var(--fg, #1d1d24); line-height: 1.2; unicode-bidi: isolate; }
+    .label.active { color: var(--accent, #5b3cc4); font-weight: 650; z-index: 2; background: var(--panel, #fff); }
+    .plot { position: relative; outline: none; cursor: crosshair; }
+    .plot:focus-visible { box-shadow: 0 0 0 3px var(--focus, #8f7cf0); border-radius: 2px; }
+    canvas.plot-canvas { display: block; image-rendering: pixelated; }
+    .crosshair { position: absolute; pointer-events: none; background: rgba(255, 255, 255, 0.14); }
+    .crosshair.row { left: 0; }
+    .crosshair.col { top: 0; }
+    .cursor { position: absolute; pointer-events: none; outline: 2px solid #fff; box-shadow: 0 0 0 3px rgba(0, 0, 0, 0.55); min-width: 3px; min-height: 3px; }
+    .tooltip {
+      position: absolute;
+      z-index: 5;
+      pointer-events: none;
+      min-width: 190px;
+      max-width: 260px;
+      padding: 8px 10px;
+      border-radius: 8px;
+      background: var(--tooltip-bg, #1f1d2b);
+      color: #f4f3fa;
+      box-shadow: 0 6px 24px rgba(0, 0, 0, 0.25);
+      font-size: 12px;
+    }
+    .tt-pair { display: flex; flex-wrap: wrap; gap: 3px; align-items: baseline; margin-bottom: 4px; }
+    .tt-k { color: #b8b3d8; font-size: 11px; }
+    .tt-i { color: #b8b3d8; font-variant-numeric: tabular-nums; }
+    .tt-tok { font-weight: 650; background: rgba(255, 255, 255, 0.1); padding: 0 4px; border-radius: 4px; unicode-bidi: isolate; }
+    .tt-arrow { color: #b8b3d8; margin: 0 2px; }
+    .tt-value strong { font-size: 15px; font-variant-numeric: tabular-nums; }
+    .tt-sum { color: #cfcbe6; font-variant-numeric: tabular-nums; }
+    .tt-masked { background: #5a5870; padding: 0 5px; border-radius: 4px; }
+    .tt-note { color: #b8b3d8; }
+    .legend { display: flex; flex-wrap: wrap; align-items: center; gap: 10px 18px; margin: 10px 0 0; font-size: 12px; color: var(--muted, #555); }
+    .legend-title { font-weight: 600; color: var(--fg, #222); }
+    .bar-wrap { position: relative; display: inline-block; height: 26px; width: 180px; }
+    canvas.bar { display: block; border-radius: 2px; }
+    .ticks { position: absolute; top: 12px; left: 0; width: 180px; height: 14px; }
+    .ticks span { position: absolute; transform: translateX(-50%); font-size: 10.5px; font-variant-numeric: tabular-nums; }
+    .masked-key { display: inline-flex; align-items: center; gap: 6px; }
+    .swatch {
+      width: 14px;
+      height: 14px;
+      border-radius: 2px;
+      background: repeating-linear-gradient(135deg, var(--attn-masked) 0 3px, var(--attn-hatch) 3px 4px);
+    }
+    .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+  `;
+}
+
+function plural(word: string) {
+  return /[^aeiou]y$/i.test(word) ? `${word.slice(0, -1)}ies` : `${word}s`;
+}
+
+function clamp(x: number, lo: number, hi: number) {
+  return Math.max(lo, Math.min(hi, x));
+}
+
+function formatShort(v: number) {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === 0) return '0';
+  return Math.abs(v) >= 0.995 ? v.toFixed(2) : v.toFixed(2).replace(/^0/, '').replace(/^-0/, '-');
+}
+
+function rgbOf(color: string): [number, number, number] {
+  const m = color.match(/^#([0-9a-f]{6})$/i);
+  if (m) {
+    const n = parseInt(m[1], 16);
+    return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+  }
+  const nums = color.match(/\d+/g);
+  return nums && nums.length >= 3 ? [Number(nums[0]), Number(nums[1]), Number(nums[2])] : [220, 220, 226];
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'attn-heatmap': AttnHeatmap;
+  }
+}

@@ -1,0 +1,2 @@
+// Entry point of the explorer page.
+import './components/attn-explorer';
