@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "core/view.h"
 #include "ops/linear.h"
 
 namespace attn {
@@ -177,14 +178,7 @@ const Tensor& MultiheadAttention::forward(AttentionCache& c, const Tensor& query
 }
 
 Tensor mean_over_heads(const Tensor& weights) {
-  const int64_t B = weights.dim(0), H = weights.dim(1), L = weights.dim(2), S = weights.dim(3);
-  Tensor out({B, L, S});
-  for (int64_t b = 0; b < B; ++b) {
-    MatMap dst(out.ptr() + b * L * S, L, S);
-    for (int64_t h = 0; h < H; ++h) dst += ConstMatMap(weights.ptr() + (b * H + h) * L * S, L, S);
-    dst /= static_cast<float>(H);
-  }
-  return out;
+  return to_tensor(xt::mean(nd(weights), {1}));  // [B, H, L, S] -> [B, L, S]
 }
 
 }  // namespace attn

@@ -2,6 +2,7 @@
 #include <cmath>
 #include <set>
 
+#include "core/view.h"
 #include "models/model.h"
 #include "test_util.h"
 
@@ -178,6 +179,35 @@ TEST(Model, TraceHasEveryLayerAndHeadUnderStableNames) {
     for (int i = 0; i < 5; ++i)
       for (int j = i + 1; j < 5; ++j) EXPECT_EQ(w.data[static_cast<size_t>(((h * 5) + i) * 5 + j)], 0.0f);
   EXPECT_EQ(cache.encoder.layers[0].self_attn.mask.shape, (Shape{1, 1, 5, 5}));  // shared by the heads
+}
+
+}  // namespace
+}  // namespace attn
+
+namespace attn {
+namespace {
+
+TEST(Trace, PerHeadViewsShareTheCacheMemory) {
+  MhaConfig mc;
+  mc.embed_dim = 8;
+  mc.num_heads = 2;
+  MultiheadAttention m(mc);
+  Rng rng(4);
+  m.reset_parameters(rng);
+  Tensor x({2, 3, 8});
+  init_normal(x, 1.0, rng);
+  AttentionCache c;
+  AttnMasks masks;
+  masks.causal = true;
+  m.forward(c, x, x, x, masks, ForwardContext());
+  auto w = nd(c.weights);  // [B, H, L, S] without a copy
+  auto head = xt::view(w, 1, 1, xt::all(), xt::all());
+  EXPECT_EQ(&head(0, 0), c.weights.ptr() + ((1 * 2 + 1) * 3) * 3);
+  EXPECT_EQ(head(0, 1), 0.0f);  // causal: query 0 cannot see key 1
+  EXPECT_NEAR(static_cast<float>(xt::sum(xt::view(head, 2, xt::all()))()), 1.0f, 1e-6f);
+  const Tensor mean = mean_over_heads(c.weights);
+  EXPECT_EQ(mean.shape, (Shape{2, 3, 3}));
+  EXPECT_FLOAT_EQ(mean.data[2 * 3 + 1 + 9], 0.5f * (c.weights.data[9 * 2 + 2 * 3 + 1] + c.weights.data[9 * 3 + 2 * 3 + 1]));
 }
 
 }  // namespace
