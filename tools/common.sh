@@ -9,7 +9,9 @@ log() { printf '\033[1;35m==>\033[0m %s\n' "$*"; }
 # Installs the Debian packages given as arguments unless they are all installed already.
 apt_install() {
   local missing=()
-  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
   [ ${#missing[@]} -eq 0 ] && return 0
   log "Installing Debian packages: ${missing[*]}"
   local sudo=""

@@ -211,3 +211,21 @@ describe('API ergonomics and errors', () => {
     m.delete();
   });
 });
+
+describe('README', () => {
+  it('the JavaScript API example runs as written', async () => {
+    const { readFileSync, writeFileSync, mkdtempSync } = await import('node:fs');
+    const path = await import('node:path');
+    const os = await import('node:os');
+    const { pathToFileURL } = await import('node:url');
+    const { engineDir } = await import('./golden');
+    const readme = readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8');
+    const code = readme.match(/```js\n([\s\S]*?)```/)![1];
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'attn-readme-')), 'example.mjs');
+    const apiUrl = pathToFileURL(path.join(engineDir, 'attn.mjs')).href;
+    writeFileSync(file, `${code.replace(/from '[^']*attn\.mjs'/, `from '${apiUrl}'`)}\nexport { attn_output_weights, weights };\n`);
+    const mod = await import(/* @vite-ignore */ pathToFileURL(file).href);
+    expect(mod.attn_output_weights.shape).toEqual([1, 2, 3, 3]);
+    expect(Array.from(mod.weights.data)).toEqual([1, 0, expect.any(Number), expect.any(Number)]);
+  });
+});
