@@ -34,6 +34,16 @@ using ConstRowVecMap = Eigen::Map<const RowVec>;
 using MatRef = Eigen::Ref<Mat>;
 using ConstMatRef = Eigen::Ref<const Mat>;
 
+// The same, for any scalar type T (float in the engine, double in gradient checks).
+template <class T>
+using MatT = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <class T>
+using MapT = Eigen::Map<MatT<T>>;
+template <class T>
+using CMapT = Eigen::Map<const MatT<T>>;
+template <class T>
+using RowVecT = Eigen::Matrix<T, 1, Eigen::Dynamic>;
+
 using Shape = std::vector<int64_t>;
 
 // Number of elements of a shape (1 for the empty shape, i.e. a scalar).

@@ -20,11 +20,16 @@ void Linear::reset_parameters(Rng& rng) {
 
 void Linear::visit(const std::string& prefix, const ParamVisitor& fn) {
   fn(prefix + "weight", weight);
-  if (!bias.value.data.empty()) fn(prefix + "bias", bias);
+  if (has_bias()) fn(prefix + "bias", bias);
 }
 
-void Linear::forward(MatRef y, ConstMatRef x) const {
-  linear_forward(y, x, weight.value.mat(), bias.value.data.empty() ? nullptr : bias.value.ptr());
+void Linear::forward(float* y, const float* x, int64_t N) const {
+  linear_forward(y, x, weight.value.ptr(), has_bias() ? bias.value.ptr() : nullptr, N, in_features(), out_features());
+}
+
+void Linear::backward(float* dx, const float* dy, const float* x, int64_t N) {
+  linear_backward(dx, weight.grad_ptr(), has_bias() ? bias.grad_ptr() : nullptr, dy, x, weight.value.ptr(), N,
+                  in_features(), out_features());
 }
 
 LayerNorm::LayerNorm(int64_t E, float eps_) : eps(eps_) {
@@ -42,17 +47,19 @@ void LayerNorm::visit(const std::string& prefix, const ParamVisitor& fn) {
   fn(prefix + "bias", bias);
 }
 
-void LayerNorm::forward(MatRef y, float* mean, float* rstd, ConstMatRef x) const {
-  layernorm_forward(y, mean, rstd, x, weight.value.ptr(), bias.value.ptr(), eps);
-}
-
 const Tensor& LayerNorm::forward(NormCache& c, const Tensor& x) const {
-  const int64_t N = x.numel() / x.dim(-1);
+  const int64_t E = x.dim(-1), N = x.numel() / E;
   c.out.resize(x.shape);
   c.mean.resize({N});
   c.rstd.resize({N});
-  forward(c.out.mat(), c.mean.ptr(), c.rstd.ptr(), x.mat());
+  layernorm_forward(c.out.ptr(), c.mean.ptr(), c.rstd.ptr(), x.ptr(), weight.value.ptr(), bias.value.ptr(), N, E, eps);
   return c.out;
+}
+
+void LayerNorm::backward(Tensor& dx, const Tensor& dy, const Tensor& x, const NormCache& c) {
+  const int64_t E = x.dim(-1), N = x.numel() / E;
+  layernorm_backward(dx.ptr(), weight.grad_ptr(), bias.grad_ptr(), dy.ptr(), x.ptr(), c.mean.ptr(), c.rstd.ptr(),
+                     weight.value.ptr(), N, E);
 }
 
 }  // namespace attn

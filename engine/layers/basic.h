@@ -1,4 +1,4 @@
-// Linear and LayerNorm as modules: parameters + forward, named like nn.Linear and nn.LayerNorm.
+// Linear and LayerNorm as modules: parameters + forward + backward, named like nn.Linear and nn.LayerNorm.
 #pragma once
 
 #include "layers/module.h"
@@ -15,11 +15,15 @@ class Linear {
 
   int64_t in_features() const { return weight.value.dim(1); }
   int64_t out_features() const { return weight.value.dim(0); }
+  bool has_bias() const { return !bias.value.data.empty(); }
   // nn.Linear's default: weight and bias ~ U(-1/sqrt(in), 1/sqrt(in)).
   void reset_parameters(Rng& rng);
   void visit(const std::string& prefix, const ParamVisitor& fn);
+
   // y [N, out] = x [N, in] W^T + b
-  void forward(MatRef y, ConstMatRef x) const;
+  void forward(float* y, const float* x, int64_t N) const;
+  // dx [N, in] += dy W (dx may be null); weight.grad += dy^T x; bias.grad += sum dy.
+  void backward(float* dx, const float* dy, const float* x, int64_t N);
 };
 
 // A LayerNorm call's output and the statistics its backward needs.
@@ -40,10 +44,10 @@ class LayerNorm {
 
   void reset_parameters();
   void visit(const std::string& prefix, const ParamVisitor& fn);
-  // y [N, E] = layernorm(x [N, E]); mean, rstd [N] saved for backward (may be null). y may alias x.
-  void forward(MatRef y, float* mean, float* rstd, ConstMatRef x) const;
-  // The same over a tensor [..., E], keeping everything in cache. Returns cache.out.
+  // cache.out [..., E] = layernorm(x [..., E]). Returns cache.out.
   const Tensor& forward(NormCache& cache, const Tensor& x) const;
+  // dx [..., E] += d layernorm / dx applied to dy; weight.grad, bias.grad accumulate. x is the forward input.
+  void backward(Tensor& dx, const Tensor& dy, const Tensor& x, const NormCache& cache);
 };
 
 }  // namespace attn

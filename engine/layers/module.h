@@ -12,7 +12,17 @@ namespace attn {
 
 struct Param {
   Tensor value;
-  Tensor grad;  // same shape as value once training allocates it
+  Tensor grad;  // same shape as value; allocated (zeros) on first use by a backward pass
+
+  // The gradient buffer, allocated as zeros when missing.
+  float* grad_ptr() {
+    if (grad.data.size() != value.data.size()) grad = Tensor(value.shape, 0.0f);
+    return grad.ptr();
+  }
+  void zero_grad() {
+    if (grad.data.size() == value.data.size()) std::fill(grad.data.begin(), grad.data.end(), 0.0f);
+    else grad = Tensor(value.shape, 0.0f);
+  }
 };
 
 // Called once per parameter with its full PyTorch-style name, e.g. "layers.0.self_attn.in_proj_weight".

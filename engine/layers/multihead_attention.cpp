@@ -76,15 +76,27 @@ void AttentionCache::visit(const std::string& prefix,
 
 namespace {
 
+// [B, T, H*Dh] (heads side by side) <-> [B, H, T, Dh] (one contiguous matrix per head).
+void split_heads(float* heads, const float* merged, int64_t B, int64_t H, int64_t T, int64_t Dh) {
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t h = 0; h < H; ++h)
+      MatMap(heads + (b * H + h) * T * Dh, T, Dh) =
+          ConstStridedMap(merged + b * T * H * Dh + h * Dh, T, Dh, Eigen::OuterStride<>(H * Dh));
+}
+void merge_heads(float* merged, const float* heads, int64_t B, int64_t H, int64_t T, int64_t Dh) {
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t h = 0; h < H; ++h)
+      StridedMap(merged + b * T * H * Dh + h * Dh, T, Dh, Eigen::OuterStride<>(H * Dh)) =
+          ConstMatMap(heads + (b * H + h) * T * Dh, T, Dh);
+}
+
 // heads [B, H, T, Dh] = x [B, T, Din] projected by rows [row0, row0 + H*Dh) of w [*, Din], plus bias
 // (a pointer to those rows' bias, or null).
 void project_to_heads(Tensor& heads, const Tensor& x, const Tensor& w, int64_t row0, const float* bias) {
   const int64_t B = heads.dim(0), H = heads.dim(1), T = heads.dim(2), Dh = heads.dim(3), Din = x.dim(2);
   Mat tmp(B * T, H * Dh);
-  linear_forward(tmp, x.mat(Din), w.mat().middleRows(row0, H * Dh), bias);
-  for (int64_t b = 0; b < B; ++b)
-    for (int64_t h = 0; h < H; ++h)
-      MatMap(heads.ptr() + (b * H + h) * T * Dh, T, Dh) = tmp.block(b * T, h * Dh, T, Dh);
+  linear_forward(tmp.data(), x.ptr(), w.ptr() + row0 * Din, bias, B * T, Din, H * Dh);
+  split_heads(heads.ptr(), tmp.data(), B, H, T, Dh);
 }
 
 // The combined additive mask [B, Hm, L, S] of every mask kind into `out` (left empty when there is none).
@@ -149,7 +161,7 @@ const Tensor& MultiheadAttention::forward(AttentionCache& c, const Tensor& query
   const float factor = config.score_scale.factor(Dh);
   for (int64_t bh = 0; bh < B * H; ++bh) {
     const int64_t ls = bh * L * S;
-    AttentionSlice slice;
+    AttentionSlice<float> slice;
     slice.weights = c.weights.ptr() + ls;
     if (ctx.record_scores) {
       slice.scores = c.scores.ptr() + ls;
@@ -159,22 +171,59 @@ const Tensor& MultiheadAttention::forward(AttentionCache& c, const Tensor& query
       slice.dropped = c.dropped.ptr() + ls;
       slice.keep = c.keep.ptr() + ls;
     }
-    attention_forward(MatMap(c.heads.ptr() + bh * L * Dh, L, Dh), slice,
-                      ConstMatMap(c.q.ptr() + bh * L * Dh, L, Dh), ConstMatMap(c.k.ptr() + bh * S * Dh, S, Dh),
-                      ConstMatMap(c.v.ptr() + bh * S * Dh, S, Dh),
-                      Hm == 0 ? nullptr : c.mask.ptr() + (Hm == H ? bh : bh / H) * L * S,
-                      factor, drop ? config.dropout : 0.0f, ctx.rng);
+    attention_forward(c.heads.ptr() + bh * L * Dh, slice, c.q.ptr() + bh * L * Dh, c.k.ptr() + bh * S * Dh,
+                      c.v.ptr() + bh * S * Dh, Hm == 0 ? nullptr : c.mask.ptr() + (Hm == H ? bh : bh / H) * L * S,
+                      factor, drop ? config.dropout : 0.0f, ctx.rng, L, S, Dh, Dh);
   }
 
   // 3. Concatenate the heads and project.
   c.concat.resize({B, L, E});
-  for (int64_t b = 0; b < B; ++b)
-    for (int64_t h = 0; h < H; ++h)
-      MatMap(c.concat.ptr() + b * L * E, L, E).block(0, h * Dh, L, Dh) =
-          ConstMatMap(c.heads.ptr() + (b * H + h) * L * Dh, L, Dh);
+  merge_heads(c.concat.ptr(), c.heads.ptr(), B, H, L, Dh);
   c.output.resize({B, L, E});
-  out_proj.forward(c.output.mat(), c.concat.mat());
+  out_proj.forward(c.output.ptr(), c.concat.ptr(), B * L);
   return c.output;
+}
+
+void MultiheadAttention::backward(Tensor* dquery, Tensor* dkey, Tensor* dvalue, const Tensor& dout,
+                                  const AttentionCache& c, const Tensor& query, const Tensor& key, const Tensor& value) {
+  const int64_t B = query.dim(0), L = query.dim(1), S = key.dim(1);
+  const int64_t E = config.embed_dim, H = config.num_heads, Dh = config.head_dim();
+  // 3. output = concat Wo^T + bo
+  Mat dconcat = Mat::Zero(B * L, E);
+  out_proj.backward(dconcat.data(), dout.ptr(), c.concat.ptr(), B * L);
+  Tensor dheads({B, H, L, Dh});
+  split_heads(dheads.ptr(), dconcat.data(), B, H, L, Dh);
+  // 2. heads = attention(q, k, v) per (batch, head)
+  Tensor dq({B, H, L, Dh}), dk({B, H, S, Dh}), dv({B, H, S, Dh});
+  const float factor = config.score_scale.factor(Dh);
+  const bool dropped = !c.dropped.data.empty();
+  for (int64_t bh = 0; bh < B * H; ++bh) {
+    const int64_t ls = bh * L * S;
+    attention_backward(dq.ptr() + bh * L * Dh, dk.ptr() + bh * S * Dh, dv.ptr() + bh * S * Dh,
+                       dheads.ptr() + bh * L * Dh, c.weights.ptr() + ls, dropped ? c.dropped.ptr() + ls : nullptr,
+                       dropped ? c.keep.ptr() + ls : nullptr, c.q.ptr() + bh * L * Dh, c.k.ptr() + bh * S * Dh,
+                       c.v.ptr() + bh * S * Dh, factor, L, S, Dh, Dh);
+  }
+  // 1. q = query Wq^T + bq (and k, v): back through the projections
+  float* dbias = config.bias ? in_proj_bias.grad_ptr() : nullptr;
+  // dx += d(heads) merged, through rows [w_row0, w_row0 + E) of w; the bias slice starts at b_off.
+  auto back = [&](Tensor* dx, const Tensor& heads_grad, const Tensor& x, Param& w, int64_t w_row0, int64_t b_off,
+                  int64_t T) {
+    Mat merged(B * T, E);
+    merge_heads(merged.data(), heads_grad.ptr(), B, H, T, Dh);
+    const int64_t Din = x.dim(2);
+    linear_backward(dx ? dx->ptr() : nullptr, w.grad_ptr() + w_row0 * Din, dbias ? dbias + b_off : nullptr,
+                    merged.data(), x.ptr(), w.value.ptr() + w_row0 * Din, B * T, Din, E);
+  };
+  if (config.same_embed_dim()) {
+    back(dquery, dq, query, in_proj_weight, 0, 0, L);
+    back(dkey, dk, key, in_proj_weight, E, E, S);
+    back(dvalue, dv, value, in_proj_weight, 2 * E, 2 * E, S);
+  } else {
+    back(dquery, dq, query, q_proj_weight, 0, 0, L);
+    back(dkey, dk, key, k_proj_weight, 0, E, S);
+    back(dvalue, dv, value, v_proj_weight, 0, 2 * E, S);
+  }
 }
 
 Tensor mean_over_heads(const Tensor& weights) {

@@ -80,9 +80,15 @@ class MultiheadAttention {
   void visit(const std::string& prefix, const ParamVisitor& fn);
 
   // query [B, L, E], key [B, S, kdim], value [B, S, vdim] -> returns cache.output [B, L, E].
-  // Shapes must already be validated (models/api.h does it for user input).
+  // Shapes must already be validated (models/functional.h does it for user input).
   const Tensor& forward(AttentionCache& cache, const Tensor& query, const Tensor& key, const Tensor& value,
                         const AttnMasks& masks, const ForwardContext& ctx) const;
+
+  // In the forward pass this was: output = forward(query, key, value). Given d output [B, L, E]:
+  // dquery [B, L, E] += ..., dkey [B, S, kdim] += ..., dvalue [B, S, vdim] += ... (null: not needed; they may
+  // be the same tensor for self-attention), and every parameter's grad accumulates.
+  void backward(Tensor* dquery, Tensor* dkey, Tensor* dvalue, const Tensor& doutput, const AttentionCache& cache,
+                const Tensor& query, const Tensor& key, const Tensor& value);
 };
 
 // Head-averaged weights [B, L, S] from per-head weights [B, H, L, S] (average_attn_weights=True).

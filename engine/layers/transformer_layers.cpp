@@ -44,8 +44,9 @@ void feed_forward(FeedForwardCache& c, const Linear& linear1, const Linear& line
   const int64_t F = linear1.out_features();
   Shape hidden_shape = x.shape;
   hidden_shape.back() = F;
+  const int64_t N = x.numel() / x.dim(-1);
   c.pre.resize(hidden_shape);
-  linear1.forward(c.pre.mat(), x.mat());
+  linear1.forward(c.pre.ptr(), x.ptr(), N);
   c.hidden.resize(hidden_shape);
   activation_forward(c.hidden.ptr(), c.pre.ptr(), c.pre.numel(), act);
   if (ctx.dropout_active(p)) {
@@ -55,7 +56,27 @@ void feed_forward(FeedForwardCache& c, const Linear& linear1, const Linear& line
     c.keep = Tensor();
   }
   c.output.resize(x.shape);
-  linear2.forward(c.output.mat(), c.hidden.mat());
+  linear2.forward(c.output.ptr(), c.hidden.ptr(), N);
+}
+
+// In the forward pass this was: output = linear2(dropout(act(linear1(x)))).   dx += ...
+void feed_forward_backward(Tensor& dx, Linear& linear1, Linear& linear2, Activation act, const Tensor& doutput,
+                           const FeedForwardCache& c, const Tensor& x) {
+  const int64_t N = x.numel() / x.dim(-1);
+  Tensor dhidden(c.hidden.shape, 0.0f);
+  linear2.backward(dhidden.ptr(), doutput.ptr(), c.hidden.ptr(), N);
+  if (!c.keep.data.empty()) dhidden.mat().array() *= c.keep.mat().array();  // through the dropout
+  Tensor dpre(c.pre.shape, 0.0f);
+  activation_backward(dpre.ptr(), dhidden.ptr(), c.pre.ptr(), dpre.numel(), act);
+  linear1.backward(dx.ptr(), dpre.ptr(), x.ptr(), N);
+}
+
+// In the forward pass this was: out = x + dropout(sub).  dx += dout;  returns d sub = dout * keep.
+Tensor residual_backward(Tensor& dx, const Tensor& dout, const Tensor& keep) {
+  dx.mat() += dout.mat();
+  Tensor dsub = dout;
+  if (!keep.data.empty()) dsub.mat().array() *= keep.mat().array();
+  return dsub;
 }
 
 }  // namespace
@@ -108,6 +129,33 @@ const Tensor& TransformerEncoderLayer::forward(EncoderLayerCache& c, const Tenso
     c.output = c.norm2.out;
   }
   return c.output;
+}
+
+void TransformerEncoderLayer::backward(Tensor& dx, const Tensor& dy, const EncoderLayerCache& c) {
+  const Tensor& x = c.input;
+  if (config.norm_first) {
+    // y = r1 + dropout2(ff(norm2(r1))),  r1 = x + dropout1(sa(norm1(x)))
+    Tensor dr1(x.shape, 0.0f);
+    Tensor dff = residual_backward(dr1, dy, c.keep2);
+    Tensor dn2(x.shape, 0.0f);
+    feed_forward_backward(dn2, linear1, linear2, config.activation, dff, c.ff, c.norm2.out);
+    norm2.backward(dr1, dn2, c.resid1, c.norm2);
+    Tensor dsa = residual_backward(dx, dr1, c.keep1);
+    Tensor dn1(x.shape, 0.0f);
+    self_attn.backward(&dn1, &dn1, &dn1, dsa, c.self_attn, c.norm1.out, c.norm1.out, c.norm1.out);
+    norm1.backward(dx, dn1, x, c.norm1);
+  } else {
+    // y = norm2(n1 + dropout2(ff(n1))),  n1 = norm1(x + dropout1(sa(x)))
+    Tensor dr2(x.shape, 0.0f);
+    norm2.backward(dr2, dy, c.resid2, c.norm2);
+    Tensor dn1(x.shape, 0.0f);
+    Tensor dff = residual_backward(dn1, dr2, c.keep2);
+    feed_forward_backward(dn1, linear1, linear2, config.activation, dff, c.ff, c.norm1.out);
+    Tensor dr1(x.shape, 0.0f);
+    norm1.backward(dr1, dn1, c.resid1, c.norm1);
+    Tensor dsa = residual_backward(dx, dr1, c.keep1);
+    self_attn.backward(&dx, &dx, &dx, dsa, c.self_attn, x, x, x);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------- decoder layer
@@ -171,6 +219,44 @@ const Tensor& TransformerDecoderLayer::forward(DecoderLayerCache& c, const Tenso
     c.output = c.norm3.out;
   }
   return c.output;
+}
+
+void TransformerDecoderLayer::backward(Tensor& dx, Tensor& dmemory, const Tensor& dy, const DecoderLayerCache& c,
+                                       const Tensor& memory) {
+  const Tensor& x = c.input;
+  if (config.norm_first) {
+    // y = r2 + dropout3(ff(norm3(r2))), r2 = r1 + dropout2(ca(norm2(r1), memory)), r1 = x + dropout1(sa(norm1(x)))
+    Tensor dr2(x.shape, 0.0f);
+    Tensor dff = residual_backward(dr2, dy, c.keep3);
+    Tensor dn3(x.shape, 0.0f);
+    feed_forward_backward(dn3, linear1, linear2, config.activation, dff, c.ff, c.norm3.out);
+    norm3.backward(dr2, dn3, c.resid2, c.norm3);
+    Tensor dr1(x.shape, 0.0f);
+    Tensor dca = residual_backward(dr1, dr2, c.keep2);
+    Tensor dn2(x.shape, 0.0f);
+    multihead_attn.backward(&dn2, &dmemory, &dmemory, dca, c.multihead_attn, c.norm2.out, memory, memory);
+    norm2.backward(dr1, dn2, c.resid1, c.norm2);
+    Tensor dsa = residual_backward(dx, dr1, c.keep1);
+    Tensor dn1(x.shape, 0.0f);
+    self_attn.backward(&dn1, &dn1, &dn1, dsa, c.self_attn, c.norm1.out, c.norm1.out, c.norm1.out);
+    norm1.backward(dx, dn1, x, c.norm1);
+  } else {
+    // y = norm3(n2 + dropout3(ff(n2))), n2 = norm2(n1 + dropout2(ca(n1, memory))), n1 = norm1(x + dropout1(sa(x)))
+    Tensor dr3(x.shape, 0.0f);
+    norm3.backward(dr3, dy, c.resid3, c.norm3);
+    Tensor dn2(x.shape, 0.0f);
+    Tensor dff = residual_backward(dn2, dr3, c.keep3);
+    feed_forward_backward(dn2, linear1, linear2, config.activation, dff, c.ff, c.norm2.out);
+    Tensor dr2(x.shape, 0.0f);
+    norm2.backward(dr2, dn2, c.resid2, c.norm2);
+    Tensor dn1(x.shape, 0.0f);
+    Tensor dca = residual_backward(dn1, dr2, c.keep2);
+    multihead_attn.backward(&dn1, &dmemory, &dmemory, dca, c.multihead_attn, c.norm1.out, memory, memory);
+    Tensor dr1(x.shape, 0.0f);
+    norm1.backward(dr1, dn1, c.resid1, c.norm1);
+    Tensor dsa = residual_backward(dx, dr1, c.keep1);
+    self_attn.backward(&dx, &dx, &dx, dsa, c.self_attn, x, x, x);
+  }
 }
 
 void visit_trace(const EncoderLayerCache& c, const std::string& prefix, const TraceFn& fn) {

@@ -76,6 +76,8 @@ class TransformerEncoderLayer {
   // x [B, L, E] -> returns cache.output [B, L, E]
   const Tensor& forward(EncoderLayerCache& cache, const Tensor& x, const AttnMasks& masks,
                         const ForwardContext& ctx) const;
+  // dx [B, L, E] += d output / d x applied to doutput; parameter grads accumulate. Needs the forward's cache.
+  void backward(Tensor& dx, const Tensor& doutput, const EncoderLayerCache& cache);
 };
 
 class TransformerDecoderLayer {
@@ -93,6 +95,9 @@ class TransformerDecoderLayer {
   // x [B, L, E], memory [B, S, E] -> returns cache.output [B, L, E]
   const Tensor& forward(DecoderLayerCache& cache, const Tensor& x, const Tensor& memory, const AttnMasks& tgt_masks,
                         const AttnMasks& memory_masks, const ForwardContext& ctx) const;
+  // dx [B, L, E] += ..., dmemory [B, S, E] += ...; parameter grads accumulate.
+  void backward(Tensor& dx, Tensor& dmemory, const Tensor& doutput, const DecoderLayerCache& cache,
+                const Tensor& memory);
 };
 
 // The attention entries of a layer cache for the Trace, e.g. "self_attn.weights", "multihead_attn.q".

@@ -176,7 +176,7 @@ Status scaled_dot_product_attention(const SdpaArgs& a, SdpaResult* r) {
   Rng rng(a.seed);
   const float factor = a.scale.factor(E);
   for (int64_t b = 0; b < N; ++b) {
-    AttentionSlice s;
+    AttentionSlice<float> s;
     s.scores = r->scores.ptr() + b * L * S;
     s.scaled = r->scaled.ptr() + b * L * S;
     s.weights = r->weights.ptr() + b * L * S;
@@ -184,9 +184,9 @@ Status scaled_dot_product_attention(const SdpaArgs& a, SdpaResult* r) {
       s.dropped = r->dropped.ptr() + b * L * S;
       s.keep = keep.ptr() + b * L * S;
     }
-    attention_forward(MatMap(r->output.ptr() + b * L * Ev, L, Ev), s, ConstMatMap(q.ptr() + b * L * E, L, E),
-                      ConstMatMap(k.ptr() + b * S * E, S, E), ConstMatMap(v.ptr() + b * S * Ev, S, Ev),
-                      mask.data.empty() ? nullptr : mask.ptr() + b * L * S, factor, a.dropout_p, drop ? &rng : nullptr);
+    attention_forward(r->output.ptr() + b * L * Ev, s, q.ptr() + b * L * E, k.ptr() + b * S * E, v.ptr() + b * S * Ev,
+                      mask.data.empty() ? nullptr : mask.ptr() + b * L * S, factor, a.dropout_p, drop ? &rng : nullptr,
+                      L, S, E, Ev);
   }
   if (!mask.data.empty()) mask.reshape(full);
   r->mask = mask;

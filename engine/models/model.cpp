@@ -113,17 +113,30 @@ Status TransformerModel::check_ids(const std::vector<int32_t>& ids, int64_t leng
   return Status();
 }
 
+float TransformerModel::embed_scale() const {
+  return config.scale_embedding ? std::sqrt(static_cast<float>(config.d_model())) : 1.0f;
+}
+
 void TransformerModel::embed_tokens(Tensor& out, const Param& table, const Param& positions,
                                     const std::vector<int32_t>& ids, int64_t B, int64_t L) const {
   const int64_t E = config.d_model();
-  out = Tensor({B, L, E});
-  const float scale = config.scale_embedding ? std::sqrt(static_cast<float>(E)) : 1.0f;
-  embedding_forward(out.mat(), ids.data(), B * L, table.value.mat(), scale);
+  out.resize({B, L, E});
+  embedding_forward(out.ptr(), ids.data(), table.value.ptr(), B * L, E, embed_scale());
   const Tensor* pe = config.positional == Positional::kSinusoidal ? &sinusoid_
                      : config.positional == Positional::kLearned  ? &positions.value
                                                                   : nullptr;
   if (pe)
     for (int64_t b = 0; b < B; ++b) MatMap(out.ptr() + b * L * E, L, E) += pe->mat().topRows(L);
+}
+
+void TransformerModel::embed_backward(Param& table, Param& positions, const Tensor& d, const std::vector<int32_t>& ids,
+                                      int64_t B, int64_t L) {
+  const int64_t E = config.d_model();
+  embedding_backward(table.grad_ptr(), d.ptr(), ids.data(), B * L, E, embed_scale());
+  if (config.positional == Positional::kLearned) {
+    MatMap dpos(positions.grad_ptr(), config.max_len, E);
+    for (int64_t b = 0; b < B; ++b) dpos.topRows(L) += ConstMatMap(d.ptr() + b * L * E, L, E);
+  }
 }
 
 Tensor TransformerModel::padding_mask(const std::vector<int32_t>& ids, int64_t B, int64_t L) const {
@@ -135,20 +148,25 @@ Tensor TransformerModel::padding_mask(const std::vector<int32_t>& ids, int64_t B
 }
 
 const Tensor& TransformerModel::apply_head(ModelCache& c, const Tensor& hidden) const {
+  c.hidden = hidden;
   if (config.head_size == 0) {
     c.logits = hidden;
     return c.logits;
   }
   Shape s = hidden.shape;
   s.back() = config.head_size;
-  c.logits = Tensor(s);
-  head.forward(c.logits.mat(), hidden.mat());
+  c.logits.resize(s);
+  head.forward(c.logits.ptr(), hidden.ptr(), hidden.numel() / hidden.dim(-1));
   return c.logits;
 }
 
 const Tensor& TransformerModel::forward(ModelCache& c, const std::vector<int32_t>& ids, int64_t B, int64_t L,
                                         const ForwardContext& ctx) const {
   ATTN_ASSERT(config.arch != Arch::kEncoderDecoder, "forward: use forward_seq2seq for encoder-decoder models");
+  c.B = B;
+  c.L = L;
+  c.T = 0;
+  c.ids = ids;
   embed_tokens(c.embedded, embed, pos_embed, ids, B, L);
   Tensor pad = padding_mask(ids, B, L);
   AttnMasks masks;
@@ -163,6 +181,11 @@ const Tensor& TransformerModel::forward_seq2seq(ModelCache& c, const std::vector
                                                 const std::vector<int32_t>& tgt, int64_t T, int64_t B,
                                                 const ForwardContext& ctx) const {
   ATTN_ASSERT(config.arch == Arch::kEncoderDecoder, "forward_seq2seq: not an encoder-decoder model");
+  c.B = B;
+  c.L = S;
+  c.T = T;
+  c.ids = src;
+  c.tgt_ids = tgt;
   embed_tokens(c.embedded, embed, pos_embed, src, B, S);
   Tensor src_pad = padding_mask(src, B, S);
   Tensor tgt_pad = padding_mask(tgt, B, T);
@@ -175,6 +198,33 @@ const Tensor& TransformerModel::forward_seq2seq(ModelCache& c, const std::vector
   const Tensor& memory = encoder.forward(c.encoder, c.embedded, src_masks, ctx);
   embed_tokens(c.tgt_embedded, tgt_embed, tgt_pos_embed, tgt, B, T);
   return apply_head(c, decoder.forward(c.decoder, c.tgt_embedded, memory, tgt_masks, memory_masks, ctx));
+}
+
+void TransformerModel::zero_grad() {
+  visit([](const std::string&, Param& p) { p.zero_grad(); });
+}
+
+void TransformerModel::backward(const ModelCache& c, const Tensor& dlogits) {
+  Tensor dhidden(c.hidden.shape, 0.0f);
+  if (config.head_size > 0) head.backward(dhidden.ptr(), dlogits.ptr(), c.hidden.ptr(), c.hidden.numel() / c.hidden.dim(-1));
+  else dhidden = dlogits;
+  Tensor dembedded(c.embedded.shape, 0.0f);
+  switch (config.arch) {
+    case Arch::kEncoder:
+      encoder.backward(dembedded, dhidden, c.encoder);
+      break;
+    case Arch::kDecoder:
+      decoder_only.backward(dembedded, dhidden, c.decoder_only);
+      break;
+    case Arch::kEncoderDecoder: {
+      Tensor dtgt(c.tgt_embedded.shape, 0.0f), dmemory(c.encoder.output.shape, 0.0f);
+      decoder.backward(dtgt, dmemory, dhidden, c.decoder, c.encoder.output);
+      embed_backward(tgt_embed, tgt_pos_embed, dtgt, c.tgt_ids, c.B, c.T);
+      encoder.backward(dembedded, dmemory, c.encoder);
+      break;
+    }
+  }
+  embed_backward(embed, pos_embed, dembedded, c.ids, c.B, c.L);
 }
 
 void TransformerModel::visit_trace(const ModelCache& c, const TraceFn& fn) {

@@ -48,11 +48,14 @@ struct ModelConfig {
 };
 
 struct ModelCache {
+  int64_t B = 0, L = 0, T = 0;  // batch, input length, decoder length (encoder-decoder)
+  std::vector<int32_t> ids, tgt_ids;  // [B, L], [B, T] the token ids of the last forward
   Tensor embedded;       // [B, L, E]  embeddings + positions: the encoder's (or decoder-only stack's) input
   EncoderCache encoder;  // arch encoder / encoder-decoder
   Tensor tgt_embedded;   // [B, T, E]  encoder-decoder: the decoder's input
   DecoderCache decoder;  // encoder-decoder
   EncoderCache decoder_only;  // arch decoder (its layers are encoder layers with a causal mask)
+  Tensor hidden;         // [B, L|T, E] the last stack's output (the head's input)
   Tensor logits;         // [B, L|T, head_size]
 };
 
@@ -81,13 +84,21 @@ class TransformerModel {
                                 const std::vector<int32_t>& tgt, int64_t T, int64_t B, const ForwardContext& ctx) const;
   Status check_ids(const std::vector<int32_t>& ids, int64_t length, int64_t vocab) const;
 
+  // In the forward pass this was: logits = forward(...). Given dlogits (cache.logits' shape), every
+  // parameter's grad accumulates (call zero_grad first). Works for all three architectures.
+  void backward(const ModelCache& cache, const Tensor& dlogits);
+  void zero_grad();
+
   // The Trace: every recorded tensor of the last forward by name, e.g. "encoder.layers.1.self_attn.weights".
   static void visit_trace(const ModelCache& cache, const TraceFn& fn);
 
  private:
   Tensor sinusoid_;  // [max_len, E] the fixed sinusoidal table (Positional::kSinusoidal)
+  float embed_scale() const;
   void embed_tokens(Tensor& out, const Param& table, const Param& positions, const std::vector<int32_t>& ids,
                     int64_t B, int64_t L) const;
+  void embed_backward(Param& table, Param& positions, const Tensor& dembedded, const std::vector<int32_t>& ids,
+                      int64_t B, int64_t L);
   Tensor padding_mask(const std::vector<int32_t>& ids, int64_t B, int64_t L) const;
   const Tensor& apply_head(ModelCache& cache, const Tensor& hidden) const;
 };

@@ -23,10 +23,26 @@ const Tensor& TransformerEncoder::forward(EncoderCache& c, const Tensor& x, cons
   const Tensor* h = &x;
   for (size_t i = 0; i < layers.size(); ++i) h = &layers[i].forward(c.layers[i], *h, masks, ctx);
   if (has_norm) {
-    h = &norm.forward(c.norm, *h);
+    c.norm_input = *h;
+    h = &norm.forward(c.norm, c.norm_input);
   }
   c.output = *h;
   return c.output;
+}
+
+void TransformerEncoder::backward(Tensor& dx, const Tensor& dy, const EncoderCache& c) {
+  Tensor d = dy;  // gradient flowing down the stack
+  if (has_norm) {
+    Tensor dn(dy.shape, 0.0f);
+    norm.backward(dn, dy, c.norm_input, c.norm);
+    d = std::move(dn);
+  }
+  for (size_t i = layers.size(); i-- > 0;) {
+    Tensor din(d.shape, 0.0f);
+    layers[i].backward(din, d, c.layers[i]);
+    d = std::move(din);
+  }
+  dx.mat() += d.mat();
 }
 
 TransformerDecoder::TransformerDecoder(const LayerConfig& layer, int64_t num_layers, bool final_norm_)
@@ -52,10 +68,27 @@ const Tensor& TransformerDecoder::forward(DecoderCache& c, const Tensor& x, cons
   for (size_t i = 0; i < layers.size(); ++i)
     h = &layers[i].forward(c.layers[i], *h, memory, tgt_masks, memory_masks, ctx);
   if (has_norm) {
-    h = &norm.forward(c.norm, *h);
+    c.norm_input = *h;
+    h = &norm.forward(c.norm, c.norm_input);
   }
   c.output = *h;
   return c.output;
+}
+
+void TransformerDecoder::backward(Tensor& dx, Tensor& dmemory, const Tensor& dy, const DecoderCache& c,
+                                  const Tensor& memory) {
+  Tensor d = dy;
+  if (has_norm) {
+    Tensor dn(dy.shape, 0.0f);
+    norm.backward(dn, dy, c.norm_input, c.norm);
+    d = std::move(dn);
+  }
+  for (size_t i = layers.size(); i-- > 0;) {
+    Tensor din(d.shape, 0.0f);
+    layers[i].backward(din, dmemory, d, c.layers[i], memory);
+    d = std::move(din);
+  }
+  dx.mat() += d.mat();
 }
 
 void visit_trace(const EncoderCache& c, const std::string& prefix, const TraceFn& fn) {

@@ -10,12 +10,14 @@ namespace attn {
 
 struct EncoderCache {
   std::vector<EncoderLayerCache> layers;
-  NormCache norm;  // the final norm (empty without one)
+  Tensor norm_input;  // [B, L, E] input of the final norm (empty without one)
+  NormCache norm;     // the final norm (empty without one)
   Tensor output;   // [B, L, E]
 };
 
 struct DecoderCache {
   std::vector<DecoderLayerCache> layers;
+  Tensor norm_input;
   NormCache norm;
   Tensor output;   // [B, L, E]
 };
@@ -33,6 +35,8 @@ class TransformerEncoder {
   void visit(const std::string& prefix, const ParamVisitor& fn);
   // x [B, L, E] -> cache.output [B, L, E]
   const Tensor& forward(EncoderCache& cache, const Tensor& x, const AttnMasks& masks, const ForwardContext& ctx) const;
+  // dx [B, L, E] += ...; parameter grads accumulate. Layers in reverse order.
+  void backward(Tensor& dx, const Tensor& doutput, const EncoderCache& cache);
 };
 
 class TransformerDecoder {
@@ -49,6 +53,8 @@ class TransformerDecoder {
   // x [B, L, E], memory [B, S, E] -> cache.output [B, L, E]
   const Tensor& forward(DecoderCache& cache, const Tensor& x, const Tensor& memory, const AttnMasks& tgt_masks,
                         const AttnMasks& memory_masks, const ForwardContext& ctx) const;
+  // dx [B, L, E] += ..., dmemory [B, S, E] += ... (every layer reads the memory); parameter grads accumulate.
+  void backward(Tensor& dx, Tensor& dmemory, const Tensor& doutput, const DecoderCache& cache, const Tensor& memory);
 };
 
 void visit_trace(const EncoderCache& c, const std::string& prefix, const TraceFn& fn);

@@ -1,5 +1,7 @@
 #include "ops/dropout.h"
 
+#include "core/check.h"
+
 namespace attn {
 
 void dropout_forward(float* y, float* keep, const float* x, int64_t n, float p, Rng& rng) {

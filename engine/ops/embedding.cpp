@@ -4,9 +4,20 @@
 
 namespace attn {
 
-void embedding_forward(MatRef out, const int32_t* ids, int64_t n, ConstMatRef table, float scale) {
-  ATTN_ASSERT(out.rows() == n && out.cols() == table.cols(), "embedding_forward: shapes");
-  for (int64_t i = 0; i < n; ++i) out.row(i) = table.row(ids[i]) * scale;
+template <class T>
+void embedding_forward(T* out, const int32_t* ids, const T* table, int64_t N, int64_t E, T scale) {
+  for (int64_t n = 0; n < N; ++n) {
+    const T* row = table + static_cast<int64_t>(ids[n]) * E;
+    for (int64_t j = 0; j < E; ++j) out[n * E + j] = row[j] * scale;
+  }
+}
+
+template <class T>
+void embedding_backward(T* dtable, const T* dout, const int32_t* ids, int64_t N, int64_t E, T scale) {
+  for (int64_t n = 0; n < N; ++n) {
+    T* row = dtable + static_cast<int64_t>(ids[n]) * E;
+    for (int64_t j = 0; j < E; ++j) row[j] += dout[n * E + j] * scale;
+  }
 }
 
 Tensor sinusoidal_encoding(int64_t length, int64_t E) {
@@ -20,5 +31,10 @@ Tensor sinusoidal_encoding(int64_t length, int64_t E) {
   }
   return pe;
 }
+
+template void embedding_forward(float*, const int32_t*, const float*, int64_t, int64_t, float);
+template void embedding_forward(double*, const int32_t*, const double*, int64_t, int64_t, double);
+template void embedding_backward(float*, const float*, const int32_t*, int64_t, int64_t, float);
+template void embedding_backward(double*, const double*, const int32_t*, int64_t, int64_t, double);
 
 }  // namespace attn

@@ -1,23 +1,41 @@
 #include "ops/softmax.h"
 
-#include <cmath>
 #include <limits>
+
+#include "core/tensor.h"
 
 namespace attn {
 
-void softmax_rows_forward(MatRef w, ConstMatRef logits) {
-  const float neg_inf = -std::numeric_limits<float>::infinity();
-  for (Eigen::Index i = 0; i < logits.rows(); ++i) {
-    auto row = logits.row(i).array();
+template <class T>
+void softmax_forward(T* w, const T* logits, int64_t N, int64_t C) {
+  const T neg_inf = -std::numeric_limits<T>::infinity();
+  CMapT<T> x(logits, N, C);
+  MapT<T> y(w, N, C);
+  for (int64_t i = 0; i < N; ++i) {
+    auto row = x.row(i).array();
     if ((row == neg_inf).all()) {  // every key masked: the query attends to nothing
-      w.row(i).setZero();
+      y.row(i).setZero();
       continue;
     }
-    // maxCoeff ignores nothing: a NaN logit makes the row NaN, as in PyTorch.
-    const float m = row.maxCoeff();
-    w.row(i) = (row - m).exp().matrix();
-    w.row(i) /= w.row(i).sum();
+    const T m = row.maxCoeff();  // a NaN logit makes the row NaN, as in PyTorch
+    y.row(i) = (row - m).exp().matrix();
+    y.row(i) /= y.row(i).sum();
   }
 }
+
+template <class T>
+void softmax_backward(T* dlogits, const T* dw, const T* w, int64_t N, int64_t C) {
+  CMapT<T> W(w, N, C), dW(dw, N, C);
+  MapT<T> dL(dlogits, N, C);
+  for (int64_t i = 0; i < N; ++i) {
+    const T dot = W.row(i).dot(dW.row(i));
+    dL.row(i) = (W.row(i).array() * (dW.row(i).array() - dot)).matrix();
+  }
+}
+
+template void softmax_forward(float*, const float*, int64_t, int64_t);
+template void softmax_forward(double*, const double*, int64_t, int64_t);
+template void softmax_backward(float*, const float*, const float*, int64_t, int64_t);
+template void softmax_backward(double*, const double*, const double*, int64_t, int64_t);
 
 }  // namespace attn

@@ -18,7 +18,7 @@ TEST(Softmax, RowsSumToOneAndAreShiftInvariant) {
   Mat x(2, 3);
   x << 1, 2, 3, 1001, 1002, 1003;  // the second row would overflow exp() without the max subtraction
   Mat w(2, 3);
-  softmax_rows_forward(w, x);
+  softmax_forward(w.data(), x.data(), x.rows(), x.cols());
   for (int i = 0; i < 2; ++i) EXPECT_NEAR(w.row(i).sum(), 1.0f, 1e-6f);
   EXPECT_NEAR(w(0, 0), w(1, 0), 1e-6f);
   EXPECT_NEAR(w(0, 2), std::exp(3.0) / (std::exp(1.0) + std::exp(2.0) + std::exp(3.0)), 1e-6);
@@ -30,7 +30,7 @@ TEST(Softmax, MaskedKeysGetZeroAndFullyMaskedRowsAreZeroNotNaN) {
       -kInf, -kInf, -kInf,  // every key masked
       5, -kInf, -kInf;
   Mat w(3, 3);
-  softmax_rows_forward(w, x);
+  softmax_forward(w.data(), x.data(), x.rows(), x.cols());
   EXPECT_FLOAT_EQ(w(0, 0), 0.5f);
   EXPECT_EQ(w(0, 1), 0.0f);
   for (int j = 0; j < 3; ++j) EXPECT_EQ(w(1, j), 0.0f);
@@ -41,7 +41,7 @@ TEST(Softmax, NaNPropagatesLikePyTorch) {
   Mat x(1, 2);
   x << std::nanf(""), 1.0f;
   Mat w(1, 2);
-  softmax_rows_forward(w, x);
+  softmax_forward(w.data(), x.data(), x.rows(), x.cols());
   EXPECT_TRUE(std::isnan(w(0, 1)));
 }
 
@@ -50,9 +50,9 @@ TEST(Attention, FullyMaskedQueryGivesZeroOutput) {
   Mat mask = Mat::Zero(2, 3);
   mask.row(1).setConstant(-kInf);
   Mat w(2, 3), out(2, 5);
-  AttentionSlice s;
+  AttentionSlice<float> s;
   s.weights = w.data();
-  attention_forward(out, s, q, k, v, mask.data(), 0.5f, 0.0f, nullptr);
+  attention_forward(out.data(), s, q.data(), k.data(), v.data(), mask.data(), 0.5f, 0.0f, nullptr, 2, 3, 4, 5);
   EXPECT_TRUE(out.row(1).isZero(0.0f));
   EXPECT_NEAR(out(0, 0), v.col(0).mean(), 1e-6f);  // equal scores -> uniform weights -> mean of values
 }

@@ -79,8 +79,11 @@ def close(a, b, what):
 
 # ------------------------------------------------------------------------------------------- reference math
 def safe_softmax(x):
-    w = torch.softmax(x, -1)
-    return torch.where(torch.isneginf(x).all(-1, keepdim=True), torch.zeros_like(w), w)
+    """softmax, with all-zero rows where every logit is -inf. The masked rows are replaced before the softmax
+    too, so autograd gets no NaN through them (a torch.where on NaN would leak NaN into the gradient)."""
+    dead = torch.isneginf(x).all(-1, keepdim=True)
+    w = torch.softmax(torch.where(dead, torch.zeros_like(x), x), -1)
+    return torch.where(dead, torch.zeros_like(w), w)
 
 
 def ref_attention(q, k, v, add_mask, factor):
@@ -590,6 +593,327 @@ def make_ops():
     return g.save()
 
 
+# ---------------------------------------------------------------------------------------------- gradients
+def grads_of(tensors):
+    return {k: (v.grad if v.grad is not None else torch.zeros_like(v)) for k, v in tensors.items()}
+
+
+def leaf_params(params):
+    return {k: v.clone().requires_grad_(True) for k, v in params.items()}
+
+
+def make_mha_grads():
+    """d(sum(G * attn_output)) for inputs and every parameter of nn.MultiheadAttention (batch-first)."""
+    g = Golden("mha_grad")
+    for i in range(8):
+        H = [1, 2, 4, 2][i % 4]
+        E = H * int(torch.randint(1, 4, ()))
+        B, L = int(torch.randint(1, 4, ())), int(torch.randint(1, 7, ()))
+        self_attn = i % 2 == 0
+        S = L if self_attn else int(torch.randint(1, 7, ()))
+        kdim = vdim = E
+        if i == 5:
+            kdim, vdim = E + 2, E + 1
+        bias = i != 3
+        mha = nn.MultiheadAttention(E, H, bias=bias, kdim=kdim, vdim=vdim, batch_first=True)
+        params = leaf_params(perturb(mha))
+        query = torch.randn(B, L, E, requires_grad=True)
+        key = query if self_attn else torch.randn(B, S, kdim, requires_grad=True)
+        value = query if self_attn else torch.randn(B, S, vdim, requires_grad=True)
+        kind = ["none", "kpm", "causal", "attn_float", "fully_masked", "both", "attn3d", "kpm"][i]
+        kpm = attn_mask = None
+        if kind in ("kpm", "both"):
+            kpm = rand_bool_mask([B, S], 0.25)
+        if kind == "fully_masked":
+            kpm = torch.zeros(B, S, dtype=torch.bool)
+            kpm[0, :] = True
+        if kind == "attn_float":
+            attn_mask = rand_float_mask([L, S])
+        if kind == "both":
+            attn_mask = rand_bool_mask([L, S], 0.25)
+        if kind == "attn3d":
+            attn_mask = rand_bool_mask([B * H, L, S], 0.25)
+        out, _ = ref_mha(params, query, key, value, H, attn_mask, kpm, kind == "causal")
+        G = torch.randn(B, L, E)
+        (out * G).sum().backward()
+        full = torch.zeros(B, H, L, S)
+        if attn_mask is not None:
+            am = additive(attn_mask, False)
+            full = full + (am if am.dim() == 2 else am.reshape(B, H, L, S))
+        if kpm is not None:
+            full = full + additive(kpm, False).reshape(B, 1, 1, S)
+        if kind == "causal":
+            full = full + causal_mask(L, S)
+        if not has_fully_masked_row(full):
+            # The real module's autograd gives the same gradients.
+            tq = query.detach().clone().requires_grad_(True)
+            tk = tq if self_attn else key.detach().clone().requires_grad_(True)
+            tv = tq if self_attn else value.detach().clone().requires_grad_(True)
+            mha.load_state_dict({k: v.detach() for k, v in params.items()})
+            mha.zero_grad()
+            tmask = causal_mask(L, S) if kind == "causal" else attn_mask
+            t_out, _ = mha(tq, tk, tv, key_padding_mask=kpm, attn_mask=tmask)
+            (t_out * G).sum().backward()
+            close(query.grad, tq.grad, f"mha grad case {i} dquery")
+            for k, v in mha.named_parameters():
+                close(params[k].grad, v.grad, f"mha grad case {i} {k}")
+        outs = {"attn_output": out.detach(), "G": G, "dquery": query.grad}
+        if not self_attn:
+            outs["dkey"], outs["dvalue"] = key.grad, value.grad
+        for k, v in grads_of(params).items():
+            outs["grad." + k] = v
+        cfg = {"id": f"mha_grad_{i:02d}", "embed_dim": E, "num_heads": H, "kdim": kdim, "vdim": vdim, "bias": bias,
+               "self_attention": self_attn, "is_causal": kind == "causal", "key_padding_mask": mask_kind(kpm),
+               "attn_mask": mask_kind(attn_mask)}
+        ins = {"query": query.detach(), "key_padding_mask": mask_tensor(kpm), "attn_mask": mask_tensor(attn_mask)}
+        if not self_attn:
+            ins["key"], ins["value"] = key.detach(), value.detach()
+        g.add(cfg, ins, {k: v.detach() for k, v in params.items()}, outs)
+    return g.save()
+
+
+def make_layer_grads(name, decoder):
+    """d(sum(G * output)) of encoder / decoder layers for the input (and memory) and every parameter."""
+    g = Golden(name)
+    for i in range(8):
+        c = layer_config(i)
+        c["batch_first"] = True
+        B, L, S = int(torch.randint(1, 4, ())), int(torch.randint(1, 7, ())), int(torch.randint(1, 7, ()))
+        cls = nn.TransformerDecoderLayer if decoder else nn.TransformerEncoderLayer
+        layer = cls(c["d_model"], c["nhead"], c["dim_feedforward"], 0.0, c["activation"], c["layer_norm_eps"], True,
+                    c["norm_first"])
+        params = leaf_params(perturb(layer))
+        x = torch.randn(B, L, c["d_model"], requires_grad=True)
+        mem = torch.randn(B, S, c["d_model"], requires_grad=True)
+        kind = ["none", "causal", "kpm", "fully_masked"][i % 4]
+        causal = kind == "causal" or decoder
+        kpm = rand_bool_mask([B, L], 0.25) if kind == "kpm" else None
+        mkpm = None
+        if kind == "fully_masked":
+            if decoder:
+                mkpm = torch.zeros(B, S, dtype=torch.bool)
+                mkpm[0, :] = True
+            else:
+                kpm = torch.zeros(B, L, dtype=torch.bool)
+                kpm[0, :] = True
+        if decoder:
+            out, _, _ = ref_decoder_layer(params, x, mem, c, None, kpm, None, mkpm, causal)
+        else:
+            out, _ = ref_encoder_layer(params, x, c, None, kpm, causal)
+        G = torch.randn(out.shape)
+        (out * G).sum().backward()
+        self_full = torch.zeros(B, 1, L, L) + (causal_mask(L, L) if causal else 0)
+        if kpm is not None:
+            self_full = self_full + additive(kpm, False).reshape(B, 1, 1, L)
+        if kind != "fully_masked" and not has_fully_masked_row(self_full):
+            # The real module's autograd gives the same gradients.
+            layer.load_state_dict({k: v.detach() for k, v in params.items()})
+            layer.train()
+            layer.zero_grad()
+            tx = x.detach().clone().requires_grad_(True)
+            tm = mem.detach().clone().requires_grad_(True)
+            cm = causal_mask(L, L) if causal else None
+            t_out = layer(tx, tm, cm, None, kpm, None) if decoder else layer(tx, cm, kpm)
+            (t_out * G).sum().backward()
+            close(x.grad, tx.grad, f"{name} case {i} dsrc")
+            for k, v in layer.named_parameters():
+                close(params[k].grad, v.grad, f"{name} case {i} {k}")
+        outs = {"output": out.detach(), "G": G, "dsrc": x.grad}
+        if decoder:
+            outs["dmemory"] = mem.grad
+        for k, v in grads_of(params).items():
+            outs["grad." + k] = v
+        cfg = dict(c, id=f"{name}_{i:02d}", is_causal=causal, key_padding_mask=mask_kind(kpm),
+                   memory_key_padding_mask=mask_kind(mkpm), mask=None, memory_mask=None, num_layers=0, norm=False)
+        ins = {"src": x.detach(), "key_padding_mask": mask_tensor(kpm), "memory_key_padding_mask": mask_tensor(mkpm)}
+        if decoder:
+            ins["memory"] = mem.detach()
+        g.add(cfg, ins, {k: v.detach() for k, v in params.items()}, outs)
+    return g.save()
+
+
+class TorchModel(nn.Module):
+    """TransformerModel in PyTorch: the same submodule names, so state_dicts match name for name."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.c = c
+        E = c["d_model"]
+        layer = lambda: nn.TransformerEncoderLayer(E, c["nhead"], c["dim_feedforward"], c.get("dropout", 0.0),
+                                                   c["activation"], c["layer_norm_eps"], True, c["norm_first"])
+        dlayer = lambda: nn.TransformerDecoderLayer(E, c["nhead"], c["dim_feedforward"], c.get("dropout", 0.0),
+                                                    c["activation"], c["layer_norm_eps"], True, c["norm_first"])
+        norm = lambda: nn.LayerNorm(E, eps=c["layer_norm_eps"]) if c["final_norm"] else None
+        self.embed = nn.Embedding(c["vocab_size"], E)
+        if c["positional"] == "learned":
+            self.pos_embed = nn.Embedding(c["max_len"], E)
+        if c["arch"] == "decoder":
+            self.decoder = nn.TransformerEncoder(layer(), c["num_layers"], norm(), enable_nested_tensor=False)
+        else:
+            self.encoder = nn.TransformerEncoder(layer(), c["num_layers"], norm(), enable_nested_tensor=False)
+        if c["arch"] == "encoder-decoder":
+            self.tgt_embed = nn.Embedding(c["tgt_vocab_size"], E)
+            if c["positional"] == "learned":
+                self.tgt_pos_embed = nn.Embedding(c["max_len"], E)
+            self.decoder = nn.TransformerDecoder(dlayer(), c["num_decoder_layers"], norm())
+        self.head = nn.Linear(E, c["head_size"])
+
+    def embed_ids(self, table, pos, ids):
+        E = self.c["d_model"]
+        x = table(ids) * (math.sqrt(E) if self.c.get("scale_embedding", True) else 1.0)
+        if self.c["positional"] == "sinusoidal":
+            x = x + sinusoidal(self.c["max_len"], E)[: ids.shape[1]]
+        elif self.c["positional"] == "learned":
+            x = x + pos.weight[: ids.shape[1]]
+        return x
+
+    def forward(self, ids, tgt=None):
+        pad = self.c["pad_id"]
+        kpm = (ids == pad) if pad >= 0 else None
+        L = ids.shape[1]
+        x = self.embed_ids(self.embed, getattr(self, "pos_embed", None), ids)
+        if self.c["arch"] == "decoder":
+            return self.head(self.decoder(x, causal_mask(L, L), kpm))
+        memory = self.encoder(x, causal_mask(L, L) if self.c.get("causal") else None, kpm)
+        if self.c["arch"] == "encoder":
+            return self.head(memory)
+        T = tgt.shape[1]
+        tkpm = (tgt == pad) if pad >= 0 else None
+        y = self.embed_ids(self.tgt_embed, getattr(self, "tgt_pos_embed", None), tgt)
+        return self.head(self.decoder(y, memory, causal_mask(T, T), None, tkpm, kpm))
+
+
+def make_model_grads():
+    """Cross-entropy (ignore_index = pad, label smoothing) of whole models: the loss and every parameter's grad."""
+    g = Golden("model_grad")
+    for i, arch in enumerate(["encoder", "decoder", "encoder-decoder", "encoder-decoder"]):
+        c = layer_config(i)
+        c.update(arch=arch, vocab_size=9, tgt_vocab_size=8 if arch == "encoder-decoder" else 0, num_layers=1 + i % 2,
+                 num_decoder_layers=2 - i % 2, positional=["sinusoidal", "learned"][i % 2], max_len=10,
+                 final_norm=i % 2 == 1, pad_id=0, batch_first=True)
+        c["head_size"] = 8 if arch == "encoder-decoder" else 9
+        model = TorchModel(c)
+        perturb(model)
+        model.train()
+        B, L, T = 3, 6, 5
+        ids = torch.randint(1, 9, (B, L))
+        ids[2, -2:] = 0
+        tgt = torch.randint(1, 8, (B, T)) if arch == "encoder-decoder" else None
+        logits = model(ids, tgt)
+        targets = torch.randint(1, c["head_size"], logits.shape[:2])
+        targets[0, -1] = 0  # ignored
+        smoothing = [0.0, 0.1][i % 2]
+        loss = F.cross_entropy(logits.reshape(-1, c["head_size"]), targets.reshape(-1), ignore_index=0,
+                               label_smoothing=smoothing)
+        loss.backward()
+        outs = {"loss": loss.detach().reshape(1), "logits": logits.detach()}
+        for k, v in model.named_parameters():
+            outs["grad." + k] = v.grad
+        cfg = {k: v for k, v in c.items() if k != "batch_first"}
+        cfg.update(id=f"model_grad_{i:02d}", label_smoothing=smoothing, ignore_index=0)
+        ins = {"ids": ids.double(), "targets": targets.double()}
+        if tgt is not None:
+            ins["tgt"] = tgt.double()
+        g.add(cfg, ins, {k: v.detach() for k, v in model.state_dict().items()}, outs)
+    return g.save()
+
+
+# -------------------------------------------------------------------------------------------- optimizers
+def lr_at(step, c):
+    """The engine's schedule: linear warmup to lr, then cosine or linear decay to lr * min_lr_ratio."""
+    lr, warm, total, floor = c["lr"], c["warmup"], c["total_steps"], c["lr"] * c["min_lr_ratio"]
+    if step < warm:
+        return lr * (step + 1) / warm
+    progress = min(1.0, (step - warm) / max(1, total - warm))
+    if c["schedule"] == "cosine":
+        return floor + (lr - floor) * 0.5 * (1 + math.cos(math.pi * progress))
+    if c["schedule"] == "linear":
+        return lr + (floor - lr) * progress
+    return lr
+
+
+def make_optim():
+    """torch.optim.Adam (L2 weight decay) and AdamW (decoupled) on fixed gradient sequences, with clipping."""
+    g = Golden("optim")
+    for i, (kind, wd, clip) in enumerate([("adam", 0.0, 0.0), ("adam", 0.1, 0.0), ("adamw", 0.01, 0.0),
+                                          ("adamw", 0.1, 0.5)]):
+        p0 = torch.randn(4, 3)
+        q0 = torch.randn(5)
+        p, q = p0.clone().requires_grad_(True), q0.clone().requires_grad_(True)
+        cfg = {"id": f"optim_{i:02d}", "optimizer": kind, "lr": 0.01, "beta1": 0.9, "beta2": 0.98, "eps": 1e-8,
+               "weight_decay": wd, "clip_norm": clip, "warmup": 2, "total_steps": 6, "schedule": "cosine",
+               "min_lr_ratio": 0.1, "steps": 6}
+        Opt = torch.optim.Adam if kind == "adam" else torch.optim.AdamW
+        opt = Opt([p, q], lr=cfg["lr"], betas=(0.9, 0.98), eps=1e-8, weight_decay=wd)
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_at(s, cfg) / cfg["lr"])
+        ins, outs = {"p": p0, "q": q0}, {}
+        for step in range(cfg["steps"]):
+            gp, gq = torch.randn(4, 3) * (step + 1), torch.randn(5)
+            ins[f"grad_p.{step}"], ins[f"grad_q.{step}"] = gp, gq
+            p.grad, q.grad = gp.clone(), gq.clone()
+            if clip > 0:
+                norm = torch.nn.utils.clip_grad_norm_([p, q], clip)
+                outs[f"norm.{step}"] = norm.reshape(1)
+            opt.step()
+            sched.step()
+            outs[f"p.{step}"], outs[f"q.{step}"] = p.detach().clone(), q.detach().clone()
+        g.add(cfg, ins, {}, outs)
+    return g.save()
+
+
+def reversal_batch(B, max_len, vocab):
+    """src: random tokens 3..vocab-1 (length 2..max_len, padded with 0); tgt_in: BOS(1) + reversed;
+    tgt_out: reversed + EOS(2)."""
+    src = torch.zeros(B, max_len, dtype=torch.long)
+    tin = torch.zeros(B, max_len + 1, dtype=torch.long)
+    tout = torch.zeros(B, max_len + 1, dtype=torch.long)
+    for b in range(B):
+        n = int(torch.randint(2, max_len + 1, ()))
+        seq = torch.randint(3, vocab, (n,))
+        src[b, :n] = seq
+        tin[b, 0] = 1
+        tin[b, 1:n + 1] = seq.flip(0)
+        tout[b, :n] = seq.flip(0)
+        tout[b, n] = 2
+    return src, tin, tout
+
+
+def make_training():
+    """A small encoder-decoder trained 20 steps on string reversal in float64: AdamW, clipping, warmup + cosine,
+    label smoothing, padding ignored. The engine, from the same initial weights and batches, must match every
+    step's loss."""
+    g = Golden("train")
+    c = {"arch": "encoder-decoder", "vocab_size": 12, "tgt_vocab_size": 12, "num_layers": 1, "num_decoder_layers": 1,
+         "d_model": 16, "nhead": 2, "dim_feedforward": 32, "activation": "relu", "norm_first": False,
+         "layer_norm_eps": 1e-5, "positional": "sinusoidal", "max_len": 16, "final_norm": False, "head_size": 12,
+         "pad_id": 0, "dropout": 0.0}
+    t = {"optimizer": "adamw", "lr": 3e-3, "beta1": 0.9, "beta2": 0.98, "eps": 1e-9, "weight_decay": 0.01,
+         "clip_norm": 1.0, "warmup": 5, "total_steps": 20, "schedule": "cosine", "min_lr_ratio": 0.1,
+         "label_smoothing": 0.1, "ignore_index": 0, "steps": 20, "batch": 8}
+    model = TorchModel(c)
+    model.train()
+    init = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    opt = torch.optim.AdamW(model.parameters(), lr=t["lr"], betas=(t["beta1"], t["beta2"]), eps=t["eps"],
+                            weight_decay=t["weight_decay"])
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_at(s, t) / t["lr"])
+    ins, outs = {}, {}
+    for step in range(t["steps"]):
+        src, tin, tout = reversal_batch(t["batch"], 6, c["vocab_size"])
+        ins[f"src.{step}"], ins[f"tgt_in.{step}"], ins[f"tgt_out.{step}"] = src.double(), tin.double(), tout.double()
+        opt.zero_grad()
+        logits = model(src, tin)
+        loss = F.cross_entropy(logits.reshape(-1, 12), tout.reshape(-1), ignore_index=0,
+                               label_smoothing=t["label_smoothing"])
+        loss.backward()
+        norm = torch.nn.utils.clip_grad_norm_(model.parameters(), t["clip_norm"])
+        outs[f"loss.{step}"], outs[f"grad_norm.{step}"] = loss.detach().reshape(1), norm.reshape(1)
+        outs[f"lr.{step}"] = torch.tensor([opt.param_groups[0]["lr"]])
+        opt.step()
+        sched.step()
+    g.add(dict(c, **t, id="train_00"), ins, init, outs)
+    return g.save()
+
+
 if __name__ == "__main__":
     total = 0
     total += make_sdpa()
@@ -601,4 +925,10 @@ if __name__ == "__main__":
     total += make_models()
     total += make_positional()
     total += make_ops()
+    total += make_mha_grads()
+    total += make_layer_grads("encoder_layer_grad", False)
+    total += make_layer_grads("decoder_layer_grad", True)
+    total += make_model_grads()
+    total += make_optim()
+    total += make_training()
     print(f"{total} cases in all")
