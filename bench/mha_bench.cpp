@@ -22,7 +22,6 @@
 //   runtime, build, kernel ("mha_forward" | "gemm"), dims (B, L, E, H | M, K, N), flops, ms (median per call),
 //   ms_min, gflops (flops / median), runs, reps, checksum (sum of the output: native and wasm should agree).
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -31,12 +30,9 @@
 #include <utility>
 #include <vector>
 
+#include "bench_common.h"
 #include "io/json.h"
 #include "layers/multihead_attention.h"
-
-#ifdef __EMSCRIPTEN__
-#include <emscripten.h>
-#endif
 
 namespace {
 
@@ -102,43 +98,9 @@ Options parse_args(int argc, char** argv) {
   return opt;
 }
 
-// ------------------------------------------------------------------------------------------ build identity
-
-const char* runtime_name() {
-#ifdef __EMSCRIPTEN__
-  return "wasm-node";
-#else
-  return "native";
-#endif
-}
-
-// Compiler, target SIMD and what Eigen vectorizes with, e.g.
-// "g++ 12.2.0, AVX512F, Eigen 3.4.0 SIMD: AVX512, FMA, AVX2, ..." or "em++ 3.1.6, simd128, node v20.20.2, ...".
-std::string build_info() {
-  std::string s;
-#if defined(__EMSCRIPTEN__)
-  s = "em++ " + std::to_string(__EMSCRIPTEN_major__) + "." + std::to_string(__EMSCRIPTEN_minor__) + "." +
-      std::to_string(__EMSCRIPTEN_tiny__);
-#if defined(__wasm_simd128__)
-  s += ", simd128";
-#endif
-  s += std::string(", node ") + emscripten_run_script_string("process.version");
-#else
-#if defined(__clang__)
-  s = "clang++ " __clang_version__;
-#elif defined(__GNUC__)
-  s = "g++ " __VERSION__;
-#endif
-#if defined(__AVX512F__)
-  s += ", AVX512F";
-#elif defined(__AVX2__)
-  s += ", AVX2";
-#endif
-#endif
-  s += ", Eigen " + std::to_string(EIGEN_WORLD_VERSION) + "." + std::to_string(EIGEN_MAJOR_VERSION) + "." +
-       std::to_string(EIGEN_MINOR_VERSION) + " SIMD: " + Eigen::SimdInstructionSetsInUse();
-  return s;
-}
+using attn_bench::build_info;
+using attn_bench::now_ms;
+using attn_bench::runtime_name;
 
 // --------------------------------------------------------------------------------------------------- timing
 
@@ -146,11 +108,6 @@ struct Timing {
   double median_ms = 0, min_ms = 0;  // per call
   int runs = 0, reps = 0;            // reps = calls per run
 };
-
-double now_ms() {
-  using clock = std::chrono::steady_clock;
-  return std::chrono::duration<double, std::milli>(clock::now().time_since_epoch()).count();
-}
 
 template <class Fn>
 Timing measure(Fn&& fn, const Options& opt) {

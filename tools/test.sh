@@ -10,8 +10,14 @@ log "GoogleTest, native"
 "$ROOT/build/native/attn_tests" --gtest_brief=1
 log "GoogleTest, WebAssembly under Node (the same suite)"
 node --no-experimental-fetch "$ROOT/build/wasm/attn_tests.js" --gtest_brief=1
-log "JavaScript tests (Vitest): engine API vs PyTorch goldens, page modules"
-(cd "$ROOT/web" && npx vitest run --config vitest.config.ts)
+log "CLI trainer: string reversal must reach >= 99% greedy exact match"
+"$ROOT/build/native/attn-train" --help | grep -q "Usage: attn-train"
+run="$ROOT/build/runs/reverse"
+"$ROOT/build/native/attn-train" --task reverse --steps 2000 --eval-every 500 --out "$run" | tee "$run.log" | grep -E "held-out|done"
+exact=$(sed -n 's/.* \([0-9.]*\)% (greedy decoding.*/\1/p' "$run.log")
+awk -v e="$exact" 'BEGIN { if (e + 0 < 99) { print "reversal exact match " e "% is below 99%"; exit 1 } }'
+log "JavaScript tests (Vitest): engine API vs PyTorch goldens, training, page modules"
+(cd "$ROOT/web" && ATTN_CLI_MODEL="$run/model.safetensors" npx vitest run --config vitest.config.ts)
 log "End-to-end tests: the built page in headless Chromium"
 (cd "$ROOT/web" && npx vitest run --config vitest.e2e.config.ts)
 log "All tests passed"

@@ -169,8 +169,78 @@ export interface ForwardResult {
   trace: Record<string, Tensor>;
 }
 
+/** A batch of token ids, row-major, padded (see engine/train/trainer.h). */
+export interface Batch {
+  B: number;
+  S: number;
+  T: number;
+  src: Int32Array;
+  tgt: Int32Array;
+  targets: Int32Array;
+  vocab_size?: number;
+  max_positions?: number;
+}
+
+export interface TrainConfig {
+  optimizer?: 'adam' | 'adamw';
+  lr?: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  weight_decay?: number;
+  clip_norm?: number;
+  schedule?: 'constant' | 'linear' | 'cosine';
+  warmup?: number;
+  total_steps?: number;
+  min_lr_ratio?: number;
+  label_smoothing?: number;
+  ignore_index?: number;
+  seed?: number;
+}
+
+export interface StepStats {
+  step: number;
+  loss: number;
+  grad_norm: number;
+  lr: number;
+  tokens: number;
+}
+
+export interface EvalStats {
+  loss: number;
+  token_accuracy: number;
+  exact_match: number;
+  tokens: number;
+  correct: number;
+  sequences: number;
+  exact: number;
+  predictions: Int32Array;
+}
+
+export class Trainer {
+  readonly model: Model;
+  step(batch: Batch): StepStats;
+  evaluate(batch: Batch): EvalStats;
+}
+
+export interface TaskSpec {
+  task?: 'copy' | 'reverse' | 'sort' | 'repeat';
+  symbols?: number;
+  min_len?: number;
+  max_len?: number;
+  arch?: 'encoder' | 'decoder' | 'encoder-decoder';
+  batch?: number;
+}
+
 export class Model {
   readonly config: Required<ModelConfig>;
+  readonly metadata: Record<string, string>;
+  greedy(
+    src: Int32Array | number[],
+    options?: { bos?: number; eos?: number; max_len?: number; trace?: 'none' | 'weights' | 'full' },
+  ): ForwardResult & { tokens: Int32Array; finished: boolean };
+  save(options?: { f16?: boolean }): Uint8Array;
+  trainer(config?: TrainConfig): Trainer;
   readonly numParameters: number;
   reset(seed?: number): void;
   stateDict(): Record<string, Tensor>;
@@ -192,4 +262,18 @@ export class Engine {
   transformerDecoder(options: DecoderOptions & StackOptions): LayerResult;
   positionalEncoding(length: number, d_model: number): Tensor;
   createModel(config: ModelConfig, seed?: number): Model;
+  loadModel(bytes: Uint8Array | ArrayBuffer): Model;
+  taskBatch(spec?: TaskSpec, seed?: number): Batch;
+  bleu(hypotheses: ArrayLike<number>[], references: ArrayLike<number>[]): {
+    bleu: number;
+    precisions: number[];
+    brevity_penalty: number;
+    hyp_length: number;
+    ref_length: number;
+  };
+  f1(gold: ArrayLike<number>, predicted: ArrayLike<number>, numClasses: number, ignore?: number): {
+    macro: number;
+    micro: number;
+    per_class: number[];
+  };
 }

@@ -243,12 +243,50 @@ export class Engine {
    * @returns {Model}
    */
   createModel(config, seed = 0) {
-    const json = JSON.stringify(config);
-    const err = this.module.Model.checkConfig(json);
-    if (err) throw new AttnError(err);
-    const m = new Model(new this.module.Model(json));
+    const handle = new this.module.Model();
+    const err = handle.init(JSON.stringify(config));
+    if (err) {
+      handle.delete();
+      throw new AttnError(err);
+    }
+    const m = new Model(handle);
     m.reset(seed);
     return m;
+  }
+
+  /**
+   * Loads a model file (safetensors with the config in its metadata, as Model.save writes it). Every byte is
+   * validated first; a corrupt file throws an AttnError naming the problem.
+   * @param {Uint8Array|ArrayBuffer} bytes
+   * @returns {Model}
+   */
+  loadModel(bytes) {
+    const handle = new this.module.Model();
+    const err = handle.load(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
+    if (err) {
+      handle.delete();
+      throw new AttnError(err);
+    }
+    return new Model(handle);
+  }
+
+  /**
+   * A batch of a toy task (copy, reverse, sort, repeat), laid out for an architecture, from a seed:
+   * {B, S, T, src, tgt, targets, vocab_size, max_positions}; see engine/train/tasks.h.
+   */
+  taskBatch({ task = 'reverse', symbols = 10, min_len = 3, max_len = 10, arch = 'encoder-decoder', batch = 32 } = {}, seed = 0) {
+    return unwrap(this.module.taskBatch(JSON.stringify({ task, symbols, min_len, max_len, arch, batch }), seed));
+  }
+
+  /** Corpus BLEU-4 with brevity penalty over token-id sequences (one reference each). */
+  bleu(hypotheses, references) {
+    const toSeqs = (xs) => xs.map((x) => Int32Array.from(x));
+    return this.module.bleu(toSeqs(hypotheses), toSeqs(references));
+  }
+
+  /** Macro and micro F1 of tagging labels (positions whose gold label is `ignore` are skipped). */
+  f1(gold, predicted, numClasses, ignore = -100) {
+    return unwrap(this.module.f1(Int32Array.from(gold), Int32Array.from(predicted), numClasses, ignore));
   }
 }
 
@@ -291,8 +329,59 @@ export class Model {
     return unwrap(this.handle.forward(toIds(ids), tgt === undefined ? undefined : toIds(tgt), opts));
   }
 
+  /**
+   * Greedy decoding (encoder-decoder: from the source; decoder-only: continuing the prompt).
+   * @returns {{tokens: Int32Array, finished: boolean, logits, trace}} the trace covers the whole output
+   */
+  greedy(src, { bos = 1, eos = 2, max_len, trace = 'weights' } = {}) {
+    const opts = { bos, eos, trace };
+    if (max_len !== undefined) opts.max_len = max_len;
+    return unwrap(this.handle.greedy(src instanceof Int32Array ? src : Int32Array.from(src), JSON.stringify(opts)));
+  }
+
+  /** The model as a file: safetensors bytes with the config in the metadata (f16: half the size). */
+  save({ f16 = false } = {}) {
+    return this.handle.save(f16);
+  }
+
+  /** The metadata of the file the model was loaded from (string -> string). */
+  get metadata() {
+    return JSON.parse(this.handle.metadata());
+  }
+
+  /**
+   * Starts training this model (fresh optimizer state). config: {optimizer, lr, beta1, beta2, eps,
+   * weight_decay, clip_norm, schedule, warmup, total_steps, min_lr_ratio, label_smoothing, ignore_index, seed}.
+   * @returns {Trainer}
+   */
+  trainer(config = {}) {
+    const err = this.handle.trainStart(JSON.stringify(config));
+    if (err) throw new AttnError(err);
+    return new Trainer(this);
+  }
+
   /** Frees the model's memory inside the engine. */
   delete() {
     this.handle.delete();
+  }
+}
+
+/**
+ * One training step at a time, so a page can report progress and pause, resume or stop between steps.
+ * A batch is {B, S, T, src, tgt, targets} (Int32Arrays; see Engine.taskBatch).
+ */
+export class Trainer {
+  constructor(model) {
+    this.model = model;
+  }
+
+  /** Forward (training mode), loss, backward, clip, optimizer update. @returns {{step, loss, grad_norm, lr, tokens}} */
+  step(batch) {
+    return unwrap(this.model.handle.trainStep(batch));
+  }
+
+  /** Eval-mode forward: @returns {{loss, token_accuracy, exact_match, tokens, correct, sequences, exact, predictions}} */
+  evaluate(batch) {
+    return unwrap(this.model.handle.evaluate(batch));
   }
 }

@@ -12,7 +12,12 @@
 #include <memory>
 
 #include "io/json.h"
+#include "io/model_file.h"
 #include "models/config.h"
+#include "train/decode.h"
+#include "train/metrics.h"
+#include "train/tasks.h"
+#include "train/trainer.h"
 #include "models/functional.h"
 #include "ops/embedding.h"
 
@@ -224,32 +229,84 @@ val positional_encoding(int length, int d_model) {
 }
 
 // ------------------------------------------------------------------------------------------------ the model
-// A model living in the module between calls (the page keeps one in its worker).
+val int32_js(const std::vector<int32_t>& v) {
+  return val(emscripten::typed_memory_view(v.size(), v.data())).call<val>("slice");
+}
+
+std::vector<int32_t> ids_from(const val& v) { return emscripten::convertJSArrayToNumberVector<int32_t>(v); }
+
+// {B, S, T, src: Int32Array, tgt: Int32Array, targets: Int32Array} <-> Batch
+Batch batch_from(const val& b) {
+  Batch out;
+  out.B = static_cast<int64_t>(b["B"].as<double>());
+  out.S = static_cast<int64_t>(b["S"].as<double>());
+  out.T = b["T"].isUndefined() ? 0 : static_cast<int64_t>(b["T"].as<double>());
+  out.src = ids_from(b["src"]);
+  if (!b["tgt"].isUndefined() && !b["tgt"].isNull()) out.tgt = ids_from(b["tgt"]);
+  out.targets = ids_from(b["targets"]);
+  return out;
+}
+
+val batch_js(const Batch& b) {
+  val out = val::object();
+  out.set("B", static_cast<double>(b.B));
+  out.set("S", static_cast<double>(b.S));
+  out.set("T", static_cast<double>(b.T));
+  out.set("src", int32_js(b.src));
+  out.set("tgt", int32_js(b.tgt));
+  out.set("targets", int32_js(b.targets));
+  return out;
+}
+
+// A model living in the module between calls (the page keeps one in its worker), with its trainer.
 class Model {
  public:
-  // Use check_config first: the constructor assumes a valid config.
-  explicit Model(const std::string& config_json) {
-    Json j;
-    Json::parse(config_json, &j);
-    model_config_from_json(j, &config_);
-    model_ = std::make_unique<TransformerModel>(config_);
-    reset(0);
-  }
+  Model() = default;
 
-  static std::string check_config(const std::string& config_json) {
+  // Builds a fresh model from a config (weights drawn from seed 0); "" or the reason it is invalid.
+  std::string init(const std::string& config_json) {
     Json j;
     Status st = Json::parse(config_json, &j);
     ModelConfig c;
     if (st.ok()) st = model_config_from_json(j, &c);
-    return st.ok() ? "" : st.message();
+    if (!st.ok()) return st.message();
+    model_ = std::make_unique<TransformerModel>(c);
+    trainer_.reset();
+    reset(0);
+    return "";
   }
 
-  std::string config() const { return model_config_to_json(config_).dump(); }
+  // Loads a model file (safetensors + config; see io/model_file.h); "" or the reason it was rejected.
+  std::string load(const val& bytes_js) {
+    const std::vector<uint8_t> bytes = emscripten::convertJSArrayToNumberVector<uint8_t>(bytes_js);
+    LoadedModel loaded;
+    Status st = load_model(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), &loaded);
+    if (!st.ok()) return st.message();
+    model_ = std::move(loaded.model);
+    metadata_ = loaded.metadata;
+    trainer_.reset();
+    return "";
+  }
+
+  val save(bool f16) {
+    const std::string bytes = save_model(*model_, f16, metadata_extra());
+    return val(emscripten::typed_memory_view(bytes.size(), reinterpret_cast<const uint8_t*>(bytes.data())))
+        .call<val>("slice");
+  }
+
+  std::string metadata() const {
+    Json j = Json::object();
+    for (const auto& [k, v] : metadata_) j.set(k, Json::string(v));
+    return j.dump();
+  }
+
+  std::string config() const { return model_config_to_json(model_->config).dump(); }
   double num_parameters() { return static_cast<double>(model_->num_parameters()); }
 
   void reset(double seed) {
     Rng rng(static_cast<uint64_t>(seed));
     model_->reset_parameters(rng);
+    trainer_.reset();
   }
 
   val state_dict() {
@@ -271,32 +328,114 @@ class Model {
   }
 
   // ids: Int32Array [B * L] (src for encoder-decoder); tgt: Int32Array [B * T] or undefined.
-  // options: {"batch": B, "record_scores": bool, "trace": "none" | "weights" | "full"}
+  // options: {"batch": B, "trace": "none" | "weights" | "full"}
   val forward(const val& ids_js, const val& tgt_js, const std::string& options) {
     Json o;
     Status st = parse_options(options, &o);
     if (!st.ok()) return error_js(st);
+    const ModelConfig& config = model_->config;
     const int64_t B = int_opt(o, "batch", 1);
-    const std::vector<int32_t> ids = emscripten::convertJSArrayToNumberVector<int32_t>(ids_js);
+    const std::vector<int32_t> ids = ids_from(ids_js);
     if (B <= 0 || ids.size() % static_cast<size_t>(B)) return error_js(Status::error("ids do not split into the batch"));
     const int64_t L = static_cast<int64_t>(ids.size()) / B;
-    st = model_->check_ids(ids, L, config_.vocab_size);
+    st = model_->check_ids(ids, L, config.vocab_size);
     if (!st.ok()) return error_js(st);
     ForwardContext ctx;
     const std::string trace = o.string_or("trace", "weights");
     ctx.record_scores = trace == "full";
     ModelCache& cache = cache_;  // kept between calls: its buffers are reused
-    if (config_.arch == Arch::kEncoderDecoder) {
+    if (config.arch == Arch::kEncoderDecoder) {
       if (tgt_js.isUndefined() || tgt_js.isNull()) return error_js(Status::error("encoder-decoder models need tgt ids"));
-      const std::vector<int32_t> tgt = emscripten::convertJSArrayToNumberVector<int32_t>(tgt_js);
+      const std::vector<int32_t> tgt = ids_from(tgt_js);
       if (tgt.size() % static_cast<size_t>(B)) return error_js(Status::error("tgt ids do not split into the batch"));
       const int64_t T = static_cast<int64_t>(tgt.size()) / B;
-      st = model_->check_ids(tgt, T, config_.target_vocab());
+      st = model_->check_ids(tgt, T, config.target_vocab());
       if (!st.ok()) return error_js(st);
       model_->forward_seq2seq(cache, ids, L, tgt, T, B, ctx);
     } else {
       model_->forward(cache, ids, B, L, ctx);
     }
+    return result_js(cache, trace);
+  }
+
+  // Greedy decoding of one sequence. options: {"bos", "eos", "max_len", "trace"}. Returns
+  // {tokens: Int32Array, finished, logits, trace} where the trace is the final forward over the whole output.
+  val greedy(const val& src_js, const std::string& options) {
+    Json o;
+    Status st = parse_options(options, &o);
+    if (!st.ok()) return error_js(st);
+    const ModelConfig& c = model_->config;
+    const std::vector<int32_t> src = ids_from(src_js);
+    st = model_->check_ids(src, static_cast<int64_t>(src.size()), c.vocab_size);
+    if (!st.ok()) return error_js(st);
+    const int32_t bos = static_cast<int32_t>(int_opt(o, "bos", kBos)), eos = static_cast<int32_t>(int_opt(o, "eos", kEos));
+    const int64_t max_len = int_opt(o, "max_len", c.max_len);
+    if (bos < 0 || bos >= c.target_vocab() || eos < 0 || eos >= c.head_size)
+      return error_js(Status::error("bos and eos must be token ids of the model"));
+    if (c.arch == Arch::kEncoder) return error_js(Status::error("an encoder-only model does not generate"));
+    Decoded d = c.arch == Arch::kEncoderDecoder ? greedy_seq2seq(*model_, src, bos, eos, max_len)
+                                                : greedy_lm(*model_, src, eos, max_len);
+    val out = result_js(d.cache, o.string_or("trace", "weights"));
+    out.set("tokens", int32_js(d.tokens));
+    out.set("finished", d.finished);
+    return out;
+  }
+
+  // Training. trainStart(config JSON) creates the trainer (optimizer state starts empty); trainStep and
+  // evaluate take a Batch {B, S, T, src, tgt, targets}.
+  std::string train_start(const std::string& config_json) {
+    Json j;
+    Status st = Json::parse(config_json, &j);
+    TrainConfig tc;
+    if (st.ok()) st = train_config_from_json(j, &tc);
+    if (!st.ok()) return st.message();
+    if (model_->config.head_size == 0) return "the model has no output head (head_size 0) to train";
+    trainer_ = std::make_unique<Trainer>(*model_, tc);
+    return "";
+  }
+
+  val train_step(const val& batch_js) {
+    if (!trainer_) return error_js(Status::error("call trainStart first"));
+    const Batch b = batch_from(batch_js);
+    Status st = trainer_->check(b);
+    if (!st.ok()) return error_js(st);
+    const StepStats s = trainer_->step(b);
+    val out = val::object();
+    out.set("step", static_cast<double>(s.step));
+    out.set("loss", s.loss);
+    out.set("grad_norm", s.grad_norm);
+    out.set("lr", s.lr);
+    out.set("tokens", static_cast<double>(s.tokens));
+    return out;
+  }
+
+  val evaluate(const val& batch_js) {
+    if (!trainer_) return error_js(Status::error("call trainStart first"));
+    const Batch b = batch_from(batch_js);
+    Status st = trainer_->check(b);
+    if (!st.ok()) return error_js(st);
+    const EvalStats e = trainer_->evaluate(b);
+    val out = val::object();
+    out.set("loss", e.loss);
+    out.set("tokens", static_cast<double>(e.tokens));
+    out.set("correct", static_cast<double>(e.correct));
+    out.set("sequences", static_cast<double>(e.sequences));
+    out.set("exact", static_cast<double>(e.exact));
+    out.set("token_accuracy", e.token_accuracy());
+    out.set("exact_match", e.exact_match());
+    out.set("predictions", int32_js(trainer_->predictions()));
+    return out;
+  }
+
+ private:
+  std::map<std::string, std::string> metadata_extra() const {
+    std::map<std::string, std::string> extra;
+    for (const auto& [k, v] : metadata_)
+      if (k != "format" && k != "version" && k != "config") extra[k] = v;
+    return extra;
+  }
+
+  val result_js(const ModelCache& cache, const std::string& trace) {
     val out = val::object();
     out.set("logits", to_js(cache.logits));
     NamedTensors entries;
@@ -311,11 +450,67 @@ class Model {
     return out;
   }
 
- private:
-  ModelConfig config_;
   std::unique_ptr<TransformerModel> model_;
+  std::unique_ptr<Trainer> trainer_;
+  std::map<std::string, std::string> metadata_;
   ModelCache cache_;
 };
+
+// ------------------------------------------------------------------------------------- tasks and metrics
+// A batch of a toy task: spec {"task", "symbols", "min_len", "max_len", "arch", "batch"}, seeded.
+val task_batch_js(const std::string& spec_json, double seed) {
+  Json j;
+  Status st = parse_options(spec_json, &j);
+  if (!st.ok()) return error_js(st);
+  TaskConfig t;
+  Arch arch;
+  if (!parse_task(j.string_or("task", "reverse"), &t.kind)) return error_js(Status::error("task must be copy, reverse, sort or repeat"));
+  if (!parse_arch(j.string_or("arch", "encoder-decoder"), &arch)) return error_js(Status::error("unknown arch"));
+  t.symbols = static_cast<int32_t>(int_opt(j, "symbols", t.symbols));
+  t.min_len = static_cast<int32_t>(int_opt(j, "min_len", t.min_len));
+  t.max_len = static_cast<int32_t>(int_opt(j, "max_len", t.max_len));
+  st = t.validate(arch);
+  if (!st.ok()) return error_js(st);
+  const int64_t B = int_opt(j, "batch", 32);
+  if (B <= 0 || B > 4096) return error_js(Status::error("batch must be between 1 and 4096"));
+  Rng rng(static_cast<uint64_t>(seed));
+  val out = batch_js(task_batch(t, arch, B, rng));
+  out.set("vocab_size", t.vocab_size());
+  out.set("max_positions", t.max_positions(arch));
+  return out;
+}
+
+std::vector<std::vector<int32_t>> sequences_from(const val& v) {
+  std::vector<std::vector<int32_t>> out;
+  const unsigned n = v["length"].as<unsigned>();
+  for (unsigned i = 0; i < n; ++i) out.push_back(ids_from(v[i]));
+  return out;
+}
+
+val bleu_js(const val& hyps, const val& refs) {
+  const BleuScore b = corpus_bleu(sequences_from(hyps), sequences_from(refs));
+  val out = val::object();
+  out.set("bleu", b.bleu);
+  val p = val::array();
+  for (double x : b.precisions) p.call<void>("push", x);
+  out.set("precisions", p);
+  out.set("brevity_penalty", b.brevity_penalty);
+  out.set("hyp_length", static_cast<double>(b.hyp_length));
+  out.set("ref_length", static_cast<double>(b.ref_length));
+  return out;
+}
+
+val f1_js(const val& gold, const val& pred, int num_classes, int ignore) {
+  if (num_classes <= 0 || num_classes > (1 << 20)) return error_js(Status::error("num_classes must be positive"));
+  const F1Scores f = f1_scores(ids_from(gold), ids_from(pred), num_classes, ignore);
+  val out = val::object();
+  out.set("macro", f.macro);
+  out.set("micro", f.micro);
+  val pc = val::array();
+  for (double x : f.per_class) pc.call<void>("push", x);
+  out.set("per_class", pc);
+  return out;
+}
 
 std::string engine_info() {
   Json j = Json::object();
@@ -342,13 +537,23 @@ EMSCRIPTEN_BINDINGS(attn_engine) {
   emscripten::function("encoder", &encoder);
   emscripten::function("decoder", &decoder);
   emscripten::function("positionalEncoding", &positional_encoding);
+  emscripten::function("taskBatch", &task_batch_js);
+  emscripten::function("bleu", &bleu_js);
+  emscripten::function("f1", &f1_js);
   emscripten::class_<Model>("Model")
-      .constructor<std::string>()
-      .class_function("checkConfig", &Model::check_config)
+      .constructor<>()
+      .function("init", &Model::init)
+      .function("load", &Model::load)
+      .function("save", &Model::save)
+      .function("metadata", &Model::metadata)
       .function("config", &Model::config)
       .function("numParameters", &Model::num_parameters)
       .function("reset", &Model::reset)
       .function("stateDict", &Model::state_dict)
       .function("loadStateDict", &Model::load_state_dict)
-      .function("forward", &Model::forward);
+      .function("forward", &Model::forward)
+      .function("greedy", &Model::greedy)
+      .function("trainStart", &Model::train_start)
+      .function("trainStep", &Model::train_step)
+      .function("evaluate", &Model::evaluate);
 }

@@ -213,19 +213,27 @@ describe('API ergonomics and errors', () => {
 });
 
 describe('README', () => {
-  it('the JavaScript API example runs as written', async () => {
+  it('the JavaScript API examples run as written', async () => {
     const { readFileSync, writeFileSync, mkdtempSync } = await import('node:fs');
     const path = await import('node:path');
     const os = await import('node:os');
     const { pathToFileURL } = await import('node:url');
     const { engineDir } = await import('./golden');
     const readme = readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8');
-    const code = readme.match(/```js\n([\s\S]*?)```/)![1];
+    // Every ```js block of the README, in order, as one module (the training example runs 20 steps, not 2000).
+    const blocks = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
+    expect(blocks.length).toBeGreaterThanOrEqual(2);
+    const code = blocks.join('\n').replaceAll('2000', '20');
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'attn-readme-')), 'example.mjs');
     const apiUrl = pathToFileURL(path.join(engineDir, 'attn.mjs')).href;
-    writeFileSync(file, `${code.replace(/from '[^']*attn\.mjs'/, `from '${apiUrl}'`)}\nexport { attn_output_weights, weights };\n`);
+    writeFileSync(
+      file,
+      `${code.replace(/from '[^']*attn\.mjs'/, `from '${apiUrl}'`)}\nexport { attn_output_weights, weights, tokens, again, exact_match };\n`,
+    );
     const mod = await import(/* @vite-ignore */ pathToFileURL(file).href);
     expect(mod.attn_output_weights.shape).toEqual([1, 2, 3, 3]);
+    expect(mod.again.numParameters).toBeGreaterThan(1000);
+    expect(mod.exact_match).toBeGreaterThanOrEqual(0);
     expect(Array.from(mod.weights.data)).toEqual([1, 0, expect.any(Number), expect.any(Number)]);
   });
 });
