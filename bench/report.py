@@ -7,9 +7,13 @@ Reads every line starting with '{' as a record and ignores the rest, so the raw 
 peer that prints the same records) can be passed as is. Records used (see bench/mha_bench.cpp):
   {"runtime": ..., "build": ..., "kernel": "mha_forward", "B", "L", "E", "H", "ms", "gflops", "checksum", ...}
   {"runtime": ..., "build": ..., "kernel": "gemm", "M", "K", "N", "ms", "gflops", ...}
+  {"runtime": ..., "build": ..., "kernel": "train_step", "B", "L", "E", "H", "params", "ms", "ms_min",
+   "steps_per_s", "tokens_per_s", "gflops", "steps_total", "loss_first", "loss_last", ...}   (bench/train_bench.cpp,
+   bench/train_torch.py)
 A gemm record with M = L and K = N = E is the reference GEMM of the shape (L, E, H): the size of its projections.
-One row per (shape, runtime), runtimes in the order they first appear; missing values print as '-'.
-Standard library only.
+Prints one table per kind of record found: MHA forward (one row per (shape, runtime)), and training (one row per
+(shape, runtime), with each runtime's speedup over --train-baseline, PyTorch by default).
+Runtimes in the order they first appear; missing values print as '-'. Standard library only.
 """
 import argparse
 import json
@@ -73,6 +77,94 @@ def print_table(header, rows):
         previous_shape = row[0]
 
 
+def build_train_rows(records, baseline):
+    runtimes = list(dict.fromkeys(r["runtime"] for r in records))
+    train = {(r["B"], r["L"], r["E"], r["runtime"]): r for r in records if r["kernel"] == "train_step"}
+    shapes = list(dict.fromkeys(key[:3] for key in train))
+
+    rows = []
+    for B, L, E in shapes:
+        base = train.get((B, L, E, baseline), {})
+        for runtime in runtimes:
+            t = train.get((B, L, E, runtime))
+            if t is None:
+                continue
+            losses = None
+            if "loss_first" in t and "loss_last" in t:
+                losses = f"{t['loss_first']:.4f} -> {t['loss_last']:.4f} ({t.get('steps_total', '?')})"
+            rows.append([
+                f"B={B} L={L} E={E} ({t.get('params', '?')} params)",
+                runtime,
+                fmt(t.get("ms"), ".1f"),
+                fmt(t.get("ms_min"), ".1f"),
+                fmt(t.get("steps_per_s"), ".2f"),
+                fmt(t.get("tokens_per_s"), ".0f"),
+                fmt(t.get("gflops"), ".1f"),
+                fmt(ratio(base.get("ms"), t.get("ms")), ".2f", "x"),  # speedup: baseline time / this time
+                "-" if losses is None else losses,
+            ])
+    return rows
+
+
+def check_losses_agree(records):
+    """Same parameters, same batch, same optimizer: every training run's losses should match the first runtime's."""
+    train = [r for r in records if r["kernel"] == "train_step" and "loss_first" in r]
+    for r in train:
+        ref = next(q for q in train if (q["B"], q["L"], q["E"]) == (r["B"], r["L"], r["E"]))
+        if r is ref:
+            continue
+        # Step 1 runs on identical numbers: float rounding only. Later steps drift apart slowly (AdamW divides by
+        # sqrt(v), which magnifies rounding differences in tiny gradients): allow 1% there.
+        checks = [("loss_first", 1e-4, "step 1")]
+        if r.get("steps_total") == ref.get("steps_total"):
+            checks.append(("loss_last", 1e-2, f"step {r.get('steps_total')}"))
+        for key, tolerance, what in checks:
+            if abs(r[key] - ref[key]) > tolerance * max(1.0, abs(ref[key])):
+                print(f"WARNING: {r['runtime']}: training loss at {what} {r[key]:.6g} differs from "
+                      f"{ref['runtime']}'s {ref[key]:.6g}")
+
+
+def print_mha_table(records, baseline):
+    header = ["shape (B=1, self-attn)", "runtime", "MHA ms", "MHA GFLOP/s", "GEMM GFLOP/s", "MHA/GEMM",
+              f"MHA time vs {baseline}", f"GEMM time vs {baseline}"]
+    print_table(header, build_rows(records, baseline))
+    print()
+    print("MHA ms: median time of one forward. GFLOP/s: MHA counts 8*L*E^2 + 4*L^2*E flops;")
+    print("  GEMM is one projection alone, [L,E] x [E,E]^T.")
+    print("MHA/GEMM: MHA's effective rate as a share of the same runtime's GEMM rate.")
+    print(f"vs {baseline}: time ratio to the {baseline} row of the same shape (2.00x = twice as slow).")
+    print_builds(records)
+    check_outputs_agree(records, baseline)
+
+
+def print_train_table(records, baseline):
+    header = ["training: encoder, 2 layers, H=4, F=512, V=1000", "runtime", "ms/step", "min ms", "steps/s",
+              "tokens/s", "GFLOP/s", f"speedup vs {baseline}", "loss step 1 -> last (steps)"]
+    print_table(header, build_train_rows(records, baseline))
+    print()
+    print("One step: forward (train mode, dropout 0) + cross-entropy on every position + backward + clip_grad_norm(1.0)")
+    print("  + AdamW(lr 1e-3, weight_decay 0.01), single-threaded, the same seeded batch every step.")
+    print("ms/step: median over the timed runs; tokens/s = B*L*steps/s. GFLOP/s counts the matrix products only")
+    print("  (3 x forward: 2 layers x (8*N*E^2 + 4*N*E*F + 4*B*L^2*E) + head 2*N*E*V, N = B*L).")
+    print(f"speedup vs {baseline}: {baseline}'s time per step / this runtime's (1.50x = 1.5 times as fast as "
+          f"{baseline}; <1 = slower).")
+    print("All runtimes start from the same hashed parameters and batch, so their losses must agree.")
+    if not any(r["runtime"] == baseline for r in records if r["kernel"] == "train_step"):
+        print(f"NOTE: no {baseline} record: speedups not computed.")
+    print_builds([r for r in records if r["kernel"] == "train_step"])
+    for r in records:
+        if r["kernel"] == "train_step" and "netlib reference" in r.get("blas", ""):
+            print(f"WARNING: {r['runtime']} ran its matrix products on the netlib reference BLAS (unoptimized): "
+                  "install an optimized one (apt-get install libopenblas0-serial) or point TORCH_LD_LIBRARY_PATH "
+                  "at one (bench/README.md) for a fair comparison.")
+    check_losses_agree(records)
+
+
+def print_builds(records):
+    for runtime, build in dict.fromkeys((r["runtime"], r.get("build", "?")) for r in records):
+        print(f"  {runtime}: {build}")
+
+
 def check_outputs_agree(records, baseline):
     """Same seed, same computation: every runtime's MHA output sum should match the baseline's closely."""
     base = {(r["L"], r["E"], r["H"]): r["checksum"] for r in records
@@ -88,24 +180,23 @@ def check_outputs_agree(records, baseline):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--baseline", default="native", help="runtime the time ratios divide by (native)")
+    parser.add_argument("--baseline", default="native", help="runtime the MHA time ratios divide by (native)")
+    parser.add_argument("--train-baseline", default="torch", help="runtime the training speedups compare to (torch)")
     parser.add_argument("files", nargs="+")
     args = parser.parse_args()
 
     records = read_records(args.files)
-    if not records:
+    mha = [r for r in records if r["kernel"] in ("mha_forward", "gemm")]
+    train = [r for r in records if r["kernel"] == "train_step"]
+    if not mha and not train:
         sys.exit("report.py: no records found")
-    header = ["shape (B=1, self-attn)", "runtime", "MHA ms", "MHA GFLOP/s", "GEMM GFLOP/s", "MHA/GEMM",
-              f"MHA time vs {args.baseline}", f"GEMM time vs {args.baseline}"]
-    print_table(header, build_rows(records, args.baseline))
-    print()
-    print("MHA ms: median time of one forward. GFLOP/s: MHA counts 8*L*E^2 + 4*L^2*E flops;")
-    print("  GEMM is one projection alone, [L,E] x [E,E]^T.")
-    print("MHA/GEMM: MHA's effective rate as a share of the same runtime's GEMM rate.")
-    print(f"vs {args.baseline}: time ratio to the {args.baseline} row of the same shape (2.00x = twice as slow).")
-    for runtime, build in dict.fromkeys((r["runtime"], r.get("build", "?")) for r in records):
-        print(f"  {runtime}: {build}")
-    check_outputs_agree(records, args.baseline)
+    if mha:
+        print_mha_table(mha, args.baseline)
+    if mha and train:
+        print()
+        print()
+    if train:
+        print_train_table(train, args.train_baseline)
 
 
 if __name__ == "__main__":

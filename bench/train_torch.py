@@ -18,6 +18,7 @@ loss_first must match the engine's to float rounding, loss_last closely.
 import argparse
 import json
 import math
+import os
 import platform
 import statistics
 import sys
@@ -99,6 +100,33 @@ class Model(nn.Module):
         return self.head(self.encoder(x))
 
 
+def loaded_blas():
+    """The BLAS library this process loaded (after the matmuls ran), e.g.
+    "/usr/lib/x86_64-linux-gnu/blas/libblas.so.3 (netlib reference BLAS: unoptimized)". Debian's torch is built
+    against the generic libblas.so.3 and gets whichever one the alternatives system (or LD_LIBRARY_PATH) points at."""
+    paths = []
+    try:
+        with open("/proc/self/maps", encoding="utf-8") as maps:
+            for line in maps:
+                path = line.split()[-1] if len(line.split()) >= 6 else ""
+                name = os.path.basename(path).lower()
+                if ("blas" in name or "mkl" in name) and path not in paths:
+                    paths.append(path)
+    except OSError:
+        return "?"
+    if not paths:
+        return "none loaded"
+    real = [os.path.realpath(p) for p in paths]
+    text = ", ".join(dict.fromkeys(real))
+    if any("openblas" in r for r in real):
+        return text + " (OpenBLAS)"
+    if any("mkl" in r for r in real):
+        return text + " (MKL)"
+    if any("/blas/libblas.so" in r for r in real):
+        return text + " (netlib reference BLAS: unoptimized)"
+    return text
+
+
 def step_flops(B, L):
     """As train_bench.cpp: the matrix products of forward x 3."""
     N = B * L
@@ -125,9 +153,9 @@ def main():
         pass
     config = torch.__config__.show()
     capability = next((line.split(":", 1)[1].strip() for line in config.splitlines() if "CPU capability" in line), "?")
-    blas = next((part.split("=", 1)[1] for part in config.replace(",", " ").split() if part.startswith("BLAS_INFO=")),
-                "?")
-    build = (f"torch {torch.__version__}, CPU capability {capability}, BLAS {blas}, "
+    blas_info = next((part.split("=", 1)[1] for part in config.replace(",", " ").split()
+                      if part.startswith("BLAS_INFO=")), "?")
+    build = (f"torch {torch.__version__} (BLAS_INFO {blas_info}), CPU capability {capability}, "
              f"mkldnn {torch.backends.mkldnn.is_available()}, python {platform.python_version()}, "
              f"threads {torch.get_num_threads()}")
     print(f"# train_torch  runtime: torch  build: {build}", flush=True)
@@ -162,6 +190,8 @@ def main():
             step()
         per_step.append((time.perf_counter() - t0) * 1000.0 / steps)
     ms = statistics.median(per_step)
+    blas = loaded_blas()
+    build += f", BLAS library {blas}"
     if not math.isfinite(losses[-1]):
         sys.exit(f"the loss is not finite: {losses[-1]}")
     flops = step_flops(B, L)
@@ -169,7 +199,7 @@ def main():
               "E": E, "H": H, "F": FF, "layers": LAYERS, "V": VOCAB, "params": params, "flops": flops, "ms": ms,
               "ms_min": min(per_step), "steps_per_s": 1000.0 / ms, "tokens_per_s": 1000.0 / ms * B * L,
               "gflops": flops / (ms * 1e6), "runs": runs, "steps": steps, "warmup": warmup,
-              "steps_total": len(losses), "loss_first": losses[0], "loss_last": losses[-1], "checksum": losses[-1]}
+              "steps_total": len(losses), "loss_first": losses[0], "loss_last": losses[-1], "checksum": losses[-1], "blas": blas}
     print(json.dumps(record), flush=True)
     print(f"\ntorch  train_step  B={B} L={L} E={E} params={params}  median {ms:.2f} ms  min {min(per_step):.2f} ms  "
           f"{1000.0 / ms:.2f} steps/s  {1000.0 / ms * B * L:.0f} tokens/s  {flops / (ms * 1e6):.1f} GFLOP/s  "
