@@ -18,6 +18,8 @@ exact=$(sed -n 's/.* \([0-9.]*\)% (greedy decoding.*/\1/p' "$run.log")
 awk -v e="$exact" 'BEGIN { if (e + 0 < 99) { print "reversal exact match " e "% is below 99%"; exit 1 } }'
 log "JavaScript tests (Vitest): engine API vs PyTorch goldens, training, page modules"
 (cd "$ROOT/web" && ATTN_CLI_MODEL="$run/model.safetensors" npx vitest run --config vitest.config.ts)
+log "Fuzzing the model-file loader and the JSON parser (libFuzzer, ASan + UBSan)"
+"$ROOT/tools/fuzz.sh" "${FUZZ_SECONDS:-60}"
 log "End-to-end tests: the built page in headless Chromium"
 (cd "$ROOT/web" && npx vitest run --config vitest.e2e.config.ts)
 log "All tests passed"

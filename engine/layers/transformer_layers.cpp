@@ -1,5 +1,7 @@
 #include "layers/transformer_layers.h"
 
+#include <cmath>
+
 #include "ops/dropout.h"
 
 namespace attn {
@@ -21,7 +23,7 @@ Status LayerConfig::validate() const {
     return Status::error("d_model (" + std::to_string(d_model) + ") must be divisible by nhead (" +
                          std::to_string(nhead) + ")");
   if (dim_feedforward <= 0) return Status::error("dim_feedforward must be positive");
-  if (!(layer_norm_eps > 0.0f)) return Status::error("layer_norm_eps must be positive");
+  if (!(layer_norm_eps > 0.0f) || !std::isfinite(layer_norm_eps)) return Status::error("layer_norm_eps must be a positive number");
   return attention().validate();
 }
 

@@ -25,7 +25,9 @@ Status get_float(const Json& j, const char* key, float* out) {
   const Json* v = j.find(key);
   if (!v) return Status();
   if (!v->is_number()) return Status::error(std::string(key) + " must be a number");
-  *out = static_cast<float>(v->as_number());
+  const float f = static_cast<float>(v->as_number());
+  if (!std::isfinite(f)) return Status::error(std::string(key) + " is too large for a float32");  // 1e39 -> inf
+  *out = f;
   return Status();
 }
 

@@ -46,7 +46,6 @@ TransformerModel::TransformerModel(const ModelConfig& c) : config(c) {
   const int64_t E = c.d_model();
   embed.value = Tensor({c.vocab_size, E});
   if (c.positional == Positional::kLearned) pos_embed.value = Tensor({c.max_len, E});
-  if (c.positional == Positional::kSinusoidal) sinusoid_ = sinusoidal_encoding(c.max_len, E);
   switch (c.arch) {
     case Arch::kEncoder:
       encoder = TransformerEncoder(c.layer, c.num_layers, c.final_norm);
@@ -122,6 +121,8 @@ void TransformerModel::embed_tokens(Tensor& out, const Param& table, const Param
   const int64_t E = config.d_model();
   out.resize({B, L, E});
   embedding_forward(out.ptr(), ids.data(), table.value.ptr(), B * L, E, embed_scale());
+  if (config.positional == Positional::kSinusoidal && (sinusoid_.data.empty() || sinusoid_.dim(0) < L))
+    sinusoid_ = sinusoidal_encoding(L, E);
   const Tensor* pe = config.positional == Positional::kSinusoidal ? &sinusoid_
                      : config.positional == Positional::kLearned  ? &positions.value
                                                                   : nullptr;

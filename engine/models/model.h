@@ -93,7 +93,9 @@ class TransformerModel {
   static void visit_trace(const ModelCache& cache, const TraceFn& fn);
 
  private:
-  Tensor sinusoid_;  // [max_len, E] the fixed sinusoidal table (Positional::kSinusoidal)
+  // The fixed sinusoidal table, computed for the longest sequence seen so far (not for max_len up front: a
+  // config may allow 65536 positions, and only the rows used are ever needed).
+  mutable Tensor sinusoid_;  // [rows, E]
   float embed_scale() const;
   void embed_tokens(Tensor& out, const Param& table, const Param& positions, const std::vector<int32_t>& ids,
                     int64_t B, int64_t L) const;

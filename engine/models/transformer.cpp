@@ -2,10 +2,13 @@
 
 namespace attn {
 
+// Layers are built one by one (a vector's fill constructor would also build a prototype layer: a full
+// layer's memory even for num_layers = 0).
 TransformerEncoder::TransformerEncoder(const LayerConfig& layer, int64_t num_layers, bool final_norm_)
-    : layers(static_cast<size_t>(num_layers), TransformerEncoderLayer(layer)),
-      has_norm(final_norm_),
-      norm(layer.d_model, layer.layer_norm_eps) {}
+    : has_norm(final_norm_), norm(layer.d_model, layer.layer_norm_eps) {
+  layers.reserve(static_cast<size_t>(num_layers));
+  for (int64_t i = 0; i < num_layers; ++i) layers.emplace_back(layer);
+}
 
 void TransformerEncoder::reset_parameters(Rng& rng) {
   for (auto& l : layers) l.reset_parameters(rng);
@@ -46,9 +49,10 @@ void TransformerEncoder::backward(Tensor& dx, const Tensor& dy, const EncoderCac
 }
 
 TransformerDecoder::TransformerDecoder(const LayerConfig& layer, int64_t num_layers, bool final_norm_)
-    : layers(static_cast<size_t>(num_layers), TransformerDecoderLayer(layer)),
-      has_norm(final_norm_),
-      norm(layer.d_model, layer.layer_norm_eps) {}
+    : has_norm(final_norm_), norm(layer.d_model, layer.layer_norm_eps) {
+  layers.reserve(static_cast<size_t>(num_layers));
+  for (int64_t i = 0; i < num_layers; ++i) layers.emplace_back(layer);
+}
 
 void TransformerDecoder::reset_parameters(Rng& rng) {
   for (auto& l : layers) l.reset_parameters(rng);

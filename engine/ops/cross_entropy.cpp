@@ -12,13 +12,21 @@ double cross_entropy_forward(T* probs, int64_t* count, const T* logits, const in
   int64_t n_valid = 0;
   for (int64_t n = 0; n < N; ++n) {
     const T* x = logits + n * C;
-    double m = x[0];
-    for (int64_t c = 1; c < C; ++c) m = std::max(m, static_cast<double>(x[c]));
+    T m = x[0];
+    for (int64_t c = 1; c < C; ++c) m = std::max(m, x[c]);
+    // One exp per logit, in T; the sum in double. probs = e / sum, and -log p_c = lse - x_c.
+    T* e = probs ? probs + n * C : nullptr;
     double sum = 0.0;
-    for (int64_t c = 0; c < C; ++c) sum += std::exp(x[c] - m);
-    const double lse = m + std::log(sum);  // log-sum-exp: -log p_c = lse - x_c
-    if (probs)
-      for (int64_t c = 0; c < C; ++c) probs[n * C + c] = static_cast<T>(std::exp(x[c] - lse));
+    for (int64_t c = 0; c < C; ++c) {
+      const T ec = std::exp(x[c] - m);
+      if (e) e[c] = ec;
+      sum += ec;
+    }
+    const double lse = static_cast<double>(m) + std::log(sum);
+    if (e) {
+      const T inv = static_cast<T>(1.0 / sum);
+      for (int64_t c = 0; c < C; ++c) e[c] *= inv;
+    }
     const int32_t t = targets[n];
     if (t == ignore_index) continue;
     double smooth = 0.0;

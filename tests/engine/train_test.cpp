@@ -498,3 +498,37 @@ TEST(Trainer, LearnsToCopyAndDecodesGreedily) {
 
 }  // namespace
 }  // namespace attn::test
+
+namespace attn::test {
+namespace {
+
+// Found while building the fuzzer (tests/fuzz/README.md, "Regressions"): a 16 KB file whose config allows 65536 sinusoidal positions of
+// width 8192 made the loader build a 2 GiB table; the table now grows only to the lengths actually used.
+TEST(ModelFile, AHugeSinusoidalRangeCostsNothingUntilUsed) {
+  ModelConfig c;
+  c.arch = Arch::kDecoder;
+  c.vocab_size = 1;
+  c.num_layers = 0;
+  c.layer.d_model = 8192;
+  c.layer.nhead = 1;
+  c.max_len = 65536;
+  TransformerModel m(c);
+  LoadedModel loaded;
+  ASSERT_TRUE(load_model(save_model(m, true), &loaded).ok());
+  ModelCache cache;
+  loaded.model->forward(cache, {0, 0, 0}, 1, 3, ForwardContext());
+  EXPECT_EQ(cache.hidden.shape, (Shape{1, 3, 8192}));
+}
+
+// Found while building the fuzzer: "layer_norm_eps": 1e39 is a finite double but +inf as float32; it used to load and then
+// fail to save and reload. Float settings must stay finite after narrowing.
+TEST(ModelFile, FloatSettingsThatOverflowFloat32AreRejected) {
+  Json j;
+  ASSERT_TRUE(Json::parse(R"({"vocab_size": 3, "d_model": 4, "nhead": 2, "layer_norm_eps": 1e39})", &j).ok());
+  ModelConfig c;
+  Status st = model_config_from_json(j, &c);
+  EXPECT_NE(st.message().find("layer_norm_eps is too large for a float32"), std::string::npos) << st.message();
+}
+
+}  // namespace
+}  // namespace attn::test
