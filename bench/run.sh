@@ -25,6 +25,14 @@ if [[ $what == all && $# -gt 0 ]]; then
   exit 2
 fi
 
+# The peer: PyTorch from Debian on an optimized single-threaded BLAS (Debian's default is the reference BLAS,
+# several times slower, which would flatter the engine). Installing libopenblas0-serial makes it the system's
+# libblas.so.3 through update-alternatives. Set BENCH_NO_INSTALL=1 to leave the machine as it is.
+if [[ $what != mha && -z "${BENCH_NO_INSTALL:-}" ]]; then
+  source tools/common.sh
+  apt_install python3-torch libopenblas0-serial
+fi
+
 # Debian's Emscripten needs node-acorn for -O2/-O3 links (see /work/shared/TOOLCHAIN.md).
 export NODE_PATH="${NODE_PATH:+$NODE_PATH:}/usr/share/nodejs"
 out=build/bench
