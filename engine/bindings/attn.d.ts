@@ -160,6 +160,7 @@ export interface ModelConfig {
   final_norm?: boolean;
   head_size?: number;
   pad_id?: number;
+  tie_embeddings?: boolean;
   scaled?: boolean;
   temperature?: number;
 }
@@ -173,6 +174,7 @@ export interface HeadStatJs {
   entropy: number;
   previous: number;
   self: number;
+  next: number;
   first: number;
   punct: number;
   max: number;

@@ -443,6 +443,7 @@ class Model {
           o.set("entropy", s.entropy);
           o.set("previous", s.previous);
           o.set("self", s.self);
+          o.set("next", s.next);
           o.set("first", s.first);
           o.set("punct", s.punct);
           o.set("max", s.max);

@@ -27,7 +27,7 @@ int64_t parameter_count(const ModelConfig& c) {
   const int64_t pos = c.positional == Positional::kLearned ? c.max_len * E : 0;
   int64_t n = c.vocab_size * E + pos + c.num_layers * enc_layer + norm;
   if (c.arch == Arch::kEncoderDecoder) n += c.target_vocab() * E + pos + c.num_decoder_layers * dec_layer + norm;
-  if (c.head_size > 0) n += c.head_size * E + c.head_size;
+  if (c.head_size > 0) n += (c.tie_embeddings ? 0 : c.head_size * E) + c.head_size;
   return n;
 }
 

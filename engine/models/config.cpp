@@ -42,7 +42,7 @@ Status get_bool(const Json& j, const char* key, bool* out) {
 const char* const kKeys[] = {"arch", "vocab_size", "tgt_vocab_size", "num_layers", "num_decoder_layers", "d_model",
                              "nhead", "dim_feedforward", "dropout", "activation", "norm_first", "layer_norm_eps",
                              "positional", "max_len", "scale_embedding", "causal", "final_norm", "head_size",
-                             "pad_id", "scaled", "temperature", "bias"};
+                             "pad_id", "scaled", "temperature", "bias", "tie_embeddings"};
 
 // The shortest decimal that reads back as the same float: 0.1f is written 0.1, not 0.10000000149011612.
 Json float_json(float f) {
@@ -92,6 +92,7 @@ Status model_config_from_json(const Json& j, ModelConfig* out) {
   ATTN_TRY(get_bool(j, "final_norm", &c.final_norm));
   ATTN_TRY(get_bool(j, "scaled", &c.layer.score_scale.scaled));
   ATTN_TRY(get_bool(j, "bias", &c.layer.bias));
+  ATTN_TRY(get_bool(j, "tie_embeddings", &c.tie_embeddings));
   ATTN_TRY(c.validate());
   *out = c;
   return Status();
@@ -122,6 +123,7 @@ Json model_config_to_json(const ModelConfig& c) {
   j.set("final_norm", Json::boolean(c.final_norm));
   j.set("head_size", num(static_cast<double>(c.head_size)));
   j.set("pad_id", num(c.pad_id));
+  if (c.tie_embeddings) j.set("tie_embeddings", Json::boolean(true));
   j.set("scaled", Json::boolean(c.layer.score_scale.scaled));
   j.set("temperature", float_json(c.layer.score_scale.temperature));
   return j;

@@ -27,6 +27,10 @@ void HeadStats::add(int64_t layer, const Tensor& w, const std::vector<int64_t>& 
         s.max += mx;
         s.punct += p;
         if (self_attention && i < lk) s.self += row[i];
+        if (self_attention && i + 1 < std::min(lk, S)) {
+          s.next += row[i + 1];
+          ++s.earlier_rows;
+        }
         if (i >= 1) {
           if (self_attention) s.previous += row[i - 1];
           s.first += row[0];
@@ -50,6 +54,7 @@ std::vector<std::vector<HeadStat>> HeadStats::result() const {
         s.punct /= n;
         s.self /= n;
       }
+      if (s.earlier_rows) s.next /= static_cast<double>(s.earlier_rows);
       if (s.later_rows) {
         s.previous /= static_cast<double>(s.later_rows);
         s.first /= static_cast<double>(s.later_rows);

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "ops/embedding.h"
+#include "ops/linear.h"
 
 namespace attn {
 
@@ -38,6 +39,12 @@ Status ModelConfig::validate() const {
   if (num_layers > 64 || num_decoder_layers > 64) return Status::error("at most 64 layers");
   if (max_len <= 0) return Status::error("max_len must be positive");
   if (head_size < 0) return Status::error("head_size must not be negative");
+  if (tie_embeddings) {
+    const int64_t out_vocab = arch == Arch::kEncoderDecoder ? target_vocab() : vocab_size;
+    if (head_size != out_vocab)
+      return Status::error("tie_embeddings needs head_size (" + std::to_string(head_size) +
+                           ") to equal the output vocabulary (" + std::to_string(out_vocab) + ")");
+  }
   return layer.validate();
 }
 
@@ -60,18 +67,38 @@ TransformerModel::TransformerModel(const ModelConfig& c) : config(c) {
       if (c.positional == Positional::kLearned) tgt_pos_embed.value = Tensor({c.max_len, E});
       break;
   }
-  if (c.head_size > 0) head = Linear(E, c.head_size, true);
+  if (c.head_size > 0) {
+    head = Linear(E, c.head_size, true);
+    if (c.tie_embeddings) head.weight.value = Tensor();  // the embedding table serves as the weight
+  }
+}
+
+const Param& TransformerModel::head_weight() const {
+  if (!config.tie_embeddings) return head.weight;
+  return config.arch == Arch::kEncoderDecoder ? tgt_embed : embed;
+}
+
+Param& TransformerModel::head_weight() {
+  if (!config.tie_embeddings) return head.weight;
+  return config.arch == Arch::kEncoderDecoder ? tgt_embed : embed;
 }
 
 void TransformerModel::reset_parameters(Rng& rng) {
-  init_normal(embed.value, 1.0, rng);
-  init_normal(pos_embed.value, 0.02, rng);
-  init_normal(tgt_embed.value, 1.0, rng);
-  init_normal(tgt_pos_embed.value, 0.02, rng);
+  // Token and position vectors start on the same scale (unit variance per component), so neither drowns the
+  // other. With scale_embedding the table is multiplied by sqrt(E) in the forward pass, so it starts at
+  // N(0, 1/E), the convention of the 2017 paper (fairseq); without, N(0, 1), nn.Embedding's default.
+  const double token_std = config.scale_embedding ? 1.0 / std::sqrt(static_cast<double>(config.d_model())) : 1.0;
+  init_normal(embed.value, token_std, rng);
+  init_normal(pos_embed.value, 1.0, rng);
+  init_normal(tgt_embed.value, token_std, rng);
+  init_normal(tgt_pos_embed.value, 1.0, rng);
   encoder.reset_parameters(rng);
   decoder_only.reset_parameters(rng);
   decoder.reset_parameters(rng);
-  if (config.head_size > 0) head.reset_parameters(rng);
+  if (config.head_size > 0) {
+    if (config.tie_embeddings) init_uniform(head.bias.value, 1.0 / std::sqrt(static_cast<double>(config.d_model())), rng);
+    else head.reset_parameters(rng);
+  }
 }
 
 void TransformerModel::visit(const ParamVisitor& fn) {
@@ -91,7 +118,10 @@ void TransformerModel::visit(const ParamVisitor& fn) {
       decoder.visit("decoder.", fn);
       break;
   }
-  if (config.head_size > 0) head.visit("head.", fn);
+  if (config.head_size > 0) {
+    if (config.tie_embeddings) fn("head.bias", head.bias);
+    else head.visit("head.", fn);
+  }
 }
 
 int64_t TransformerModel::num_parameters() {
@@ -157,7 +187,8 @@ const Tensor& TransformerModel::apply_head(ModelCache& c, const Tensor& hidden) 
   Shape s = hidden.shape;
   s.back() = config.head_size;
   c.logits.resize(s);
-  head.forward(c.logits.ptr(), hidden.ptr(), hidden.numel() / hidden.dim(-1));
+  linear_forward(c.logits.ptr(), hidden.ptr(), head_weight().value.ptr(), head.bias.value.ptr(),
+                 hidden.numel() / hidden.dim(-1), config.d_model(), config.head_size);
   return c.logits;
 }
 
@@ -207,7 +238,9 @@ void TransformerModel::zero_grad() {
 
 void TransformerModel::backward(const ModelCache& c, const Tensor& dlogits) {
   Tensor dhidden(c.hidden.shape, 0.0f);
-  if (config.head_size > 0) head.backward(dhidden.ptr(), dlogits.ptr(), c.hidden.ptr(), c.hidden.numel() / c.hidden.dim(-1));
+  if (config.head_size > 0)
+    linear_backward(dhidden.ptr(), head_weight().grad_ptr(), head.bias.grad_ptr(), dlogits.ptr(), c.hidden.ptr(),
+                    head_weight().value.ptr(), c.hidden.numel() / c.hidden.dim(-1), config.d_model(), config.head_size);
   else dhidden = dlogits;
   Tensor dembedded(c.embedded.shape, 0.0f);
   switch (config.arch) {

@@ -10,7 +10,9 @@
 //   encoder.layers.{i}.*, encoder.norm.*   (arch encoder / encoder-decoder; norm only if final_norm)
 //   decoder.layers.{i}.*, decoder.norm.*   (arch decoder: encoder layers; encoder-decoder: decoder layers)
 //   tgt_embed.weight [V_tgt, E], tgt_pos_embed.weight   (encoder-decoder only)
-//   head.weight [V_out, E], head.bias [V_out]             (when head_size > 0)
+//   head.weight [V_out, E], head.bias [V_out]             (when head_size > 0; with tie_embeddings the head
+//                                                          uses the output-side embedding table and has no
+//                                                          weight of its own: only head.bias)
 #pragma once
 
 #include <string>
@@ -41,6 +43,8 @@ struct ModelConfig {
   bool final_norm = false;        // a LayerNorm after each stack (usual with norm_first)
   int64_t head_size = 0;          // outputs per token (vocabulary for LMs, tags for taggers); 0 = no head
   int32_t pad_id = -1;            // ids equal to pad_id are masked as keys (-1: no padding)
+  bool tie_embeddings = false;    // the head's weight IS the output-side embedding table (Press & Wolf 2017):
+                                  // logits = h E^T + b; needs head_size == that vocabulary
 
   int64_t d_model() const { return layer.d_model; }
   int64_t target_vocab() const { return tgt_vocab_size ? tgt_vocab_size : vocab_size; }
@@ -71,7 +75,8 @@ class TransformerModel {
   TransformerDecoder decoder;      // encoder-decoder
   Linear head;
 
-  // Embeddings ~ N(0, 1) (nn.Embedding), learned positions ~ N(0, 0.02^2), layers as in PyTorch.
+  // Token embeddings ~ N(0, 1/E) when scaled by sqrt(E) in the forward pass (scale_embedding), else N(0, 1)
+  // (nn.Embedding); learned positions ~ N(0, 1): both reach the first layer at unit variance. Layers as in PyTorch.
   void reset_parameters(Rng& rng);
   void visit(const ParamVisitor& fn);
   int64_t num_parameters();
@@ -103,6 +108,9 @@ class TransformerModel {
                       int64_t B, int64_t L);
   Tensor padding_mask(const std::vector<int32_t>& ids, int64_t B, int64_t L) const;
   const Tensor& apply_head(ModelCache& cache, const Tensor& hidden) const;
+  // The head's weight [head_size, E]: its own, or the tied embedding table.
+  const Param& head_weight() const;
+  Param& head_weight();
 };
 
 }  // namespace attn

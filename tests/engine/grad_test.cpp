@@ -370,6 +370,7 @@ TEST(GradCheck, WholeModelsEveryArchitecture) {
     c.final_norm = true;
     c.head_size = arch == Arch::kEncoderDecoder ? 6 : 7;
     c.pad_id = 0;
+    c.tie_embeddings = arch != Arch::kEncoder;  // the head shares embed (decoder) or tgt_embed (encoder-decoder)
     TransformerModel m(c);
     Rng init(3);
     m.reset_parameters(init);

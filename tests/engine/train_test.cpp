@@ -312,7 +312,9 @@ ModelConfig tiny_config(Arch arch) {
 
 TEST(ModelFile, ReloadsBitExactlyAndGivesIdenticalOutputs) {
   for (Arch arch : {Arch::kEncoder, Arch::kDecoder, Arch::kEncoderDecoder}) {
-    TransformerModel m(tiny_config(arch));
+    ModelConfig mc = tiny_config(arch);
+    mc.tie_embeddings = arch == Arch::kDecoder;
+    TransformerModel m(mc);
     Rng rng(5);
     m.reset_parameters(rng);
     const std::string bytes = save_model(m, false, {{"task", "test"}});
@@ -335,6 +337,7 @@ TEST(ModelFile, ReloadsBitExactlyAndGivesIdenticalOutputs) {
     }
     EXPECT_EQ(c1.logits.data, c2.logits.data);
     EXPECT_EQ(parameter_count(m.config), m.num_parameters());
+    if (mc.tie_embeddings) EXPECT_EQ(loaded.model->num_parameters(), m.num_parameters());
   }
 }
 

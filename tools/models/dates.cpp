@@ -17,7 +17,7 @@ int days_in_month(int y, int m) {
   return m == 2 && leap(y) ? 29 : days[m - 1];
 }
 
-// 0 = Monday. Days since 1970-01-01 (a Thursday) by Howard Hinnant's days_from_civil.
+// 0 = Monday (days_from_civil, Howard Hinnant; 1970-01-01 was a Thursday).
 int weekday(int y, int m, int d) {
   y -= m <= 2;
   const int era = (y >= 0 ? y : y - 399) / 400;
@@ -25,7 +25,7 @@ int weekday(int y, int m, int d) {
   const int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
   const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
   const long days = static_cast<long>(era) * 146097 + doe - 719468;
-  return static_cast<int>(((days % 7) + 7 + 3) % 7);  // 1970-01-01 was a Thursday (3)
+  return static_cast<int>(((days % 7) + 7 + 3) % 7);
 }
 
 std::string ordinal(int d) {
@@ -44,128 +44,161 @@ std::string pad2(int x) {
   return b;
 }
 
-// The fields a pattern may use. Case variants: 0 as written, 1 lower case, 2 upper case (month/day names).
-struct Fields {
-  int y, m, d, case_variant;
-  std::string name(const char* s, size_t len) const {
-    std::string out(s, len == 0 ? std::char_traits<char>::length(s) : len);
-    for (char& c : out) {
-      if (case_variant == 1) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      if (case_variant == 2) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    }
-    return out;
+std::string with_case(std::string s, int variant) {
+  for (char& c : s) {
+    if (variant == 1) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (variant == 2) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   }
-  std::string Month() const { return name(kMonths[m - 1], 0); }
-  std::string Mon() const { return name(kMonths[m - 1], 3); }
-  std::string Weekday() const { return name(kWeekdays[weekday(y, m, d)], 0); }
-  std::string Wday() const { return name(kWeekdays[weekday(y, m, d)], 3); }
-  std::string D() const { return std::to_string(d); }
-  std::string DD() const { return pad2(d); }
-  std::string Dth() const { return ordinal(d); }
-  std::string M() const { return std::to_string(m); }
-  std::string MM() const { return pad2(m); }
-  std::string YYYY() const { return std::to_string(y); }
-  std::string YY() const { return pad2(y); }
-};
+  return s;
+}
 
-using Render = std::string (*)(const Fields&);
+bool two_digit_year(const Style& s) { return s.year != 0; }
 
-struct Entry {
-  Format format;
-  Render render;
-  bool casable;  // has month or weekday names that may be lower or upper case
-};
-
-const std::vector<Entry>& entries() {
-  static const std::vector<Entry> e = {
-      // ------------------------------------------------------------------------------------------ training
-      {{"Month D, YYYY", false, false}, [](const Fields& f) { return f.Month() + " " + f.D() + ", " + f.YYYY(); }, true},
-      {{"Weekday, Month D, YYYY", false, false},
-       [](const Fields& f) { return f.Weekday() + ", " + f.Month() + " " + f.D() + ", " + f.YYYY(); }, true},
-      {{"D Month YYYY", false, false}, [](const Fields& f) { return f.D() + " " + f.Month() + " " + f.YYYY(); }, true},
-      {{"Dth of Month YYYY", false, false},
-       [](const Fields& f) { return f.Dth() + " of " + f.Month() + " " + f.YYYY(); }, true},
-      {{"Dth of Mon. YYYY", false, false}, [](const Fields& f) { return f.Dth() + " of " + f.Mon() + ". " + f.YYYY(); }, true},
-      {{"M/D/YY", false, true}, [](const Fields& f) { return f.M() + "/" + f.D() + "/" + f.YY(); }, false},
-      {{"MM/DD/YYYY", false, false}, [](const Fields& f) { return f.MM() + "/" + f.DD() + "/" + f.YYYY(); }, false},
-      {{"DD.MM.YYYY", false, false}, [](const Fields& f) { return f.DD() + "." + f.MM() + "." + f.YYYY(); }, false},
-      {{"D.M.YYYY", false, false}, [](const Fields& f) { return f.D() + "." + f.M() + "." + f.YYYY(); }, false},
-      {{"mon D 'YY", false, true}, [](const Fields& f) { return f.Mon() + " " + f.D() + " '" + f.YY(); }, true},
-      {{"YYYY-MM-DD", false, false}, [](const Fields& f) { return f.YYYY() + "-" + f.MM() + "-" + f.DD(); }, false},
-      {{"D-Mon-YYYY", false, false}, [](const Fields& f) { return f.D() + "-" + f.Mon() + "-" + f.YYYY(); }, true},
-      {{"Mon D, YYYY", false, false}, [](const Fields& f) { return f.Mon() + " " + f.D() + ", " + f.YYYY(); }, true},
-      {{"Mon. D, YYYY", false, false}, [](const Fields& f) { return f.Mon() + ". " + f.D() + ", " + f.YYYY(); }, true},
-      {{"Month Dth, YYYY", false, false}, [](const Fields& f) { return f.Month() + " " + f.Dth() + ", " + f.YYYY(); }, true},
-      {{"Wday D Mon YYYY", false, false},
-       [](const Fields& f) { return f.Wday() + " " + f.D() + " " + f.Mon() + " " + f.YYYY(); }, true},
-      {{"Weekday the Dth of Month, YYYY", false, false},
-       [](const Fields& f) { return f.Weekday() + " the " + f.Dth() + " of " + f.Month() + ", " + f.YYYY(); }, true},
-      {{"DD Mon YY", false, true}, [](const Fields& f) { return f.DD() + " " + f.Mon() + " " + f.YY(); }, true},
-      {{"YYYY/MM/DD", false, false}, [](const Fields& f) { return f.YYYY() + "/" + f.MM() + "/" + f.DD(); }, false},
-      {{"Month D YYYY", false, false}, [](const Fields& f) { return f.Month() + " " + f.D() + " " + f.YYYY(); }, true},
-      {{"Wday, Mon D, YYYY", false, false},
-       [](const Fields& f) { return f.Wday() + ", " + f.Mon() + " " + f.D() + ", " + f.YYYY(); }, true},
-      {{"MM-DD-YY", false, true}, [](const Fields& f) { return f.MM() + "-" + f.DD() + "-" + f.YY(); }, false},
-      {{"the Dth of Month YYYY", false, false},
-       [](const Fields& f) { return "the " + f.Dth() + " of " + f.Month() + " " + f.YYYY(); }, true},
-      {{"D Mon 'YY", false, true}, [](const Fields& f) { return f.D() + " " + f.Mon() + " '" + f.YY(); }, true},
-      // -------------------------------------------------------------------------------------------- unseen
-      {{"DD.MM.YY", true, true}, [](const Fields& f) { return f.DD() + "." + f.MM() + "." + f.YY(); }, false},
-      {{"Weekday, D Month YYYY", true, false},
-       [](const Fields& f) { return f.Weekday() + ", " + f.D() + " " + f.Month() + " " + f.YYYY(); }, true},
-      {{"Mon Dth 'YY", true, true}, [](const Fields& f) { return f.Mon() + " " + f.Dth() + " '" + f.YY(); }, true},
-      {{"YYYY.MM.DD", true, false}, [](const Fields& f) { return f.YYYY() + "." + f.MM() + "." + f.DD(); }, false},
-      {{"the Dth of Mon YYYY", true, false},
-       [](const Fields& f) { return "the " + f.Dth() + " of " + f.Mon() + " " + f.YYYY(); }, true},
-      {{"Month Dth YYYY", true, false}, [](const Fields& f) { return f.Month() + " " + f.Dth() + " " + f.YYYY(); }, true},
-  };
-  return e;
+// Random choices of the grammar (numbers are probabilities of the options, roughly as people write).
+Style random_style(Rng& r) {
+  auto chance = [&](double p) { return r.uniform() < p; };
+  Style s;
+  const double u = r.uniform();
+  s.layout = u < 0.32 ? kWordsMonthFirst : u < 0.62 ? kWordsDayFirst : u < 0.76 ? kNumericMDY : u < 0.88 ? kNumericDMY : kNumericYMD;
+  const double c = r.uniform();
+  s.case_variant = c < 0.7 ? 0 : c < 0.9 ? 1 : 2;
+  const double y = r.uniform();
+  if (s.layout == kWordsMonthFirst || s.layout == kWordsDayFirst) {
+    s.month = static_cast<int>(r.below(3));
+    s.year = y < 0.75 ? 0 : y < 0.9 ? 1 : 2;
+    const double w = r.uniform();
+    s.weekday = w < 0.6 ? 0 : w < 0.8 ? 1 : 2;
+    s.weekday_comma = chance(0.7);
+    if (s.layout == kWordsMonthFirst) {
+      s.day = chance(0.35) ? 2 : chance(0.1) ? 1 : 0;
+      s.year_comma = chance(0.75);
+    } else {
+      s.day = static_cast<int>(r.below(3));
+      s.of = s.day == 2 && chance(0.6);
+      s.article = s.of && chance(0.4);
+      s.year_comma = chance(0.2);
+    }
+  } else {
+    s.pad = chance(0.5);
+    if (s.layout == kNumericMDY) s.sep = chance(0.7) ? '/' : '-';
+    if (s.layout == kNumericDMY) s.sep = '.';
+    if (s.layout == kNumericYMD) s.sep = "-/. "[r.below(4)];
+    s.year = s.layout == kNumericYMD ? 0 : (y < 0.5 ? 0 : 2);
+  }
+  return s;
 }
 
 }  // namespace
 
-const std::vector<Format>& formats() {
-  static const std::vector<Format> f = [] {
-    std::vector<Format> out;
-    for (const Entry& e : entries()) out.push_back(e.format);
-    return out;
-  }();
+const std::vector<std::string>& unseen_families() {
+  static const std::vector<std::string> f = {
+      "DD.MM.YY",               // a two-digit year with dots (seen: dots with four digits; two digits with / and -)
+      "Weekday, D Month YYYY",  // a full weekday before a day-first date (seen: full weekdays before month-first)
+      "Mon Dth 'YY",            // an ordinal with an apostrophe year (seen separately)
+      "YYYY.MM.DD",             // year first with dots (seen: year first with - / and space; dots day-first)
+      "the Dth of Mon YYYY",    // "the ... of" with an abbreviated month without a period
+      "Month Dth YYYY",         // month first, ordinal, no comma, four-digit year
+  };
   return f;
 }
 
-std::vector<int> training_formats() {
-  std::vector<int> ids;
-  for (size_t i = 0; i < entries().size(); ++i)
-    if (!entries()[i].format.unseen) ids.push_back(static_cast<int>(i));
-  return ids;
+int unseen_family(const Style& s) {
+  const bool words_mf = s.layout == kWordsMonthFirst, words_df = s.layout == kWordsDayFirst;
+  if (s.layout == kNumericDMY && s.year == 2) return 0;
+  if (words_df && s.weekday == 2) return 1;
+  if (words_mf && s.day == 2 && s.year == 1) return 2;
+  if (s.layout == kNumericYMD && s.sep == '.') return 3;
+  if (words_df && s.article && s.month == 1) return 4;
+  if (words_mf && s.day == 2 && !s.year_comma && s.year == 0 && s.month == 0) return 5;
+  return -1;
 }
 
-std::vector<int> unseen_formats() {
-  std::vector<int> ids;
-  for (size_t i = 0; i < entries().size(); ++i)
-    if (entries()[i].format.unseen) ids.push_back(static_cast<int>(i));
-  return ids;
-}
-
-Example render(int year, int month, int day, int format, int case_variant) {
-  const Entry& e = entries()[static_cast<size_t>(format)];
-  const Fields f{year, month, day, e.casable ? case_variant : 0};
+Example render(int year, int month, int day, const Style& s) {
+  const int cv = s.case_variant;
+  std::string text, pattern;
+  auto add = [&](const std::string& t, const std::string& p) {
+    text += t;
+    pattern += p;
+  };
+  const std::string yyyy = std::to_string(year), yy = pad2(year);
+  auto year_text = [&](bool words) -> std::pair<std::string, std::string> {
+    if (s.year == 0) return {yyyy, "YYYY"};
+    if (s.year == 1 && words) return {"'" + yy, "'YY"};
+    return {yy, "YY"};
+  };
+  if (s.layout == kWordsMonthFirst || s.layout == kWordsDayFirst) {
+    if (s.weekday) {
+      const std::string name = kWeekdays[weekday(year, month, day)];
+      add(with_case(s.weekday == 1 ? name.substr(0, 3) : name, cv), s.weekday == 1 ? "Wday" : "Weekday");
+      add(s.weekday_comma ? ", " : " ", s.weekday_comma ? ", " : " ");
+    }
+    const std::string full = kMonths[month - 1];
+    const std::string mon = with_case(s.month == 0 ? full : full.substr(0, 3) + (s.month == 2 ? "." : ""), cv);
+    const char* mon_p = s.month == 0 ? "Month" : s.month == 1 ? "Mon" : "Mon.";
+    const std::string d = s.day == 0 ? std::to_string(day) : s.day == 1 ? pad2(day) : ordinal(day);
+    const char* d_p = s.day == 0 ? "D" : s.day == 1 ? "DD" : "Dth";
+    const auto [yt, yp] = year_text(true);
+    if (s.layout == kWordsMonthFirst) {
+      add(mon, mon_p);
+      add(" " + d, std::string(" ") + d_p);
+    } else {
+      if (s.article) add(with_case("the ", cv), "the ");
+      add(d, d_p);
+      add(s.of ? with_case(" of ", cv) : " ", s.of ? " of " : " ");
+      add(mon, mon_p);
+    }
+    add(s.year_comma ? ", " : " ", s.year_comma ? ", " : " ");
+    add(yt, yp);
+  } else {
+    const std::string sep(1, s.sep);
+    const std::string dd = s.pad ? pad2(day) : std::to_string(day), mm = s.pad ? pad2(month) : std::to_string(month);
+    const std::string dp = s.pad ? "DD" : "D", mp = s.pad ? "MM" : "M";
+    const auto [yt, yp] = year_text(false);
+    if (s.layout == kNumericMDY) add(mm + sep + dd + sep + yt, mp + sep + dp + sep + yp);
+    else if (s.layout == kNumericDMY) add(dd + sep + mm + sep + yt, dp + sep + mp + sep + yp);
+    else add(yyyy + sep + mm + sep + dd, "YYYY" + sep + mp + sep + dp);
+  }
   Example ex;
-  ex.source = e.render(f);
-  ex.target = std::to_string(year) + "-" + pad2(month) + "-" + pad2(day);
-  ex.format = format;
+  ex.source = text;
+  ex.target = yyyy + "-" + pad2(month) + "-" + pad2(day);
+  ex.pattern = pattern;
+  ex.family = unseen_family(s);
   return ex;
 }
 
-Example random_example(Rng& rng, const std::vector<int>& format_ids) {
-  const int format = format_ids[rng.below(static_cast<uint32_t>(format_ids.size()))];
-  const bool two_digit = entries()[static_cast<size_t>(format)].format.two_digit_year;
-  const int year = two_digit ? 1950 + static_cast<int>(rng.below(100)) : 1900 + static_cast<int>(rng.below(200));
+namespace {
+Example random_date(Rng& rng, const Style& s) {
+  const int year = two_digit_year(s) ? 1950 + static_cast<int>(rng.below(100)) : 1900 + static_cast<int>(rng.below(200));
   const int month = 1 + static_cast<int>(rng.below(12));
   const int day = 1 + static_cast<int>(rng.below(static_cast<uint32_t>(days_in_month(year, month))));
-  const double c = rng.uniform();
-  const int case_variant = c < 0.7 ? 0 : (c < 0.9 ? 1 : 2);
-  return render(year, month, day, format, case_variant);
+  return render(year, month, day, s);
+}
+}  // namespace
+
+Example random_training_example(Rng& rng) {
+  for (;;) {
+    const Style s = random_style(rng);
+    if (unseen_family(s) < 0) return random_date(rng, s);
+  }
+}
+
+Example random_unseen_example(Rng& rng, int family) {
+  const int f = family >= 0 ? family : static_cast<int>(rng.below(static_cast<uint32_t>(unseen_families().size())));
+  for (;;) {
+    Style s = random_style(rng);
+    // Force the family's defining parts; the other choices stay random.
+    switch (f) {
+      case 0: s.layout = kNumericDMY; s.sep = '.'; s.year = 2; s.pad = true; break;
+      case 1: s.layout = kWordsDayFirst; s.weekday = 2; s.weekday_comma = true; s.month = 0; s.day = 0; s.of = false;
+              s.article = false; s.year_comma = false; s.year = 0; break;
+      case 2: s.layout = kWordsMonthFirst; s.month = 1; s.day = 2; s.year = 1; s.year_comma = false; s.weekday = 0; break;
+      case 3: s.layout = kNumericYMD; s.sep = '.'; s.pad = true; s.year = 0; break;
+      case 4: s.layout = kWordsDayFirst; s.article = true; s.of = true; s.day = 2; s.month = 1; s.year_comma = false;
+              s.year = 0; s.weekday = 0; break;
+      default: s.layout = kWordsMonthFirst; s.month = 0; s.day = 2; s.year_comma = false; s.year = 0; s.weekday = 0; break;
+    }
+    if (unseen_family(s) == f) return random_date(rng, s);
+  }
 }
 
 }  // namespace attn::dates

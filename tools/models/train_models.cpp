@@ -185,7 +185,7 @@ int cmd_tokenizer(const Args& a) {
   const Corpora c = load_corpora(a);
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<std::string> texts = lm_sentences(c, c.brown_split.train, c.nlp_split.train);
-  const int32_t vocab = static_cast<int32_t>(a.num("vocab", 2048));
+  const int32_t vocab = static_cast<int32_t>(a.num("vocab", 4096));
   Tokenizer tok = Tokenizer::train_bpe(texts, vocab, kSpecials);
   const std::string out = a.get("out", "models/shared/tokenizer.json");
   write_file(out, tok.to_json());
@@ -324,7 +324,7 @@ int cmd_lm(const Args& a) {
   Json mc;
   check(Json::parse(R"({"arch": "decoder", "num_layers": 4, "d_model": 128, "nhead": 4, "dim_feedforward": 512,
                         "dropout": 0.1, "activation": "gelu", "norm_first": true, "final_norm": true,
-                        "positional": "learned", "pad_id": 0})", &mc), "config");
+                        "positional": "learned", "pad_id": 0, "tie_embeddings": true})", &mc), "config");
   mc.set("vocab_size", Json::number(tok.vocab_size()));
   mc.set("head_size", Json::number(tok.vocab_size()));
   mc.set("max_len", Json::number(static_cast<double>(max_len)));
@@ -594,10 +594,19 @@ double date_exact_match(const TransformerModel& m, const Tokenizer& tok, const s
   return static_cast<double>(right) / static_cast<double>(ex.size());
 }
 
-std::vector<dates::Example> date_set(const std::vector<int>& formats, int n, uint64_t seed) {
+// Held-out sets: dates in training styles (new dates), and in the unseen families (new formats), balanced.
+std::vector<dates::Example> seen_set(int n, uint64_t seed) {
   Rng rng(seed);
   std::vector<dates::Example> out;
-  for (int i = 0; i < n; ++i) out.push_back(dates::random_example(rng, formats));
+  for (int i = 0; i < n; ++i) out.push_back(dates::random_training_example(rng));
+  return out;
+}
+
+std::vector<dates::Example> unseen_set(int n, uint64_t seed) {
+  Rng rng(seed);
+  std::vector<dates::Example> out;
+  const int families = static_cast<int>(dates::unseen_families().size());
+  for (int i = 0; i < n; ++i) out.push_back(dates::random_unseen_example(rng, i % families));
   return out;
 }
 
@@ -609,7 +618,7 @@ int cmd_dates(const Args& a) {
   std::vector<std::string> alphabet;
   {
     Rng rng(seed + 5);
-    for (int i = 0; i < 20000; ++i) alphabet.push_back(dates::random_example(rng, dates::training_formats()).source);
+    for (int i = 0; i < 20000; ++i) alphabet.push_back(dates::random_training_example(rng).source);
   }
   const Tokenizer tok = Tokenizer::train_chars(alphabet, 1, kSpecials, "<unk>");
   Json mc;
@@ -637,17 +646,16 @@ int cmd_dates(const Args& a) {
   tc.ignore_index = kPadId;
   tc.seed = seed;
   Trainer trainer(model, tc);
-  const auto train_formats = dates::training_formats();
-  const auto seen = date_set(train_formats, 2000, seed + 101);
-  const auto unseen = date_set(dates::unseen_formats(), 1000, seed + 102);
-  std::printf("dates: %zu training formats, %zu unseen, %d characters, %lld parameters, %lld steps of %lld\n",
-              train_formats.size(), dates::unseen_formats().size(), tok.vocab_size(),
-              static_cast<long long>(model.num_parameters()), static_cast<long long>(steps), static_cast<long long>(batch));
+  const auto seen = seen_set(2000, seed + 101);
+  const auto unseen = unseen_set(1200, seed + 102);
+  std::printf("dates: %zu unseen format families, %d characters, %lld parameters, %lld steps of %lld\n",
+              dates::unseen_families().size(), tok.vocab_size(), static_cast<long long>(model.num_parameters()),
+              static_cast<long long>(steps), static_cast<long long>(batch));
   Rng data_rng(seed + 7);
   Progress progress;
   for (int64_t step = 1; step <= steps; ++step) {
     std::vector<dates::Example> ex;
-    for (int64_t i = 0; i < batch; ++i) ex.push_back(dates::random_example(data_rng, train_formats));
+    for (int64_t i = 0; i < batch; ++i) ex.push_back(dates::random_training_example(data_rng));
     progress.report(step, steps, trainer.step(date_batch(tok, ex)));
     if (step % 1000 == 0 || step == steps)
       std::printf("  held-out exact match: seen formats %.2f%%, unseen formats %.2f%% (first 300 of each)\n",
@@ -668,16 +676,19 @@ int cmd_dates(const Args& a) {
   report.set("steps", Json::number(static_cast<double>(steps)));
   report.set("seed", Json::number(static_cast<double>(seed)));
   Json fmts = Json::array();
-  for (const auto& f : dates::formats()) {
+  for (size_t f = 0; f < dates::unseen_families().size(); ++f) {
+    std::vector<dates::Example> family;
+    for (const auto& e : unseen)
+      if (e.family == static_cast<int>(f)) family.push_back(e);
     Json o = Json::object();
-    o.set("pattern", Json::string(f.name));
-    o.set("unseen", Json::boolean(f.unseen));
+    o.set("pattern", Json::string(dates::unseen_families()[f]));
+    o.set("exact_match", Json::number(date_exact_match(model, tok, family)));
     fmts.push(o);
   }
-  report.set("formats", fmts);
+  report.set("unseen_families", fmts);
   export_model(model, tok, dir, "dates", report);
   std::vector<std::string> texts;
-  for (size_t i = 0; i < 100; ++i) texts.push_back((i % 3 == 2 ? unseen[i] : seen[i]).source);
+  for (size_t i = 0; i < 120; ++i) texts.push_back((i % 3 == 2 ? unseen[i] : seen[i]).source);
   write_file(dir + "/heldout.json", held_out_sample(texts, 100).dump() + "\n");
   return all >= 0.995 ? 0 : 1;
 }
@@ -694,11 +705,11 @@ int cmd_eval(const std::string& name, const Args& a) {
   bool higher_is_better = true;
   if (name == "dates") {
     const uint64_t seed = 1;
-    auto seen = date_set(dates::training_formats(), 2000, seed + 101);
-    auto unseen = date_set(dates::unseen_formats(), 1000, seed + 102);
+    auto seen = seen_set(2000, seed + 101);
+    auto unseen = unseen_set(1200, seed + 102);
     if (slice > 0) {
       seen.resize(static_cast<size_t>(std::min<int64_t>(slice * 2 / 3, 2000)));
-      unseen.resize(static_cast<size_t>(std::min<int64_t>(slice / 3, 1000)));
+      unseen.resize(static_cast<size_t>(std::min<int64_t>(slice / 3, 1200)));
     }
     const double s = date_exact_match(m, tok, seen), u = date_exact_match(m, tok, unseen);
     value = (s * seen.size() + u * unseen.size()) / static_cast<double>(seen.size() + unseen.size());
@@ -736,7 +747,7 @@ int cmd_eval(const std::string& name, const Args& a) {
 const char* kHelp = R"(attn-models: train, evaluate and export the page's models.
 
 Usage:
-  attn-models tokenizer [--vocab 2048] [--out models/shared/tokenizer.json]
+  attn-models tokenizer [--vocab 4096] [--out models/shared/tokenizer.json]
   attn-models lm        [--epochs 3 | --steps N] [--batch 32] [--lr 2e-3] [--seed 1] [--out models/lm]
   attn-models tagger    [--epochs 4 | --steps N] [--batch 32] [--lr 2e-3] [--seed 1] [--out models/tagger]
   attn-models dates     [--steps 6000] [--batch 64] [--lr 2e-3] [--seed 1] [--out models/dates]
