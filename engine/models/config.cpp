@@ -16,7 +16,7 @@ Status get_int(const Json& j, const char* key, int64_t lo, int64_t hi, int64_t* 
   const double d = v->as_number();
   if (d < static_cast<double>(lo) || d > static_cast<double>(hi))
     return Status::error(std::string(key) + " must be between " + std::to_string(lo) + " and " + std::to_string(hi) +
-                         ", got " + std::to_string(static_cast<long long>(d)));
+                         ", got " + Json::number(d).dump());
   *out = static_cast<int64_t>(d);
   return Status();
 }

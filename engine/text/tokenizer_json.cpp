@@ -7,6 +7,7 @@
 // into its characters, each looked up, unknown ones giving the unk token; decoder Fuse (concatenation).
 // In both, the special tokens are "added_tokens" (special: true) and also entries of the model's vocab.
 #include <algorithm>
+#include <cmath>
 #include <initializer_list>
 #include <unordered_set>
 
@@ -91,8 +92,9 @@ Status check_bool(const Json& obj, const std::string& where, const char* key, in
 }
 
 Status get_id(const Json& v, const std::string& where, int32_t* id) {
-  if (!v.is_number() || v.as_number() != static_cast<double>(static_cast<int64_t>(v.as_number())) ||
-      v.as_number() < 0 || v.as_number() >= Tokenizer::kMaxVocabSize)
+  // Range first: casting an out-of-range double to an integer is undefined behaviour.
+  if (!v.is_number() || !(v.as_number() >= 0) || v.as_number() >= Tokenizer::kMaxVocabSize ||
+      v.as_number() != std::floor(v.as_number()))
     return fail(where + " must be an integer id in [0, " + std::to_string(Tokenizer::kMaxVocabSize) + ")");
   *id = static_cast<int32_t>(v.as_number());
   return Status();

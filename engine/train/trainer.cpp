@@ -50,7 +50,8 @@ Status train_config_from_json(const Json& j, TrainConfig* out) {
     else if (key == "min_lr_ratio") st = number(&o.min_lr_ratio);
     else if (key == "label_smoothing") st = number(&c.label_smoothing);
     else if (key == "ignore_index") {
-      if (!v.is_number() || v.as_number() != std::floor(v.as_number())) st = Status::error("ignore_index must be an integer");
+      if (!v.is_number() || v.as_number() != std::floor(v.as_number()) || std::fabs(v.as_number()) > 2147483647.0)
+        st = Status::error("ignore_index must be a 32-bit integer");
       else c.ignore_index = static_cast<int32_t>(v.as_number());
     } else if (key == "seed") {
       st = integer(&tmp);

@@ -421,6 +421,9 @@ TEST(Tokenizer, JsonRejectsWithClearMessages) {
       {replaced(good, "\"byte_fallback\":false", "\"byte_fallback\":true"), "byte_fallback = true"},
       {replaced(good, "\"<pad>\":0", "\"<pad>\":-1"), "must be an integer id"},
       {replaced(good, "\"<pad>\":0", "\"<pad>\":0.5"), "must be an integer id"},
+      // Found by fuzz_tokenizer in CI: 2e91 was cast to an integer before its range was checked (undefined behaviour).
+      {replaced(good, "\"<pad>\":0", "\"<pad>\":2.02333e91"), "must be an integer id"},
+      {replaced(good, "\"<pad>\":0", "\"<pad>\":-1e300"), "must be an integer id"},
       {replaced(good, "\"<bos>\":1", "\"<bos>\":0"), "id 0 is given to both"},
       {replaced(good, "\"!\":3", "\"!\":1000"), "id 3 has no token"},
       {replaced(good, "\"!\":3", "\"! \":3"), "stand for no byte"},

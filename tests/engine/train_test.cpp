@@ -533,5 +533,15 @@ TEST(ModelFile, FloatSettingsThatOverflowFloat32AreRejected) {
   EXPECT_NE(st.message().find("layer_norm_eps is too large for a float32"), std::string::npos) << st.message();
 }
 
+// Integer settings far outside int64 (1e300) get a range message; the number in it is not cast to an integer first.
+TEST(ModelFile, HugeIntegerSettingsAreRejectedWithoutOverflow) {
+  Json j;
+  ASSERT_TRUE(Json::parse(R"({"vocab_size": 3, "d_model": 4, "nhead": 2, "num_layers": 1e300})", &j).ok());
+  ModelConfig c;
+  Status st = model_config_from_json(j, &c);
+  EXPECT_NE(st.message().find("num_layers must be between"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("1e+300"), std::string::npos) << st.message();
+}
+
 }  // namespace
 }  // namespace attn::test
