@@ -25,6 +25,8 @@ export interface LoadOptions {
 }
 export function loadEngine(options?: LoadOptions): Promise<Engine>;
 export function tensor(data: ArrayLike<number>, shape: number[]): Tensor;
+/** The bytes at `url` (under Node, a file: URL reads the file), with download progress; throws AttnError on HTTP errors. */
+export function fetchBytes(url: URL, onProgress?: (loaded: number, total: number) => void): Promise<Uint8Array>;
 
 export interface ScaleOptions {
   /** false: do not multiply scores by 1/sqrt(d_k) (teaching toggle). Default true. */
@@ -278,6 +280,8 @@ export class Engine {
   transformerDecoderLayer(options: DecoderOptions): LayerResult;
   transformerDecoder(options: DecoderOptions & StackOptions): LayerResult;
   positionalEncoding(length: number, d_model: number): Tensor;
+  /** relu or gelu (exact erf form) elementwise, and the derivative at each input. */
+  activation(name: 'relu' | 'gelu', input: TensorLike): { output: Tensor; derivative: Tensor };
   createModel(config: ModelConfig, seed?: number): Model;
   loadModel(bytes: Uint8Array | ArrayBuffer): Model;
   taskBatch(spec?: TaskSpec, seed?: number): Batch;

@@ -23,8 +23,14 @@ export class AttnError extends Error {
 
 const isNode = typeof process !== 'undefined' && !!(process.versions && process.versions.node);
 
-/** Fetches the .wasm bytes, reporting progress as (loadedBytes, totalBytes). */
-async function fetchWasm(url, onProgress) {
+/**
+ * Fetches the bytes at `url` (a file: URL reads the file under Node), reporting progress as (loaded, total).
+ * Used for the engine's .wasm, and by the page for model files.
+ * @param {URL} url
+ * @param {(loaded: number, total: number) => void} [onProgress]
+ * @returns {Promise<Uint8Array>}
+ */
+export async function fetchBytes(url, onProgress) {
   if (isNode && url.protocol === 'file:') {
     const { readFile } = await import('node:fs/promises');
     const bytes = await readFile(url);
@@ -32,7 +38,7 @@ async function fetchWasm(url, onProgress) {
     return bytes;
   }
   const res = await fetch(url);
-  if (!res.ok) throw new AttnError(`could not load the engine (${url}): HTTP ${res.status}`);
+  if (!res.ok) throw new AttnError(`could not load ${url}: HTTP ${res.status}`);
   const total = Number(res.headers.get('content-length')) || 0;
   if (!res.body || !onProgress) return new Uint8Array(await res.arrayBuffer());
   const reader = res.body.getReader();
@@ -60,7 +66,7 @@ async function fetchWasm(url, onProgress) {
  */
 export async function loadEngine(options = {}) {
   const url = options.wasmUrl ? new URL(options.wasmUrl, import.meta.url) : new URL('./attn_engine.wasm', import.meta.url);
-  const wasmBinary = options.wasmBinary ?? (await fetchWasm(url, options.onProgress));
+  const wasmBinary = options.wasmBinary ?? (await fetchBytes(url, options.onProgress));
   const module = await createAttnModule({ wasmBinary, print: () => {}, printErr: (s) => console.warn('[attn]', s) });
   return new Engine(module);
 }
@@ -230,6 +236,14 @@ export class Engine {
     paramTensors(opts.params, t);
     const o = { ...opts, is_causal: opts.tgt_is_causal ?? opts.is_causal };
     return unwrap(this.module.decoder(pick(o, LAYER_OPTIONS), t));
+  }
+
+  /**
+   * An activation of the feed-forward network applied elementwise ('relu' or 'gelu', exact erf form), and its
+   * derivative. @returns {{output, derivative}}
+   */
+  activation(name, input) {
+    return unwrap(this.module.activation(String(name), { input: toTensor(input, 'input') }));
   }
 
   /** The sinusoidal encoding of Vaswani et al.: a [length, d_model] tensor. */

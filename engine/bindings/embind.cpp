@@ -20,6 +20,7 @@
 #include "train/tasks.h"
 #include "train/trainer.h"
 #include "models/functional.h"
+#include "ops/activation.h"
 #include "ops/embedding.h"
 
 using emscripten::val;
@@ -227,6 +228,24 @@ val positional_encoding(int length, int d_model) {
   if (length <= 0 || d_model <= 0 || static_cast<int64_t>(length) * d_model > (int64_t{1} << 26))
     return error_js(Status::error("positional encoding: length and d_model must be positive (and not huge)"));
   return to_js(sinusoidal_encoding(length, d_model));
+}
+
+// An activation elementwise, and its derivative (for plotting the curves): {output: act(x), derivative: act'(x)}.
+val activation_js(const std::string& name, const val& tensors) {
+  Activation a;
+  if (!parse_activation(name, &a))
+    return error_js(Status::error("activation must be \"relu\" or \"gelu\", got \"" + name + "\""));
+  Tensor x;
+  const Status st = get_tensor(tensors, "input", &x);
+  if (!st.ok()) return error_js(st);
+  Tensor y(x.shape), dx(x.shape);
+  const std::vector<float> ones(x.data.size(), 1.0f);
+  activation_forward(y.ptr(), x.ptr(), x.numel(), a);
+  activation_backward(dx.ptr(), ones.data(), x.ptr(), x.numel(), a);
+  val out = val::object();
+  out.set("output", to_js(y));
+  out.set("derivative", to_js(dx));
+  return out;
 }
 
 // ------------------------------------------------------------------------------------------------ the model
@@ -615,6 +634,7 @@ EMSCRIPTEN_BINDINGS(attn_engine) {
   emscripten::function("encoder", &encoder);
   emscripten::function("decoder", &decoder);
   emscripten::function("positionalEncoding", &positional_encoding);
+  emscripten::function("activation", &activation_js);
   emscripten::function("taskBatch", &task_batch_js);
   emscripten::function("bleu", &bleu_js);
   emscripten::function("f1", &f1_js);

@@ -261,15 +261,50 @@ void TransformerDecoderLayer::backward(Tensor& dx, Tensor& dmemory, const Tensor
   }
 }
 
+namespace {
+
+// Entries with no data (a step this call did not compute) are left out, as AttentionCache::visit does.
+void put(const TraceFn& fn, const std::string& name, const Tensor& t) {
+  if (!t.data.empty()) fn(name, t);
+}
+
+void visit_norm(const NormCache& n, const std::string& name, const TraceFn& fn) {
+  put(fn, name + ".out", n.out);
+  put(fn, name + ".mean", n.mean);
+  put(fn, name + ".rstd", n.rstd);
+}
+
+void visit_ff(const FeedForwardCache& f, const std::string& prefix, const TraceFn& fn) {
+  put(fn, prefix + "ff.pre", f.pre);
+  put(fn, prefix + "ff.hidden", f.hidden);
+  put(fn, prefix + "ff.output", f.output);
+}
+
+}  // namespace
+
 void visit_trace(const EncoderLayerCache& c, const std::string& prefix, const TraceFn& fn) {
+  put(fn, prefix + "input", c.input);
+  visit_norm(c.norm1, prefix + "norm1", fn);
   c.self_attn.visit(prefix + "self_attn.", fn);
-  fn(prefix + "output", c.output);
+  put(fn, prefix + "resid1", c.resid1);
+  visit_norm(c.norm2, prefix + "norm2", fn);
+  visit_ff(c.ff, prefix, fn);
+  put(fn, prefix + "resid2", c.resid2);
+  put(fn, prefix + "output", c.output);
 }
 
 void visit_trace(const DecoderLayerCache& c, const std::string& prefix, const TraceFn& fn) {
+  put(fn, prefix + "input", c.input);
+  visit_norm(c.norm1, prefix + "norm1", fn);
   c.self_attn.visit(prefix + "self_attn.", fn);
+  put(fn, prefix + "resid1", c.resid1);
+  visit_norm(c.norm2, prefix + "norm2", fn);
   c.multihead_attn.visit(prefix + "multihead_attn.", fn);
-  fn(prefix + "output", c.output);
+  put(fn, prefix + "resid2", c.resid2);
+  visit_norm(c.norm3, prefix + "norm3", fn);
+  visit_ff(c.ff, prefix, fn);
+  put(fn, prefix + "resid3", c.resid3);
+  put(fn, prefix + "output", c.output);
 }
 
 }  // namespace attn

@@ -100,7 +100,10 @@ class TransformerDecoderLayer {
                 const Tensor& memory);
 };
 
-// The attention entries of a layer cache for the Trace, e.g. "self_attn.weights", "multihead_attn.q".
+// A layer cache's entries for the Trace, in the order they are computed: "input", "norm1.out" / ".mean" /
+// ".rstd" (per token), "self_attn.q" ... "self_attn.output", "resid1", "norm2.*", ["multihead_attn.*", "resid2",
+// "norm3.*" for a decoder], "ff.pre" (linear1), "ff.hidden" (after the activation), "ff.output", the last
+// residual sum and "output". Post-norm and pre-norm use the same names; what each norm normalizes differs.
 void visit_trace(const EncoderLayerCache& c, const std::string& prefix, const TraceFn& fn);
 void visit_trace(const DecoderLayerCache& c, const std::string& prefix, const TraceFn& fn);
 

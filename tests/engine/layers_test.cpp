@@ -210,5 +210,41 @@ TEST(Trace, PerHeadViewsShareTheCacheMemory) {
   EXPECT_FLOAT_EQ(mean.data[2 * 3 + 1 + 9], 0.5f * (c.weights.data[9 * 2 + 2 * 3 + 1] + c.weights.data[9 * 3 + 2 * 3 + 1]));
 }
 
+
+// The layer Trace holds every step, so the page can show layer norm and the feed-forward network from the same
+// numbers the layer used: norm statistics per token, the activation applied elementwise, the residual sums.
+TEST(Trace, EncoderLayerTraceHasNormsResidualsAndFeedForward) {
+  for (const bool norm_first : {true, false}) {
+    LayerConfig lc;
+    lc.d_model = 8;
+    lc.nhead = 2;
+    lc.dim_feedforward = 16;
+    lc.dropout = 0.0f;
+    lc.norm_first = norm_first;
+    TransformerEncoderLayer layer(lc);
+    Rng rng(7);
+    layer.reset_parameters(rng);
+    Tensor x({1, 3, 8});
+    init_normal(x, 2.0, rng);
+    EncoderLayerCache c;
+    layer.forward(c, x, AttnMasks(), ForwardContext());
+    std::map<std::string, Shape> names;
+    visit_trace(c, "", [&](const std::string& n, const Tensor& t) { names[n] = t.shape; });
+    for (const char* n : {"input", "norm1.out", "norm1.mean", "norm1.rstd", "self_attn.weights", "resid1", "norm2.out",
+                          "ff.pre", "ff.hidden", "ff.output", "resid2", "output"})
+      EXPECT_EQ(names.count(n), 1u) << n;
+    EXPECT_EQ(names.at("ff.pre"), (Shape{1, 3, 16}));
+    EXPECT_EQ(names.at("norm1.mean"), (Shape{3}));
+    for (size_t i = 0; i < c.ff.pre.data.size(); ++i) EXPECT_EQ(c.ff.hidden.data[i], std::max(0.0f, c.ff.pre.data[i]));
+    // norm1 normalizes the input (pre-norm) or input + attention (post-norm): its mean is that row's mean.
+    const Tensor& normalized = norm_first ? c.input : c.resid1;
+    for (int64_t r = 0; r < 3; ++r) {
+      double mean = 0;
+      for (int64_t e = 0; e < 8; ++e) mean += normalized.data[static_cast<size_t>(r * 8 + e)];
+      EXPECT_NEAR(c.norm1.mean.data[static_cast<size_t>(r)], mean / 8, 1e-5);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace attn

@@ -231,7 +231,9 @@ TEST(Optimizers, AdamAndAdamWWithClippingAndScheduleMatchTorch) {
       p.grad = g.tensor(id + ".in.grad_p." + std::to_string(step));
       q.grad = g.tensor(id + ".in.grad_q." + std::to_string(step));
       const double norm = clip_grad_norm(params, o.clip_norm);
-      if (o.clip_norm > 0) EXPECT_NEAR(norm, g.f64(id + ".out.norm." + std::to_string(step))[0], 1e-5);
+      if (o.clip_norm > 0) {
+        EXPECT_NEAR(norm, g.f64(id + ".out.norm." + std::to_string(step))[0], 1e-5);
+      }
       opt.step(params, o.lr_at(step));
       expect_close_golden(p.value, g, id + ".out.p." + std::to_string(step), "optimizer params");
       expect_close_golden(q.value, g, id + ".out.q." + std::to_string(step), "optimizer params");
@@ -337,7 +339,9 @@ TEST(ModelFile, ReloadsBitExactlyAndGivesIdenticalOutputs) {
     }
     EXPECT_EQ(c1.logits.data, c2.logits.data);
     EXPECT_EQ(parameter_count(m.config), m.num_parameters());
-    if (mc.tie_embeddings) EXPECT_EQ(loaded.model->num_parameters(), m.num_parameters());
+    if (mc.tie_embeddings) {
+      EXPECT_EQ(loaded.model->num_parameters(), m.num_parameters());
+    }
   }
 }
 

@@ -80,6 +80,9 @@ Style random_style(Rng& r) {
     }
   } else {
     s.pad = chance(0.5);
+    const double w = r.uniform();
+    s.weekday = w < 0.75 ? 0 : w < 0.88 ? 1 : 2;
+    s.weekday_comma = chance(0.7);
     if (s.layout == kNumericMDY) s.sep = chance(0.7) ? '/' : '-';
     if (s.layout == kNumericDMY) s.sep = '.';
     if (s.layout == kNumericYMD) s.sep = "-/. "[r.below(4)];
@@ -92,10 +95,10 @@ Style random_style(Rng& r) {
 
 const std::vector<std::string>& unseen_families() {
   static const std::vector<std::string> f = {
-      "DD.MM.YY",               // a two-digit year with dots (seen: dots with four digits; two digits with / and -)
+      "D Mon. 'YY",             // day first, abbreviated month with a period, apostrophe year (each seen elsewhere)
       "Weekday, D Month YYYY",  // a full weekday before a day-first date (seen: full weekdays before month-first)
       "Mon Dth 'YY",            // an ordinal with an apostrophe year (seen separately)
-      "YYYY.MM.DD",             // year first with dots (seen: year first with - / and space; dots day-first)
+      "DD Month YYYY",          // day first, zero-padded, full month, no comma (seen: padding with month first)
       "the Dth of Mon YYYY",    // "the ... of" with an abbreviated month without a period
       "Month Dth YYYY",         // month first, ordinal, no comma, four-digit year
   };
@@ -104,10 +107,10 @@ const std::vector<std::string>& unseen_families() {
 
 int unseen_family(const Style& s) {
   const bool words_mf = s.layout == kWordsMonthFirst, words_df = s.layout == kWordsDayFirst;
-  if (s.layout == kNumericDMY && s.year == 2) return 0;
+  if (words_df && s.month == 2 && s.year == 1) return 0;
   if (words_df && s.weekday == 2) return 1;
   if (words_mf && s.day == 2 && s.year == 1) return 2;
-  if (s.layout == kNumericYMD && s.sep == '.') return 3;
+  if (words_df && s.day == 1 && s.month == 0 && !s.of && !s.article && !s.year_comma && s.year == 0) return 3;
   if (words_df && s.article && s.month == 1) return 4;
   if (words_mf && s.day == 2 && !s.year_comma && s.year == 0 && s.month == 0) return 5;
   return -1;
@@ -126,12 +129,12 @@ Example render(int year, int month, int day, const Style& s) {
     if (s.year == 1 && words) return {"'" + yy, "'YY"};
     return {yy, "YY"};
   };
+  if (s.weekday) {
+    const std::string name = kWeekdays[weekday(year, month, day)];
+    add(with_case(s.weekday == 1 ? name.substr(0, 3) : name, cv), s.weekday == 1 ? "Wday" : "Weekday");
+    add(s.weekday_comma ? ", " : " ", s.weekday_comma ? ", " : " ");
+  }
   if (s.layout == kWordsMonthFirst || s.layout == kWordsDayFirst) {
-    if (s.weekday) {
-      const std::string name = kWeekdays[weekday(year, month, day)];
-      add(with_case(s.weekday == 1 ? name.substr(0, 3) : name, cv), s.weekday == 1 ? "Wday" : "Weekday");
-      add(s.weekday_comma ? ", " : " ", s.weekday_comma ? ", " : " ");
-    }
     const std::string full = kMonths[month - 1];
     const std::string mon = with_case(s.month == 0 ? full : full.substr(0, 3) + (s.month == 2 ? "." : ""), cv);
     const char* mon_p = s.month == 0 ? "Month" : s.month == 1 ? "Mon" : "Mon.";
@@ -188,11 +191,13 @@ Example random_unseen_example(Rng& rng, int family) {
     Style s = random_style(rng);
     // Force the family's defining parts; the other choices stay random.
     switch (f) {
-      case 0: s.layout = kNumericDMY; s.sep = '.'; s.year = 2; s.pad = true; break;
+      case 0: s.layout = kWordsDayFirst; s.month = 2; s.year = 1; s.day = 0; s.of = false; s.article = false;
+              s.year_comma = false; s.weekday = 0; break;
       case 1: s.layout = kWordsDayFirst; s.weekday = 2; s.weekday_comma = true; s.month = 0; s.day = 0; s.of = false;
               s.article = false; s.year_comma = false; s.year = 0; break;
       case 2: s.layout = kWordsMonthFirst; s.month = 1; s.day = 2; s.year = 1; s.year_comma = false; s.weekday = 0; break;
-      case 3: s.layout = kNumericYMD; s.sep = '.'; s.pad = true; s.year = 0; break;
+      case 3: s.layout = kWordsDayFirst; s.day = 1; s.month = 0; s.of = false; s.article = false; s.year_comma = false;
+              s.year = 0; s.weekday = 0; break;
       case 4: s.layout = kWordsDayFirst; s.article = true; s.of = true; s.day = 2; s.month = 1; s.year_comma = false;
               s.year = 0; s.weekday = 0; break;
       default: s.layout = kWordsMonthFirst; s.month = 0; s.day = 2; s.year_comma = false; s.year = 0; s.weekday = 0; break;

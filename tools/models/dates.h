@@ -10,11 +10,11 @@
 //
 // Conventions (the model learns them; the README states them):
 //   - numeric month/day/year uses "/" or "-" (US): 11/23/26;  day.month.year uses ".": 23.11.2026;
-//     year first is always year-month-day: 2026-11-23;
+//     year first is always year-month-day, with any separator: 2026-11-23, 2026.11.23;
 //   - two-digit years: 00-49 -> 20xx, 50-99 -> 19xx (those styles use years 1950-2049);
 //   - four-digit years span 1900-2099; a written weekday is the true weekday of the date.
-// UNSEEN families are combinations of parts that never occur together in training (a dot-separated two-digit
-// year, a full weekday before a day-first date, ...): the held-out set measures generalization to new formats
+// UNSEEN families are combinations of parts that never occur together in training (a full weekday before a
+// day-first date, an apostrophe year after a day-first date, ...): the held-out set measures generalization to new formats
 // as well as to new dates.
 #pragma once
 
