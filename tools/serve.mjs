@@ -25,7 +25,7 @@ const TYPES = {
 
 /** The strict policy the page is built to run under (no inline scripts or styles, no eval). */
 export const CSP =
-  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; worker-src 'self' blob:";
+  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'";
 
 /** Serves `dir` on host:port (port 0 = any free port). Resolves to {server, url}. */
 export function serve({ dir, port = 8080, host = '127.0.0.1' }) {

@@ -16,8 +16,22 @@ run="$ROOT/build/runs/reverse"
 "$ROOT/build/native/attn-train" --task reverse --steps 2000 --eval-every 500 --out "$run" | tee "$run.log" | grep -E "held-out|done"
 exact=$(sed -n 's/.* \([0-9.]*\)% (greedy decoding.*/\1/p' "$run.log")
 awk -v e="$exact" 'BEGIN { if (e + 0 < 99) { print "reversal exact match " e "% is below 99%"; exit 1 } }'
-log "JavaScript tests (Vitest): engine API vs PyTorch goldens, training, page modules"
-(cd "$ROOT/web" && ATTN_CLI_MODEL="$run/model.safetensors" npx vitest run --config vitest.config.ts)
+log "Shipped models: each re-measured on a slice of its test set, against its bar"
+install_model_data
+probes="$ROOT/build/model-probes"
+mkdir -p "$probes"
+"$ROOT/build/native/attn-models" eval lm --slice 3000 --probe-out "$probes/lm.json"
+"$ROOT/build/native/attn-models" eval tagger --slice 2000 --probe-out "$probes/tagger.json"
+"$ROOT/build/native/attn-models" eval dates --slice 1200 --probe-out "$probes/dates.json"
+log "Retraining is deterministic: two short date-translator runs from the same seed write identical weights"
+repro="$ROOT/build/repro"
+rm -rf "$repro"
+for r in a b; do  # exit code 1 means "below the bar", expected after 40 steps; 2 would be an error
+  "$ROOT/build/native/attn-models" dates --steps 40 --held-out 60 --out "$repro/$r" >"$repro-$r.log" || [ $? -eq 1 ]
+done
+cmp "$repro/a/model.safetensors" "$repro/b/model.safetensors"
+log "JavaScript tests (Vitest): engine API vs PyTorch goldens, training, models, page modules"
+(cd "$ROOT/web" && ATTN_CLI_MODEL="$run/model.safetensors" ATTN_MODEL_PROBES="$probes" npx vitest run --config vitest.config.ts)
 log "Fuzzing the model-file loader and the JSON parser (libFuzzer, ASan + UBSan)"
 "$ROOT/tools/fuzz.sh" "${FUZZ_SECONDS:-60}"
 log "End-to-end tests: the built page in headless Chromium"

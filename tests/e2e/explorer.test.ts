@@ -1,21 +1,20 @@
 // The explorer page, end to end: the built static site, the real WebAssembly engine in a worker, headless Chromium.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Engine } from '../../engine/bindings/attn';
-import { loadBuiltEngine } from '../web/golden';
 import { DEFAULT_SETTINGS, modelConfig, tokenIds } from '../../web/src/state/store';
 import { splitWords } from '../../web/src/text/words';
-import { canvasFingerprint, chipTexts, hoverCell, openPage, screenshotDir, startSession, waitForHeatmap, type Session } from './harness';
+import { withBrowserAndEngine, canvasFingerprint, chipTexts, hoverCell, openPage, screenshotDir, waitForHeatmap, type Session } from './harness';
 
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 let session: Session;
 let attn: Engine;
 
-beforeAll(async () => {
-  session = await startSession();
-  attn = await loadBuiltEngine();
-});
-afterAll(async () => {
-  await session?.close();
+withBrowserAndEngine((s, a) => {
+  session = s;
+  attn = a;
 });
 
 /** Attention weights of layer `layer`, head `head` for `tokens` with the page's default model, from the engine API in Node. */
@@ -33,20 +32,20 @@ function engineWeights(tokens: string[], layer: number, head: number, settings =
 
 describe('explorer page', () => {
   it('types a sentence, shows chips and a heatmap of the right size, and hover values equal the engine API', async () => {
-    const { page, problems } = await openPage(session);
-    await waitForHeatmap(page, splitWords('The animal didn’t cross the street because it was too tired.').tokens.length);
+    const { page, problems } = await openPage(session, 'm=untrained');
+    await waitForHeatmap(page, splitWords("The animal didn't cross the street because it was too tired.").tokens.length);
 
     const text = 'The cat sat on the mat.';
     await page.locator('textarea').fill(text);
     await waitForHeatmap(page, 7);
     expect(await chipTexts(page)).toEqual(['The', 'cat', 'sat', 'on', 'the', 'mat', '.']);
 
-    const canvas = page.locator('attn-heatmap canvas.plot-canvas');
+    const canvas = page.locator('attn-heatmap.main canvas.plot-canvas');
     expect(await canvas.getAttribute('data-cols')).toBe('7');
     const box = (await canvas.boundingBox())!;
     expect(Math.round(box.width)).toBe(Math.round(box.height));
     expect(box.width).toBeGreaterThan(7 * 20); // cells are readable, not collapsed
-    const labels = await page.locator('attn-heatmap .row-labels .label').allTextContents();
+    const labels = await page.locator('attn-heatmap.main .row-labels .label').allTextContents();
     expect(labels).toEqual(['The', 'cat', 'sat', 'on', 'the', 'mat', '.']);
 
     const tokens = ['The', 'cat', 'sat', 'on', 'the', 'mat', '.'];
@@ -63,7 +62,7 @@ describe('explorer page', () => {
   });
 
   it('switching layer and head changes the picture, and the mean of heads is the average', async () => {
-    const { page, problems } = await openPage(session, 'text=one%20two%20three%20four%20five');
+    const { page, problems } = await openPage(session, 'm=untrained&text=one%20two%20three%20four%20five');
     await waitForHeatmap(page, 5);
     const first = await canvasFingerprint(page);
     await page.locator('button.head', { hasText: '2' }).click();
@@ -85,22 +84,22 @@ describe('explorer page', () => {
   });
 
   it('model controls rebuild the model: causal mask hides the future, heads follow d_model', async () => {
-    const { page, problems } = await openPage(session, 'text=a%20b%20c%20d');
+    const { page, problems } = await openPage(session, 'm=untrained&text=a%20b%20c%20d');
     await waitForHeatmap(page, 4);
     await page.locator('model-controls input[name="causal"]').check();
-    await page.waitForFunction(() => (document.querySelector('attn-explorer') as any).store.state.result?.masks[0] !== undefined);
+    await page.waitForFunction(() => (document.querySelector('attn-explorer') as any).store.state.analysis?.views[0]?.masks[0] !== undefined);
     const cell = await hoverCell(page, 0, 3);
     expect(cell.value).toBe(0);
     expect(cell.text).toContain('masked');
     expect((await hoverCell(page, 3, 0)).value).toBeGreaterThan(0);
     await page.locator('model-controls select[name="nhead"]').selectOption('8');
-    await page.waitForFunction(() => (document.querySelector('attn-explorer') as any).store.state.result?.heads === 8);
+    await page.waitForFunction(() => (document.querySelector('attn-explorer') as any).store.state.analysis?.views[0]?.heads === 8);
     expect(await page.locator('button.head').count()).toBe(9); // 8 heads + mean
     expect(problems).toEqual([]);
   });
 
   it('shows a friendly empty state, and handles more than 512 tokens with a message', async () => {
-    const { page, problems } = await openPage(session);
+    const { page, problems } = await openPage(session, 'm=untrained');
     await page.locator('textarea').fill('');
     await expect.poll(() => page.locator('.state.empty').isVisible()).toBe(true);
     expect(await page.locator('.state.empty').innerText()).toContain('Type a sentence');
@@ -110,7 +109,7 @@ describe('explorer page', () => {
     await waitForHeatmap(page, 512);
     expect(await page.locator('.note').first().innerText()).toContain('more than 512 tokens');
     expect(await page.locator('token-chips .chip').count()).toBe(512);
-    const box = (await page.locator('attn-heatmap canvas.plot-canvas').boundingBox())!;
+    const box = (await page.locator('attn-heatmap.main canvas.plot-canvas').boundingBox())!;
     expect(box.width).toBeGreaterThan(300);
     await hoverCell(page, 500, 10);
     await page.screenshot({ path: path.join(screenshotDir, 'explorer-512.png') });
@@ -122,36 +121,42 @@ describe('explorer page', () => {
   });
 
   it('renders markup in tokens as text and runs nothing', async () => {
-    const { page, problems } = await openPage(session, 'text=hello%20world');
-    await waitForHeatmap(page, 2);
-    const evil = '<img src=x onerror=alert(1)>';
-    // As a single token, through the chip editor.
-    await page.locator('token-chips .chip-text').first().click();
-    await page.locator('token-chips input.chip-input').fill(evil);
-    await page.locator('token-chips input.chip-input').press('Enter');
-    await waitForHeatmap(page, 2);
-    expect((await chipTexts(page))[0]).toBe(evil);
-    expect((await page.locator('attn-heatmap .row-labels .label').allTextContents())[0]).toBe(evil);
-    // And typed into the sentence box.
-    await page.locator('textarea').fill(`say ${evil} <script>alert(2)</script>`);
-    await page.waitForTimeout(500);
-    const injected = await page.evaluate(() => {
-      const all: Element[] = [];
-      const walk = (root: Document | ShadowRoot) => {
-        root.querySelectorAll('*').forEach((el) => {
-          all.push(el);
-          if (el.shadowRoot) walk(el.shadowRoot);
-        });
-      };
-      walk(document);
-      return all.filter((el) => el.tagName === 'IMG' || (el.tagName === 'SCRIPT' && !(el as HTMLScriptElement).src)).length;
-    });
-    expect(injected).toBe(0);
-    expect(problems).toEqual([]); // no alert dialog, no CSP violation
+    for (const model of ['untrained', 'lm']) {
+      const { page, problems } = await openPage(session, `m=${model}&text=hello%20world`);
+      // The language model reads <bos> and the BPE tokens of "hello world"; the untrained one reads 2 words.
+      const lmTokens = attn.loadTokenizer(readFileSync(path.join(root, 'web/dist/models/lm/tokenizer.json'), 'utf8'));
+      await waitForHeatmap(page, model === 'lm' ? 1 + lmTokens.encode('hello world').ids.length : 2);
+      const evil = '<img src=x onerror=alert(1)>';
+      // Through the chip editor, and typed into the text box.
+      await page.locator('token-chips .chip-text').first().click();
+      await page.locator('token-chips input.chip-input').fill(evil);
+      await page.locator('token-chips input.chip-input').press('Enter');
+      // The first chip is "hello" (a word) or its first BPE piece: the rest of the text stays as it was.
+      const firstEnd = model === 'lm' ? lmTokens.encode('hello world').offsets[0][1] : 5;
+      await expect.poll(() => page.locator('textarea').inputValue()).toBe(`${evil}${'hello world'.slice(firstEnd)}`);
+      await page.locator('textarea').fill(`say ${evil} <script>alert(2)</script>`);
+      await page.waitForTimeout(600);
+      const labels = (await page.locator('attn-heatmap.main .row-labels .label').allTextContents()).join('');
+      expect(labels).toContain('<');
+      expect(labels).toContain('img');
+      const injected = await page.evaluate(() => {
+        const all: Element[] = [];
+        const walk = (root: Document | ShadowRoot) => {
+          root.querySelectorAll('*').forEach((el) => {
+            all.push(el);
+            if (el.shadowRoot) walk(el.shadowRoot);
+          });
+        };
+        walk(document);
+        return all.filter((el) => el.tagName === 'IMG' || (el.tagName === 'SCRIPT' && !(el as HTMLScriptElement).src)).length;
+      });
+      expect(injected).toBe(0);
+      expect(problems).toEqual([]); // no alert dialog, no CSP violation
+    }
   });
 
   it('edits, inserts, deletes and reorders chips', async () => {
-    const { page, problems } = await openPage(session, 'text=red%20green%20blue');
+    const { page, problems } = await openPage(session, 'm=untrained&text=red%20green%20blue');
     await waitForHeatmap(page, 3);
     await page.locator('token-chips .chip-text', { hasText: 'green' }).click();
     await page.locator('token-chips input.chip-input').fill('yellow');
@@ -169,37 +174,37 @@ describe('explorer page', () => {
     await expect.poll(() => chipTexts(page)).toEqual(['dark', 'red', 'yellow']);
     expect(await page.locator('textarea').inputValue()).toBe('dark red yellow');
     await waitForHeatmap(page, 3);
-    expect(await page.locator('attn-heatmap .row-labels .label').allTextContents()).toEqual(['dark', 'red', 'yellow']);
+    expect(await page.locator('attn-heatmap.main .row-labels .label').allTextContents()).toEqual(['dark', 'red', 'yellow']);
     expect(problems).toEqual([]);
   });
 
   it('keeps emoji, CJK, accents and right-to-left text whole', async () => {
     const text = 'Café 👩‍👩‍👧 日本語 שלום مرحبا naïve';
-    const { page, problems } = await openPage(session, `text=${encodeURIComponent(text)}`, { dark: true });
+    const { page, problems } = await openPage(session, `m=untrained&text=${encodeURIComponent(text)}`, { dark: true });
     const expected = splitWords(text).tokens.map((t) => t.text);
     expect(expected).toContain('👩‍👩‍👧');
     expect(expected).toContain('Café');
     expect(expected).toContain('שלום');
     await waitForHeatmap(page, expected.length);
     expect(await chipTexts(page)).toEqual(expected);
-    expect(await page.locator('attn-heatmap .row-labels .label').allTextContents()).toEqual(expected);
-    const dirs = await page.locator('attn-heatmap .row-labels .label').evaluateAll((els) => els.map((e) => getComputedStyle(e).direction));
+    expect(await page.locator('attn-heatmap.main .row-labels .label').allTextContents()).toEqual(expected);
+    const dirs = await page.locator('attn-heatmap.main .row-labels .label').evaluateAll((els) => els.map((e) => getComputedStyle(e).direction));
     expect(dirs[expected.indexOf('שלום')]).toBe('rtl');
     await page.screenshot({ path: path.join(screenshotDir, 'explorer-unicode-dark.png'), fullPage: true });
     expect(problems).toEqual([]);
   });
 
   it('reads cells with the keyboard and announces them', async () => {
-    const { page, problems } = await openPage(session, 'text=up%20and%20down');
+    const { page, problems } = await openPage(session, 'm=untrained&text=up%20and%20down');
     await waitForHeatmap(page, 3);
-    await page.locator('attn-heatmap .plot').focus();
+    await page.locator('attn-heatmap.main .plot').focus();
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('ArrowRight');
     await page.keyboard.press('ArrowRight');
-    const tip = page.locator('attn-heatmap .tooltip');
+    const tip = page.locator('attn-heatmap.main .tooltip');
     expect(await tip.getAttribute('data-row')).toBe('1');
     expect(await tip.getAttribute('data-col')).toBe('2');
-    const live = await page.locator('attn-heatmap [aria-live]').innerText();
+    const live = await page.locator('attn-heatmap.main [aria-live]').innerText();
     expect(live).toMatch(/Query 1 and, Key 2 down: weight 0\.\d{4}/);
     expect(problems).toEqual([]);
   });

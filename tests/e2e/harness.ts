@@ -4,6 +4,9 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import type { Engine } from '../../engine/bindings/attn';
+import { loadBuiltEngine } from '../web/golden';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const screenshotDir = path.join(root, 'tests/e2e/screenshots');
@@ -16,7 +19,8 @@ export interface Session {
 
 export async function startSession(): Promise<Session> {
   const { serve } = await import(/* @vite-ignore */ path.join(root, 'tools/serve.mjs'));
-  const { server, url } = await serve({ dir: path.join(root, 'web/dist'), port: 0 });
+  // ATTN_DIST: another build of the site (e.g. `vite build --outDir /tmp/dist-x`), to test side by side.
+  const { server, url } = await serve({ dir: process.env.ATTN_DIST ?? path.join(root, 'web/dist'), port: 0 });
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
@@ -33,8 +37,27 @@ export async function startSession(): Promise<Session> {
   };
 }
 
+/**
+ * The set-up every end-to-end file shares: one browser and server for the file, and the engine's JavaScript API
+ * in Node (build/wasm) to compute what the page should show. `use` receives both before the tests run.
+ */
+export function withBrowserAndEngine(use: (session: Session, attn: Engine) => void) {
+  let session: Session | undefined;
+  beforeAll(async () => {
+    session = await startSession();
+    use(session, await loadBuiltEngine());
+  });
+  afterAll(async () => {
+    await session?.close();
+  });
+}
+
 /** A fresh page that collects console errors, page errors and dialogs (none should happen). */
-export async function openPage(session: Session, query = '', opts: { width?: number; height?: number; dark?: boolean } = {}) {
+export async function openPage(
+  session: Session,
+  query = '',
+  opts: { width?: number; height?: number; dark?: boolean; path?: string; init?: string } = {},
+) {
   const page = await session.browser.newPage({
     viewport: { width: opts.width ?? 1400, height: opts.height ?? 1000 },
     colorScheme: opts.dark ? 'dark' : 'light',
@@ -48,16 +71,27 @@ export async function openPage(session: Session, query = '', opts: { width?: num
     problems.push(`dialog: ${d.message()}`);
     void d.dismiss();
   });
-  await page.goto(session.url + (query ? `?${query}` : ''));
+  if (opts.init) await page.addInitScript(opts.init); // runs before the page's own scripts, in every frame
+  await page.goto(session.url + (opts.path ?? '') + (query ? `?${query}` : ''));
   return { page, problems };
 }
 
 /** Waits until the heatmap shows `rows` rows and the engine is idle. */
 export async function waitForHeatmap(page: Page, rows: number) {
-  await page.locator(`attn-heatmap canvas.plot-canvas[data-rows="${rows}"]`).waitFor({ timeout: 30000 });
+  await page.locator(`attn-heatmap.main canvas.plot-canvas[data-rows="${rows}"]`).waitFor({ timeout: 30000 });
   await page.waitForFunction(() => {
     const ex = document.querySelector('attn-explorer') as any;
-    return ex && !ex.store.state.busy;
+    return ex && !ex.store.state.busy && ex.store.state.analysis?.text === ex.store.text;
+  });
+}
+
+/** The explorer's store state (for checks the DOM does not show directly). */
+export async function storeState(page: Page): Promise<any> {
+  return page.evaluate(() => {
+    const s = (document.querySelector('attn-explorer') as any).store.state;
+    return { model: s.model, layer: s.layer, head: s.head, view: s.view, text: s.texts[s.model], analysis: s.analysis && {
+      text: s.analysis.text, outputs: s.analysis.outputs, tokens: s.analysis.tokens, views: s.analysis.views.map((v: any) => ({
+        name: v.name, rows: v.rows, cols: v.cols, layers: v.layers, heads: v.heads })) } };
   });
 }
 
@@ -67,16 +101,16 @@ export async function chipTexts(page: Page): Promise<string[]> {
 
 /** Moves the mouse to the centre of heatmap cell (row, col) and returns the tooltip's exact value. */
 export async function hoverCell(page: Page, row: number, col: number) {
-  const canvas = page.locator('attn-heatmap canvas.plot-canvas');
+  const canvas = page.locator('attn-heatmap.main canvas.plot-canvas');
   const box = (await canvas.boundingBox())!;
   const rows = Number(await canvas.getAttribute('data-rows'));
   const cols = Number(await canvas.getAttribute('data-cols'));
   await page.mouse.move(box.x + ((col + 0.5) * box.width) / cols, box.y + ((row + 0.5) * box.height) / rows);
-  const tip = page.locator('attn-heatmap .tooltip');
+  const tip = page.locator('attn-heatmap.main .tooltip');
   await tip.waitFor();
   await page.waitForFunction(
     ([r, c]) => {
-      const t = document.querySelector('attn-explorer')?.shadowRoot?.querySelector('attn-heatmap')?.shadowRoot?.querySelector('.tooltip');
+      const t = document.querySelector('attn-explorer')?.shadowRoot?.querySelector('attn-heatmap.main')?.shadowRoot?.querySelector('.tooltip');
       return t && t.getAttribute('data-row') === String(r) && t.getAttribute('data-col') === String(c);
     },
     [row, col],
@@ -89,5 +123,25 @@ export async function hoverCell(page: Page, row: number, col: number) {
 
 /** A fingerprint of the heatmap's pixels, to tell whether the picture changed. */
 export async function canvasFingerprint(page: Page): Promise<string> {
-  return page.locator('attn-heatmap canvas.plot-canvas').evaluate((c: HTMLCanvasElement) => c.toDataURL());
+  return page.locator('attn-heatmap.main canvas.plot-canvas').evaluate((c: HTMLCanvasElement) => c.toDataURL());
+}
+
+/**
+ * Waits until a widget shows its current state: the engine is idle for it, the state it computed
+ * (`data-computed`, set by WidgetBase) equals its attributes, and its heatmaps have drawn.
+ */
+export async function waitForWidget(page: Page, tag: string) {
+  await page.waitForFunction(
+    (t) => {
+      const el = document.querySelector(t) as any;
+      return el && !el.busy && el.dataset.computed === JSON.stringify(el.stateAttributes());
+    },
+    tag,
+    { timeout: 30000 },
+  );
+  await page.evaluate(async (t) => {
+    const el = document.querySelector(t) as any;
+    await el.updateComplete;
+    for (const h of el.shadowRoot.querySelectorAll('attn-heatmap')) await h.updateComplete;
+  }, tag);
 }

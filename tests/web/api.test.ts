@@ -168,6 +168,48 @@ describe('positionalEncoding', () => {
   });
 });
 
+/** erf by its Taylor series in float64 (converges well for |x| <= 4). */
+function erf(x: number): number {
+  let term = x;
+  let sum = x;
+  for (let n = 1; n < 200; n++) {
+    term *= (-x * x) / n;
+    sum += term / (2 * n + 1);
+  }
+  return (2 / Math.sqrt(Math.PI)) * sum;
+}
+
+describe('activation', () => {
+  const xs = Array.from({ length: 161 }, (_, i) => -4 + i * 0.05);
+  it('relu and exact gelu elementwise, with their derivatives', () => {
+    const relu = attn.activation('relu', { data: xs, shape: [xs.length] });
+    const gelu = attn.activation('gelu', { data: xs, shape: [xs.length] });
+    xs.forEach((x, i) => {
+      const xf = Math.fround(x);
+      expect(relu.output.data[i]).toBe(Math.max(0, xf));
+      expect(relu.derivative.data[i]).toBe(xf > 0 ? 1 : 0);
+      const phi = 0.5 * (1 + erf(xf / Math.SQRT2));
+      expect(Math.abs(gelu.output.data[i] - xf * phi)).toBeLessThan(1e-6);
+      const density = Math.exp((-xf * xf) / 2) / Math.sqrt(2 * Math.PI);
+      expect(Math.abs(gelu.derivative.data[i] - (phi + xf * density))).toBeLessThan(1e-6);
+    });
+    expect(() => attn.activation('tanh' as 'relu', [1])).toThrow(/relu.*gelu/);
+  });
+});
+
+describe('layer trace', () => {
+  it('holds the norms (per-token statistics), residual sums and the feed-forward steps', () => {
+    const g = new Golden('encoder_layer');
+    const c = g.cases[0];
+    const r = attn.transformerEncoderLayer({ ...layerOptions(g, c), src: g.f32(`${c.id}.in.src`), activation: 'relu' });
+    for (const n of ['input', 'norm1.out', 'norm1.mean', 'norm1.rstd', 'resid1', 'norm2.out', 'ff.pre', 'ff.hidden', 'ff.output', 'output'])
+      expect(r.trace[n], n).toBeDefined();
+    const pre = r.trace['ff.pre'].data;
+    const hidden = r.trace['ff.hidden'].data;
+    for (let i = 0; i < pre.length; i++) expect(hidden[i]).toBe(Math.max(0, pre[i]));
+  });
+});
+
 describe('API ergonomics and errors', () => {
   it('accepts nested arrays and boolean masks', () => {
     const r = attn.scaledDotProductAttention({

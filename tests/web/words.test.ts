@@ -1,7 +1,7 @@
 // The page's word tokenizer and the store's rules.
 import { describe, expect, it } from 'vitest';
 import { MAX_TOKENS, joinTokens, splitWords, wordId } from '../../web/src/text/words';
-import { DEFAULT_SETTINGS, Store, modelConfig, selectedMatrix } from '../../web/src/state/store';
+import { DEFAULT_SETTINGS, Store, applyChipEdit, modelConfig, selectedMatrix } from '../../web/src/state/store';
 import { queryFromState, stateFromQuery } from '../../web/src/components/url-state';
 
 const texts = (s: string) => splitWords(s).tokens.map((t) => t.text);
@@ -53,15 +53,17 @@ describe('splitWords', () => {
 });
 
 describe('Store', () => {
-  it('re-tokenizes typed text and lets edited chips rewrite the text', () => {
+  it('keeps one text per model and notifies once per change', () => {
     const store = new Store();
-    const seen: string[][] = [];
-    store.subscribe((s) => seen.push(s.tokens));
+    let calls = 0;
+    store.subscribe(() => calls++);
     store.setText('one two');
-    store.setTokens(['one', '', 'three', '!']);
-    expect(store.state.tokens).toEqual(['one', 'three', '!']);
-    expect(store.state.text).toBe('one three!');
-    expect(seen.length).toBe(2);
+    store.setModel('dates');
+    store.setText('23.11.2026');
+    expect(store.state.texts.lm).toBe('one two');
+    expect(store.text).toBe('23.11.2026');
+    expect(store.state.view).toBe('cross');
+    expect(calls).toBe(3);
   });
 
   it('keeps settings valid: heads always divide d_model, selections stay in range', () => {
@@ -76,36 +78,61 @@ describe('Store', () => {
     expect(store.state.settings.d_model % store.state.settings.nhead).toBe(0);
   });
 
-  it('builds the engine config from the settings', () => {
+  it('builds the engine config of the untrained model from the settings', () => {
     const c = modelConfig({ ...DEFAULT_SETTINGS, positional: false, causal: true, scaled: false });
     expect(c).toMatchObject({ positional: 'none', causal: true, scaled: false, arch: 'encoder', dropout: 0 });
   });
 
   it('averages heads for the mean view', () => {
     const w = new Float32Array([1, 0, 0, 1, 0, 1, 1, 0]); // 2 heads of 2x2
-    const r = { tokens: ['a', 'b'], layers: 1, heads: 2, weights: [w], masks: [undefined], ms: 0, numParameters: 0 };
-    expect(Array.from(selectedMatrix(r, 0, 'mean').matrix)).toEqual([0.5, 0.5, 0.5, 0.5]);
-    expect(Array.from(selectedMatrix(r, 0, 1).matrix)).toEqual([0, 1, 1, 0]);
+    const v = { name: 'self' as const, title: '', rows: ['a', 'b'], cols: ['a', 'b'], layers: 1, heads: 2, weights: [w], masks: [undefined] };
+    expect(Array.from(selectedMatrix(v, 0, 'mean').matrix)).toEqual([0.5, 0.5, 0.5, 0.5]);
+    expect(Array.from(selectedMatrix(v, 0, 1).matrix)).toEqual([0, 1, 1, 0]);
+  });
+});
+
+describe('chip edits rewrite the text', () => {
+  const text = 'The cat sat.';
+  const tokens = splitWords(text).tokens; // The, cat, sat, .
+  it('edits, inserts, deletes and moves tokens', () => {
+    expect(applyChipEdit(text, tokens, { op: 'edit', index: 1, text: 'dog' })).toBe('The dog sat.');
+    expect(applyChipEdit(text, tokens, { op: 'insert', after: 0, text: 'old' })).toBe('The old cat sat.');
+    expect(applyChipEdit(text, tokens, { op: 'delete', index: 1 })).toBe('The sat.');
+    expect(applyChipEdit(text, tokens, { op: 'move', from: 1, to: 0 })).toBe('cat The sat.');
+    expect(applyChipEdit(text, tokens, { op: 'move', from: 0, to: 2 })).toBe('cat sat The.');
+    expect(applyChipEdit('', [], { op: 'insert', after: -1, text: 'hello' })).toBe('hello');
+  });
+  it('works with byte-level BPE tokens that carry their leading space', () => {
+    const t = [
+      { text: 'The', start: 0, end: 3 },
+      { text: ' cat', start: 3, end: 7 },
+    ];
+    expect(applyChipEdit('The cat', t, { op: 'edit', index: 1, text: 'dog' })).toBe('The dog');
+    expect(applyChipEdit('The cat', t, { op: 'move', from: 1, to: 0 })).toBe('cat The');
   });
 });
 
 describe('URL state', () => {
   it('round-trips the explorer state through the query string', () => {
-    const store = new Store({ ...stateFromQuery('?text=a%20b&d=32&h=8&n=3&ff=64&seed=7&pe=0&causal=1&scale=0&layer=2&head=mean&cmap=magma') });
+    const store = new Store(stateFromQuery('?m=untrained&text=a%20b&d=32&h=8&n=3&ff=64&seed=7&pe=0&causal=1&scale=0&layer=2&head=mean&cmap=magma'));
     const s = store.state;
-    expect(s.text).toBe('a b');
+    expect(s.model).toBe('untrained');
+    expect(store.text).toBe('a b');
     expect(s.settings).toEqual({ d_model: 32, nhead: 8, num_layers: 3, dim_feedforward: 64, seed: 7, positional: false, causal: true, scaled: false });
     expect(s.head).toBe('mean');
     expect(s.colormap).toBe('magma');
     const back = stateFromQuery(`?${queryFromState(s)}`);
     expect(back.settings).toEqual(s.settings);
-    expect(back.text).toBe(s.text);
+    expect(back.texts!.untrained).toBe('a b');
+    expect(back.model).toBe('untrained');
   });
 
   it('falls back to defaults on invalid values instead of failing', () => {
-    const s = stateFromQuery('?d=63&h=4&seed=-1&layer=abc');
+    const s = stateFromQuery('?m=bogus&d=63&h=4&seed=-1&layer=abc&view=nope');
+    expect(s.model).toBe('lm');
     expect(s.settings).toEqual(DEFAULT_SETTINGS);
     expect(s.layer).toBe(0);
+    expect(s.view).toBe('self');
   });
 });
 

@@ -6,7 +6,9 @@
 // row sum; a live region announces it to screen readers.
 //
 // Properties: matrix (Float32Array, rows * cols), rows, cols, rowLabels, colLabels, mask (additive, -inf =
-// masked), colormap, domain ([lo, hi]), rowTitle, colTitle, caption.
+// masked), colormap (sequential, or "rdbu" for signed values), domain ([lo, hi]), rowTitle, colTitle, caption,
+// kind ("weights": rows are distributions, the read-out gives the row sum; "values": any matrix, e.g. Q or a
+// positional encoding), maskLabel (the legend's words for masked cells).
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import { cssProps } from './css-props';
@@ -37,8 +39,14 @@ export class AttnHeatmap extends LitElement {
   @property({ attribute: 'row-title' }) rowTitle = 'Query';
   @property({ attribute: 'col-title' }) colTitle = 'Key';
   @property() caption = 'Attention weights';
+  /** "weights" (rows sum to 1; the read-out shows the row sum) or "values" (any numbers). */
+  @property() kind: 'weights' | 'values' = 'weights';
+  /** What masked cells mean, for the legend. */
+  @property({ attribute: 'mask-label' }) maskLabel = 'masked (score −∞, weight 0)';
   /** Largest side of the plot in CSS pixels. */
   @property({ type: Number, attribute: 'max-size' }) maxSize = 620;
+  /** A thumbnail: only the cells, `max-size` pixels on the longer side, no labels, legend or read-out. */
+  @property({ type: Boolean, reflect: true }) compact = false;
 
   @state() private active?: { row: number; col: number };
   @state() private width = 0;
@@ -70,6 +78,7 @@ export class AttnHeatmap extends LitElement {
   /** Side of one cell in CSS pixels (may be fractional for long sequences). */
   get cell(): number {
     if (!this.rows || !this.cols) return 0;
+    if (this.compact) return this.maxSize / Math.max(this.rows, this.cols);
     const avail = Math.max(120, (this.width || 640) - 160);
     const side = Math.min(this.maxSize, avail);
     const c = Math.min(MAX_CELL, side / Math.max(this.rows, this.cols));
@@ -89,7 +98,7 @@ export class AttnHeatmap extends LitElement {
   // -------------------------------------------------------------------------------------------- drawing
   override updated() {
     this.draw();
-    this.drawColorbar();
+    if (!this.compact) this.drawColorbar();
   }
 
   private draw() {
@@ -142,7 +151,7 @@ export class AttnHeatmap extends LitElement {
     ctx.scale(dpr, dpr);
 
     // Hatching makes masked cells distinct from near-zero weights even in greyscale.
-    if (this.mask && cell >= 5) {
+    if (this.mask && cell >= 5 && !this.compact) {
       ctx.strokeStyle = styles.getPropertyValue('--attn-hatch').trim() || '#9a9aa4';
       ctx.lineWidth = 1;
       ctx.beginPath();
@@ -163,7 +172,7 @@ export class AttnHeatmap extends LitElement {
       ctx.stroke();
     }
     // Thin gaps between large cells read as tiles.
-    if (cell >= 12) {
+    if (cell >= 12 && !this.compact) {
       ctx.strokeStyle = styles.getPropertyValue('--attn-bg').trim() || '#fff';
       ctx.lineWidth = 1;
       ctx.beginPath();
@@ -178,7 +187,7 @@ export class AttnHeatmap extends LitElement {
       ctx.stroke();
     }
     // Values written in the cells when they are large enough to read.
-    if (cell >= 34) {
+    if (cell >= 34 && !this.compact) {
       ctx.font = `${Math.min(12, cell / 3.2)}px system-ui, sans-serif`;
       ctx.textAlign = 'center';
       ctx.textBaseline = 'middle';
@@ -304,7 +313,8 @@ export class AttnHeatmap extends LitElement {
       left: x + 230 > W + 120 ? `${Math.max(0, a.col * cell - 230)}px` : `${x}px`,
       top: y + 110 > H + 60 ? `${Math.max(0, a.row * cell - 110)}px` : `${y}px`,
     };
-    const valueText = Number.isNaN(info.value) ? 'NaN' : info.value.toFixed(6);
+    const valueText = Number.isNaN(info.value) ? 'NaN' : Number.isFinite(info.value) ? info.value.toFixed(6) : info.value > 0 ? '∞' : '−∞';
+    const weights = this.kind === 'weights';
     return html`<div class="tooltip" style=${cssProps(pos)} data-row=${a.row} data-col=${a.col} data-value=${String(info.value)}>
       <div class="tt-pair">
         <span class="tt-k">${this.rowTitle}</span> <span class="tt-i">${a.row}</span>
@@ -313,11 +323,13 @@ export class AttnHeatmap extends LitElement {
         <span class="tt-k">${this.colTitle}</span> <span class="tt-i">${a.col}</span>
         <span class="tt-tok" dir="auto">${this.colLabels[a.col] ?? ''}</span>
       </div>
-      <div class="tt-value">${info.masked ? html`<span class="tt-masked">masked</span> ` : nothing}weight
+      <div class="tt-value">${info.masked ? html`<span class="tt-masked">masked</span> ` : nothing}${weights ? 'weight' : 'value'}
         <strong class="weight">${valueText}</strong></div>
-      <div class="tt-sum">row sum <span class="row-sum">${info.rowSum.toFixed(6)}</span>${
-        info.rowSum === 0 ? html` <span class="tt-note">(every key masked: zero by rule)</span>` : nothing
-      }</div>
+      ${weights
+        ? html`<div class="tt-sum">row sum <span class="row-sum">${info.rowSum.toFixed(6)}</span>${
+            info.rowSum === 0 ? html` <span class="tt-note">(every key masked: zero by rule)</span>` : nothing
+          }</div>`
+        : nothing}
     </div>`;
   }
 
@@ -328,11 +340,29 @@ export class AttnHeatmap extends LitElement {
     if (!info) return '';
     return `${this.rowTitle} ${a.row} ${this.rowLabels[a.row] ?? ''}, ${this.colTitle} ${a.col} ${this.colLabels[a.col] ?? ''}: ${
       info.masked ? 'masked, ' : ''
-    }weight ${Number.isNaN(info.value) ? 'not a number' : info.value.toFixed(4)}`;
+    }${this.kind === 'weights' ? 'weight' : 'value'} ${Number.isNaN(info.value) ? 'not a number' : info.value.toFixed(4)}`;
+  }
+
+  /** The same numbers as a table for screen readers (up to 32 x 32 cells; larger maps are read with the keys). */
+  private tableAlternative() {
+    if (this.rows * this.cols > 1024 || !this.matrix) return nothing;
+    const m = this.matrix;
+    return html`<table class="sr-only data-table">
+      <caption>${this.caption}</caption>
+      <thead><tr><th scope="col">${this.rowTitle} \ ${this.colTitle}</th>${this.colLabels.slice(0, this.cols).map((c) => html`<th scope="col">${c}</th>`)}</tr></thead>
+      <tbody>
+        ${Array.from({ length: this.rows }, (_, i) => html`<tr><th scope="row">${this.rowLabels[i] ?? i}</th>${Array.from({ length: this.cols }, (_, j) => {
+          const v = m[i * this.cols + j];
+          const masked = this.mask?.[i * this.cols + j] === -Infinity;
+          return html`<td>${masked ? 'masked' : Number.isNaN(v) ? 'NaN' : v.toFixed(4)}</td>`;
+        })}</tr>`)}
+      </tbody>
+    </table>`;
   }
 
   override render() {
     if (!this.matrix || !this.rows || !this.cols) return html`<slot name="empty"></slot>`;
+    if (this.compact) return html`<canvas class="plot-canvas" data-rows=${this.rows} data-cols=${this.cols} aria-hidden="true"></canvas>`;
     const cell = this.cell;
     const W = this.cols * cell;
     const H = this.rows * cell;
@@ -371,9 +401,10 @@ export class AttnHeatmap extends LitElement {
             <canvas class="bar" aria-hidden="true"></canvas>
             <span class="ticks">${ticks.ticks(4).map((t) => html`<span style=${cssProps({ left: `${ticks(t)}px` })}>${t}</span>`)}</span>
           </span>
-          ${this.mask ? html`<span class="masked-key"><span class="swatch"></span>masked (score −∞, weight 0)</span>` : nothing}
+          ${this.mask ? html`<span class="masked-key"><span class="swatch"></span>${this.maskLabel}</span>` : nothing}
         </figcaption>
         <div class="sr-only" aria-live="polite">${this.announcement()}</div>
+        ${this.tableAlternative()}
       </figure>
     `;
   }
@@ -381,8 +412,8 @@ export class AttnHeatmap extends LitElement {
   static override styles = css`
     :host {
       display: block;
-      --attn-masked: #dcdce2;
-      --attn-hatch: #a4a4b0;
+      --attn-masked: var(--attn-masked-color, #dcdce2);
+      --attn-hatch: var(--attn-hatch-color, #a4a4b0);
       --attn-bg: var(--panel, #fff);
       color: var(--fg, #1d1d24);
       font: 13px/1.35 system-ui, -apple-system, 'Segoe UI', sans-serif;

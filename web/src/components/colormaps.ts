@@ -4,9 +4,11 @@ import {
   interpolateGreys,
   interpolateInferno,
   interpolateMagma,
+  interpolateRdBu,
   interpolateViridis,
 } from 'd3-scale-chromatic';
 
+/** Sequential maps, for attention weights and other values from 0 up. */
 export const COLORMAPS: Record<string, { label: string; interpolate: (t: number) => string }> = {
   viridis: { label: 'Viridis', interpolate: interpolateViridis },
   cividis: { label: 'Cividis', interpolate: interpolateCividis },
@@ -15,15 +17,22 @@ export const COLORMAPS: Record<string, { label: string; interpolate: (t: number)
   greys: { label: 'Greys', interpolate: (t) => interpolateGreys(1 - t) },
 };
 
+/** Diverging maps, for signed values (with a domain symmetric around 0): blue below 0, white at 0, red above. */
+export const DIVERGING: Record<string, { label: string; interpolate: (t: number) => string }> = {
+  rdbu: { label: 'Blue–red', interpolate: (t) => interpolateRdBu(1 - t) },
+};
+
+const ALL = { ...COLORMAPS, ...DIVERGING };
+
 const cache = new Map<string, Uint8ClampedArray>();
 
 /** 256 RGB triples for a colormap name (viridis if unknown). */
 export function colormapLut(name: string): Uint8ClampedArray {
-  const key = COLORMAPS[name] ? name : 'viridis';
+  const key = ALL[name] ? name : 'viridis';
   let lut = cache.get(key);
   if (!lut) {
     lut = new Uint8ClampedArray(256 * 3);
-    const interpolate = COLORMAPS[key].interpolate;
+    const interpolate = ALL[key].interpolate;
     for (let i = 0; i < 256; i++) {
       const [r, g, b] = parseColor(interpolate(i / 255));
       lut.set([r, g, b], i * 3);

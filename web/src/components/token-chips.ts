@@ -1,7 +1,9 @@
 // <token-chips>: the tokens as chips that can be edited (click or Enter), inserted (+), deleted (x or Delete)
-// and reordered (drag, or Alt+Left / Alt+Right). Every change fires `tokens-change` with the new list.
+// and reordered (drag, or Alt+Left / Alt+Right). Every change fires `chip-edit` with the operation
+// (state/store.ts applies it to the text). With `tags`, each chip shows a label under it (the tagger's output).
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
+import type { ChipEdit } from '../state/store';
 
 @customElement('token-chips')
 export class TokenChips extends LitElement {
@@ -10,14 +12,16 @@ export class TokenChips extends LitElement {
   @property({ type: Number }) highlight = -1;
   @property({ type: Boolean }) truncated = false;
   @property({ type: Number }) max = 512;
+  /** Optional labels under the chips (one per token), e.g. part-of-speech tags with their probability. */
+  @property({ attribute: false }) tags?: { tag: string; prob: number; continues?: boolean }[];
 
   @state() private editing = -1;
   @state() private dragFrom = -1;
   @state() private dropAt = -1;
 
-  private emit(tokens: string[], focus?: number) {
-    this.dispatchEvent(new CustomEvent('tokens-change', { detail: tokens, bubbles: true, composed: true }));
-    if (focus !== undefined) this.updateComplete.then(() => this.focusChip(focus));
+  private emit(edit: ChipEdit, focus?: number) {
+    this.dispatchEvent(new CustomEvent<ChipEdit>('chip-edit', { detail: edit, bubbles: true, composed: true }));
+    if (focus !== undefined) this.updateComplete.then(() => setTimeout(() => this.focusChip(focus), 0));
   }
 
   private focusChip(i: number) {
@@ -36,33 +40,34 @@ export class TokenChips extends LitElement {
   private commit(i: number, value: string) {
     if (this.editing !== i) return;
     this.editing = -1;
-    const v = value.trim();
-    const next = [...this.tokens];
-    if (v === '') next.splice(i, 1);
-    else next[i] = v;
-    this.emit(next, Math.min(i, next.length - 1));
+    if (value.trim() === this.tokens[i]) return;
+    this.emit(value.trim() === '' ? { op: 'delete', index: i } : { op: 'edit', index: i, text: value }, Math.max(0, i));
   }
 
   private removeAt(i: number) {
-    const next = [...this.tokens];
-    next.splice(i, 1);
-    this.emit(next, Math.min(i, next.length - 1));
+    this.emit({ op: 'delete', index: i }, Math.min(i, this.tokens.length - 2));
   }
 
   private insertAfter(i: number) {
     if (this.tokens.length >= this.max) return;
-    const next = [...this.tokens];
-    next.splice(i + 1, 0, 'new');
-    this.emit(next);
-    this.updateComplete.then(() => this.startEdit(i + 1));
+    this.pendingEdit = i + 1;
+    this.emit({ op: 'insert', after: i, text: 'new' });
   }
 
   private move(from: number, to: number) {
     if (from === to || to < 0 || to > this.tokens.length - 1) return;
-    const next = [...this.tokens];
-    const [t] = next.splice(from, 1);
-    next.splice(to, 0, t);
-    this.emit(next, to);
+    this.emit({ op: 'move', from, to }, to);
+  }
+
+  /** After an insert, the new chip opens for editing once it exists. */
+  private pendingEdit = -1;
+
+  override updated() {
+    if (this.pendingEdit >= 0 && this.pendingEdit < this.tokens.length && this.tokens[this.pendingEdit] === 'new') {
+      const i = this.pendingEdit;
+      this.pendingEdit = -1;
+      this.startEdit(i);
+    }
   }
 
   private onChipKey(ev: KeyboardEvent, i: number) {
@@ -117,7 +122,7 @@ export class TokenChips extends LitElement {
 
   override render() {
     return html`
-      <ol class="chips" aria-label="Tokens" @drop=${this.onDrop}>
+      <ol class="chips ${this.tags ? 'tagged' : ''}" aria-label="Tokens" @drop=${this.onDrop}>
         ${this.tokens.map(
           (t, i) => html`<li
             class="chip ${i === this.highlight ? 'hl' : ''} ${i === this.dragFrom ? 'dragging' : ''} ${this.dropAt === i ? 'drop-before' : ''} ${this.dropAt === i + 1 && i === this.tokens.length - 1 ? 'drop-after' : ''}"
@@ -149,6 +154,15 @@ export class TokenChips extends LitElement {
                 >${t}</button>`}
             <button class="chip-btn ins" aria-label="Insert a token after ${t}" title="Insert after" @click=${() => this.insertAfter(i)}>+</button>
             <button class="chip-btn del" aria-label="Delete token ${t}" title="Delete" @click=${() => this.removeAt(i)}>×</button>
+            ${this.tags?.[i]
+              ? html`<span
+                  class="tag tag-${tagClass(this.tags[i].tag)} ${this.tags[i].continues ? 'cont' : ''}"
+                  title="${this.tags[i].tag}: ${(100 * this.tags[i].prob).toFixed(1)}%${this.tags[i].continues
+                    ? ' (this token continues the word before it; the word is tagged by its first token)'
+                    : ''}"
+                  >${this.tags[i].tag}</span
+                >`
+              : nothing}
           </li>`,
         )}
         ${this.tokens.length < this.max
@@ -207,7 +221,34 @@ export class TokenChips extends LitElement {
     .chip:hover .ins, .chip:focus-within .ins { opacity: 1; }
     .add-btn { width: auto; padding: 2px 8px; border: 1px dashed var(--chip-border, #cfcae6); border-radius: 8px; font-size: 12.5px; height: auto; line-height: 1.5; }
     .note { margin: 6px 0 0; font-size: 12.5px; color: var(--warn, #8a5a00); }
+    .chips.tagged { row-gap: 24px; padding-bottom: 20px; max-height: 260px; }
+    .tag {
+      position: absolute;
+      left: 50%;
+      top: calc(100% + 3px);
+      transform: translateX(-50%);
+      font-size: 10.5px;
+      font-weight: 650;
+      letter-spacing: 0.03em;
+      padding: 0 5px;
+      border-radius: 4px;
+      background: var(--tag-bg, #e7e4f5);
+      color: var(--fg, #333);
+      white-space: nowrap;
+    }
+    .tag-noun { background: #dbeafe; color: #1e3a8a; }
+    .tag-verb { background: #fee2e2; color: #7f1d1d; }
+    .tag-adj { background: #dcfce7; color: #14532d; }
+    .tag-adv { background: #fef9c3; color: #713f12; }
+    .tag-pron { background: #f3e8ff; color: #581c87; }
+    .tag-det, .tag-adp, .tag-conj, .tag-prt { background: #e5e7eb; color: #1f2937; }
+    .tag-num { background: #ffedd5; color: #7c2d12; }
+    .tag.cont { opacity: 0.45; font-weight: 400; }
   `;
+}
+
+function tagClass(tag: string) {
+  return tag === '.' ? 'punct' : tag.toLowerCase();
 }
 
 declare global {

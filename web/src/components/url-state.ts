@@ -1,17 +1,13 @@
 // The explorer's state in a URL query string, so a view can be shared or embedded exactly:
-// ?text=...&d=64&h=4&n=2&ff=256&seed=1&pe=1&causal=0&scale=1&layer=0&head=mean&cmap=viridis&range=max
-// Invalid values fall back to the defaults rather than failing.
+// ?m=lm&text=...&view=self&layer=0&head=mean&cmap=viridis&range=max  (+ d, h, n, ff, seed, pe, causal, scale
+// for the untrained model). Invalid values fall back to the defaults rather than failing.
 import { COLORMAPS } from './colormaps';
-import { DEFAULT_SETTINGS, type ExplorerState, type ModelSettings } from '../state/store';
+import { MODELS, type ModelId } from '../models/catalog';
+import { DEFAULT_SETTINGS, defaultTexts, type ExplorerState, type ModelSettings } from '../state/store';
 
-export const EXAMPLES = [
-  'The animal didn’t cross the street because it was too tired.',
-  'The cat sat on the mat, and the dog sat on the log.',
-  'Attention is all you need 🙂 — even in 日本語, Ελληνικά and العربية.',
-];
+const VIEWS = ['self', 'encoder', 'decoder', 'cross'] as const;
 
-/** Reads the explorer's state from a URL query string (text, settings, layer, head, colormap). */
-export function stateFromQuery(search: string): Partial<ExplorerState> & { settings: ModelSettings } {
+export function stateFromQuery(search: string): Partial<ExplorerState> {
   const q = new URLSearchParams(search);
   const num = (k: string, d: number) => {
     const v = Number(q.get(k));
@@ -34,11 +30,18 @@ export function stateFromQuery(search: string): Partial<ExplorerState> & { setti
     settings.nhead >= 1 && settings.d_model % settings.nhead === 0 &&
     settings.num_layers >= 1 && settings.num_layers <= 6 &&
     settings.dim_feedforward >= 1 && settings.dim_feedforward <= 4096 &&
-    settings.seed >= 0 && settings.seed <= 999999;
+    Number.isInteger(settings.seed) && settings.seed >= 0 && settings.seed <= 999999;
+  const m = q.get('m');
+  const model: ModelId = MODELS.some((x) => x.id === m) ? (m as ModelId) : 'lm';
+  const texts = defaultTexts();
+  if (q.has('text')) texts[model] = q.get('text')!;
   const head = q.get('head');
+  const view = q.get('view') as ExplorerState['view'] | null;
   return {
-    text: q.has('text') ? q.get('text')! : EXAMPLES[0],
+    model,
+    texts,
     settings: valid ? settings : { ...d },
+    view: view && VIEWS.includes(view) ? view : model === 'dates' ? 'cross' : 'self',
     layer: Math.max(0, Math.floor(num('layer', 0))),
     head: head === 'mean' ? 'mean' : Math.max(0, Math.floor(num('head', 0))),
     colormap: COLORMAPS[q.get('cmap') ?? ''] ? q.get('cmap')! : 'viridis',
@@ -48,19 +51,22 @@ export function stateFromQuery(search: string): Partial<ExplorerState> & { setti
 
 export function queryFromState(s: ExplorerState): string {
   const q = new URLSearchParams();
-  q.set('text', s.text);
-  q.set('d', String(s.settings.d_model));
-  q.set('h', String(s.settings.nhead));
-  q.set('n', String(s.settings.num_layers));
-  q.set('ff', String(s.settings.dim_feedforward));
-  q.set('seed', String(s.settings.seed));
-  q.set('pe', s.settings.positional ? '1' : '0');
-  q.set('causal', s.settings.causal ? '1' : '0');
-  q.set('scale', s.settings.scaled ? '1' : '0');
+  q.set('m', s.model);
+  q.set('text', s.texts[s.model]);
+  if (s.model === 'untrained') {
+    q.set('d', String(s.settings.d_model));
+    q.set('h', String(s.settings.nhead));
+    q.set('n', String(s.settings.num_layers));
+    q.set('ff', String(s.settings.dim_feedforward));
+    q.set('seed', String(s.settings.seed));
+    q.set('pe', s.settings.positional ? '1' : '0');
+    q.set('causal', s.settings.causal ? '1' : '0');
+    q.set('scale', s.settings.scaled ? '1' : '0');
+  }
+  q.set('view', s.view);
   q.set('layer', String(s.layer));
   q.set('head', String(s.head));
   if (s.colormap !== 'viridis') q.set('cmap', s.colormap);
   if (s.range !== 'max') q.set('range', s.range);
   return q.toString();
 }
-

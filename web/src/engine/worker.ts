@@ -1,22 +1,43 @@
-// The engine's worker: it owns the WebAssembly module and the current model, so the page never blocks on math.
+// The engine's worker: it owns the WebAssembly module, the loaded models and their tokenizers, so the page never
+// blocks on math. One "analyze" request turns text into tokens, a forward pass (or a greedy translation), the
+// attention of every layer and head, and the model's outputs.
 // It is disposable: if the module aborts (out of memory, a bug), the worker says so and the page replaces it.
 /// <reference lib="webworker" />
-import type { Engine, Model } from '../../../engine/bindings/attn';
-import type { ForwardRequest, FromWorker, ToWorker } from './protocol';
+import type { Engine, Model, Tokenizer } from '../../../engine/bindings/attn';
+import type { ModelId } from '../models/catalog';
+import { TAGS } from '../models/catalog';
+import type { HeadStat } from '../models/describe';
+import { MAX_TOKENS, splitWords } from '../text/words';
+import { modelConfig, tokenIds, type ModelSettings } from '../state/store';
+import { runCall, transferables, type CallArgs, type CallName } from './calls';
+import type { AnalyzeRequest, AttentionView, FromWorker, LoadedModel, Outputs, ToWorker, TokenInfo } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
 
+const BOS = 1;
+const EOS = 2;
+
+interface Trained {
+  model: Model;
+  tokenizer: Tokenizer;
+  info: LoadedModel;
+}
+
 let engine: Engine | undefined;
-let model: Model | undefined;
-let modelKey = '';
+let fetchBytes: (url: URL, onProgress?: (loaded: number, total: number) => void) => Promise<Uint8Array>;
+let modelsUrl = '';
+const trained = new Map<ModelId, Trained>();
+let untrained: { key: string; model: Model; info: LoadedModel } | undefined;
 
 function post(msg: FromWorker, transfer: Transferable[] = []) {
   self.postMessage(msg, transfer);
 }
 
-async function init(engineUrl: string) {
+async function init(engineUrl: string, models: string) {
+  modelsUrl = models;
   try {
     const api = await import(/* @vite-ignore */ engineUrl);
+    fetchBytes = api.fetchBytes;
     engine = (await api.loadEngine({
       onProgress: (loaded: number, total: number) => post({ kind: 'progress', loaded, total }),
     })) as Engine;
@@ -26,42 +47,302 @@ async function init(engineUrl: string) {
   }
 }
 
-function forward(req: ForwardRequest) {
+// ------------------------------------------------------------------------------------------------ loading
+async function fetchJson<T>(url: string): Promise<T> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`could not load ${url.split('/').slice(-2).join('/')}: HTTP ${res.status}`);
+  return (await res.json()) as T;
+}
+
+const PUNCT = /^[\s\p{P}\p{S}]+$/u;
+
+function isPunct(s: string) {
+  return s.trim().length > 0 && PUNCT.test(s);
+}
+
+async function loadTrained(id: ModelId) {
   if (!engine) throw new Error('engine not loaded');
-  const t0 = performance.now();
-  const key = JSON.stringify([req.config, req.seed]);
-  if (key !== modelKey || !model) {
-    model?.delete();
-    model = undefined;
-    modelKey = '';
-    model = engine.createModel(req.config, req.seed);
-    modelKey = key;
+  if (trained.has(id)) {
+    post({ kind: 'loaded', ...trained.get(id)!.info });
+    return;
   }
-  const out = model.forward(req.ids, { trace: req.trace });
-  const transfer: Transferable[] = [out.logits.data.buffer];
-  for (const t of Object.values(out.trace)) transfer.push(t.data.buffer);
-  post(
-    { kind: 'result', id: req.id, ms: performance.now() - t0, logits: out.logits, trace: out.trace, numParameters: model.numParameters },
-    transfer,
+  const base = `${modelsUrl}${id}/`;
+  const bytes = await fetchBytes(new URL(`${base}model.safetensors`, self.location.href), (loaded, total) =>
+    post({ kind: 'load-progress', model: id, loaded, total }),
   );
+  const [tokenizerJson, heldout, metrics] = await Promise.all([
+    fetch(`${base}tokenizer.json`).then((r) => {
+      if (!r.ok) throw new Error(`could not load ${id}/tokenizer.json: HTTP ${r.status}`);
+      return r.text();
+    }),
+    fetchJson<string[]>(`${base}heldout.json`),
+    fetchJson<Record<string, unknown>>(`${base}metrics.json`).catch(() => null),
+  ]);
+  const model = engine.loadModel(bytes);
+  const tokenizer = engine.loadTokenizer(tokenizerJson);
+  const stats = headStats(id, model, tokenizer, heldout);
+  const info: LoadedModel = { model: id, numParameters: model.numParameters, config: model.config, metrics, stats };
+  trained.set(id, { model, tokenizer, info });
+  post({ kind: 'loaded', ...info });
+}
+
+/** Head statistics over the model's held-out sentences, computed by the engine. */
+function headStats(id: ModelId, model: Model, tok: Tokenizer, texts: string[]): LoadedModel['stats'] {
+  const seqs: Int32Array[] = [];
+  const punct: Uint8Array[] = [];
+  const tgts: Int32Array[] = [];
+  const maxLen = Number(model.config.max_len);
+  for (const t of texts) {
+    const e = tok.encode(t, { maxTokens: maxLen - 1 });
+    if (e.ids.length === 0) continue;
+    const withBos = id === 'lm';
+    const ids = withBos ? Int32Array.from([BOS, ...e.ids]) : e.ids;
+    // Punctuation by what the token covers in the text (vocabulary strings are byte-level: 'Ġ.' for ' .').
+    const p = Uint8Array.from(e.offsets.map(([a, b]) => (isPunct(t.slice(a, b)) ? 1 : 0)));
+    seqs.push(ids);
+    punct.push(withBos ? Uint8Array.from([0, ...p]) : p);
+    if (id === 'dates') {
+      const out = model.greedy(e.ids, { bos: BOS, eos: EOS, max_len: 12, trace: 'none' });
+      tgts.push(Int32Array.from([BOS, ...out.tokens]));
+    }
+  }
+  const raw = model.headStats(seqs, punct, id === 'dates' ? tgts : undefined) as Record<string, HeadStat[][]>;
+  if (id === 'lm') return { self: raw.decoder };
+  if (id === 'tagger') return { self: raw.encoder };
+  return { encoder: raw.encoder, decoder: raw.decoder, cross: raw.cross };
+}
+
+function untrainedModel(settings: ModelSettings) {
+  if (!engine) throw new Error('engine not loaded');
+  const key = JSON.stringify(settings);
+  if (!untrained || untrained.key !== key) {
+    untrained?.model.delete();
+    const model = engine.createModel(modelConfig(settings), settings.seed);
+    const samples = [
+      'The animal didn’t cross the street because it was too tired.',
+      'The cat sat on the mat, and the dog sat on the log.',
+      'Attention lets every word look at every other word.',
+      'She gave him the book that she had bought yesterday.',
+    ];
+    const seqs = samples.map((s) => tokenIds(splitWords(s).tokens.map((t) => t.text)));
+    const punct = samples.map((s) => Uint8Array.from(splitWords(s).tokens.map((t) => (isPunct(t.text) ? 1 : 0))));
+    const raw = model.headStats(seqs, punct) as Record<string, HeadStat[][]>;
+    untrained = { key, model, info: { model: 'untrained', numParameters: model.numParameters, config: model.config, metrics: null, stats: { self: raw.encoder } } };
+  }
+  return untrained;
+}
+
+// ------------------------------------------------------------------------------------------------ analysis
+/** True when token `t` carries on the word of the token before it ("bo" + "ats"): they touch and both sides of
+ * the join are letters, digits or marks. The tagger is scored on the first token of each word. */
+function continuesWord(prev: { end: number; text: string } | undefined, t: { start: number; text: string }): boolean {
+  return !!prev && prev.end === t.start && WORD_CHAR.test(prev.text.slice(-1)) && WORD_CHAR.test(t.text.slice(0, 1));
+}
+const WORD_CHAR = /[\p{L}\p{N}\p{M}]/u;
+
+function softmaxRow(logits: Float32Array, offset: number, n: number) {
+  let m = -Infinity;
+  for (let i = 0; i < n; i++) m = Math.max(m, logits[offset + i]);
+  const p = new Float64Array(n);
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += p[i] = Math.exp(logits[offset + i] - m);
+  for (let i = 0; i < n; i++) p[i] /= sum;
+  return p;
+}
+
+function topK(p: Float64Array, k: number) {
+  const idx = Array.from(p.keys()).sort((a, b) => p[b] - p[a]);
+  return idx.slice(0, k);
+}
+
+
+function view(
+  trace: Record<string, { data: Float32Array; shape: number[] }>,
+  name: AttentionView['name'],
+  title: string,
+  stack: 'encoder' | 'decoder',
+  block: 'self_attn' | 'multihead_attn',
+  layers: number,
+  rows: string[],
+  cols: string[],
+): AttentionView {
+  const weights: Float32Array[] = [];
+  const masks: (Float32Array | undefined)[] = [];
+  let heads = 1;
+  for (let l = 0; l < layers; l++) {
+    const w = trace[`${stack}.layers.${l}.${block}.weights`];
+    heads = w.shape[1];
+    weights.push(w.data);
+    const m = trace[`${stack}.layers.${l}.${block}.mask`];
+    masks.push(m ? m.data.subarray(0, rows.length * cols.length) : undefined);
+  }
+  return { name, title, rows, cols, layers, heads, weights, masks };
+}
+
+const show = (s: string) => (s === ' ' ? '␣' : s.replace(/\n/g, '⏎').trim() || '␣');
+
+function analyze(req: AnalyzeRequest) {
+  const t0 = performance.now();
+  const base = { id: req.id, model: req.model, text: req.text, ms: 0 };
+  let result: Omit<typeof base, 'ms'> & { tokens: TokenInfo[]; truncated: string; views: AttentionView[]; outputs: Outputs };
+
+  if (req.model === 'untrained') {
+    const { model } = untrainedModel(req.settings);
+    const { tokens, truncated } = splitWords(req.text);
+    const texts = tokens.map((t) => t.text);
+    const layers = req.settings.num_layers;
+    if (texts.length === 0) {
+      result = { ...base, tokens: [], truncated: '', views: [], outputs: { kind: 'none' } };
+    } else {
+      const out = model.forward(tokenIds(texts));
+      result = {
+        ...base,
+        tokens,
+        truncated: truncated ? `This text has more than ${MAX_TOKENS} tokens: the heatmap uses the first ${MAX_TOKENS}.` : '',
+        views: [view(out.trace, 'self', 'Self-attention', 'encoder', 'self_attn', layers, texts, texts)],
+        outputs: { kind: 'none' },
+      };
+    }
+  } else {
+    const m = trained.get(req.model);
+    if (!m) throw new Error(`the ${req.model} model is not loaded yet`);
+    const { model, tokenizer } = m;
+    const maxLen = Number(model.config.max_len);
+    const layers = Number(model.config.num_layers);
+    if (req.model === 'lm') {
+      // The context is the text's last max_len - 1 tokens, after <bos>.
+      const e = tokenizer.encode(req.text);
+      let first = 0;
+      let truncated = e.truncated ? 'This text is too long for the tokenizer: it was cut.' : '';
+      if (e.ids.length > maxLen - 1) {
+        first = e.ids.length - (maxLen - 1);
+        truncated = `The model reads at most ${maxLen - 1} tokens: it sees the last ${maxLen - 1} of ${e.ids.length}.`;
+      }
+      const ids = Int32Array.from([BOS, ...e.ids.slice(first)]);
+      const tokens = e.offsets.slice(first).map(([s, t]) => ({ text: req.text.slice(s, t), start: s, end: t }));
+      const out = model.forward(ids);
+      const V = out.logits.shape[out.logits.shape.length - 1];
+      const p = softmaxRow(out.logits.data, (ids.length - 1) * V, V);
+      const next = topK(p, 5).map((i) => ({ token: tokenizer.decode(Int32Array.from([i])), prob: p[i] }));
+      const labels = ['<bos>', ...tokens.map((t) => show(t.text))];
+      result = {
+        ...base,
+        tokens,
+        truncated,
+        views: [view(out.trace, 'self', 'Causal self-attention', 'decoder', 'self_attn', layers, labels, labels)],
+        outputs: { kind: 'lm', next },
+      };
+    } else if (req.model === 'tagger') {
+      const e = tokenizer.encode(req.text, { maxTokens: maxLen });
+      const tokens = e.offsets.map(([s, t]) => ({ text: req.text.slice(s, t), start: s, end: t }));
+      if (tokens.length === 0) {
+        result = { ...base, tokens, truncated: '', views: [], outputs: { kind: 'none' } };
+      } else {
+        const out = model.forward(e.ids);
+        const C = out.logits.shape[out.logits.shape.length - 1];
+        const tags = tokens.map((t, i) => {
+          const p = softmaxRow(out.logits.data, i * C, C);
+          const best = topK(p, 1)[0];
+          return { tag: TAGS[best]?.tag ?? String(best), prob: p[best], continues: continuesWord(tokens[i - 1], t) };
+        });
+        const labels = tokens.map((t) => show(t.text));
+        result = {
+          ...base,
+          tokens,
+          truncated: e.truncated ? `The tagger reads at most ${maxLen} tokens: the rest was cut.` : '',
+          views: [view(out.trace, 'self', 'Bidirectional self-attention', 'encoder', 'self_attn', layers, labels, labels)],
+          outputs: { kind: 'tagger', tags },
+        };
+      }
+    } else {
+      const e = tokenizer.encode(req.text, { maxTokens: maxLen - 1 });
+      const tokens = e.offsets.map(([s, t]) => ({ text: req.text.slice(s, t), start: s, end: t }));
+      if (tokens.length === 0) {
+        result = { ...base, tokens, truncated: '', views: [], outputs: { kind: 'none' } };
+      } else {
+        const out = model.greedy(e.ids, { bos: BOS, eos: EOS, max_len: 12 });
+        const produced = Array.from(out.tokens, (id) => tokenizer.decode(Int32Array.from([id])));
+        const translation = produced.join('');
+        // Decoder rows: each input position produces the next output character (the last one, <eos>).
+        const rows = [...produced.map(show), ...(out.finished ? ['<eos>'] : [])];
+        const decoderIn = ['<bos>', ...produced.map(show)].slice(0, rows.length);
+        const src = tokens.map((t) => show(t.text));
+        const dlayers = Number(model.config.num_decoder_layers);
+        result = {
+          ...base,
+          tokens,
+          truncated: e.truncated ? `The translator reads at most ${maxLen - 1} characters: the rest was cut.` : '',
+          views: [
+            view(out.trace, 'cross', 'Cross-attention (decoder → encoder)', 'decoder', 'multihead_attn', dlayers, rows, src),
+            view(out.trace, 'encoder', 'Encoder self-attention', 'encoder', 'self_attn', layers, src, src),
+            view(out.trace, 'decoder', 'Decoder self-attention (causal)', 'decoder', 'self_attn', dlayers, decoderIn, decoderIn),
+          ],
+          outputs: { kind: 'dates', translation, finished: out.finished },
+        };
+      }
+    }
+  }
+  const msg = { kind: 'analysis' as const, ...result, ms: performance.now() - t0 };
+  const transfer: Transferable[] = [];
+  for (const v of msg.views) {
+    for (const w of v.weights) transfer.push(w.buffer);
+  }
+  post(msg, dedupe(transfer));
+}
+
+function dedupe(buffers: Transferable[]) {
+  return [...new Set(buffers)];
+}
+
+async function load(model: ModelId, settings: ModelSettings) {
+  if (model === 'untrained') post({ kind: 'loaded', ...untrainedModel(settings).info });
+  else await loadTrained(model);
+}
+
+// ------------------------------------------------------------------------------------------- widget calls
+async function call(id: number, name: CallName, args: unknown) {
+  try {
+    if (!engine) throw new Error('The engine is not loaded yet.');
+    let value: unknown;
+    if (name === 'trainedParameter') {
+      const a = args as CallArgs<'trainedParameter'>;
+      if (!trained.has(a.model)) await loadTrained(a.model);
+      const params = trained.get(a.model)!.model.stateDict();
+      if (!params[a.name]) throw Object.assign(new Error(`${a.model} has no parameter "${a.name}"`), { name: 'AttnError' });
+      value = params[a.name];
+    } else {
+      value = runCall(engine, name, args as CallArgs<typeof name>);
+    }
+    post({ kind: 'result', callId: id, value }, transferables(value));
+  } catch (e) {
+    const err = e as Error;
+    const fatal = err.name !== 'AttnError' && !/not loaded yet|could not load|unknown engine call/.test(err.message);
+    post({ kind: 'call-error', callId: id, message: err.message, fatal });
+  }
 }
 
 self.onmessage = (ev: MessageEvent<ToWorker>) => {
   const msg = ev.data;
   if (msg.kind === 'init') {
-    void init(msg.engineUrl);
+    void init(msg.engineUrl, msg.modelsUrl);
+    return;
+  }
+  if (msg.kind === 'load') {
+    load(msg.model, msg.settings).catch((e: Error) =>
+      post({ kind: 'error', model: msg.model, message: e.message, fatal: e.name !== 'AttnError' && !/could not load/.test(e.message) }),
+    );
+    return;
+  }
+  if (msg.kind === 'call') {
+    void call(msg.id, msg.name, msg.args);
     return;
   }
   try {
-    forward(msg);
+    analyze(msg);
   } catch (e) {
     const err = e as Error;
     // AttnError: bad input, the engine is fine. Anything else (an abort): this worker must be replaced.
-    const fatal = err.name !== 'AttnError';
+    const fatal = err.name !== 'AttnError' && !/not loaded yet/.test(err.message);
     post({ kind: 'error', id: msg.id, message: err.message, fatal });
-    if (fatal) {
-      model = undefined;
-      modelKey = '';
-    }
   }
 };

@@ -1,0 +1,130 @@
+// The trained models on the page, end to end: pick each, type, see its outputs (next tokens, tags, translation)
+// and its attention, with the hover values equal to what the engine API computes in Node from the same files.
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Engine } from '../../engine/bindings/attn';
+import { withBrowserAndEngine, hoverCell, openPage, screenshotDir, storeState, waitForHeatmap, type Session } from './harness';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+let session: Session;
+let attn: Engine;
+
+withBrowserAndEngine((s, a) => {
+  session = s;
+  attn = a;
+});
+
+function load(name: string) {
+  const dir = path.join(root, 'web/dist/models', name);
+  return {
+    model: attn.loadModel(readFileSync(path.join(dir, 'model.safetensors'))),
+    tokenizer: attn.loadTokenizer(readFileSync(path.join(dir, 'tokenizer.json'), 'utf8')),
+  };
+}
+
+async function waitForModel(page: import('playwright-core').Page, text: string) {
+  await page.waitForFunction((t) => {
+    const s = (document.querySelector('attn-explorer') as any).store.state;
+    return s.analysis?.model === s.model && s.analysis.text === t && !s.busy;
+  }, text, { timeout: 60000 });
+}
+
+describe('trained models on the page', () => {
+  it('language model: loads by default, shows the top 5 next tokens and causal attention equal to the engine API', async () => {
+    const { page, problems } = await openPage(session);
+    const text = "The animal didn't cross the street because it was too";
+    await waitForModel(page, text);
+    const s = await storeState(page);
+    expect(s.model).toBe('lm');
+    const next = s.analysis.outputs.next as { token: string; prob: number }[];
+    expect(next).toHaveLength(5);
+    expect(next[0].prob).toBeGreaterThan(next[4].prob);
+    expect(await page.locator('model-outputs li').count()).toBe(5);
+    // The same numbers from the engine in Node, from the same files.
+    const { model, tokenizer } = load('lm');
+    const ids = Int32Array.from([1, ...tokenizer.encode(text).ids]);
+    const out = model.forward(ids);
+    const w = out.trace['decoder.layers.0.self_attn.weights'];
+    const L = ids.length;
+    const { value } = await hoverCell(page, L - 1, 2);
+    expect(value).toBe(w.data[(L - 1) * L + 2]);
+    expect((await hoverCell(page, 1, 3)).text).toContain('masked'); // the future is masked
+    const V = out.logits.shape[2];
+    const last = out.logits.data.subarray((L - 1) * V, L * V);
+    const best = last.indexOf(Math.max(...last));
+    expect(next[0].token).toBe(tokenizer.decode(Int32Array.from([best])));
+    await page.screenshot({ path: path.join(screenshotDir, 'model-lm.png'), fullPage: true });
+    model.delete();
+    expect(problems).toEqual([]);
+  });
+
+  it('tagger: shows a part-of-speech tag under every token, faded on tokens that continue a word', async () => {
+    // BPE reads "slowly" as slow + ly and "crossed" as cross + ed: a word is tagged by its first token.
+    const text = 'The old dog slowly crossed the busy street.';
+    const { page, problems } = await openPage(session, `m=tagger&text=${encodeURIComponent(text)}`);
+    await waitForModel(page, text);
+    const tags = await page.locator('token-chips .tag').allTextContents();
+    const chips = (await page.locator('token-chips .chip-text').allTextContents()).map((c) => c.trim());
+    expect(tags).toHaveLength(chips.length);
+    const byWord = Object.fromEntries(chips.map((c, i) => [c, tags[i]]));
+    expect(byWord.The).toBe('DET');
+    expect(byWord.dog).toBe('NOUN');
+    expect(byWord.cross).toBe('VERB');
+    expect(byWord['.']).toBe('.');
+    const faded = await page.locator('token-chips .tag.cont').count();
+    const continuing = chips.filter((c) => ['ly', 'ed', 'y'].includes(c)).length;
+    expect(continuing).toBeGreaterThan(0);
+    expect(faded).toBe(continuing);
+    await waitForHeatmap(page, chips.length);
+    await page.screenshot({ path: path.join(screenshotDir, 'model-tagger.png'), fullPage: true });
+    // The default sentence: the same word, two tags, decided by context on both sides.
+    await page.locator('button', { hasText: 'Example' }).click();
+    const example = 'She will book a flight after she reads the book.';
+    await waitForModel(page, example);
+    const exampleChips = (await page.locator('token-chips .chip-text').allTextContents()).map((c) => c.trim());
+    const exampleTags = await page.locator('token-chips .tag').allTextContents();
+    const books = exampleChips.flatMap((c, i) => (c === 'book' ? [exampleTags[i]] : []));
+    expect(books).toEqual(['VERB', 'NOUN']);
+    expect(problems).toEqual([]);
+  });
+
+  it('date translator: translates, and offers cross, encoder and decoder attention', async () => {
+    const { page, problems } = await openPage(session, 'm=dates');
+    await waitForModel(page, 'Monday, November 23, 2026');
+    await page.locator('textarea').fill('23rd of Nov. 2026');
+    await waitForModel(page, '23rd of Nov. 2026');
+    const s = await storeState(page);
+    expect(s.analysis.outputs.translation).toBe('2026-11-23');
+    expect(await page.locator('model-outputs code').innerText()).toBe('2026-11-23');
+    expect(s.analysis.views.map((v: { name: string }) => v.name)).toEqual(['cross', 'encoder', 'decoder']);
+    const cross = s.analysis.views[0];
+    expect(cross.rows).toEqual(['2', '0', '2', '6', '-', '1', '1', '-', '2', '3', '<eos>']);
+    expect(cross.cols).toHaveLength('23rd of Nov. 2026'.length);
+    await waitForHeatmap(page, 11);
+    await page.locator('button.view[data-view="encoder"]').click();
+    await waitForHeatmap(page, '23rd of Nov. 2026'.length);
+    await page.locator('button.view[data-view="cross"]').click();
+    await waitForHeatmap(page, 11);
+    await page.screenshot({ path: path.join(screenshotDir, 'model-dates.png'), fullPage: true });
+    expect(problems).toEqual([]);
+  });
+
+  it('head gallery: a description and a thumbnail per head; clicking one selects it', async () => {
+    const { page, problems } = await openPage(session, 'm=tagger&text=A%20short%20sentence%20to%20look%20at.');
+    await waitForModel(page, 'A short sentence to look at.');
+    const heads = page.locator('head-gallery button.head-card');
+    const s = await storeState(page);
+    const v = s.analysis.views[0];
+    expect(await heads.count()).toBe(v.layers * v.heads);
+    const desc = await page.locator('head-gallery .desc').allTextContents();
+    expect(desc.every((d) => /attends to|focused|broad|alignment/.test(d))).toBe(true);
+    const before = await page.locator('attn-heatmap.main canvas.plot-canvas').evaluate((c: HTMLCanvasElement) => c.toDataURL());
+    await page.locator('head-gallery button.head-card[data-layer="1"][data-head="2"]').click();
+    await expect.poll(async () => [(await storeState(page)).layer, (await storeState(page)).head]).toEqual([1, 2]);
+    const after = await page.locator('attn-heatmap.main canvas.plot-canvas').evaluate((c: HTMLCanvasElement) => c.toDataURL());
+    expect(after).not.toBe(before);
+    expect(problems).toEqual([]);
+  });
+});

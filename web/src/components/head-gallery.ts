@@ -1,0 +1,85 @@
+// <head-gallery>: every head of one attention view at a glance: a thumbnail of its weights for the current
+// sentence and a line saying what it does over held-out text (statistics computed by the engine). Clicking a
+// head selects it (fires `head-select` with {layer, head}).
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, property } from 'lit/decorators.js';
+import type { AttentionView } from '../engine/protocol';
+import { describeHead, type HeadStat } from '../models/describe';
+import { selectedMatrix, type HeadChoice } from '../state/store';
+import { cssProps } from './css-props';
+import './attn-heatmap';
+
+@customElement('head-gallery')
+export class HeadGallery extends LitElement {
+  @property({ attribute: false }) view?: AttentionView;
+  @property({ attribute: false }) stats?: HeadStat[][];
+  @property({ type: Number }) layer = 0;
+  @property({ attribute: false }) head: HeadChoice = 0;
+  @property() colormap = 'viridis';
+
+  private select(layer: number, head: number) {
+    this.dispatchEvent(new CustomEvent('head-select', { detail: { layer, head }, bubbles: true, composed: true }));
+  }
+
+  override render() {
+    const v = this.view;
+    if (!v) return nothing;
+    const kind = v.name === 'cross' ? 'cross' : 'self';
+    return html`<h2>Head gallery <span class="hint">${v.title}: one row per layer. Each line says what the head does over
+        held-out text; each thumbnail is its pattern on your text (scaled to its own maximum).</span></h2>
+      <div class="grid" role="list" style=${cssProps({ 'grid-template-columns': `repeat(${Math.min(v.heads, 8)}, minmax(140px, 1fr))` })}>
+        ${Array.from({ length: v.layers }, (_, l) =>
+          Array.from({ length: v.heads }, (_, h) => {
+            const s = this.stats?.[l]?.[h];
+            const on = this.layer === l && this.head === h;
+            const { matrix, mask } = selectedMatrix(v, l, h);
+            let hi = 0;
+            for (const x of matrix) if (x > hi) hi = x;
+            return html`<button class="head-card ${on ? 'on' : ''}" role="listitem" aria-pressed=${on} data-layer=${l} data-head=${h}
+              aria-label="Layer ${l + 1}, head ${h + 1}${s ? `: ${describeHead(s, kind)}` : ''}"
+              @click=${() => this.select(l, h)}>
+              <span class="name">L${l + 1} · H${h + 1}</span>
+              <attn-heatmap compact max-size="96" .matrix=${matrix} .rows=${v.rows.length} .cols=${v.cols.length} .mask=${mask}
+                .colormap=${this.colormap} .domain=${[0, hi || 1] as [number, number]}></attn-heatmap>
+              <span class="desc">${s ? describeHead(s, kind) : ''}</span>
+              ${s ? html`<span class="num">entropy ${s.entropy.toFixed(2)} bits</span>` : nothing}
+            </button>`;
+          }),
+        )}
+      </div>`;
+  }
+
+  static override styles = css`
+    :host { display: block; }
+    h2 { font-size: 13px; text-transform: uppercase; letter-spacing: 0.06em; color: var(--muted, #666); margin: 0 0 10px; }
+    .hint { text-transform: none; letter-spacing: 0; font-weight: 400; margin-left: 6px; }
+    .grid { display: grid; gap: 10px; overflow-x: auto; }
+    .head-card {
+      all: unset;
+      box-sizing: border-box;
+      display: flex;
+      flex-direction: column;
+      align-items: center;
+      gap: 4px;
+      padding: 8px;
+      border-radius: 10px;
+      border: 1px solid var(--border, #e4e1ef);
+      background: var(--input-bg, #fff);
+      cursor: pointer;
+      text-align: center;
+    }
+    .head-card:hover { border-color: var(--accent, #5b3cc4); }
+    .head-card.on { border-color: var(--accent, #5b3cc4); box-shadow: inset 0 0 0 1px var(--accent, #5b3cc4); }
+    .head-card:focus-visible { outline: 2px solid var(--focus, #8f7cf0); outline-offset: 2px; }
+    .name { font-size: 12px; font-weight: 650; color: var(--fg, #333); }
+    attn-heatmap { width: 96px; height: 96px; }
+    .desc { font-size: 11.5px; color: var(--fg, #333); line-height: 1.3; min-height: 2.6em; }
+    .num { font-size: 10.5px; color: var(--muted, #777); font-variant-numeric: tabular-nums; }
+  `;
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'head-gallery': HeadGallery;
+  }
+}
