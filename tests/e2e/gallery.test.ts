@@ -1,0 +1,73 @@
+// The embedding gallery (gallery.html), as a course page: every widget renders in both forms under the strict
+// CSP, the widgets on the page share one engine worker and start only when scrolled near, the keyboard reads
+// heatmap cells, and there is a table alternative for screen readers.
+import { describe, expect, it } from 'vitest';
+import path from 'node:path';
+import { openPage, screenshotDir, waitForWidget, withBrowserAndEngine, type Session } from './harness';
+
+let session: Session;
+withBrowserAndEngine((s) => {
+  session = s;
+});
+
+const WIDGETS = ['attn-by-hand', 'attn-positional', 'attn-multihead', 'attn-masks', 'attn-dropout-norm', 'attn-ffn', 'attn-view'];
+
+describe('gallery.html', () => {
+  it('renders every widget as an element and as an iframe, with one shared worker and no CSP violation', async () => {
+    // Count the workers the page itself starts (iframes are pages of their own, with their own worker).
+    const count = `(() => {
+      if (window.top !== window) return;
+      const Base = window.Worker;
+      window.__workers = 0;
+      window.Worker = class extends Base {
+        constructor(...args) { super(...args); window.__workers++; }
+      };
+    })()`;
+    const { page, problems } = await openPage(session, '', { path: 'gallery.html', width: 1200, height: 900, init: count });
+    // Lazy: far-down widgets have not started before they are scrolled near.
+    await page.locator('attn-by-hand').first().waitFor();
+    await waitForWidget(page, 'attn-by-hand');
+    expect(await page.locator('attn-ffn').evaluate((el) => el.dataset.computed ?? null)).toBeNull();
+
+    for (const tag of WIDGETS) {
+      await page.locator(tag).first().scrollIntoViewIfNeeded();
+      await waitForWidget(page, tag);
+    }
+    // One worker for all the widgets of the page.
+    expect(await page.evaluate(() => (window as any).__workers)).toBe(1);
+
+    // Each iframe builds its widget from its URL.
+    const frames = page.locator('iframe.frame');
+    expect(await frames.count()).toBe(WIDGETS.length);
+    for (let i = 0; i < WIDGETS.length; i++) {
+      const frame = frames.nth(i);
+      await frame.scrollIntoViewIfNeeded();
+      const src = (await frame.getAttribute('src'))!;
+      const tag = new URLSearchParams(src.split('?')[1]).get('w')!;
+      const inner = page.frameLocator(`iframe.frame >> nth=${i}`).locator(tag);
+      await inner.waitFor({ timeout: 30000 });
+      await expect
+        .poll(() => inner.evaluate((el) => !!el.dataset.computed && !(el as any).busy), { timeout: 30000 })
+        .toBe(true);
+    }
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: path.join(screenshotDir, 'gallery.png'), fullPage: true });
+    expect(problems).toEqual([]);
+  });
+
+  it('reads heatmap cells from the keyboard, with a table alternative for screen readers', async () => {
+    const { page, problems } = await openPage(session, '', { path: 'gallery.html' });
+    await waitForWidget(page, 'attn-by-hand');
+    const plot = page.locator('attn-by-hand attn-heatmap.weights .plot');
+    await plot.focus();
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowDown');
+    const live = page.locator('attn-by-hand attn-heatmap.weights [aria-live="polite"]');
+    await expect.poll(() => live.innerText()).toMatch(/Query 1 cat, Key 1 cat: weight 0\.\d{4}/);
+    const cells = await page.locator('attn-by-hand attn-heatmap.weights table.data-table td').allInnerTexts();
+    expect(cells).toHaveLength(9);
+    const titles = await page.locator('attn-by-hand attn-matrix[data-step="weights"] td').evaluateAll((tds) => tds.map((td) => td.getAttribute('title')));
+    expect(cells).toEqual(titles.map((t) => Number(t).toFixed(4)));
+    expect(problems).toEqual([]);
+  });
+});

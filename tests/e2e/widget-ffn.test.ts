@@ -1,0 +1,131 @@
+// <attn-ffn> end to end (embed.html?w=attn-ffn): the activation read-out and the hidden units of the chosen token
+// equal the engine API run in Node on the same inputs (seeded-layers.ts), bit for bit; ReLU zeroes exactly the
+// negative units and GELU keeps them slightly negative; the URL the widget writes restores it.
+import { describe, expect, it } from 'vitest';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import type { Engine } from '../../engine/bindings/attn';
+import { CURVE_X, NORM, encoderCall } from '../../web/src/widgets/seeded-layers';
+import { waitForWidget, withBrowserAndEngine, openPage, screenshotDir, type Session } from './harness';
+
+let session: Session;
+let attn: Engine;
+
+withBrowserAndEngine((s, a) => {
+  session = s;
+  attn = a;
+});
+
+const TAG = 'attn-ffn';
+const F = NORM.F;
+
+const waitComputed = (page: Page) => waitForWidget(page, TAG);
+
+/** What the widget shows, as the exact strings in its data-value attributes: the curve read-out at the chosen
+ * x, and the chosen token's hidden units before (ff.pre) and after each activation. */
+async function shown(page: Page) {
+  return page.evaluate((tag) => {
+    const root = (document.querySelector(tag) as HTMLElement).shadowRoot!;
+    const value = (el: Element | null) => el?.getAttribute('data-value') ?? '';
+    const row = (act: string) => [value(root.querySelector(`tr[data-act="${act}"] td.out`)), value(root.querySelector(`tr[data-act="${act}"] td.der`))];
+    const bars = (key: string) => Array.from(root.querySelectorAll(`g.bars[data-row="${key}"] rect.bar`), value);
+    return {
+      x: value(root.querySelector('.x-value')),
+      relu: row('relu'),
+      gelu: row('gelu'),
+      pre: bars('pre'),
+      reluHidden: bars('relu'),
+      geluHidden: bars('gelu'),
+    };
+  }, TAG);
+}
+
+/** The chosen token's ff.pre and ff.hidden with each activation, from the engine API in Node. */
+function expectedUnits(token: number) {
+  const relu = attn.transformerEncoderLayer(encoderCall(false, 'relu')).trace;
+  const gelu = attn.transformerEncoderLayer(encoderCall(false, 'gelu')).trace;
+  const slice = (t: { data: Float32Array }) => Array.from(t.data.slice(token * F, (token + 1) * F), String);
+  expect(slice(relu['ff.pre'])).toEqual(slice(gelu['ff.pre'])); // the activation comes after linear1
+  return { pre: slice(gelu['ff.pre']), reluHidden: slice(relu['ff.hidden']), geluHidden: slice(gelu['ff.hidden']) };
+}
+
+function expectedCurves(k: number) {
+  const input = { data: CURVE_X, shape: [CURVE_X.length] };
+  const relu = attn.activation('relu', input);
+  const gelu = attn.activation('gelu', input);
+  return {
+    x: String(CURVE_X[k]),
+    relu: [String(relu.output.data[k]), String(relu.derivative.data[k])],
+    gelu: [String(gelu.output.data[k]), String(gelu.derivative.data[k])],
+  };
+}
+
+describe('attn-ffn widget', () => {
+  it('the curve read-out and the hidden units equal the engine; ReLU zeroes what GELU keeps slightly negative', async () => {
+    const { page, problems } = await openPage(session, `w=${TAG}`, { path: 'embed.html' });
+    await waitComputed(page);
+    let got = await shown(page);
+    expect({ x: got.x, relu: got.relu, gelu: got.gelu }).toEqual(expectedCurves(100)); // x = 1
+    const want = expectedUnits(1);
+    expect({ pre: got.pre, reluHidden: got.reluHidden, geluHidden: got.geluHidden }).toEqual(want);
+    const negative = want.pre.map(Number).map((v, j) => (v < 0 ? j : -1)).filter((j) => j >= 0);
+    expect(negative.length).toBeGreaterThan(0);
+    for (const j of negative) {
+      expect(got.reluHidden[j]).toBe('0');
+      expect(Number(got.geluHidden[j])).toBeLessThan(0);
+      expect(Number(got.geluHidden[j])).toBeGreaterThan(-0.2);
+    }
+    expect(await page.locator(`${TAG} .relu-zeroed`).getAttribute('data-value')).toBe(String(negative.length));
+    expect(await page.locator(`${TAG} .position-wise`).innerText()).toMatch(/same two linear layers/);
+
+    // The keyboard moves the read-out along the curve: 40 steps left of x = 1 is x = -1.
+    await page.locator(`${TAG} svg.curve-svg.output`).focus();
+    for (let i = 0; i < 40; i++) await page.keyboard.press('ArrowLeft');
+    got = await shown(page);
+    expect({ x: got.x, relu: got.relu, gelu: got.gelu }).toEqual(expectedCurves(60));
+    expect(got.relu[0]).toBe('0');
+    expect(Number(got.gelu[0])).toBeLessThan(0);
+
+    // Hovering reads the curve too: the middle of the plot area is x = 0.
+    const svg = page.locator(`${TAG} svg.curve-svg.derivative`);
+    const box = (await svg.boundingBox())!;
+    const scale = box.width / 300;
+    await page.mouse.move(box.x + (34 + (300 - 34 - 8) / 2) * scale, box.y + box.height / 2);
+    got = await shown(page);
+    expect({ x: got.x, relu: got.relu, gelu: got.gelu }).toEqual(expectedCurves(80));
+    await page.screenshot({ path: path.join(screenshotDir, 'widget-ffn.png'), fullPage: true });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('picking a token and an activation goes into the URL, which restores them exactly; bad values are flagged', async () => {
+    const { page, problems } = await openPage(session, `w=${TAG}`, { path: 'embed.html', dark: true });
+    await waitComputed(page);
+    await page.locator(`${TAG} button.chip[data-index="3"]`).click();
+    await page.locator(`${TAG} button.act-relu`).click();
+    await waitComputed(page);
+    const got = await shown(page);
+    expect({ pre: got.pre, reluHidden: got.reluHidden, geluHidden: got.geluHidden }).toEqual(expectedUnits(3));
+    const url = new URL(page.url());
+    expect(url.searchParams.get('token')).toBe('3');
+    expect(url.searchParams.get('activation')).toBe('relu');
+    await page.screenshot({ path: path.join(screenshotDir, 'widget-ffn-dark.png'), fullPage: true });
+
+    const again = await session.browser.newPage();
+    await again.goto(url.href);
+    await waitComputed(again);
+    expect(await shown(again)).toEqual(got);
+    expect(await again.locator(`${TAG} button.act-relu`).getAttribute('aria-pressed')).toBe('true');
+    await again.close();
+    expect(problems).toEqual([]);
+    await page.close();
+
+    const bad = await openPage(session, `w=${TAG}&token=99&activation=tanh`, { path: 'embed.html' });
+    await waitComputed(bad.page);
+    expect(await bad.page.locator(`${TAG} .notice`).innerText()).toMatch(/activation must be.*token must be/s);
+    const badGot = await shown(bad.page);
+    expect(badGot.pre).toEqual(expectedUnits(NORM.words.length - 1).pre);
+    expect(bad.problems).toEqual([]);
+    await bad.page.close();
+  });
+});

@@ -1,0 +1,9 @@
+// Every widget module of the bundle (each defines its custom element and registers itself).
+import './registry';
+import './attn-by-hand';
+import './attn-positional';
+import './attn-multihead';
+import './attn-masks';
+import './attn-dropout-norm';
+import './attn-ffn';
+import './attn-view';

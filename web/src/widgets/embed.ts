@@ -1,0 +1,30 @@
+// The iframe form of a widget: embed.html?w=attn-by-hand&tokens=...&theme=dark builds that widget with those
+// attributes, fills the frame, and keeps the query string in step with the widget's state, so the URL always
+// reproduces what the reader sees.
+import { WIDGETS } from './registry';
+
+export function mountFromQuery() {
+  const q = new URLSearchParams(location.search);
+  const tag = q.get('w') ?? '';
+  const main = document.querySelector('main') ?? document.body;
+  if (!WIDGETS.some((w) => w.tag === tag)) {
+    const p = document.createElement('p');
+    p.className = 'embed-error';
+    p.textContent = tag
+      ? `Unknown widget "${tag}". Known widgets: ${WIDGETS.map((w) => w.tag).join(', ')}.`
+      : `Name a widget in the URL, e.g. ?w=${WIDGETS[0]?.tag ?? 'attn-by-hand'}.`;
+    main.append(p);
+    return;
+  }
+  const el = document.createElement(tag);
+  for (const [k, v] of q) if (k !== 'w') el.setAttribute(k, v);
+  el.addEventListener('widget-state', (ev) => {
+    const state = (ev as CustomEvent<Record<string, string>>).detail;
+    const next = new URLSearchParams({ w: tag, ...state });
+    const theme = el.getAttribute('theme');
+    if (theme) next.set('theme', theme);
+    history.replaceState(null, '', `?${next}`);
+  });
+  main.append(el);
+  document.title = `${WIDGETS.find((w) => w.tag === tag)!.title} · attn`;
+}

@@ -1,0 +1,258 @@
+// What every teaching widget shares: its state lives in its attributes (so an embed snippet or an iframe URL
+// reproduces it exactly), it starts the shared engine only when scrolled into view, it calls the engine in the
+// worker with "latest wins" (a newer edit supersedes an older computation), and its header has the title,
+// an Embed button (custom-element and iframe snippets of the current state) and an Export menu for its
+// matrices (PNG, SVG, CSV, JSON).
+//
+// A widget subclass declares:
+//   static widgetTag            its custom element name ("attn-by-hand")
+//   static stateKeys            the attributes that make up its state, in a stable order
+//   widgetTitle                 the header title
+//   compute()                   called (debounced to a frame) whenever the state changes and the engine is ready
+//   exportables()               the matrices it can export right now
+//   renderBody()                its content
+// and calls this.stateChanged() after changing state from its own controls.
+import { LitElement, css, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { property, state } from 'lit/decorators.js';
+import type { CallArgs, CallName, CallResult } from '../engine/calls';
+import { Superseded } from '../engine/client';
+import { assetBase, onEngineStatus, sharedEngine } from '../engine/shared';
+import type { EngineStatus } from '../engine/client';
+import { exportMatrix, type MatrixExport } from '../export/export';
+import { themeStyles } from './theme';
+
+export abstract class WidgetBase extends LitElement {
+  static widgetTag = '';
+  static stateKeys: string[] = [];
+
+  /** light, dark, or (default) the reader's system setting. */
+  @property({ reflect: true }) theme: 'light' | 'dark' | '' = '';
+  /** Hide the header (title, Embed, Export), e.g. when the course text already introduces the widget. */
+  @property({ type: Boolean, attribute: 'no-header' }) noHeader = false;
+
+  @state() protected engineStatus: EngineStatus = { state: 'loading', loaded: 0, total: 0 };
+  @state() protected error = '';
+  @state() protected busy = false;
+  @state() private embedOpen = false;
+  @state() private exportOpen = false;
+  @state() private copied = '';
+
+  abstract get widgetTitle(): string;
+  protected abstract compute(): Promise<void>;
+  protected abstract renderBody(): TemplateResult | typeof nothing;
+  protected exportables(): MatrixExport[] {
+    return [];
+  }
+
+  private visible = false;
+  private scheduled = 0;
+  private generation = 0;
+  private unsubscribe?: () => void;
+  private observer?: IntersectionObserver;
+
+  override connectedCallback() {
+    super.connectedCallback();
+    // Lazy: nothing loads until the widget is near the viewport.
+    this.observer = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((e) => e.isIntersecting) && !this.visible) {
+          this.visible = true;
+          this.observer?.disconnect();
+          this.unsubscribe = onEngineStatus((s) => {
+            this.engineStatus = s;
+            if (s.state === 'ready') this.schedule();
+          });
+          sharedEngine();
+        }
+      },
+      { rootMargin: '200px' },
+    );
+    this.observer.observe(this);
+  }
+
+  override disconnectedCallback() {
+    super.disconnectedCallback();
+    this.observer?.disconnect();
+    this.unsubscribe?.();
+    cancelAnimationFrame(this.scheduled);
+  }
+
+  protected override updated(changed: PropertyValues) {
+    super.updated(changed);
+    const keys = (this.constructor as typeof WidgetBase).stateKeys;
+    if ([...changed.keys()].some((k) => keys.includes(String(k)) || keys.includes(attrName(String(k))))) this.schedule();
+  }
+
+  /** Call after changing state from the widget's own controls: recomputes and tells the page (for URL state). */
+  protected async stateChanged() {
+    this.schedule();
+    await this.updateComplete; // state properties reflect to attributes during the update
+    this.dispatchEvent(new CustomEvent('widget-state', { detail: this.stateAttributes(), bubbles: true, composed: true }));
+  }
+
+  private schedule() {
+    if (!this.visible || this.engineStatus.state !== 'ready') return;
+    cancelAnimationFrame(this.scheduled);
+    this.scheduled = requestAnimationFrame(() => void this.run());
+  }
+
+  private async run() {
+    const gen = ++this.generation;
+    const key = JSON.stringify(this.stateAttributes());
+    this.busy = true;
+    try {
+      await this.compute();
+      if (gen === this.generation) {
+        this.error = '';
+        this.dataset.computed = key; // what is shown now: tests wait for it to equal the state
+      }
+    } catch (e) {
+      if (e instanceof Superseded) return;
+      if (gen === this.generation) this.error = (e as Error).message;
+    } finally {
+      if (gen === this.generation) this.busy = false;
+    }
+  }
+
+  /** One engine call in the shared worker. A newer call from this widget under the same key supersedes it. */
+  protected call<N extends CallName>(name: N, args: CallArgs<N>, key: string = name): Promise<CallResult<N>> {
+    return sharedEngine().call(name, args, `${this.widgetId}:${key}`);
+  }
+
+  private readonly widgetId = `w${Math.random().toString(36).slice(2, 10)}`;
+
+  // ------------------------------------------------------------------------------------------- state
+  /** The current state as attribute name -> value (only the state keys that are set). */
+  stateAttributes(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const key of (this.constructor as typeof WidgetBase).stateKeys) {
+      const v = this.getAttribute(key);
+      if (v !== null) out[key] = v;
+    }
+    return out;
+  }
+
+  /** `<attn-x a="1" ...></attn-x>` with the script tag that defines it. */
+  elementSnippet(): string {
+    const tag = (this.constructor as typeof WidgetBase).widgetTag;
+    const attrs = Object.entries(this.stateAttributes())
+      .map(([k, v]) => ` ${k}="${escapeAttr(v)}"`)
+      .join('');
+    return `<script type="module" src="${assetBase()}attn-widgets.js"></script>\n<${tag}${attrs}></${tag}>`;
+  }
+
+  /** The iframe URL of this widget in its current state. */
+  iframeUrl(): string {
+    const q = new URLSearchParams({ w: (this.constructor as typeof WidgetBase).widgetTag, ...this.stateAttributes() });
+    if (this.theme) q.set('theme', this.theme);
+    return `${assetBase()}embed.html?${q}`;
+  }
+
+  iframeSnippet(): string {
+    const h = Math.max(360, Math.round(this.getBoundingClientRect().height) + 20);
+    return `<iframe src="${escapeAttr(this.iframeUrl())}" title="${escapeAttr(this.widgetTitle)}" width="100%" height="${h}" loading="lazy"></iframe>`;
+  }
+
+  private async copy(which: 'element' | 'iframe') {
+    const text = which === 'element' ? this.elementSnippet() : this.iframeSnippet();
+    try {
+      await navigator.clipboard.writeText(text);
+      this.copied = which;
+    } catch {
+      // No clipboard permission (e.g. an iframe without it): select the text so Ctrl+C works.
+      const area = this.renderRoot.querySelector<HTMLTextAreaElement>(`textarea[data-snippet="${which}"]`);
+      area?.select();
+      this.copied = `${which}-select`;
+    }
+  }
+
+  private async doExport(index: number, format: 'png' | 'svg' | 'csv' | 'json') {
+    const m = this.exportables()[index];
+    if (m) await exportMatrix(m, format);
+  }
+
+  // ------------------------------------------------------------------------------------------ render
+  override render() {
+    return html`${this.noHeader ? nothing : this.renderHeader()} ${this.renderStatus()} ${this.renderBody()}`;
+  }
+
+  private renderHeader() {
+    const matrices = this.exportables();
+    return html`<header class="w-head">
+        <h2 class="w-title">${this.widgetTitle}</h2>
+        <div class="w-actions">
+          ${matrices.length
+            ? html`<button class="w-export-btn" aria-expanded=${this.exportOpen} @click=${() => {
+                this.exportOpen = !this.exportOpen;
+                this.embedOpen = false;
+              }}>Export</button>`
+            : nothing}
+          <button class="w-embed-btn" aria-expanded=${this.embedOpen} @click=${() => {
+            this.embedOpen = !this.embedOpen;
+            this.exportOpen = false;
+            this.copied = '';
+          }}>Embed</button>
+        </div>
+      </header>
+      ${this.embedOpen
+        ? html`<div class="w-pop" role="group" aria-label="Embed this widget">
+            <p>Paste into a page on the same site as these files. Both reproduce what you see now.</p>
+            <label>Custom element <button @click=${() => this.copy('element')}>${this.copied === 'element' ? 'Copied' : 'Copy'}</button></label>
+            <textarea readonly rows="2" data-snippet="element" .value=${this.elementSnippet()}></textarea>
+            <label>Iframe <button @click=${() => this.copy('iframe')}>${this.copied === 'iframe' ? 'Copied' : 'Copy'}</button></label>
+            <textarea readonly rows="2" data-snippet="iframe" .value=${this.iframeSnippet()}></textarea>
+            ${this.copied.endsWith('-select') ? html`<p class="muted">Selected: press Ctrl+C (⌘C) to copy.</p>` : nothing}
+          </div>`
+        : nothing}
+      ${this.exportOpen
+        ? html`<div class="w-pop" role="group" aria-label="Export a matrix">
+            <table class="w-export">
+              ${matrices.map(
+                (m, i) => html`<tr>
+                  <th scope="row">${m.title}</th>
+                  ${(['png', 'svg', 'csv', 'json'] as const).map(
+                    (f) => html`<td><button data-format=${f} data-index=${i} @click=${() => this.doExport(i, f)}>${f.toUpperCase()}</button></td>`,
+                  )}
+                </tr>`,
+              )}
+            </table>
+          </div>`
+        : nothing}`;
+  }
+
+  private renderStatus() {
+    const s = this.engineStatus;
+    if (s.state === 'failed') return html`<p class="w-error" role="alert">The engine could not start: ${s.message}</p>`;
+    if (s.state === 'loading' && this.visible)
+      return html`<p class="w-loading muted" role="status">Loading the engine${s.total ? ` (${Math.round((100 * s.loaded) / s.total)}%)` : ''}…</p>`;
+    if (this.error) return html`<p class="w-error" role="alert">${this.error}</p>`;
+    return nothing;
+  }
+
+  static baseStyles = [
+    themeStyles,
+    css`
+      .w-head { display: flex; align-items: center; justify-content: space-between; gap: 10px; margin-bottom: 8px; }
+      .w-title { font-size: 15px; margin: 0; }
+      .w-actions { display: flex; gap: 6px; }
+      .w-actions button { font-size: 12.5px; }
+      .w-pop { border: 1px solid var(--w-border); border-radius: 10px; padding: 10px 12px; margin: 0 0 10px; background: var(--w-code-bg); }
+      .w-pop p { margin: 0 0 8px; font-size: 12.5px; }
+      .w-pop label { display: flex; align-items: center; justify-content: space-between; font-size: 12.5px; font-weight: 600; margin-top: 6px; }
+      .w-pop textarea { width: 100%; box-sizing: border-box; font: 12px ui-monospace, monospace; background: var(--w-input-bg); color: var(--w-fg); border: 1px solid var(--w-border); border-radius: 6px; padding: 6px; resize: vertical; }
+      .w-export { border-collapse: collapse; font-size: 12.5px; }
+      .w-export th { text-align: left; font-weight: 500; padding-right: 10px; }
+      .w-export td { padding: 2px; }
+      .w-error { color: var(--w-error); background: var(--w-error-bg); padding: 6px 10px; border-radius: 8px; margin: 0 0 8px; }
+      .w-loading { margin: 0 0 8px; }
+    `,
+  ];
+}
+
+function attrName(prop: string) {
+  return prop.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+function escapeAttr(s: string) {
+  return s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
