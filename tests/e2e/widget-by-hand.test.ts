@@ -71,6 +71,10 @@ describe('<attn-by-hand>', () => {
     expect(await stepValues(page, 'y')).toEqual(Array.from(t.output.data));
     // By hand: S = Q K^T; row "sat" of Q is [2, 1], K's rows are [0,1], [1,0], [1,1].
     expect((await stepValues(page, 'scores')).slice(6)).toEqual([1, 2, 3]);
+    // Another colormap than the colour-blind-safe default: it becomes part of the state (and the URL).
+    await page.locator('attn-by-hand .w-cmap select').selectOption('magma');
+    await expect.poll(() => page.locator('attn-by-hand attn-heatmap.weights').getAttribute('colormap')).toBe('magma');
+    await expect.poll(() => new URL(page.url()).searchParams.get('colormap')).toBe('magma');
     expect(problems).toEqual([]);
   });
 

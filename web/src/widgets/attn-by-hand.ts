@@ -367,7 +367,7 @@ export class AttnByHand extends WidgetBase {
                   ${this.shown('weights', 'A', s.weights, tok, tok, maskGrid)}
                   ${this.exercise === 'weights' && !this.revealed
                     ? nothing
-                    : html`<attn-heatmap class="weights" .matrix=${Float32Array.from(s.weights.flat())} rows=${L} cols=${L}
+                    : html`<attn-heatmap colormap=${this.colormap} class="weights" .matrix=${Float32Array.from(s.weights.flat())} rows=${L} cols=${L}
                         .rowLabels=${tok} .colLabels=${tok} .mask=${s.mask ? Float32Array.from(s.mask.flat()) : undefined}
                         .domain=${[0, 1] as [number, number]} max-size="220" caption="Attention weights A"></attn-heatmap>`}
                 </div>

@@ -195,12 +195,12 @@ export class AttnDropoutNorm extends WidgetBase {
     return html`
       <div class="maps">
         <div class="map">
-          <attn-heatmap class="weights" .matrix=${d.weights} rows=${L} cols=${L} .rowLabels=${words} .colLabels=${words}
+          <attn-heatmap colormap=${this.colormap} class="weights" .matrix=${d.weights} rows=${L} cols=${L} .rowLabels=${words} .colLabels=${words}
             .domain=${[0, hi] as [number, number]} max-size="264" caption="Softmax weights"></attn-heatmap>
           <p class="muted small">Every row sums to 1.</p>
         </div>
         <div class="map">
-          <attn-heatmap class="dropped" .matrix=${d.dropped} rows=${L} cols=${L} .rowLabels=${words} .colLabels=${words}
+          <attn-heatmap colormap=${this.colormap} class="dropped" .matrix=${d.dropped} rows=${L} cols=${L} .rowLabels=${words} .colLabels=${words}
             .mask=${droppedMask} mask-label="dropped (set to 0)" .domain=${[0, hi] as [number, number]} max-size="264"
             caption=${d.training ? 'After dropout (hatched: dropped)' : 'Eval: dropout is off'}></attn-heatmap>
         </div>

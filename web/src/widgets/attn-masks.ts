@@ -170,7 +170,7 @@ export class AttnMasks extends WidgetBase {
     return html`<section class="sentence" data-index=${b} aria-label="Sentence ${b + 1}">
       <h3>Sentence ${b + 1} <span class="muted">· ${batch.lengths[b]} word${batch.lengths[b] === 1 ? '' : 's'}${pads ? ` + ${pads} pad${pads === 1 ? '' : 's'}` : ''}</span></h3>
       <div class="chips">${labels.map((w) => html`<span class=${w === MASKS.pad ? 'pad-chip' : 'chip'} dir="auto">${w}</span>`)}</div>
-      <attn-heatmap
+      <attn-heatmap colormap=${this.colormap}
         class="weights"
         data-index=${b}
         .matrix=${s.weights}

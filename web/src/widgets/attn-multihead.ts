@@ -225,7 +225,7 @@ export class AttnMultihead extends WidgetBase {
         <div class="heads">
           ${Array.from({ length: r.heads }, (_, h) => html`<div class="head-card h${h % 8}">
             <div class="head-name"><span class="chip h${h % 8}"></span>head ${h + 1}</div>
-            <attn-heatmap class="head" data-head=${h} .matrix=${r.weights.subarray(h * L * L, (h + 1) * L * L)} rows=${L} cols=${L}
+            <attn-heatmap colormap=${this.colormap} class="head" data-head=${h} .matrix=${r.weights.subarray(h * L * L, (h + 1) * L * L)} rows=${L} cols=${L}
               .rowLabels=${r.words} .colLabels=${r.words} .domain=${[0, hi]} caption="Weights" max-size="300"></attn-heatmap>
           </div>`)}
         </div>

@@ -441,7 +441,7 @@ export class AttnPositional extends WidgetBase {
     const m = [head3(s.original, h, L), head3(s.shuffled, h, L), head3(s.restored, h, L)];
     const hi = Math.max(...m.map(maxAbs));
     const map = (cls: string, matrix: Float32Array, labels: string[], caption: string) =>
-      html`<attn-heatmap class=${cls} .matrix=${matrix} rows=${L} cols=${L} .rowLabels=${labels} .colLabels=${labels}
+      html`<attn-heatmap colormap=${this.colormap} class=${cls} .matrix=${matrix} rows=${L} cols=${L} .rowLabels=${labels} .colLabels=${labels}
         .domain=${[0, hi]} caption=${caption} max-size="300"></attn-heatmap>`;
     const same = s.maxDiff <= ROUNDING;
     const diffText = formatDiff(s.maxDiff);

@@ -121,7 +121,7 @@ export class AttnView extends WidgetBase {
               </select></label>
               ${a!.truncated ? html`<span class="muted">${a!.truncated}</span>` : nothing}
             </div>
-            <attn-heatmap class="main" .matrix=${sel.matrix} rows=${v.rows.length} cols=${v.cols.length} .rowLabels=${v.rows}
+            <attn-heatmap colormap=${this.colormap} class="main" .matrix=${sel.matrix} rows=${v.rows.length} cols=${v.cols.length} .rowLabels=${v.rows}
               .colLabels=${v.cols} .mask=${sel.mask} .domain=${[0, 1] as [number, number]}
               row-title=${v.name === 'cross' ? 'Output' : 'Query'} col-title=${v.name === 'cross' ? 'Input' : 'Key'}
               caption="${v.title} · layer ${pick.layer + 1} · ${pick.head === 'mean' ? 'mean of the heads' : `head ${pick.head + 1}`}"

@@ -19,6 +19,7 @@ import { Superseded } from '../engine/client';
 import { assetBase, onEngineStatus, sharedEngine } from '../engine/shared';
 import type { EngineStatus } from '../engine/client';
 import { exportMatrix, type MatrixExport } from '../export/export';
+import { COLORMAPS } from '../components/colormaps';
 import { themeStyles } from './theme';
 
 export abstract class WidgetBase extends LitElement {
@@ -27,6 +28,9 @@ export abstract class WidgetBase extends LitElement {
 
   /** light, dark, or (default) the reader's system setting. */
   @property({ reflect: true }) theme: 'light' | 'dark' | '' = '';
+  /** The colormap of weight heatmaps: viridis (colour-blind safe, the default) or another sequential map.
+   * Signed values keep their diverging blue-red map. Part of every widget's state. */
+  @property({ reflect: true }) colormap = 'viridis';
   /** Hide the header (title, Embed, Export), e.g. when the course text already introduces the widget. */
   @property({ type: Boolean, attribute: 'no-header' }) noHeader = false;
 
@@ -125,9 +129,9 @@ export abstract class WidgetBase extends LitElement {
   /** The current state as attribute name -> value (only the state keys that are set). */
   stateAttributes(): Record<string, string> {
     const out: Record<string, string> = {};
-    for (const key of (this.constructor as typeof WidgetBase).stateKeys) {
+    for (const key of [...(this.constructor as typeof WidgetBase).stateKeys, 'colormap']) {
       const v = this.getAttribute(key);
-      if (v !== null) out[key] = v;
+      if (v !== null && !(key === 'colormap' && v === 'viridis')) out[key] = v;
     }
     return out;
   }
@@ -181,6 +185,14 @@ export abstract class WidgetBase extends LitElement {
     return html`<header class="w-head">
         <h2 class="w-title">${this.widgetTitle}</h2>
         <div class="w-actions">
+          <label class="w-cmap">Colours
+            <select @change=${(e: Event) => {
+              this.colormap = (e.target as HTMLSelectElement).value;
+              void this.stateChanged();
+            }}>
+              ${Object.entries(COLORMAPS).map(([k, c]) => html`<option value=${k} ?selected=${k === this.colormap}>${c.label}</option>`)}
+            </select>
+          </label>
           ${matrices.length
             ? html`<button class="w-export-btn" aria-expanded=${this.exportOpen} @click=${() => {
                 this.exportOpen = !this.exportOpen;
@@ -235,7 +247,10 @@ export abstract class WidgetBase extends LitElement {
       .w-head { display: flex; align-items: center; justify-content: space-between; gap: 10px; margin-bottom: 8px; }
       .w-title { font-size: 15px; margin: 0; }
       .w-actions { display: flex; gap: 6px; }
-      .w-actions button { font-size: 12.5px; }
+      .w-actions { align-items: center; }
+      .w-actions button, .w-cmap { font-size: 12.5px; }
+      .w-cmap { display: inline-flex; gap: 5px; align-items: center; color: var(--w-muted); }
+      .w-cmap select { font-size: 12.5px; background: var(--w-input-bg); border: 1px solid var(--w-border); border-radius: 6px; padding: 2px 4px; }
       .w-pop { border: 1px solid var(--w-border); border-radius: 10px; padding: 10px 12px; margin: 0 0 10px; background: var(--w-code-bg); }
       .w-pop p { margin: 0 0 8px; font-size: 12.5px; }
       .w-pop label { display: flex; align-items: center; justify-content: space-between; font-size: 12.5px; font-weight: 600; margin-top: 6px; }
