@@ -81,7 +81,12 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     process.exit(1);
   }
   serve({ dir, port: Number(opt('port', process.env.PORT ?? 8080)), host: opt('host', '127.0.0.1') })
-    .then(({ url }) => console.log(`\n  Attention Explorer is running at ${url}\n  (serving ${dir}; Ctrl+C to stop)\n`))
+    .then(({ url }) =>
+      console.log(
+        `\n  Attention Explorer is running at ${url}\n  Widget gallery (a course page): ${url}gallery.html\n` +
+          `  (serving ${dir}; Ctrl+C to stop)\n`,
+      ),
+    )
     .catch((e) => {
       console.error(`serve: ${e.message}`);
       process.exit(1);

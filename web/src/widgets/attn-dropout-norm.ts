@@ -390,7 +390,7 @@ export class AttnDropoutNorm extends WidgetBase {
       .toggle-row { display: flex; align-items: center; gap: 6px; flex-wrap: wrap; margin-bottom: 10px; }
       .controls .toggle-row { margin: 0; }
       .maps { display: flex; flex-wrap: wrap; gap: 8px 18px; align-items: flex-start; }
-      .map { flex: 0 1 440px; min-width: 300px; }
+      .map { flex: 0 1 360px; min-width: 280px; }
       .sums { min-width: 130px; padding-top: 96px; }
       .row-sums { border-collapse: collapse; font-size: 12.5px; font-variant-numeric: tabular-nums; }
       .row-sums th { text-align: right; font-weight: 500; padding: 1px 8px 1px 0; color: var(--w-muted); }
