@@ -32,7 +32,7 @@ done
 cmp "$repro/a/model.safetensors" "$repro/b/model.safetensors"
 log "JavaScript tests (Vitest): engine API vs PyTorch goldens, training, models, page modules"
 (cd "$ROOT/web" && ATTN_CLI_MODEL="$run/model.safetensors" ATTN_MODEL_PROBES="$probes" npx vitest run --config vitest.config.ts)
-log "Fuzzing the model-file loader and the JSON parser (libFuzzer, ASan + UBSan)"
+log "Fuzzing the model-file loader, the JSON parser and the tokenizers (libFuzzer, ASan + UBSan)"
 "$ROOT/tools/fuzz.sh" "${FUZZ_SECONDS:-60}"
 log "End-to-end tests: the built page in headless Chromium"
 (cd "$ROOT/web" && npx vitest run --config vitest.e2e.config.ts)
