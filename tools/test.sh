@@ -13,6 +13,7 @@ node --no-experimental-fetch "$ROOT/build/wasm/attn_tests.js" --gtest_brief=1
 log "CLI trainer: string reversal must reach >= 99% greedy exact match"
 "$ROOT/build/native/attn-train" --help | grep -q "Usage: attn-train"
 run="$ROOT/build/runs/reverse"
+mkdir -p "$ROOT/build/runs"
 "$ROOT/build/native/attn-train" --task reverse --steps 2000 --eval-every 500 --out "$run" | tee "$run.log" | grep -E "held-out|done"
 exact=$(sed -n 's/.* \([0-9.]*\)% (greedy decoding.*/\1/p' "$run.log")
 awk -v e="$exact" 'BEGIN { if (e + 0 < 99) { print "reversal exact match " e "% is below 99%"; exit 1 } }'
