@@ -13,6 +13,7 @@
 #include <string>
 
 #include "io/json.h"
+#include "tools/cli_io.h"
 #include "io/model_file.h"
 #include "models/config.h"
 #include "train/decode.h"
@@ -20,6 +21,9 @@
 #include "train/trainer.h"
 
 using namespace attn;
+using cli::die;
+using cli::read_file;
+using cli::write_file;
 
 namespace {
 
@@ -88,11 +92,6 @@ struct Options {
   bool f16 = false, quiet = false;
 };
 
-[[noreturn]] void die(const std::string& msg) {
-  std::fprintf(stderr, "attn-train: %s\n", msg.c_str());
-  std::exit(2);
-}
-
 // Applies "key": value settings (from --config or the command line) to the options.
 void apply(Options& o, const std::string& section, const std::string& key, const Json& v) {
   auto num = [&]() {
@@ -151,20 +150,6 @@ Json config_defaults() {
   all.set("task", Json::object());
   all.set("run", Json::object());
   return all;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) die("cannot read " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void write_file(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary);
-  out << bytes;
-  if (!out) die("cannot write " + path);
 }
 
 // Command-line flags mapped to (section, JSON key, kind).
@@ -304,6 +289,7 @@ std::string clock_text(double seconds) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  cli::program = "attn-train";
   Json resolved;
   Options o = parse(argc, argv, &resolved);
   if (!o.out.empty()) {

@@ -21,6 +21,7 @@
 #include <unordered_set>
 
 #include "io/json.h"
+#include "tools/cli_io.h"
 #include "io/model_file.h"
 #include "models/config.h"
 #include "ops/cross_entropy.h"
@@ -31,32 +32,15 @@
 #include "train/trainer.h"
 
 using namespace attn;
+using cli::die;
+using cli::read_file;
+using cli::write_file;
 
 namespace {
 
 // ------------------------------------------------------------------------------------------------ plumbing
-[[noreturn]] void die(const std::string& msg) {
-  std::fprintf(stderr, "attn-models: %s\n", msg.c_str());
-  std::exit(2);
-}
-
 void check(const Status& st, const std::string& what) {
   if (!st.ok()) die(what + ": " + st.message());
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) die("cannot read " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void write_file(const std::string& path, const std::string& bytes) {
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-  std::ofstream out(path, std::ios::binary);
-  out << bytes;
-  if (!out) die("cannot write " + path);
 }
 
 struct Args {
@@ -214,6 +198,24 @@ void export_model(TransformerModel& model, const Tokenizer& tok, const std::stri
   std::printf("%s\n", report.dump().c_str());
 }
 
+// The optimizer recipe of all three models: AdamW (lr from --lr, default 2e-3; beta2 0.98; weight decay 0.01),
+// gradients clipped at norm 1, linear warm-up, then cosine decay to min_lr_ratio of the peak at `steps`.
+TrainConfig recipe(const Args& a, int64_t steps, int64_t warmup, double min_lr_ratio, int32_t ignore_index,
+                   uint64_t seed) {
+  TrainConfig tc;
+  tc.optim.lr = a.real("lr", 2e-3);
+  tc.optim.weight_decay = 0.01;
+  tc.optim.beta2 = 0.98;
+  tc.optim.clip_norm = 1.0;
+  tc.optim.warmup = warmup;
+  tc.optim.schedule = "cosine";
+  tc.optim.total_steps = steps;
+  tc.optim.min_lr_ratio = min_lr_ratio;
+  tc.ignore_index = ignore_index;
+  tc.seed = seed;
+  return tc;
+}
+
 Json held_out_sample(const std::vector<std::string>& texts, size_t n) {
   Json arr = Json::array();
   for (size_t i = 0; i < texts.size() && arr.items().size() < n; i += std::max<size_t>(1, texts.size() / n))
@@ -345,17 +347,7 @@ int cmd_lm(const Args& a) {
   const int64_t batch = a.num("batch", 32), epochs = a.num("epochs", 3);
   const int64_t steps_per_epoch = static_cast<int64_t>(train.seqs.size()) / batch;
   const int64_t steps = a.num("steps", steps_per_epoch * epochs);
-  TrainConfig tc;
-  tc.optim.lr = a.real("lr", 2e-3);
-  tc.optim.weight_decay = 0.01;
-  tc.optim.beta2 = 0.98;
-  tc.optim.clip_norm = 1.0;
-  tc.optim.warmup = 300;
-  tc.optim.schedule = "cosine";
-  tc.optim.total_steps = steps;
-  tc.optim.min_lr_ratio = 0.05;
-  tc.ignore_index = kPadId;
-  tc.seed = seed;
+  const TrainConfig tc = recipe(a, steps, 300, 0.05, kPadId, seed);
   Trainer trainer(model, tc);
   std::printf("lm: %zu train / %zu valid / %zu test sentences, %lld parameters, %lld steps of %lld\n",
               train.seqs.size(), valid.seqs.size(), test.seqs.size(), static_cast<long long>(model.num_parameters()),
@@ -509,17 +501,8 @@ int cmd_tagger(const Args& a) {
   model.reset_parameters(init);
   const int64_t batch = a.num("batch", 32), epochs = a.num("epochs", 4);
   const int64_t steps = a.num("steps", static_cast<int64_t>(train.size()) / batch * epochs);
-  TrainConfig tc;
-  tc.optim.lr = a.real("lr", 2e-3);
-  tc.optim.beta2 = 0.98;
-  tc.optim.clip_norm = 1.0;
-  tc.optim.warmup = 300;
-  tc.optim.schedule = "cosine";
-  tc.optim.total_steps = steps;
-  tc.optim.min_lr_ratio = 0.05;
-  tc.ignore_index = -100;
+  TrainConfig tc = recipe(a, steps, 300, 0.05, -100, seed);
   tc.label_smoothing = 0.05;
-  tc.seed = seed;
   Trainer trainer(model, tc);
   std::printf("tagger: %zu train / %zu valid / %zu test sentences, %lld parameters, %lld steps of %lld\n", train.size(),
               valid.size(), test.size(), static_cast<long long>(model.num_parameters()), static_cast<long long>(steps),
@@ -639,16 +622,7 @@ int cmd_dates(const Args& a) {
   Rng init(seed);
   model.reset_parameters(init);
   const int64_t steps = a.num("steps", 8000), batch = a.num("batch", 64);
-  TrainConfig tc;
-  tc.optim.lr = a.real("lr", 2e-3);
-  tc.optim.beta2 = 0.98;
-  tc.optim.clip_norm = 1.0;
-  tc.optim.warmup = 200;
-  tc.optim.schedule = "cosine";
-  tc.optim.total_steps = steps;
-  tc.optim.min_lr_ratio = 0.02;
-  tc.ignore_index = kPadId;
-  tc.seed = seed;
+  const TrainConfig tc = recipe(a, steps, 200, 0.02, kPadId, seed);
   Trainer trainer(model, tc);
   const int64_t held = a.num("held-out", 3200);  // 5/8 in training formats, 3/8 in unseen families
   const auto seen = seen_set(static_cast<int>(held * 5 / 8), seed + 101);
@@ -825,6 +799,7 @@ Common: --data models/node_modules (the corpora, installed by tools/train_models
 }  // namespace
 
 int main(int argc, char** argv) {
+  cli::program = "attn-models";
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
     std::fputs(kHelp, stdout);
     return argc < 2 ? 2 : 0;

@@ -20,7 +20,9 @@ const EOS = 2;
 interface Trained {
   model: Model;
   tokenizer: Tokenizer;
-  info: LoadedModel;
+  heldout: string[];
+  metrics: Record<string, unknown> | null;
+  info?: LoadedModel; // with the head statistics, once a view has asked for the model
 }
 
 let engine: Engine | undefined;
@@ -60,12 +62,11 @@ function isPunct(s: string) {
   return s.trim().length > 0 && PUNCT.test(s);
 }
 
-async function loadTrained(id: ModelId) {
+/** Fetches and loads a trained model's files once (weights, tokenizer, held-out texts, metrics). */
+async function fetchTrained(id: ModelId): Promise<Trained> {
   if (!engine) throw new Error('engine not loaded');
-  if (trained.has(id)) {
-    post({ kind: 'loaded', ...trained.get(id)!.info });
-    return;
-  }
+  const cached = trained.get(id);
+  if (cached) return cached;
   const base = `${modelsUrl}${id}/`;
   const bytes = await fetchBytes(new URL(`${base}model.safetensors`, self.location.href), (loaded, total) =>
     post({ kind: 'load-progress', model: id, loaded, total }),
@@ -78,12 +79,22 @@ async function loadTrained(id: ModelId) {
     fetchJson<string[]>(`${base}heldout.json`),
     fetchJson<Record<string, unknown>>(`${base}metrics.json`).catch(() => null),
   ]);
-  const model = engine.loadModel(bytes);
-  const tokenizer = engine.loadTokenizer(tokenizerJson);
-  const stats = headStats(id, model, tokenizer, heldout);
-  const info: LoadedModel = { model: id, numParameters: model.numParameters, config: model.config, metrics, stats };
-  trained.set(id, { model, tokenizer, info });
-  post({ kind: 'loaded', ...info });
+  const t: Trained = { model: engine.loadModel(bytes), tokenizer: engine.loadTokenizer(tokenizerJson), heldout, metrics };
+  trained.set(id, t);
+  return t;
+}
+
+/** Loads a trained model for a view: its head statistics are computed on the first such load. */
+async function loadTrained(id: ModelId) {
+  const t = await fetchTrained(id);
+  t.info ??= {
+    model: id,
+    numParameters: t.model.numParameters,
+    config: t.model.config,
+    metrics: t.metrics,
+    stats: headStats(id, t.model, t.tokenizer, t.heldout),
+  };
+  post({ kind: 'loaded', ...t.info });
 }
 
 /** Head statistics over the model's held-out sentences, computed by the engine. */
@@ -306,8 +317,8 @@ async function call(id: number, name: CallName, args: unknown) {
     let value: unknown;
     if (name === 'trainedParameter') {
       const a = args as CallArgs<'trainedParameter'>;
-      if (!trained.has(a.model)) await loadTrained(a.model);
-      const params = trained.get(a.model)!.model.stateDict();
+      // Only the weights: no head statistics, and no "loaded" message for a model no view asked for.
+      const params = (await fetchTrained(a.model)).model.stateDict();
       if (!params[a.name]) throw Object.assign(new Error(`${a.model} has no parameter "${a.name}"`), { name: 'AttnError' });
       value = params[a.name];
     } else {
