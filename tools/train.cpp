@@ -16,9 +16,7 @@
 #include "tools/cli_io.h"
 #include "io/model_file.h"
 #include "models/config.h"
-#include "train/decode.h"
-#include "train/tasks.h"
-#include "train/trainer.h"
+#include "train/run.h"
 
 using namespace attn;
 using cli::die;
@@ -31,11 +29,11 @@ const char* kHelp = R"(attn-train: train a transformer on a toy sequence task wi
 
 Usage: attn-train [options]
 
-Task (data is generated from the seed; the held-out set from a different seed):
-  --task NAME           copy | reverse | sort | repeat                      [reverse]
-  --symbols N           distinct symbols                                    [10]
-  --min-len N           shortest input                                      [3]
-  --max-len N           longest input                                       [10]
+Task (data is generated from the seed; 1 in 8 inputs is held out for testing and never trained on):
+  --task NAME           copy | reverse | sort | repeat | dates              [reverse]
+  --symbols N           distinct symbols (toy tasks)                        [10]
+  --min-len N           shortest input (toy tasks)                          [3]
+  --max-len N           longest input (toy tasks)                           [10]
 
 Model (a config JSON like the page's; see README "Model config"):
   --arch NAME           encoder-decoder | decoder | encoder                 [encoder-decoder]
@@ -63,7 +61,8 @@ Training:
   --label-smoothing X                                                       [0.0]
   --seed N              weights, data and dropout                           [1]
   --config FILE         a JSON file {"task": {...}, "model": {...}, "train": {...}, "run": {...}} with the same
-                        settings under their JSON names; command-line options override it
+                        settings under their JSON names (the page's training lab exports these);
+                        command-line options override it
 
 Output:
   --out DIR             write DIR/model.safetensors (final weights + config), DIR/checkpoint-STEP.safetensors,
@@ -83,76 +82,14 @@ The last lines report held-out teacher-forced token accuracy and exact match, an
 )";
 
 struct Options {
-  TaskConfig task;
-  ModelConfig model;
-  TrainConfig train;
-  int64_t steps = 2000, batch = 64, eval_every = 200, eval_size = 500, checkpoint_every = 0;
-  uint64_t seed = 1;
+  RunConfig run;
+  Json resolved;  // the whole config, as run.json records it
+  int64_t checkpoint_every = 0;
   std::string out;
   bool f16 = false, quiet = false;
 };
 
-// Applies "key": value settings (from --config or the command line) to the options.
-void apply(Options& o, const std::string& section, const std::string& key, const Json& v) {
-  auto num = [&]() {
-    if (!v.is_number()) die(section + "." + key + " must be a number");
-    return v.as_number();
-  };
-  auto str = [&]() {
-    if (!v.is_string()) die(section + "." + key + " must be a string");
-    return v.as_string();
-  };
-  if (section == "task") {
-    if (key == "name") {
-      if (!parse_task(str(), &o.task.kind)) die("unknown task '" + str() + "'");
-    } else if (key == "symbols") o.task.symbols = static_cast<int32_t>(num());
-    else if (key == "min_len") o.task.min_len = static_cast<int32_t>(num());
-    else if (key == "max_len") o.task.max_len = static_cast<int32_t>(num());
-    else die("unknown task setting '" + key + "'");
-  } else if (section == "run") {
-    if (key == "steps") o.steps = static_cast<int64_t>(num());
-    else if (key == "batch") o.batch = static_cast<int64_t>(num());
-    else if (key == "seed") o.seed = static_cast<uint64_t>(num());
-    else if (key == "eval_every") o.eval_every = static_cast<int64_t>(num());
-    else if (key == "eval_size") o.eval_size = static_cast<int64_t>(num());
-    else if (key == "checkpoint_every") o.checkpoint_every = static_cast<int64_t>(num());
-    else die("unknown run setting '" + key + "'");
-  }
-}
-
-Json config_defaults() {
-  Json model = Json::object();
-  model.set("arch", Json::string("encoder-decoder"));
-  model.set("num_layers", Json::number(2));
-  model.set("num_decoder_layers", Json::number(2));
-  model.set("d_model", Json::number(64));
-  model.set("nhead", Json::number(4));
-  model.set("dim_feedforward", Json::number(256));
-  model.set("dropout", Json::number(0.0));
-  model.set("activation", Json::string("relu"));
-  model.set("norm_first", Json::boolean(false));
-  model.set("positional", Json::string("sinusoidal"));
-  Json train = Json::object();
-  train.set("optimizer", Json::string("adamw"));
-  train.set("lr", Json::number(3e-3));
-  train.set("beta1", Json::number(0.9));
-  train.set("beta2", Json::number(0.98));
-  train.set("eps", Json::number(1e-9));
-  train.set("weight_decay", Json::number(0.01));
-  train.set("clip_norm", Json::number(1.0));
-  train.set("warmup", Json::number(100));
-  train.set("schedule", Json::string("cosine"));
-  train.set("min_lr_ratio", Json::number(0.05));
-  train.set("label_smoothing", Json::number(0.0));
-  Json all = Json::object();
-  all.set("model", model);
-  all.set("train", train);
-  all.set("task", Json::object());
-  all.set("run", Json::object());
-  return all;
-}
-
-// Command-line flags mapped to (section, JSON key, kind).
+// Command-line flags mapped to (section, JSON key, kind) of the run config (engine/train/run.h).
 struct Flag {
   const char* section;
   const char* key;
@@ -169,7 +106,6 @@ const std::map<std::string, Flag> kFlags = {
     {"--positional", {"model", "positional", 's'}}, {"--steps", {"run", "steps", 'n'}},
     {"--batch", {"run", "batch", 'n'}},         {"--seed", {"run", "seed", 'n'}},
     {"--eval-every", {"run", "eval_every", 'n'}}, {"--eval-size", {"run", "eval_size", 'n'}},
-    {"--checkpoint-every", {"run", "checkpoint_every", 'n'}},
     {"--optimizer", {"train", "optimizer", 's'}}, {"--lr", {"train", "lr", 'n'}},
     {"--weight-decay", {"train", "weight_decay", 'n'}}, {"--beta1", {"train", "beta1", 'n'}},
     {"--beta2", {"train", "beta2", 'n'}},       {"--eps", {"train", "eps", 'n'}},
@@ -178,10 +114,10 @@ const std::map<std::string, Flag> kFlags = {
     {"--label-smoothing", {"train", "label_smoothing", 'n'}},
 };
 
-Options parse(int argc, char** argv, Json* resolved) {
-  Json cfg = config_defaults();
+Options parse(int argc, char** argv) {
+  Json cfg = Json::object();
   Options o;
-  // --config first, so that flags override it.
+  // --config first, so that flags override it. A config exported by the page's lab works as it is.
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
       std::fputs(kHelp, stdout);
@@ -189,16 +125,8 @@ Options parse(int argc, char** argv, Json* resolved) {
     }
     if (std::strcmp(argv[i], "--config") == 0) {
       if (i + 1 >= argc) die("--config needs a file");
-      Json file;
-      Status st = Json::parse(read_file(argv[i + 1]), &file);
-      if (!st.ok() || !file.is_object()) die(std::string(argv[i + 1]) + ": " + (st.ok() ? "not a JSON object" : st.message()));
-      for (const auto& [section, values] : file.members()) {
-        if (!cfg.find(section)) die("unknown config section '" + section + "'");
-        if (!values.is_object()) die("config section '" + section + "' must be an object");
-        Json merged = *cfg.find(section);
-        for (const auto& [k, v] : values.members()) merged.set(k, v);
-        cfg.set(section, merged);
-      }
+      Status st = Json::parse(read_file(argv[i + 1]), &cfg);
+      if (!st.ok() || !cfg.is_object()) die(std::string(argv[i + 1]) + ": " + (st.ok() ? "not a JSON object" : st.message()));
     }
   }
   for (int i = 1; i < argc; ++i) {
@@ -212,18 +140,20 @@ Options parse(int argc, char** argv, Json* resolved) {
       o.out = argv[++i];
       continue;
     }
-    if (a == "--f16") {
-      o.f16 = true;
+    if (a == "--f16" || a == "--quiet") {
+      (a == "--f16" ? o.f16 : o.quiet) = true;
       continue;
     }
-    if (a == "--quiet") {
-      o.quiet = true;
+    if (a == "--checkpoint-every") {
+      char* end = nullptr;
+      o.checkpoint_every = i + 1 < argc ? std::strtoll(argv[++i], &end, 10) : -1;
+      if (!end || *end || o.checkpoint_every < 0) die("--checkpoint-every needs a number of steps");
       continue;
     }
     auto it = kFlags.find(a);
     if (it == kFlags.end()) die("unknown option " + a + " (see --help)");
     const Flag& f = it->second;
-    Json section = *cfg.find(f.section);
+    Json section = cfg.find(f.section) ? *cfg.find(f.section) : Json::object();
     if (f.kind == 'b') {
       section.set(f.key, Json::boolean(true));
     } else {
@@ -240,42 +170,25 @@ Options parse(int argc, char** argv, Json* resolved) {
     }
     cfg.set(f.section, section);
   }
-  for (const char* s : {"task", "run"})
-    for (const auto& [k, v] : cfg.find(s)->members()) apply(o, s, k, v);
-  // The model's vocabulary, head and positions follow from the task.
-  Json model = *cfg.find("model");
-  Arch arch;
-  if (!parse_arch(model.string_or("arch", "encoder-decoder"), &arch)) die("unknown arch '" + model.string_or("arch", "") + "'");
-  Status st = o.task.validate(arch);
+  // Keys that follow from the task and the run are recomputed: a config exported by the page has them, and
+  // flags may change the task or the steps.
+  if (const Json* model = cfg.find("model")) {
+    Json m = Json::object();
+    for (const auto& kv : model->members())
+      if (kv.first != "vocab_size" && kv.first != "tgt_vocab_size" && kv.first != "head_size" && kv.first != "max_len" &&
+          kv.first != "pad_id")
+        m.set(kv.first, kv.second);
+    cfg.set("model", m);
+  }
+  if (const Json* train = cfg.find("train")) {
+    Json t = Json::object();
+    for (const auto& kv : train->members())
+      if (kv.first != "ignore_index" && kv.first != "seed" && kv.first != "total_steps") t.set(kv.first, kv.second);
+    cfg.set("train", t);
+  }
+  const Status st = run_config_from_json(cfg, &o.run);
   if (!st.ok()) die(st.message());
-  model.set("vocab_size", Json::number(o.task.vocab_size()));
-  model.set("head_size", Json::number(o.task.vocab_size()));
-  if (arch == Arch::kEncoderDecoder) model.set("tgt_vocab_size", Json::number(o.task.vocab_size()));
-  model.set("max_len", Json::number(o.task.max_positions(arch) + 1));
-  model.set("pad_id", Json::number(kPad));
-  st = model_config_from_json(model, &o.model);
-  if (!st.ok()) die("model: " + st.message());
-  Json train = *cfg.find("train");
-  train.set("ignore_index", Json::number(kPad));
-  train.set("seed", Json::number(static_cast<double>(o.seed)));
-  train.set("total_steps", Json::number(static_cast<double>(o.steps)));
-  st = train_config_from_json(train, &o.train);
-  if (!st.ok()) die("train: " + st.message());
-  if (o.steps <= 0 || o.batch <= 0) die("--steps and --batch must be positive");
-  cfg.set("model", model_config_to_json(o.model));
-  cfg.set("train", train_config_to_json(o.train));
-  Json task = Json::object();
-  task.set("name", Json::string(task_name(o.task.kind)));
-  task.set("symbols", Json::number(o.task.symbols));
-  task.set("min_len", Json::number(o.task.min_len));
-  task.set("max_len", Json::number(o.task.max_len));
-  cfg.set("task", task);
-  Json run = Json::object();
-  run.set("steps", Json::number(static_cast<double>(o.steps)));
-  run.set("batch", Json::number(static_cast<double>(o.batch)));
-  run.set("seed", Json::number(static_cast<double>(o.seed)));
-  cfg.set("run", run);
-  *resolved = cfg;
+  o.resolved = run_config_to_json(o.run);
   return o;
 }
 
@@ -290,40 +203,32 @@ std::string clock_text(double seconds) {
 
 int main(int argc, char** argv) {
   cli::program = "attn-train";
-  Json resolved;
-  Options o = parse(argc, argv, &resolved);
+  Options o = parse(argc, argv);
+  const RunConfig& rc = o.run;
   if (!o.out.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(o.out, ec);
     if (ec) die("cannot create " + o.out + ": " + ec.message());
-    write_file(o.out + "/run.json", resolved.dump() + "\n");
+    write_file(o.out + "/run.json", o.resolved.dump() + "\n");
   }
-  TransformerModel model(o.model);
-  Rng init(o.seed);
-  model.reset_parameters(init);
-  Trainer trainer(model, o.train);
-  Rng data(o.seed * 7919 + 1), held(o.seed * 104729 + 2);
-  std::vector<std::vector<int32_t>> held_inputs;
-  for (int64_t i = 0; i < o.eval_size; ++i) held_inputs.push_back(task_input(o.task, held));
-  const Batch held_batch = make_batch(o.task, o.model.arch, held_inputs);
+  TrainingRun run(rc);
+  TransformerModel& model = run.model();
 
-  std::printf("attn-train: %s, %s, %lld parameters, %lld steps of %lld sequences\n", task_name(o.task.kind),
-              arch_name(o.model.arch), static_cast<long long>(model.num_parameters()), static_cast<long long>(o.steps),
-              static_cast<long long>(o.batch));
+  std::printf("attn-train: %s, %s, %lld parameters, %lld steps of %lld sequences\n", task_name(rc.task.kind),
+              arch_name(rc.model.arch), static_cast<long long>(model.num_parameters()), static_cast<long long>(rc.steps),
+              static_cast<long long>(rc.batch));
   std::ofstream log;
   if (!o.out.empty()) log.open(o.out + "/log.jsonl");
   const auto start = std::chrono::steady_clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
-  double last_print = -1.0;
+  double last_print = -1.0, eval_seconds = 0.0;
   int64_t tokens = 0;
   auto save = [&](const std::string& name) {
     if (o.out.empty()) return;
-    write_file(o.out + "/" + name, save_model(model, o.f16, {{"task", task_name(o.task.kind)},
-                                                            {"run", resolved.dump()}}));
+    write_file(o.out + "/" + name, save_model(model, o.f16, {{"task", task_name(rc.task.kind)}, {"run", o.resolved.dump()}}));
   };
-  for (int64_t step = 1; step <= o.steps; ++step) {
-    const Batch b = task_batch(o.task, o.model.arch, o.batch, data);
-    const StepStats s = trainer.step(b);
+  for (int64_t step = 1; step <= rc.steps; ++step) {
+    const StepStats s = run.step();
     tokens += s.tokens;
     const double t = elapsed();
     if (log.is_open()) {
@@ -337,48 +242,39 @@ int main(int argc, char** argv) {
       log << line.dump() << "\n";
     }
     if (!std::isfinite(s.loss)) die("the loss became " + std::to_string(s.loss) + " at step " + std::to_string(step) + "; try a lower --lr");
-    const bool eval_now = o.eval_every > 0 && step % o.eval_every == 0;
-    if (!o.quiet && (t - last_print >= 1.0 || step == o.steps || eval_now)) {
-      const double rate = t > 0 ? tokens / t : 0.0;
-      const double eta = t / static_cast<double>(step) * static_cast<double>(o.steps - step);
-      std::printf("step %6lld/%lld  loss %.4f  lr %.2e  %9.0f tok/s  elapsed %s  ETA %s\n",
-                  static_cast<long long>(step), static_cast<long long>(o.steps), s.loss, s.lr, rate,
-                  clock_text(t).c_str(), clock_text(eta).c_str());
+    const bool eval_now = rc.eval_every > 0 && step % rc.eval_every == 0;
+    if (!o.quiet && (t - last_print >= 1.0 || step == rc.steps || eval_now)) {
+      const double train_time = t - eval_seconds;
+      const double rate = train_time > 0 ? tokens / train_time : 0.0;
+      const double eta = train_time / static_cast<double>(step) * static_cast<double>(rc.steps - step);
+      std::printf("step %6lld/%lld  loss %.4f  lr %.2e  %9.0f tok/s  %6.1f steps/s  elapsed %s  ETA %s\n",
+                  static_cast<long long>(step), static_cast<long long>(rc.steps), s.loss, s.lr, rate,
+                  train_time > 0 ? step / train_time : 0.0, clock_text(t).c_str(), clock_text(eta).c_str());
       std::fflush(stdout);
       last_print = t;
     }
     if (eval_now) {
-      const EvalStats e = trainer.evaluate(held_batch);
+      const EvalStats e = run.evaluate();
       if (!o.quiet)
         std::printf("  held-out: loss %.4f  token accuracy %.2f%%  exact match %.2f%% (teacher-forced)\n", e.loss,
                     100 * e.token_accuracy(), 100 * e.exact_match());
+      eval_seconds += elapsed() - t;
     }
-    if (o.checkpoint_every > 0 && step % o.checkpoint_every == 0 && step != o.steps)
+    if (o.checkpoint_every > 0 && step % o.checkpoint_every == 0 && step != rc.steps)
       save("checkpoint-" + std::to_string(step) + ".safetensors");
   }
+  const double train_seconds = elapsed() - eval_seconds;
   save("model.safetensors");
 
   // Final evaluation: teacher-forced, then greedy generation of whole answers.
-  const EvalStats e = trainer.evaluate(held_batch);
-  // An encoder labels every position at once, so its teacher-forced answer is its generated answer.
-  double greedy = e.exact_match();
-  if (o.model.arch != Arch::kEncoder) {
-    int64_t exact = 0;
-    for (const auto& x : held_inputs) {
-      const std::vector<int32_t> y = task_answer(o.task.kind, x);
-      const int64_t limit = static_cast<int64_t>(y.size()) + 2;
-      std::vector<int32_t> prompt = x;
-      prompt.push_back(kBos);
-      const Decoded d = o.model.arch == Arch::kEncoderDecoder ? greedy_seq2seq(model, x, kBos, kEos, limit)
-                                                              : greedy_lm(model, prompt, kEos, limit);
-      exact += d.finished && d.tokens == y;
-    }
-    greedy = static_cast<double>(exact) / static_cast<double>(held_inputs.size());
-  }
+  const EvalStats e = run.evaluate();
+  const GenerationStats g = run.generate();
   std::printf("done in %s: held-out loss %.4f, token accuracy %.2f%%, exact match %.2f%% (teacher-forced), "
-              "%.2f%% (greedy decoding, %zu sequences)\n",
-              clock_text(elapsed()).c_str(), e.loss, 100 * e.token_accuracy(), 100 * e.exact_match(), 100 * greedy,
-              held_inputs.size());
+              "%.2f%% (greedy decoding, %lld sequences), BLEU %.4f\n",
+              clock_text(elapsed()).c_str(), e.loss, 100 * e.token_accuracy(), 100 * e.exact_match(), 100 * g.exact_match(),
+              static_cast<long long>(g.sequences), g.bleu.bleu);
+  std::printf("training: %.2f s for %lld steps, %.1f steps/s (evaluations excluded)\n", train_seconds,
+              static_cast<long long>(rc.steps), rc.steps / train_seconds);
   if (!o.out.empty()) std::printf("wrote %s/model.safetensors, log.jsonl, run.json\n", o.out.c_str());
   return 0;
 }

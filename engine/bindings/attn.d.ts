@@ -238,12 +238,14 @@ export class Trainer {
 }
 
 export interface TaskSpec {
-  task?: 'copy' | 'reverse' | 'sort' | 'repeat';
+  task?: 'copy' | 'reverse' | 'sort' | 'repeat' | 'dates';
   symbols?: number;
   min_len?: number;
   max_len?: number;
   arch?: 'encoder' | 'decoder' | 'encoder-decoder';
   batch?: number;
+  /** 'train' (the default) or 'held-out': 1 in 8 inputs, by a hash, never in training batches. */
+  split?: 'train' | 'held-out';
 }
 
 export class Model {
@@ -345,4 +347,53 @@ export interface Engine {
   /** Throws AttnError naming the problem when the file is not a tokenizer.json this engine reads. */
   loadTokenizer(json: string | Uint8Array): Tokenizer;
   trainTokenizer(options: TrainTokenizerOptions): Tokenizer;
+}
+
+// ------------------------------------------------------------------------------------------------ training runs
+
+export type TaskName = 'copy' | 'reverse' | 'sort' | 'repeat' | 'dates';
+
+/** A training run's config (engine/train/run.h). Absent keys take attn-train's defaults. */
+export interface RunConfig {
+  task?: { name?: TaskName; symbols?: number; min_len?: number; max_len?: number };
+  model?: Partial<ModelConfig>;
+  train?: Record<string, number | string>;
+  run?: { steps?: number; batch?: number; seed?: number; eval_size?: number; eval_every?: number };
+}
+
+export interface RunStats {
+  step: Float64Array;
+  loss: Float64Array;
+  grad_norm: Float64Array;
+  lr: Float64Array;
+  tokens: Float64Array;
+  diverged: boolean;
+}
+
+export interface RunAttention {
+  /** Token labels: src (columns of encoder and cross-attention, or the whole sequence of a decoder-only model),
+   * tgt_in (decoder inputs: rows and columns of decoder self-attention) and tgt_out (what each decoder row wrote). */
+  labels: { src: string[]; tgt_in?: string[]; tgt_out?: string[] };
+  trace: Record<string, Tensor>;
+}
+
+export class Run {
+  readonly config: Required<RunConfig> & { model: ModelConfig };
+  readonly numParameters: number;
+  readonly stepsDone: number;
+  train(n?: number): RunStats;
+  evaluate(): { loss: number; token_accuracy: number; exact_match: number; sequences: number };
+  generate(limit?: number): { exact_match: number; exact: number; sequences: number; bleu: number };
+  heldOut(n?: number): { input: string; answer: string }[];
+  probe(index?: number): RunAttention & { input: string; answer: string; predicted: string[]; correct: boolean };
+  infer(text: string): RunAttention & { input: string; output: string; finished: boolean; expected?: string };
+  save(options?: { f16?: boolean }): Uint8Array;
+  delete(): void;
+}
+
+export interface Engine {
+  validateRun(config: RunConfig): { ok: true; config: RunConfig } | { ok: false; message: string };
+  taskExamples(task: RunConfig['task'], n?: number, seed?: number): { input: string; answer: string }[];
+  createRun(config: RunConfig): Run;
+  loadRun(bytes: Uint8Array | ArrayBuffer): Run;
 }

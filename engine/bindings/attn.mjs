@@ -285,11 +285,12 @@ export class Engine {
   }
 
   /**
-   * A batch of a toy task (copy, reverse, sort, repeat), laid out for an architecture, from a seed:
-   * {B, S, T, src, tgt, targets, vocab_size, max_positions}; see engine/train/tasks.h.
+   * A batch of a task (copy, reverse, sort, repeat, dates), laid out for an architecture, from a seed:
+   * {B, S, T, src, tgt, targets, vocab_size, max_positions}; split 'train' or 'held-out' (1 in 8 inputs, never
+   * trained on); see engine/train/tasks.h.
    */
-  taskBatch({ task = 'reverse', symbols = 10, min_len = 3, max_len = 10, arch = 'encoder-decoder', batch = 32 } = {}, seed = 0) {
-    return unwrap(this.module.taskBatch(JSON.stringify({ task, symbols, min_len, max_len, arch, batch }), seed));
+  taskBatch({ task = 'reverse', symbols = 10, min_len = 3, max_len = 10, arch = 'encoder-decoder', batch = 32, split = 'train' } = {}, seed = 0) {
+    return unwrap(this.module.taskBatch(JSON.stringify({ task, symbols, min_len, max_len, arch, batch, split }), seed));
   }
 
   /** Corpus BLEU-4 with brevity penalty over token-id sequences (one reference each). */
@@ -564,3 +565,104 @@ Engine.prototype.trainTokenizer = function trainTokenizer({
   if (!Number.isInteger(vocabSize) || !Number.isInteger(minCount)) throw new AttnError('trainTokenizer: vocabSize and minCount must be integers');
   return newTokenizer(this.module, (h) => h.train(String(kind), texts, vocabSize, minCount, specialTokens, String(unkToken)));
 };
+
+// ------------------------------------------------------------------------------------------------ training runs
+
+/**
+ * Checks a run config ({task, model, train, run}; engine/train/run.h) without building anything.
+ * @returns {{ok: true, config: object} | {ok: false, message: string}} config is the resolved config.
+ */
+Engine.prototype.validateRun = function validateRun(config) {
+  const r = this.module.validateRun(JSON.stringify(config ?? {}));
+  return r.error !== undefined ? { ok: false, message: r.error } : { ok: true, config: JSON.parse(r.config) };
+};
+
+/** A few training examples of a task as text: [{input, answer}]. */
+Engine.prototype.taskExamples = function taskExamples(task, n = 4, seed = 1) {
+  return unwrap(this.module.taskExamples(JSON.stringify(task ?? {}), n, seed));
+};
+
+/** A training run from a config; an invalid config throws an AttnError saying what to change. @returns {Run} */
+Engine.prototype.createRun = function createRun(config) {
+  return newRun(this.module, (h) => h.init(JSON.stringify(config ?? {})));
+};
+
+/** A run saved by Run.save (or a model written by attn-train): config and weights; training starts afresh. */
+Engine.prototype.loadRun = function loadRun(bytes) {
+  return newRun(this.module, (h) => h.load(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)));
+};
+
+function newRun(module, init) {
+  const handle = new module.Run();
+  const err = init(handle);
+  if (err) {
+    handle.delete();
+    throw new AttnError(err);
+  }
+  return new Run(handle);
+}
+
+/**
+ * A task, a model, its optimizer and a held-out set, trained a few steps at a time (engine/train/run.h), so a
+ * page can report, pause, resume or stop between calls. The same config trains the same way in attn-train.
+ */
+export class Run {
+  constructor(handle) {
+    this.handle = handle;
+    /** The resolved config: {task, model, train, run}. */
+    this.config = JSON.parse(handle.config());
+  }
+
+  get numParameters() {
+    return this.handle.numParameters();
+  }
+
+  get stepsDone() {
+    return this.handle.stepsDone();
+  }
+
+  /** Up to n steps (never past config.run.steps). @returns {{step, loss, grad_norm, lr, tokens: Float64Array, diverged}} */
+  train(n = 1) {
+    return this.handle.train(n | 0);
+  }
+
+  /** Teacher-forced, eval mode, on the held-out set. @returns {{loss, token_accuracy, exact_match, sequences}} */
+  evaluate() {
+    return this.handle.evaluate();
+  }
+
+  /** Greedy decoding of the first `limit` held-out inputs (0: all). @returns {{exact_match, exact, sequences, bleu}} */
+  generate(limit = 0) {
+    return this.handle.generate(limit | 0);
+  }
+
+  /** The first n held-out examples as text: [{input, answer}]. */
+  heldOut(n = 10) {
+    return this.handle.heldOut(n | 0);
+  }
+
+  /**
+   * Held-out example `index`, teacher-forced: {input, answer, predicted, labels: {src, tgt_in?, tgt_out?}, trace}
+   * with the attention weights of every layer and head by name.
+   */
+  probe(index = 0) {
+    return unwrap(this.handle.probe(index | 0));
+  }
+
+  /**
+   * The model's answer to a learner's input ("3 1 4", or a date): {input, output, finished, expected?, labels,
+   * trace}. Input the task cannot read throws an AttnError saying what to type.
+   */
+  infer(text) {
+    return unwrap(this.handle.infer(String(text)));
+  }
+
+  /** safetensors bytes: the weights, with the run's config in the metadata (loadRun and the explorer read it). */
+  save({ f16 = false } = {}) {
+    return this.handle.save(f16);
+  }
+
+  delete() {
+    this.handle.delete();
+  }
+}

@@ -11,6 +11,8 @@
 
 #include <memory>
 
+#include "bindings/js_values.h"
+
 #include "io/json.h"
 #include "io/model_file.h"
 #include "models/config.h"
@@ -27,6 +29,8 @@ using emscripten::val;
 
 namespace attn {
 namespace {
+
+using namespace js;
 
 // ------------------------------------------------------------------------------------------------ conversions
 Shape shape_from(const val& v) {
@@ -78,28 +82,6 @@ TensorMap params_from(const val& tensors, Status* st) {
     params[k.substr(6)] = std::move(t);
   }
   return params;
-}
-
-val to_js(const Tensor& t) {
-  val out = val::object();
-  out.set("data", val(emscripten::typed_memory_view(t.data.size(), t.data.data())).call<val>("slice"));
-  val shape = val::array();
-  for (int64_t d : t.shape) shape.call<void>("push", static_cast<double>(d));
-  out.set("shape", shape);
-  return out;
-}
-
-val error_js(const Status& st) {
-  val out = val::object();
-  out.set("error", st.message());
-  return out;
-}
-
-Status parse_options(const std::string& text, Json* out) {
-  Status st = Json::parse(text, out);
-  if (!st.ok()) return Status::error("options: " + st.message());
-  if (!out->is_object()) return Status::error("options must be an object");
-  return Status();
 }
 
 int64_t int_opt(const Json& o, const char* key, int64_t fallback) {
@@ -249,12 +231,6 @@ val activation_js(const std::string& name, const val& tensors) {
 }
 
 // ------------------------------------------------------------------------------------------------ the model
-val int32_js(const std::vector<int32_t>& v) {
-  return val(emscripten::typed_memory_view(v.size(), v.data())).call<val>("slice");
-}
-
-std::vector<int32_t> ids_from(const val& v) { return emscripten::convertJSArrayToNumberVector<int32_t>(v); }
-
 // {B, S, T, src: Int32Array, tgt: Int32Array, targets: Int32Array} <-> Batch
 Batch batch_from(const val& b) {
   Batch out;
@@ -560,14 +536,14 @@ class Model {
 };
 
 // ------------------------------------------------------------------------------------- tasks and metrics
-// A batch of a toy task: spec {"task", "symbols", "min_len", "max_len", "arch", "batch"}, seeded.
+// A batch of a task: spec {"task", "symbols", "min_len", "max_len", "arch", "batch", "split"}, seeded.
 val task_batch_js(const std::string& spec_json, double seed) {
   Json j;
   Status st = parse_options(spec_json, &j);
   if (!st.ok()) return error_js(st);
   TaskConfig t;
   Arch arch;
-  if (!parse_task(j.string_or("task", "reverse"), &t.kind)) return error_js(Status::error("task must be copy, reverse, sort or repeat"));
+  if (!parse_task(j.string_or("task", "reverse"), &t.kind)) return error_js(Status::error("task must be copy, reverse, sort, repeat or dates"));
   if (!parse_arch(j.string_or("arch", "encoder-decoder"), &arch)) return error_js(Status::error("unknown arch"));
   t.symbols = static_cast<int32_t>(int_opt(j, "symbols", t.symbols));
   t.min_len = static_cast<int32_t>(int_opt(j, "min_len", t.min_len));
@@ -576,8 +552,10 @@ val task_batch_js(const std::string& spec_json, double seed) {
   if (!st.ok()) return error_js(st);
   const int64_t B = int_opt(j, "batch", 32);
   if (B <= 0 || B > 4096) return error_js(Status::error("batch must be between 1 and 4096"));
+  const std::string split = j.string_or("split", "train");
+  if (split != "train" && split != "held-out") return error_js(Status::error("split must be train or held-out"));
   Rng rng(static_cast<uint64_t>(seed));
-  val out = batch_js(task_batch(t, arch, B, rng));
+  val out = batch_js(task_batch(t, arch, B, rng, split == "train" ? Split::kTrain : Split::kHeldOut));
   out.set("vocab_size", t.vocab_size());
   out.set("max_positions", t.max_positions(arch));
   return out;

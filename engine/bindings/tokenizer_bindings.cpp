@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "bindings/js_values.h"
 #include "io/json.h"
 #include "text/tokenizer.h"
 
@@ -20,6 +21,8 @@ using emscripten::val;
 
 namespace attn {
 namespace {
+
+using js::bytes_from;
 
 std::vector<std::string> strings_from(const val& array) {
   std::vector<std::string> out;
@@ -29,13 +32,6 @@ std::vector<std::string> strings_from(const val& array) {
   return out;
 }
 
-// The bytes of a Uint8Array, copied in one call (embind's std::string conversion copies byte by byte in JS).
-std::string bytes_from(const val& u8) {
-  std::string bytes(u8["length"].as<size_t>(), '\0');
-  // No allocation between making the view and filling it, so memory growth cannot detach it.
-  val(emscripten::typed_memory_view(bytes.size(), reinterpret_cast<uint8_t*>(&bytes[0]))).call<void>("set", u8);
-  return bytes;
-}
 
 template <typename T>
 val typed_array(const std::vector<T>& v) {

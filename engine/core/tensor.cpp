@@ -45,7 +45,7 @@ std::string shape_str(const Shape& shape) {
 
 Tensor::Tensor(Shape s, float fill) : shape(std::move(s)), data(static_cast<size_t>(numel_of(shape)), fill) {}
 
-Tensor::Tensor(Shape s, std::vector<float> values) : shape(std::move(s)), data(std::move(values)) {
+Tensor::Tensor(Shape s, const std::vector<float>& values) : shape(std::move(s)), data(values.begin(), values.end()) {
   ATTN_ASSERT(numel_of(shape) == numel(), "Tensor: " + shape_str(shape) + " does not hold " +
                                               std::to_string(data.size()) + " values");
 }

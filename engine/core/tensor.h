@@ -11,7 +11,9 @@
 
 #include <Eigen/Core>
 #include <cstdint>
+#include <cstddef>
 #include <initializer_list>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -46,6 +48,25 @@ using RowVecT = Eigen::Matrix<T, 1, Eigen::Dynamic>;
 
 using Shape = std::vector<int64_t>;
 
+// Buffers start on a 64-byte boundary. Eigen's vectorized loops peel a different number of leading elements
+// (and so round differently) depending on a buffer's alignment; with every buffer aligned the same way, the
+// same computation gives the same bits wherever the heap puts it (two runs in one process, or in two).
+template <class T>
+struct AlignedAllocator {
+  using value_type = T;
+  static constexpr std::size_t kAlign = 64;
+  AlignedAllocator() = default;
+  template <class U>
+  AlignedAllocator(const AlignedAllocator<U>&) {}
+  T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t(kAlign))); }
+  void deallocate(T* p, std::size_t) { ::operator delete(p, std::align_val_t(kAlign)); }
+  template <class U>
+  bool operator==(const AlignedAllocator<U>&) const { return true; }
+  template <class U>
+  bool operator!=(const AlignedAllocator<U>&) const { return false; }
+};
+using FloatBuffer = std::vector<float, AlignedAllocator<float>>;
+
 // Number of elements of a shape (1 for the empty shape, i.e. a scalar).
 int64_t numel_of(const Shape& shape);
 // "[2, 3, 4]"
@@ -53,11 +74,11 @@ std::string shape_str(const Shape& shape);
 
 struct Tensor {
   Shape shape;
-  std::vector<float> data;
+  FloatBuffer data;
 
   Tensor() = default;
   explicit Tensor(Shape s, float fill = 0.0f);
-  Tensor(Shape s, std::vector<float> values);  // values.size() must equal numel(shape)
+  Tensor(Shape s, const std::vector<float>& values);  // values.size() must equal numel(shape)
 
   int64_t numel() const { return static_cast<int64_t>(data.size()); }
   int rank() const { return static_cast<int>(shape.size()); }

@@ -394,4 +394,52 @@ std::string Json::dump() const {
   return out;
 }
 
+// ------------------------------------------------------------------------------------------ typed fields
+Status get_int(const Json& j, const char* key, int64_t lo, int64_t hi, int64_t* out) {
+  const Json* v = j.find(key);
+  if (!v) return Status();
+  if (!v->is_number() || v->as_number() != std::floor(v->as_number()))
+    return Status::error(std::string(key) + " must be an integer");
+  const double d = v->as_number();
+  if (d < static_cast<double>(lo) || d > static_cast<double>(hi))
+    return Status::error(std::string(key) + " must be between " + std::to_string(lo) + " and " + std::to_string(hi) +
+                         ", got " + Json::number(d).dump());
+  *out = static_cast<int64_t>(d);
+  return Status();
+}
+
+Status get_float(const Json& j, const char* key, float* out) {
+  const Json* v = j.find(key);
+  if (!v) return Status();
+  if (!v->is_number()) return Status::error(std::string(key) + " must be a number");
+  const float f = static_cast<float>(v->as_number());
+  if (!std::isfinite(f)) return Status::error(std::string(key) + " is too large for a float32");  // 1e39 -> inf
+  *out = f;
+  return Status();
+}
+
+Status get_bool(const Json& j, const char* key, bool* out) {
+  const Json* v = j.find(key);
+  if (!v) return Status();
+  if (!v->is_bool()) return Status::error(std::string(key) + " must be true or false");
+  *out = v->as_bool();
+  return Status();
+}
+
+Status get_double(const Json& j, const char* key, double* out) {
+  const Json* v = j.find(key);
+  if (!v) return Status();
+  if (!v->is_number()) return Status::error(std::string(key) + " must be a number");
+  *out = v->as_number();
+  return Status();
+}
+
+Status get_string(const Json& j, const char* key, std::string* out) {
+  const Json* v = j.find(key);
+  if (!v) return Status();
+  if (!v->is_string()) return Status::error(std::string(key) + " must be a string");
+  *out = v->as_string();
+  return Status();
+}
+
 }  // namespace attn

@@ -62,6 +62,15 @@ class Json {
   friend class JsonParser;
 };
 
+// Typed fields of a config object, for readers that reject bad values with a message naming the key. Each
+// leaves *out unchanged when the key is absent. get_int checks the range as a double before casting (1e300
+// gets a range message, not undefined behaviour); get_float rejects values that overflow float32.
+Status get_int(const Json& j, const char* key, int64_t lo, int64_t hi, int64_t* out);
+Status get_float(const Json& j, const char* key, float* out);
+Status get_double(const Json& j, const char* key, double* out);
+Status get_bool(const Json& j, const char* key, bool* out);
+Status get_string(const Json& j, const char* key, std::string* out);
+
 // True when `s` is valid UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
 bool valid_utf8(std::string_view s);
 

@@ -8,37 +8,6 @@ namespace attn {
 
 namespace {
 
-Status get_int(const Json& j, const char* key, int64_t lo, int64_t hi, int64_t* out) {
-  const Json* v = j.find(key);
-  if (!v) return Status();
-  if (!v->is_number() || v->as_number() != std::floor(v->as_number()))
-    return Status::error(std::string(key) + " must be an integer");
-  const double d = v->as_number();
-  if (d < static_cast<double>(lo) || d > static_cast<double>(hi))
-    return Status::error(std::string(key) + " must be between " + std::to_string(lo) + " and " + std::to_string(hi) +
-                         ", got " + Json::number(d).dump());
-  *out = static_cast<int64_t>(d);
-  return Status();
-}
-
-Status get_float(const Json& j, const char* key, float* out) {
-  const Json* v = j.find(key);
-  if (!v) return Status();
-  if (!v->is_number()) return Status::error(std::string(key) + " must be a number");
-  const float f = static_cast<float>(v->as_number());
-  if (!std::isfinite(f)) return Status::error(std::string(key) + " is too large for a float32");  // 1e39 -> inf
-  *out = f;
-  return Status();
-}
-
-Status get_bool(const Json& j, const char* key, bool* out) {
-  const Json* v = j.find(key);
-  if (!v) return Status();
-  if (!v->is_bool()) return Status::error(std::string(key) + " must be true or false");
-  *out = v->as_bool();
-  return Status();
-}
-
 const char* const kKeys[] = {"arch", "vocab_size", "tgt_vocab_size", "num_layers", "num_decoder_layers", "d_model",
                              "nhead", "dim_feedforward", "dropout", "activation", "norm_first", "layer_norm_eps",
                              "positional", "max_len", "scale_embedding", "causal", "final_norm", "head_size",

@@ -1,21 +1,21 @@
 #include "ops/linear.h"
 
 #include "core/tensor.h"
+#include "ops/gemm.h"
 
 namespace attn {
 
 template <class T>
 void linear_forward(T* y, const T* x, const T* w, const T* b, int64_t N, int64_t in, int64_t out) {
-  MapT<T> Y(y, N, out);
-  Y.noalias() = CMapT<T>(x, N, in) * CMapT<T>(w, out, in).transpose();
-  if (b) Y.rowwise() += Eigen::Map<const RowVecT<T>>(b, out);
+  gemm(y, out, x, in, false, w, in, true, N, out, in, false);  // y = x w^T
+  if (b) MapT<T>(y, N, out).rowwise() += Eigen::Map<const RowVecT<T>>(b, out);
 }
 
 template <class T>
 void linear_backward(T* dx, T* dw, T* db, const T* dy, const T* x, const T* w, int64_t N, int64_t in, int64_t out) {
   CMapT<T> dY(dy, N, out);
-  if (dx) MapT<T>(dx, N, in).noalias() += dY * CMapT<T>(w, out, in);
-  if (dw) MapT<T>(dw, out, in).noalias() += dY.transpose() * CMapT<T>(x, N, in);
+  if (dx) gemm(dx, in, dy, out, false, w, in, false, N, in, out, true);  // dx += dy w
+  if (dw) gemm(dw, in, dy, out, true, x, in, false, out, in, N, true);   // dw += dy^T x
   if (db) Eigen::Map<RowVecT<T>>(db, out) += dY.colwise().sum();
 }
 

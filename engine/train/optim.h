@@ -45,7 +45,7 @@ class AdamOptimizer {
  private:
   OptimizerConfig config_;
   int64_t t_ = 0;
-  std::vector<std::vector<float>> m_, v_;
+  std::vector<FloatBuffer> m_, v_;
 };
 
 // The global L2 norm of all gradients; when max_norm > 0 every gradient is scaled by

@@ -27,7 +27,7 @@
 #include "ops/cross_entropy.h"
 #include "text/tokenizer.h"
 #include "tools/models/data.h"
-#include "tools/models/dates.h"
+#include "train/dates.h"
 #include "train/decode.h"
 #include "train/trainer.h"
 

@@ -1,4 +1,4 @@
-#include "tools/models/dates.h"
+#include "train/dates.h"
 
 #include <cctype>
 #include <cstdio>

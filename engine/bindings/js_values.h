@@ -1,0 +1,63 @@
+// Conversions between engine values and JavaScript values, shared by the binding files (embind.cpp,
+// run_bindings.cpp). Arrays handed to JavaScript are copies (slice), safe from WebAssembly memory growth.
+#pragma once
+
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/tensor.h"
+#include "io/json.h"
+
+namespace attn::js {
+
+using emscripten::val;
+using NamedTensorList = std::vector<std::pair<std::string, Tensor>>;
+
+// {data: Float32Array, shape: number[]}
+inline val to_js(const Tensor& t) {
+  val out = val::object();
+  out.set("data", val(emscripten::typed_memory_view(t.data.size(), t.data.data())).call<val>("slice"));
+  val shape = val::array();
+  for (int64_t d : t.shape) shape.call<void>("push", static_cast<double>(d));
+  out.set("shape", shape);
+  return out;
+}
+
+inline val error_js(const Status& st) {
+  val out = val::object();
+  out.set("error", st.message());
+  return out;
+}
+
+// Options arrive as a JSON object in a string.
+inline Status parse_options(const std::string& text, Json* out) {
+  Status st = Json::parse(text, out);
+  if (!st.ok()) return Status::error("options: " + st.message());
+  if (!out->is_object()) return Status::error("options must be an object");
+  return Status();
+}
+
+inline val int32_js(const std::vector<int32_t>& v) {
+  return val(emscripten::typed_memory_view(v.size(), v.data())).call<val>("slice");
+}
+
+inline std::vector<int32_t> ids_from(const val& v) { return emscripten::convertJSArrayToNumberVector<int32_t>(v); }
+
+// The bytes of a Uint8Array, copied in one call (embind's std::string conversion copies byte by byte in JS).
+inline std::string bytes_from(const val& u8) {
+  std::string bytes(u8["length"].as<size_t>(), '\0');
+  // No allocation between making the view and filling it, so memory growth cannot detach it.
+  val(emscripten::typed_memory_view(bytes.size(), reinterpret_cast<uint8_t*>(&bytes[0]))).call<void>("set", u8);
+  return bytes;
+}
+
+// A Uint8Array copy of bytes.
+inline val bytes_js(const std::string& bytes) {
+  return val(emscripten::typed_memory_view(bytes.size(), reinterpret_cast<const uint8_t*>(bytes.data()))).call<val>("slice");
+}
+
+}  // namespace attn::js

@@ -1,0 +1,207 @@
+#include "train/run.h"
+
+#include <algorithm>
+
+#include "models/config.h"
+
+namespace attn {
+
+namespace {
+
+// The CLI trainer's defaults (attn-train --help): a 2+2-layer encoder-decoder, d_model 64, AdamW.
+const char* const kModelDefaults = R"({"arch": "encoder-decoder", "num_layers": 2, "num_decoder_layers": 2,
+  "d_model": 64, "nhead": 4, "dim_feedforward": 256, "dropout": 0, "activation": "relu", "norm_first": false,
+  "positional": "sinusoidal"})";
+const char* const kTrainDefaults = R"({"optimizer": "adamw", "lr": 0.003, "beta1": 0.9, "beta2": 0.98, "eps": 1e-9,
+  "weight_decay": 0.01, "clip_norm": 1, "warmup": 100, "schedule": "cosine", "min_lr_ratio": 0.05,
+  "label_smoothing": 0})";
+
+// The largest model the lab trains: a page must not take the tab's memory by a typo in d_model.
+constexpr double kMaxParameters = 20e6;
+
+// Defaults overlaid with the given section.
+Json merged(const char* defaults, const Json* given) {
+  Json out;
+  Json::parse(defaults, &out);
+  if (given)
+    for (const auto& kv : given->members()) out.set(kv.first, kv.second);
+  return out;
+}
+
+// A key that follows from the task or the run may be given, but only with the value it must have.
+Status derived(Json& section, const char* name, const char* key, double value, const char* why) {
+  const Json* v = section.find(key);
+  if (v && !(v->is_number() && v->as_number() == value))
+    return Status::error(std::string(name) + "." + key + " follows from the " + why + " (" + Json::number(value).dump() +
+                         "): leave it out");
+  section.set(key, Json::number(value));
+  return Status();
+}
+
+double parameter_estimate(const ModelConfig& c) {
+  const double E = static_cast<double>(c.d_model()), F = static_cast<double>(c.layer.dim_feedforward);
+  const double enc = 4 * E * E + 2 * E * F, dec = 8 * E * E + 2 * E * F;
+  const double layers = c.arch == Arch::kEncoderDecoder ? c.num_layers * enc + c.num_decoder_layers * dec : c.num_layers * enc;
+  return layers + E * static_cast<double>(c.vocab_size + c.target_vocab() + c.head_size + 2 * c.max_len);
+}
+
+}  // namespace
+
+Status run_config_from_json(const Json& j, RunConfig* out) {
+  if (!j.is_object()) return Status::error("the run config must be a JSON object");
+  for (const auto& kv : j.members()) {
+    if (kv.first != "task" && kv.first != "model" && kv.first != "train" && kv.first != "run")
+      return Status::error("unknown run config section '" + kv.first + "' (task, model, train, run)");
+    if (!kv.second.is_object()) return Status::error("the run config's '" + kv.first + "' must be an object");
+  }
+  RunConfig c;
+  if (const Json* t = j.find("task")) ATTN_TRY(task_config_from_json(*t, &c.task));
+
+  const Json empty = Json::object();
+  const Json* run = j.find("run") ? j.find("run") : &empty;
+  for (const auto& kv : run->members())
+    if (kv.first != "steps" && kv.first != "batch" && kv.first != "seed" && kv.first != "eval_size" && kv.first != "eval_every")
+      return Status::error("unknown run key '" + kv.first + "' (steps, batch, seed, eval_size, eval_every)");
+  int64_t seed = static_cast<int64_t>(c.seed);
+  ATTN_TRY(get_int(*run, "steps", 1, 1000000, &c.steps));
+  ATTN_TRY(get_int(*run, "batch", 1, 1024, &c.batch));
+  ATTN_TRY(get_int(*run, "eval_size", 1, 10000, &c.eval_size));
+  ATTN_TRY(get_int(*run, "eval_every", 0, 1000000, &c.eval_every));
+  ATTN_TRY(get_int(*run, "seed", 0, 4294967295LL, &seed));
+  c.seed = static_cast<uint64_t>(seed);
+
+  Json model = merged(kModelDefaults, j.find("model"));
+  Arch arch;
+  const std::string arch_text = model.string_or("arch", "");
+  if (!parse_arch(arch_text, &arch)) return Status::error("arch must be encoder, decoder or encoder-decoder, got '" + arch_text + "'");
+  ATTN_TRY(c.task.validate(arch));
+  const double V = c.task.vocab_size();
+  ATTN_TRY(derived(model, "model", "vocab_size", V, "task"));
+  ATTN_TRY(derived(model, "model", "head_size", V, "task"));
+  if (arch == Arch::kEncoderDecoder) ATTN_TRY(derived(model, "model", "tgt_vocab_size", V, "task"));
+  ATTN_TRY(derived(model, "model", "max_len", c.task.max_positions(arch) + 1, "task"));
+  ATTN_TRY(derived(model, "model", "pad_id", kPad, "task"));
+  ATTN_TRY(model_config_from_json(model, &c.model));
+  if (c.model.num_layers == 0 && (arch != Arch::kEncoderDecoder || c.model.num_decoder_layers == 0))
+    return Status::error("a model with no layers has no attention to learn with: use at least one layer");
+  if (parameter_estimate(c.model) > kMaxParameters)
+    return Status::error("this model would have about " + std::to_string(static_cast<int64_t>(parameter_estimate(c.model) / 1e6)) +
+                         " million parameters: the lab trains models of up to 20 million (make d_model, the feed-forward width or the layers smaller)");
+
+  Json train = merged(kTrainDefaults, j.find("train"));
+  ATTN_TRY(derived(train, "train", "total_steps", static_cast<double>(c.steps), "run's steps"));
+  ATTN_TRY(derived(train, "train", "ignore_index", kPad, "task's padding"));
+  ATTN_TRY(derived(train, "train", "seed", static_cast<double>(c.seed), "run's seed"));
+  ATTN_TRY(train_config_from_json(train, &c.train));
+  if (c.train.optim.warmup >= c.steps)
+    return Status::error("warmup (" + std::to_string(c.train.optim.warmup) + " steps) must be shorter than the run (" +
+                         std::to_string(c.steps) + " steps)");
+  *out = c;
+  return Status();
+}
+
+Json run_config_to_json(const RunConfig& c) {
+  Json j = Json::object(), run = Json::object();
+  j.set("task", task_config_to_json(c.task));
+  j.set("model", model_config_to_json(c.model));
+  j.set("train", train_config_to_json(c.train));
+  run.set("steps", Json::number(static_cast<double>(c.steps)));
+  run.set("batch", Json::number(static_cast<double>(c.batch)));
+  run.set("seed", Json::number(static_cast<double>(c.seed)));
+  run.set("eval_size", Json::number(static_cast<double>(c.eval_size)));
+  run.set("eval_every", Json::number(static_cast<double>(c.eval_every)));
+  j.set("run", run);
+  return j;
+}
+
+TrainingRun::TrainingRun(const RunConfig& config)
+    : config_(config), model_(config.model), trainer_(model_, config.train), data_(config.seed * 7919 + 1) {
+  Rng init(config.seed);
+  model_.reset_parameters(init);
+  Rng held(config.seed * 104729 + 2);
+  for (int64_t i = 0; i < config.eval_size; ++i) held_out_.push_back(task_sample(config.task, held, Split::kHeldOut));
+  held_batch_ = make_batch(config.model.arch, held_out_);
+}
+
+StepStats TrainingRun::step() {
+  if (pending_.empty()) {
+    std::vector<Sample> pool;
+    for (int64_t i = 0; i < kBucketBatches * config_.batch; ++i) pool.push_back(task_sample(config_.task, data_));
+    std::stable_sort(pool.begin(), pool.end(), [](const Sample& a, const Sample& b) { return a.x.size() < b.x.size(); });
+    for (int b = 0; b < kBucketBatches; ++b)
+      pending_.push_back(make_batch(config_.model.arch, {pool.begin() + b * config_.batch, pool.begin() + (b + 1) * config_.batch}));
+    for (size_t i = pending_.size() - 1; i > 0; --i)  // Fisher-Yates, from the data generator
+      std::swap(pending_[i], pending_[data_.below(static_cast<uint32_t>(i + 1))]);
+  }
+  const Batch b = std::move(pending_.back());
+  pending_.pop_back();
+  return trainer_.step(b);
+}
+
+EvalStats TrainingRun::evaluate() { return trainer_.evaluate(held_batch_); }
+
+Status TrainingRun::check_input(const std::vector<int32_t>& x) const {
+  if (x.empty()) return Status::error("the input is empty");
+  const int32_t longest = config_.task.kind == TaskKind::kDates ? kDateMaxSource : config_.task.max_len;
+  if (static_cast<int32_t>(x.size()) > longest)
+    return Status::error("the input has " + std::to_string(x.size()) + " symbols; this model reads at most " + std::to_string(longest));
+  return model_.check_ids(x, static_cast<int64_t>(x.size()), model_.config.vocab_size);
+}
+
+Decoded TrainingRun::infer(const std::vector<int32_t>& x) const {
+  const int64_t limit = config_.task.max_answer() + 1;
+  switch (config_.model.arch) {
+    case Arch::kEncoderDecoder: return greedy_seq2seq(model_, x, kBos, kEos, limit);
+    case Arch::kDecoder: {
+      std::vector<int32_t> prompt = x;
+      prompt.push_back(kBos);
+      return greedy_lm(model_, prompt, kEos, limit);
+    }
+    case Arch::kEncoder: break;
+  }
+  Decoded d;  // an encoder labels every position at once
+  const Tensor& logits = model_.forward(d.cache, x, 1, static_cast<int64_t>(x.size()), ForwardContext());
+  const int64_t C = logits.dim(-1);
+  for (size_t i = 0; i < x.size(); ++i) {
+    const float* row = logits.ptr() + static_cast<int64_t>(i) * C;
+    d.tokens.push_back(static_cast<int32_t>(std::max_element(row, row + C) - row));
+  }
+  d.finished = true;
+  return d;
+}
+
+GenerationStats TrainingRun::generate(int64_t limit) {
+  const size_t n = limit > 0 ? std::min(held_out_.size(), static_cast<size_t>(limit)) : held_out_.size();
+  GenerationStats g;
+  std::vector<std::vector<int32_t>> hyps, refs;
+  for (size_t i = 0; i < n; ++i) {
+    const Sample& s = held_out_[i];
+    const Decoded d = infer(s.x);
+    ++g.sequences;
+    g.exact += d.finished && d.tokens == s.y;
+    hyps.push_back(d.tokens);
+    refs.push_back(s.y);
+  }
+  g.bleu = corpus_bleu(hyps, refs);
+  return g;
+}
+
+Status TrainingRun::load_weights(TransformerModel& other) {
+  if (model_config_to_json(other.config).dump() != model_config_to_json(model_.config).dump())
+    return Status::error("the weights are of another model: " + model_config_to_json(other.config).dump());
+  std::vector<Param*> mine;
+  model_.visit([&](const std::string&, Param& p) { mine.push_back(&p); });
+  size_t i = 0;
+  other.visit([&](const std::string&, Param& p) { mine[i++]->value = p.value; });
+  return Status();
+}
+
+const ModelCache& TrainingRun::trace(const Sample& s) {
+  const Batch b = make_batch(config_.model.arch, {s});
+  ForwardContext ctx;
+  if (config_.model.arch == Arch::kEncoderDecoder) model_.forward_seq2seq(trace_cache_, b.src, b.S, b.tgt, b.T, 1, ctx);
+  else model_.forward(trace_cache_, b.src, 1, b.S, ctx);
+  return trace_cache_;
+}
+
+}  // namespace attn

@@ -1,0 +1,99 @@
+// A training run: a task, a model, its trainer and a held-out set, made from one JSON config. The CLI trainer
+// (tools/train.cpp, `attn-train --config`) and the page's training lab (engine/bindings, in a Web Worker) both
+// drive this class, so the same config trains the same way natively and in the browser.
+//
+//   {"task":  {"name": "reverse", "symbols": 10, "min_len": 3, "max_len": 10},
+//    "model": {"arch": "encoder-decoder", "num_layers": 1, "num_decoder_layers": 1, "d_model": 32, "nhead": 2,
+//              "dim_feedforward": 64, "dropout": 0, "activation": "relu", "norm_first": false,
+//              "positional": "sinusoidal"},
+//    "train": {"optimizer": "adamw", "lr": 0.01, "warmup": 50, "schedule": "cosine", "clip_norm": 1, ...},
+//    "run":   {"steps": 500, "batch": 64, "seed": 1, "eval_size": 500, "eval_every": 100}}
+//
+// The task decides the model's vocab_size, tgt_vocab_size, head_size, max_len and pad_id, and the run decides
+// the trainer's total_steps, ignore_index and seed: those keys may be given only with the values they must have.
+// Data: training examples are drawn from the training part of the split by a generator seeded from the run's
+// seed, the held-out set (eval_size examples) from the held-out part by another (see train/tasks.h).
+// Batches of similar lengths: examples are drawn kBucketBatches batches at a time, sorted by input length and
+// cut into batches, which are then trained in a shuffled order, as machine-translation trainers do. Each
+// batch is padded only to its own longest input, so little of the work is spent on padding (dates vary from
+// 6 to 38 characters).
+//
+//   TrainingRun run(config);
+//   while (run.steps_done() < config.steps) { StepStats s = run.step(); ... }
+//   EvalStats e = run.evaluate();            // teacher-forced, on the held-out set
+//   GenerationStats g = run.generate();      // greedy decoding of every held-out answer: exact match, BLEU
+//   Decoded d = run.infer({3, 4, 5});         // a learner's input: the answer and the attention (d.cache)
+#pragma once
+
+#include <vector>
+
+#include "io/json.h"
+#include "train/decode.h"
+#include "train/metrics.h"
+#include "train/tasks.h"
+#include "train/trainer.h"
+
+namespace attn {
+
+constexpr int kBucketBatches = 16;
+
+struct RunConfig {
+  TaskConfig task;
+  ModelConfig model;  // completed from the task
+  TrainConfig train;  // completed from the run
+  int64_t steps = 2000;
+  int64_t batch = 64;
+  int64_t eval_size = 500;
+  int64_t eval_every = 200;  // held-out evaluation every this many steps (0: only at the end)
+  uint64_t seed = 1;
+};
+
+// Reads and validates a whole run config, with messages a learner can act on ("d_model (30) must be divisible
+// by nhead (4)"). Absent keys take the defaults of the CLI trainer (attn-train --help).
+Status run_config_from_json(const Json& j, RunConfig* out);
+Json run_config_to_json(const RunConfig& c);
+
+struct GenerationStats {
+  int64_t sequences = 0;
+  int64_t exact = 0;     // generated answers equal to the reference (and finished with <eos>)
+  BleuScore bleu;        // corpus BLEU-4 over the answers' symbols
+  double exact_match() const { return sequences ? static_cast<double>(exact) / static_cast<double>(sequences) : 0.0; }
+};
+
+class TrainingRun {
+ public:
+  explicit TrainingRun(const RunConfig& config);  // config must come from run_config_from_json
+  TrainingRun(const TrainingRun&) = delete;  // the trainer refers to the model
+  TrainingRun& operator=(const TrainingRun&) = delete;
+
+  StepStats step();              // one optimizer step on the next training batch
+  EvalStats evaluate();          // eval mode, teacher-forced, on the held-out set
+  // Greedy decoding of the first `limit` held-out inputs (0: all): what the model produces on its own.
+  GenerationStats generate(int64_t limit = 0);
+  // The model's answer to one input x (symbol ids, checked with check_input): greedy decoding for models with
+  // a decoder, one argmax per position for encoders. d.cache holds the attention of the final forward.
+  Decoded infer(const std::vector<int32_t>& x) const;
+  // Teacher-forced forward of one example (eval mode): its attention at this point of training.
+  const ModelCache& trace(const Sample& s);
+  Status check_input(const std::vector<int32_t>& x) const;
+  // Replaces the weights with those of a model of the same config (a saved run read back); the optimizer
+  // starts afresh.
+  Status load_weights(TransformerModel& other);
+
+  const RunConfig& config() const { return config_; }
+  TransformerModel& model() { return model_; }
+  const std::vector<Sample>& held_out() const { return held_out_; }
+  int64_t steps_done() const { return trainer_.steps_done(); }
+
+ private:
+  RunConfig config_;
+  TransformerModel model_;
+  Trainer trainer_;
+  Rng data_;
+  std::vector<Batch> pending_;  // the rest of the current bucket of batches, next last
+  std::vector<Sample> held_out_;
+  Batch held_batch_;
+  ModelCache trace_cache_;
+};
+
+}  // namespace attn
