@@ -16,6 +16,8 @@ export class HeadGallery extends LitElement {
   @property({ type: Number }) layer = 0;
   @property({ attribute: false }) head: HeadChoice = 0;
   @property() colormap = 'viridis';
+  /** The sentence under the heading (the explorer's default explains the held-out statistics). */
+  @property() hint = '';
 
   private select(layer: number, head: number) {
     this.dispatchEvent(new CustomEvent('head-select', { detail: { layer, head }, bubbles: true, composed: true }));
@@ -25,8 +27,8 @@ export class HeadGallery extends LitElement {
     const v = this.view;
     if (!v) return nothing;
     const kind = v.name === 'cross' ? 'cross' : 'self';
-    return html`<h2>Head gallery <span class="hint">${v.title}: one row per layer. Each line says what the head does over
-        held-out text; each thumbnail is its pattern on your text (scaled to its own maximum).</span></h2>
+    const hint = this.hint || `${v.title}: one row per layer. Each line says what the head does over held-out text; each thumbnail is its pattern on your text (scaled to its own maximum).`;
+    return html`<h2>Head gallery <span class="hint">${hint}</span></h2>
       <div class="grid" role="list" style=${cssProps({ 'grid-template-columns': `repeat(${Math.min(v.heads, 8)}, minmax(140px, 1fr))` })}>
         ${Array.from({ length: v.layers }, (_, l) =>
           Array.from({ length: v.heads }, (_, h) => {

@@ -7,3 +7,4 @@ import './attn-masks';
 import './attn-dropout-norm';
 import './attn-ffn';
 import './attn-view';
+import '../lab/attn-lab';

@@ -18,13 +18,18 @@ export function mountFromQuery() {
   }
   const el = document.createElement(tag);
   for (const [k, v] of q) if (k !== 'w') el.setAttribute(k, v);
+  syncUrl(el, { w: tag });
+  main.append(el);
+  document.title = `${WIDGETS.find((w) => w.tag === tag)!.title} · attn`;
+}
+
+/** Keeps the page's query string equal to the widget's state (after `fixed` parameters such as w=...). */
+export function syncUrl(el: HTMLElement, fixed: Record<string, string> = {}) {
   el.addEventListener('widget-state', (ev) => {
     const state = (ev as CustomEvent<Record<string, string>>).detail;
-    const next = new URLSearchParams({ w: tag, ...state });
+    const next = new URLSearchParams({ ...fixed, ...state });
     const theme = el.getAttribute('theme');
     if (theme) next.set('theme', theme);
     history.replaceState(null, '', `?${next}`);
   });
-  main.append(el);
-  document.title = `${WIDGETS.find((w) => w.tag === tag)!.title} · attn`;
 }

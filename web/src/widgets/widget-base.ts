@@ -17,7 +17,12 @@ import { property, state } from 'lit/decorators.js';
 import type { CallArgs, CallName, CallResult } from '../engine/calls';
 import { Superseded } from '../engine/client';
 import { assetBase, onEngineStatus, sharedEngine } from '../engine/shared';
-import type { EngineStatus } from '../engine/client';
+
+/** What a widget needs to know of its engine: loading (with progress), ready, or failed. */
+export type WidgetEngineStatus =
+  | { state: 'loading'; loaded: number; total: number }
+  | { state: 'ready' }
+  | { state: 'failed'; message: string };
 import { exportMatrix, type MatrixExport } from '../export/export';
 import { COLORMAPS } from '../components/colormaps';
 import { themeStyles } from './theme';
@@ -34,7 +39,7 @@ export abstract class WidgetBase extends LitElement {
   /** Hide the header (title, Embed, Export), e.g. when the course text already introduces the widget. */
   @property({ type: Boolean, attribute: 'no-header' }) noHeader = false;
 
-  @state() protected engineStatus: EngineStatus = { state: 'loading', loaded: 0, total: 0 };
+  @state() protected engineStatus: WidgetEngineStatus = { state: 'loading', loaded: 0, total: 0 };
   @state() protected error = '';
   @state() protected busy = false;
   @state() private embedOpen = false;
@@ -62,16 +67,25 @@ export abstract class WidgetBase extends LitElement {
         if (entries.some((e) => e.isIntersecting) && !this.visible) {
           this.visible = true;
           this.observer?.disconnect();
-          this.unsubscribe = onEngineStatus((s) => {
+          this.unsubscribe = this.connectEngine((s) => {
             this.engineStatus = s;
             if (s.state === 'ready') this.schedule();
           });
-          sharedEngine();
         }
       },
       { rootMargin: '200px' },
     );
     this.observer.observe(this);
+  }
+
+  /**
+   * Starts the engine this widget computes with and follows its state; returns the unsubscribe function.
+   * By default the page's one shared engine worker; the training lab has a worker of its own.
+   */
+  protected connectEngine(listener: (s: WidgetEngineStatus) => void): () => void {
+    const off = onEngineStatus(listener);
+    sharedEngine();
+    return off;
   }
 
   override disconnectedCallback() {

@@ -1,0 +1,232 @@
+// The training lab's configuration: the flat form the page shows (and a widget writes as attributes), its
+// conversion to the engine's run config (engine/train/run.h), the tasks and the presets. The engine validates
+// every config (Engine.validateRun) and its messages are what the page shows; nothing here second-guesses it.
+import type { RunConfig, TaskName } from '../../../engine/bindings/attn';
+
+export type Arch = 'encoder-decoder' | 'decoder';
+
+export interface LabConfig {
+  task: TaskName;
+  symbols: number;
+  minLen: number;
+  maxLen: number;
+  arch: Arch;
+  layers: number; // encoder layers (encoder-decoder) or the decoder's layers (decoder-only)
+  decoderLayers: number; // encoder-decoder only
+  heads: number;
+  dModel: number;
+  ff: number;
+  activation: 'relu' | 'gelu';
+  dropout: number;
+  positional: 'sinusoidal' | 'learned' | 'none';
+  norm: 'post' | 'pre';
+  lr: number;
+  warmup: number;
+  batch: number;
+  steps: number;
+  seed: number;
+  /** Held-out evaluation and attention snapshot every this many steps. */
+  evalEvery: number;
+}
+
+export interface TaskInfo {
+  name: TaskName;
+  title: string;
+  format: string; // the input format, for people
+  explains: string; // what attention has to learn
+  toy: boolean; // symbols and lengths apply
+}
+
+export const TASKS: TaskInfo[] = [
+  {
+    name: 'reverse',
+    title: 'Reverse',
+    format: 'a sequence of numbers, answered backwards: 3 1 4 → 4 1 3',
+    explains: 'Each output must read the input from the other end: cross-attention forms an anti-diagonal.',
+    toy: true,
+  },
+  {
+    name: 'copy',
+    title: 'Copy',
+    format: 'a sequence of numbers, answered as it is: 3 1 4 → 3 1 4',
+    explains: 'The easiest alignment: output i reads input i, a diagonal.',
+    toy: true,
+  },
+  {
+    name: 'sort',
+    title: 'Sort',
+    format: 'a sequence of numbers, answered in increasing order: 3 1 4 → 1 3 4',
+    explains: 'No fixed alignment: each output looks for the next smallest input, wherever it is.',
+    toy: true,
+  },
+  {
+    name: 'repeat',
+    title: 'Repeat (induction)',
+    format: 'a sequence, then the separator, then the sequence twice: 3 1 4 → 3 1 4 3 1 4',
+    explains: 'To say it again the model must find where it is in the sequence and look up what came next: an induction head.',
+    toy: true,
+  },
+  {
+    name: 'dates',
+    title: 'Dates → ISO',
+    format: 'a date as people write it, answered as YYYY-MM-DD: “Nov. 23rd 2026” → 2026-11-23',
+    explains: 'Translation with reordering: the year’s digits come first, the month’s name becomes two digits.',
+    toy: false,
+  },
+];
+
+export function taskInfo(name: string): TaskInfo {
+  return TASKS.find((t) => t.name === name) ?? TASKS[0];
+}
+
+export const DEFAULT_CONFIG: LabConfig = {
+  task: 'reverse',
+  symbols: 10,
+  minLen: 3,
+  maxLen: 10,
+  arch: 'encoder-decoder',
+  layers: 1,
+  decoderLayers: 1,
+  heads: 2,
+  dModel: 32,
+  ff: 64,
+  activation: 'relu',
+  dropout: 0,
+  positional: 'sinusoidal',
+  norm: 'post',
+  lr: 0.01,
+  warmup: 50,
+  batch: 64,
+  steps: 600,
+  seed: 1,
+  evalEvery: 50,
+};
+
+/** Starting points measured to learn their task (README "Training lab"); every field stays editable. */
+export const PRESETS: { id: string; title: string; config: Partial<LabConfig> }[] = [
+  { id: 'reverse', title: 'Reverse 3–10 numbers (about 10 s)', config: {} },
+  { id: 'reverse10', title: 'Reverse 10 numbers', config: { minLen: 10, maxLen: 10 } },
+  { id: 'copy', title: 'Copy', config: { task: 'copy', steps: 400 } },
+  { id: 'sort', title: 'Sort', config: { task: 'sort', steps: 800 } },
+  {
+    id: 'repeat',
+    title: 'Repeat: an induction head (decoder-only)',
+    config: { task: 'repeat', arch: 'decoder', layers: 2, steps: 1500 },
+  },
+  {
+    id: 'dates',
+    title: 'Dates → ISO (about a minute)',
+    config: { task: 'dates', dModel: 64, heads: 4, ff: 128, lr: 0.005, warmup: 100, batch: 32, steps: 1800, evalEvery: 100 },
+  },
+];
+
+export function presetConfig(id: string): LabConfig {
+  const p = PRESETS.find((x) => x.id === id) ?? PRESETS[0];
+  return { ...DEFAULT_CONFIG, ...p.config };
+}
+
+/** The engine's run config. Keys the task decides (vocabulary, lengths) are left to the engine. */
+export function runConfig(c: LabConfig): RunConfig {
+  const task: RunConfig['task'] = taskInfo(c.task).toy
+    ? { name: c.task, symbols: c.symbols, min_len: c.minLen, max_len: c.maxLen }
+    : { name: c.task };
+  const model: RunConfig['model'] = {
+    arch: c.arch,
+    num_layers: c.layers,
+    d_model: c.dModel,
+    nhead: c.heads,
+    dim_feedforward: c.ff,
+    dropout: c.dropout,
+    activation: c.activation,
+    norm_first: c.norm === 'pre',
+    positional: c.positional,
+  };
+  if (c.arch === 'encoder-decoder') model.num_decoder_layers = c.decoderLayers;
+  return {
+    task,
+    model,
+    train: { optimizer: 'adamw', lr: c.lr, warmup: c.warmup, schedule: 'cosine' },
+    run: { steps: c.steps, batch: c.batch, seed: c.seed, eval_size: 500, eval_every: c.evalEvery },
+  };
+}
+
+/** The lab config of an engine run config (an imported run, or a file from attn-train). */
+export function labConfig(r: RunConfig): LabConfig {
+  const m = (r.model ?? {}) as Record<string, unknown>;
+  const t = r.task ?? {};
+  const num = (v: unknown, d: number) => (typeof v === 'number' && Number.isFinite(v) ? v : d);
+  const d = DEFAULT_CONFIG;
+  return {
+    task: (TASKS.some((x) => x.name === t.name) ? t.name : d.task) as TaskName,
+    symbols: num(t.symbols, d.symbols),
+    minLen: num(t.min_len, d.minLen),
+    maxLen: num(t.max_len, d.maxLen),
+    arch: m.arch === 'decoder' ? 'decoder' : 'encoder-decoder',
+    layers: num(m.num_layers, d.layers),
+    decoderLayers: num(m.num_decoder_layers, d.decoderLayers),
+    heads: num(m.nhead, d.heads),
+    dModel: num(m.d_model, d.dModel),
+    ff: num(m.dim_feedforward, d.ff),
+    activation: m.activation === 'gelu' ? 'gelu' : 'relu',
+    dropout: num(m.dropout, d.dropout),
+    positional: m.positional === 'learned' || m.positional === 'none' ? m.positional : 'sinusoidal',
+    norm: m.norm_first ? 'pre' : 'post',
+    lr: num(r.train?.lr, d.lr),
+    warmup: num(r.train?.warmup, d.warmup),
+    batch: num(r.run?.batch, d.batch),
+    steps: num(r.run?.steps, d.steps),
+    seed: num(r.run?.seed, d.seed),
+    evalEvery: num(r.run?.eval_every, d.evalEvery),
+  };
+}
+
+// ------------------------------------------------------------------------------------- attributes / URL
+// Each field as an attribute (and URL parameter) name, with its kind: the widget's whole configuration.
+export const FIELDS: { key: keyof LabConfig; attr: string; kind: 'number' | 'string' }[] = [
+  { key: 'task', attr: 'task', kind: 'string' },
+  { key: 'symbols', attr: 'symbols', kind: 'number' },
+  { key: 'minLen', attr: 'min-len', kind: 'number' },
+  { key: 'maxLen', attr: 'max-len', kind: 'number' },
+  { key: 'arch', attr: 'arch', kind: 'string' },
+  { key: 'layers', attr: 'layers', kind: 'number' },
+  { key: 'decoderLayers', attr: 'decoder-layers', kind: 'number' },
+  { key: 'heads', attr: 'heads', kind: 'number' },
+  { key: 'dModel', attr: 'd-model', kind: 'number' },
+  { key: 'ff', attr: 'ff', kind: 'number' },
+  { key: 'activation', attr: 'activation', kind: 'string' },
+  { key: 'dropout', attr: 'dropout', kind: 'number' },
+  { key: 'positional', attr: 'positional', kind: 'string' },
+  { key: 'norm', attr: 'norm', kind: 'string' },
+  { key: 'lr', attr: 'lr', kind: 'number' },
+  { key: 'warmup', attr: 'warmup', kind: 'number' },
+  { key: 'batch', attr: 'batch', kind: 'number' },
+  { key: 'steps', attr: 'steps', kind: 'number' },
+  { key: 'seed', attr: 'seed', kind: 'number' },
+  { key: 'evalEvery', attr: 'eval-every', kind: 'number' },
+];
+
+/**
+ * A config from attributes or URL parameters over the defaults. Values that are not even the right kind
+ * (a word where a number goes) keep the default; everything else goes to the engine, which explains it.
+ */
+export function configFrom(get: (attr: string) => string | null, base: LabConfig = DEFAULT_CONFIG): LabConfig {
+  const out = { ...base } as Record<string, unknown>;
+  for (const f of FIELDS) {
+    const v = get(f.attr);
+    if (v === null || v === '') continue;
+    if (f.kind === 'number') {
+      const n = Number(v);
+      if (Number.isFinite(n)) out[f.key] = n;
+    } else {
+      out[f.key] = v;
+    }
+  }
+  return out as unknown as LabConfig;
+}
+
+/** The attributes that differ from the defaults (for embed snippets and URLs). */
+export function configAttributes(c: LabConfig): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of FIELDS) if (c[f.key] !== DEFAULT_CONFIG[f.key]) out[f.attr] = String(c[f.key]);
+  return out;
+}

@@ -1,0 +1,150 @@
+// The page's side of the lab worker: starts it on first use, turns its messages into store updates, and
+// offers request/response calls (validate, infer, save, load). If the worker dies (out of memory), runs that
+// were training are marked failed, a new worker starts, and finished runs reload from their saved weights
+// when next needed.
+import type { RunConfig } from '../../../engine/bindings/attn';
+import { assetBase } from '../engine/shared';
+import type { FromLabWorker, Inference, ToLabWorker } from './protocol';
+
+export type LabEngineStatus = { state: 'loading' } | { state: 'ready' } | { state: 'failed'; message: string };
+
+export type Validation =
+  | { ok: true; config: RunConfig; parameters: number; examples: { input: string; answer: string }[] }
+  | { ok: false; message: string };
+
+type RunEvent = Extract<FromLabWorker, { run: string }> | { kind: 'failed'; run: string; message: string };
+type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
+
+export class LabClient {
+  private worker?: Worker;
+  private ready!: Promise<void>;
+  private nextId = 1;
+  private pending = new Map<number, Pending>();
+  private statusListeners = new Set<(s: LabEngineStatus) => void>();
+  private runListeners = new Set<(e: RunEvent | { kind: 'lost'; run: string }) => void>();
+  private training = new Set<string>();
+  status: LabEngineStatus = { state: 'loading' };
+
+  private start() {
+    const worker = new Worker(new URL('./lab-worker.ts', import.meta.url), { type: 'module' });
+    this.worker = worker;
+    this.setStatus({ state: 'loading' });
+    this.ready = new Promise((resolve, reject) => {
+      worker.onmessage = (ev: MessageEvent<FromLabWorker>) => {
+        const m = ev.data;
+        if (m.kind === 'ready') {
+          this.setStatus({ state: 'ready' });
+          resolve();
+        } else if (m.kind === 'engine-failed') {
+          this.setStatus({ state: 'failed', message: m.message });
+          reject(new Error(m.message));
+        } else if (m.kind === 'validated') {
+          const { kind: _k, id, ...v } = m;
+          this.settle(id, v);
+        } else if (m.kind === 'result') {
+          this.settle(m.id, m.value);
+        } else if (m.kind === 'failed' && m.id !== undefined) {
+          this.settle(m.id, undefined, new Error(m.message));
+        } else if ('run' in m && m.run !== undefined) {
+          if (m.kind === 'started') this.training.add(m.run);
+          if (m.kind === 'finished' || m.kind === 'diverged' || m.kind === 'failed') this.training.delete(m.run);
+          for (const l of this.runListeners) l(m as RunEvent);
+        } else if (m.kind === 'failed') {
+          for (const run of this.training) for (const l of this.runListeners) l({ kind: 'failed', run, message: m.message });
+          this.training.clear();
+        }
+      };
+      worker.onerror = (ev) => {
+        ev.preventDefault();
+        this.crashed(ev.message || 'the training worker stopped');
+      };
+    });
+    this.ready.catch(() => {});
+    this.post({ kind: 'init', engineUrl: new URL('engine/attn.mjs', assetBase()).href });
+  }
+
+  /** The worker died: fail what was in flight, report the runs it held, start a new one. */
+  private crashed(message: string) {
+    this.worker?.terminate();
+    this.worker = undefined;
+    for (const p of this.pending.values()) p.reject(new Error(`${message}; the training engine was restarted`));
+    this.pending.clear();
+    for (const run of this.training) for (const l of this.runListeners) l({ kind: 'failed', run, message: `${message} (out of memory?)` });
+    this.training.clear();
+    for (const l of this.runListeners) l({ kind: 'lost', run: '*' });
+    this.start();
+  }
+
+  private settle(id: number, value: unknown, error?: Error) {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    if (error) p.reject(error);
+    else p.resolve(value);
+  }
+
+  private setStatus(s: LabEngineStatus) {
+    this.status = s;
+    for (const l of this.statusListeners) l(s);
+  }
+
+  private post(msg: ToLabWorker, transfer: Transferable[] = []) {
+    if (!this.worker) this.start();
+    this.worker!.postMessage(msg, transfer);
+  }
+
+  private request<T>(make: (id: number) => ToLabWorker, transfer: Transferable[] = []): Promise<T> {
+    if (!this.worker) this.start();
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.ready.then(() => this.post(make(id), transfer), reject);
+    });
+  }
+
+  onStatus(l: (s: LabEngineStatus) => void): () => void {
+    if (!this.worker) this.start();
+    this.statusListeners.add(l);
+    l(this.status);
+    return () => this.statusListeners.delete(l);
+  }
+
+  onRun(l: (e: RunEvent | { kind: 'lost'; run: string }) => void): () => void {
+    this.runListeners.add(l);
+    return () => this.runListeners.delete(l);
+  }
+
+  validate(config: RunConfig): Promise<Validation> {
+    return this.request((id) => ({ kind: 'validate', id, config }));
+  }
+
+  startRun(run: string, config: RunConfig) {
+    this.ready.then(() => this.post({ kind: 'start', run, config }), () => {});
+  }
+
+  control(kind: 'pause' | 'resume' | 'stop' | 'delete', run: string) {
+    this.ready.then(() => this.post({ kind, run }), () => {});
+  }
+
+  infer(run: string, text: string): Promise<Inference> {
+    return this.request((id) => ({ kind: 'infer', id, run, text }));
+  }
+
+  save(run: string): Promise<Uint8Array> {
+    return this.request((id) => ({ kind: 'save', id, run }));
+  }
+
+  /** Puts a saved run's weights into the engine under `run`. */
+  load(run: string, bytes: Uint8Array): Promise<{ config: RunConfig; parameters: number; probe: { input: string; answer: string } }> {
+    const copy = bytes.slice();
+    return this.request((id) => ({ kind: 'load', id, run, bytes: copy }), [copy.buffer]);
+  }
+}
+
+let shared: LabClient | undefined;
+
+/** One lab worker per page, shared by every lab on it. */
+export function labClient(): LabClient {
+  shared ??= new LabClient();
+  return shared;
+}

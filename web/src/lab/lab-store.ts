@@ -1,0 +1,476 @@
+// The lab's one store: the configuration being edited, its validation by the engine, and every run (training,
+// paused or finished) with its curves, evaluations, attention snapshots and final metrics. Components read
+// `store.state` and call the actions; changes notify subscribers at most once per animation frame.
+import type { RunConfig } from '../../../engine/bindings/attn';
+import { schemeTableau10 } from 'd3-scale-chromatic';
+import { labClient, type LabClient, type Validation } from './lab-client';
+import { DEFAULT_CONFIG, labConfig, runConfig, type LabConfig } from './config';
+import { deleteStoredRun, loadRun, loadRuns, saveRun } from './persist';
+import type { EvalPoint, FinalMetrics, FromLabWorker, Inference, Snapshot } from './protocol';
+
+export type RunStatus = 'starting' | 'running' | 'paused' | 'stopping' | 'evaluating' | 'finished' | 'stopped' | 'diverged' | 'failed';
+
+export interface RunRecord {
+  id: string;
+  name: string;
+  color: string;
+  config: LabConfig;
+  engineConfig?: RunConfig; // the resolved config, as the engine ran it
+  parameters: number;
+  status: RunStatus;
+  message?: string;
+  steps: number[]; // every training step: its number, loss and learning rate
+  loss: number[];
+  lr: number[];
+  evals: EvalPoint[];
+  snapshots: Snapshot[];
+  probe?: { input: string; answer: string };
+  trainSeconds: number; // training time, evaluations and pauses excluded
+  tokens: number;
+  final?: FinalMetrics;
+  created: number;
+  inEngine: boolean; // its weights are in the worker now (inference, export)
+  stored: boolean; // kept in the browser (IndexedDB)
+  imported?: string; // the file it came from
+}
+
+export interface LabState {
+  config: LabConfig;
+  validation?: Validation; // of `config`; undefined while the engine checks it
+  runs: RunRecord[];
+  current?: string; // the run shown in the training, timeline and inference sections
+  compare: string[]; // runs drawn on the comparison chart
+  inference: Record<string, Inference | { error: string } | undefined>;
+  notice?: string; // one line about the last import, export or storage problem
+}
+
+const FINAL: RunStatus[] = ['finished', 'stopped', 'diverged', 'failed'];
+export const isFinal = (r: RunRecord) => FINAL.includes(r.status);
+export const isActive = (r: RunRecord) => !isFinal(r);
+
+/** A run as a file: config, curves and metrics (the weights travel in a .safetensors file beside it). */
+export interface RunFile {
+  format: 'attn-lab-run';
+  version: 1;
+  name: string;
+  config: RunConfig;
+  parameters: number;
+  status: RunStatus;
+  history: { steps: number[]; loss: number[]; lr: number[] };
+  evals: EvalPoint[];
+  final?: FinalMetrics;
+  trainSeconds: number;
+  tokens: number;
+  created: string;
+}
+
+export class LabStore {
+  private s: LabState;
+  private listeners = new Set<() => void>();
+  private frame = 0;
+  private validating = 0;
+  private readonly client: LabClient;
+  private unsubscribe?: () => void;
+
+  constructor(config: LabConfig = DEFAULT_CONFIG, private readonly persist = true) {
+    this.s = { config, runs: [], compare: [], inference: {} };
+    this.client = labClient();
+  }
+
+  get state(): LabState {
+    return this.s;
+  }
+
+  subscribe(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /** Starts listening to the worker and brings back the runs kept in the browser. */
+  async connect() {
+    this.unsubscribe ??= this.client.onRun((e) => this.onRunEvent(e));
+    if (!this.persist) return;
+    try {
+      const stored = await loadRuns();
+      for (const entry of stored.sort((a, b) => (a.record as RunRecord).created - (b.record as RunRecord).created)) {
+        const r = entry.record as RunRecord;
+        if (this.s.runs.some((x) => x.id === r.id)) continue;
+        this.s.runs.push({ ...r, inEngine: false, stored: true });
+      }
+      if (stored.length) {
+        this.s.compare = this.s.runs.slice(-4).map((r) => r.id);
+        this.s.current ??= this.s.runs.at(-1)?.id;
+        this.changed();
+      }
+    } catch {
+      // No storage (private window): runs last as long as the page.
+    }
+  }
+
+  disconnect() {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+  }
+
+  /** Bumped on every change: components that hold a run (mutated in place) re-render when it moves. */
+  revision = 0;
+
+  private changed(now = false) {
+    this.revision++;
+    if (now) {
+      cancelAnimationFrame(this.frame);
+      this.frame = 0;
+      for (const l of this.listeners) l();
+      return;
+    }
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      for (const l of this.listeners) l();
+    });
+  }
+
+  run(id: string | undefined): RunRecord | undefined {
+    return this.s.runs.find((r) => r.id === id);
+  }
+
+  get currentRun(): RunRecord | undefined {
+    return this.run(this.s.current);
+  }
+
+  /** The run that is training or paused, if any (one at a time). */
+  get activeRun(): RunRecord | undefined {
+    return this.s.runs.find(isActive);
+  }
+
+  // ------------------------------------------------------------------------------------------ configuration
+  async setConfig(config: LabConfig) {
+    this.s = { ...this.s, config, validation: undefined };
+    this.changed(true);
+    const ticket = ++this.validating;
+    let v: Validation;
+    try {
+      v = await this.client.validate(runConfig(config));
+    } catch (e) {
+      v = { ok: false, message: (e as Error).message };
+    }
+    if (ticket !== this.validating) return; // a newer edit is being checked
+    this.s = { ...this.s, validation: v };
+    this.changed(true);
+  }
+
+  // ------------------------------------------------------------------------------------------------ runs
+  start() {
+    const v = this.s.validation;
+    if (!v?.ok || this.activeRun?.status === 'running') return;
+    const n = this.s.runs.length ? Math.max(...this.s.runs.map((r) => Number(r.name.replace(/\D/g, '')) || 0)) + 1 : 1;
+    const id = `run-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+    const record: RunRecord = {
+      id,
+      name: `Run ${n}`,
+      color: schemeTableau10[(n - 1) % schemeTableau10.length],
+      config: { ...this.s.config },
+      parameters: v.parameters,
+      status: 'starting',
+      steps: [],
+      loss: [],
+      lr: [],
+      evals: [],
+      snapshots: [],
+      trainSeconds: 0,
+      tokens: 0,
+      created: Date.now(),
+      inEngine: true,
+      stored: false,
+    };
+    for (const r of this.s.runs) if (r.status === 'running') r.status = 'paused';
+    this.s = { ...this.s, runs: [...this.s.runs, record], current: id, compare: [...this.s.compare, id].slice(-6) };
+    this.client.startRun(id, v.config);
+    this.changed(true);
+  }
+
+  pause(id = this.s.current) {
+    const r = this.run(id);
+    if (r?.status !== 'running') return;
+    this.client.control('pause', r.id);
+  }
+
+  resume(id = this.s.current) {
+    const r = this.run(id);
+    if (r?.status !== 'paused') return;
+    for (const x of this.s.runs) if (x.status === 'running') this.client.control('pause', x.id);
+    this.client.control('resume', r.id);
+  }
+
+  /** Ends training now; the final evaluation runs on what the model has learned so far. */
+  stop(id = this.s.current) {
+    const r = this.run(id);
+    if (!r || isFinal(r) || r.status === 'stopping') return;
+    r.status = 'stopping';
+    this.client.control('stop', r.id);
+    this.changed(true);
+  }
+
+  /** Throws the current run away (its progress and its row), keeping the configuration for a fresh start. */
+  reset() {
+    const r = this.currentRun;
+    if (r) this.deleteRun(r.id);
+  }
+
+  deleteRun(id: string) {
+    const r = this.run(id);
+    if (!r) return;
+    this.client.control('delete', id);
+    if (r.stored) void deleteStoredRun(id).catch(() => {});
+    const runs = this.s.runs.filter((x) => x.id !== id);
+    const inference = { ...this.s.inference };
+    delete inference[id];
+    this.s = {
+      ...this.s,
+      runs,
+      inference,
+      current: this.s.current === id ? runs.at(-1)?.id : this.s.current,
+      compare: this.s.compare.filter((x) => x !== id),
+    };
+    this.changed(true);
+  }
+
+  select(id: string) {
+    if (!this.run(id)) return;
+    this.s = { ...this.s, current: id };
+    this.changed(true);
+  }
+
+  toggleCompare(id: string) {
+    const on = this.s.compare.includes(id);
+    this.s = { ...this.s, compare: on ? this.s.compare.filter((x) => x !== id) : [...this.s.compare, id] };
+    this.changed(true);
+  }
+
+  private onRunEvent(e: FromLabWorker | { kind: 'lost'; run: string }) {
+    if (e.kind === 'lost') {
+      for (const r of this.s.runs) r.inEngine = false;
+      this.changed();
+      return;
+    }
+    if (!('run' in e) || e.run === undefined) return;
+    const r = this.run(e.run);
+    if (!r) return;
+    switch (e.kind) {
+      case 'started':
+        r.engineConfig = e.config;
+        r.parameters = e.parameters;
+        r.probe = e.probe;
+        r.status = 'running';
+        break;
+      case 'progress':
+        for (let i = 0; i < e.step.length; i++) {
+          r.steps.push(e.step[i]);
+          r.loss.push(e.loss[i]);
+          r.lr.push(e.lr[i]);
+        }
+        r.tokens += e.tokens;
+        r.trainSeconds += e.seconds;
+        if (r.status === 'running' && r.steps.at(-1) === r.config.steps) r.status = 'evaluating';
+        break;
+      case 'eval':
+        r.evals.push(e.point);
+        r.snapshots.push(e.snapshot);
+        break;
+      case 'state':
+        if (!isFinal(r) && r.status !== 'stopping') r.status = e.state;
+        break;
+      case 'finished':
+        r.final = e.final;
+        r.status = e.stopped ? 'stopped' : 'finished';
+        void this.store(r);
+        break;
+      case 'diverged':
+        r.status = 'diverged';
+        r.message = `The loss stopped being a number at step ${e.step}: the learning rate is probably too high for this model.`;
+        break;
+      case 'failed':
+        r.status = 'failed';
+        r.message = e.message;
+        r.inEngine = false;
+        break;
+    }
+    this.changed();
+  }
+
+  /** Keeps a finished run (record and weights) in the browser. */
+  private async store(r: RunRecord) {
+    if (!this.persist) return;
+    try {
+      const weights = await this.client.save(r.id);
+      await saveRun({ id: r.id, record: { ...r, inEngine: false }, weights });
+      r.stored = true;
+      this.changed();
+    } catch (e) {
+      this.notice(`This run could not be kept in the browser (${(e as Error).message}); export it to keep it.`);
+    }
+  }
+
+  /** One line for the learner about the last import, export or storage problem. */
+  notice(text: string | undefined) {
+    this.s = { ...this.s, notice: text };
+    this.changed(true);
+  }
+
+  /** Makes sure a finished run's weights are in the worker (after a reload or a worker restart). */
+  private async ensureInEngine(r: RunRecord): Promise<void> {
+    if (r.inEngine) return;
+    const stored = this.persist ? await loadRun(r.id).catch(() => undefined) : undefined;
+    if (!stored?.weights) throw new Error('the weights of this run are not available: import its .safetensors file');
+    await this.client.load(r.id, stored.weights);
+    r.inEngine = true;
+  }
+
+  async infer(id: string, text: string) {
+    const r = this.run(id);
+    if (!r) return;
+    try {
+      await this.ensureInEngine(r);
+      const result = await this.client.infer(id, text);
+      this.s = { ...this.s, inference: { ...this.s.inference, [id]: result } };
+    } catch (e) {
+      this.s = { ...this.s, inference: { ...this.s.inference, [id]: { error: (e as Error).message } } };
+    }
+    this.changed(true);
+  }
+
+  // ----------------------------------------------------------------------------------- export and import
+  runFile(r: RunRecord): RunFile {
+    return {
+      format: 'attn-lab-run',
+      version: 1,
+      name: r.name,
+      config: r.engineConfig ?? runConfig(r.config),
+      parameters: r.parameters,
+      status: r.status,
+      history: { steps: r.steps, loss: r.loss, lr: r.lr },
+      evals: r.evals,
+      final: r.final,
+      trainSeconds: r.trainSeconds,
+      tokens: r.tokens,
+      created: new Date(r.created).toISOString(),
+    };
+  }
+
+  /** The run's weights as safetensors bytes (config in the metadata). */
+  async weights(id: string): Promise<Uint8Array> {
+    const r = this.run(id);
+    if (!r) throw new Error('no such run');
+    await this.ensureInEngine(r);
+    return this.client.save(id);
+  }
+
+  /**
+   * Imports files exported by the lab: a run's .json (curves and metrics), its .safetensors (weights), or
+   * both; a .safetensors written by attn-train works too. Pairs are matched by name. Returns what was imported.
+   */
+  async importFiles(files: File[]): Promise<string> {
+    const jsons = files.filter((f) => /\.json$/i.test(f.name));
+    const weights = files.filter((f) => /\.safetensors$/i.test(f.name));
+    const others = files.filter((f) => !jsons.includes(f) && !weights.includes(f));
+    const stem = (f: File) => f.name.replace(/\.(json|safetensors)$/i, '');
+    const done: string[] = [];
+    const problems: string[] = others.map((f) => `${f.name}: not a .json or .safetensors file`);
+    const pairs = new Map<string, { json?: File; weights?: File }>();
+    for (const f of jsons) pairs.set(stem(f), { ...pairs.get(stem(f)), json: f });
+    for (const f of weights) pairs.set(stem(f), { ...pairs.get(stem(f)), weights: f });
+    for (const [name, p] of pairs) {
+      try {
+        await this.importOne(name, p.json, p.weights);
+        done.push(name);
+      } catch (e) {
+        problems.push(`${name}: ${(e as Error).message}`);
+      }
+    }
+    const text = [done.length ? `Imported ${done.join(', ')}.` : '', ...problems].filter(Boolean).join(' ');
+    this.notice(text || 'Nothing to import.');
+    return text;
+  }
+
+  private async importOne(name: string, jsonFile?: File, weightsFile?: File) {
+    let file: RunFile | undefined;
+    if (jsonFile) {
+      if (jsonFile.size > 64 << 20) throw new Error('the file is larger than 64 MB: not a run exported by the lab');
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(await jsonFile.text());
+      } catch {
+        throw new Error('not valid JSON');
+      }
+      file = checkRunFile(parsed);
+    }
+    const id = `run-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+    let loaded: Awaited<ReturnType<LabClient['load']>> | undefined;
+    let bytes: Uint8Array | undefined;
+    if (weightsFile) {
+      bytes = new Uint8Array(await weightsFile.arrayBuffer());
+      loaded = await this.client.load(id, bytes); // validated by the engine; a bad file says why
+    }
+    const config = loaded?.config ?? file!.config;
+    const n = this.s.runs.length + 1;
+    const r: RunRecord = {
+      id,
+      name: file?.name ?? name,
+      color: schemeTableau10[(n - 1) % schemeTableau10.length],
+      config: labConfig(config),
+      engineConfig: config,
+      parameters: loaded?.parameters ?? file?.parameters ?? 0,
+      status: file?.status && FINAL.includes(file.status) ? file.status : 'finished',
+      steps: file?.history.steps ?? [],
+      loss: file?.history.loss ?? [],
+      lr: file?.history.lr ?? [],
+      evals: file?.evals ?? [],
+      snapshots: [],
+      probe: loaded?.probe,
+      trainSeconds: file?.trainSeconds ?? 0,
+      tokens: file?.tokens ?? 0,
+      final: file?.final,
+      created: Date.now(),
+      inEngine: !!loaded,
+      stored: false,
+      imported: [jsonFile?.name, weightsFile?.name].filter(Boolean).join(' + '),
+    };
+    this.s = { ...this.s, runs: [...this.s.runs, r], compare: [...this.s.compare, id], current: id };
+    if (this.persist && bytes) {
+      await saveRun({ id, record: { ...r, inEngine: false }, weights: bytes }).then(() => (r.stored = true)).catch(() => {});
+    }
+    this.changed(true);
+  }
+
+  /** Writes the run's weights where the explorer page finds them (IndexedDB) and returns its URL. */
+  async explorerUrl(id: string, base: string): Promise<string> {
+    const r = this.run(id);
+    if (!r) throw new Error('no such run');
+    if (!r.stored) {
+      const weights = await this.weights(id);
+      await saveRun({ id, record: { ...r, inEngine: false }, weights });
+      r.stored = true;
+    }
+    const q = new URLSearchParams({ m: 'lab', run: id, text: r.probe?.input ?? '' });
+    return new URL(`index.html?${q}`, base).href;
+  }
+}
+
+/** Checks an imported run file's shape (values are checked again by the engine where they matter). */
+export function checkRunFile(x: unknown): RunFile {
+  const f = x as RunFile;
+  const fail = (what: string) => {
+    throw new Error(`not a run exported by the lab (${what})`);
+  };
+  if (!f || typeof f !== 'object') fail('not an object');
+  if (f.format !== 'attn-lab-run') fail('"format" is not "attn-lab-run"');
+  if (f.version !== 1) fail(`version ${String(f.version)} is not 1`);
+  if (!f.config || typeof f.config !== 'object') fail('no config');
+  const h = f.history;
+  const nums = (a: unknown) => Array.isArray(a) && a.every((v) => typeof v === 'number');
+  if (!h || !nums(h.steps) || !nums(h.loss) || !nums(h.lr) || h.steps.length !== h.loss.length || h.lr.length !== h.steps.length)
+    fail('the history is not three arrays of numbers of the same length');
+  if (!Array.isArray(f.evals)) fail('no evaluations');
+  if (typeof f.name !== 'string' || f.name.length > 200) fail('bad name');
+  return f;
+}

@@ -1,0 +1,242 @@
+// The training lab's worker: it owns an engine of its own (so long trainings never delay the page's other
+// widgets) and every run's model, optimizer and held-out set (engine/train/run.h). A running run trains in
+// chunks of about 80 ms; between chunks the worker reads its messages, so pause, resume and stop take effect
+// within one chunk. Every `eval_every` steps (and at step 0) it evaluates on the held-out set and records the
+// attention of a fixed held-out example (the probe), for the page's timeline.
+/// <reference lib="webworker" />
+import type { Engine, Run, RunAttention } from '../../../engine/bindings/attn';
+import type { AttentionView } from '../engine/protocol';
+import type { AttentionSet, FromLabWorker, ToLabWorker } from './protocol';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+const CHUNK_MS = 80;
+
+interface Active {
+  run: Run;
+  state: 'running' | 'paused' | 'stopping' | 'done';
+  msPerStep: number;
+}
+
+let engine: Engine | undefined;
+const runs = new Map<string, Active>();
+let looping = false;
+
+function post(msg: FromLabWorker, transfer: Transferable[] = []) {
+  self.postMessage(msg, transfer);
+}
+
+/** The attention of one forward of a run (probe or inference), as the heatmaps draw it. */
+export function attentionSet(run: Run, a: RunAttention): AttentionSet {
+  const m = run.config.model;
+  const views: AttentionView[] = [];
+  const kind = (name: AttentionView['name'], title: string, prefix: string, layers: number, rows: string[], cols: string[]) => {
+    const weights: Float32Array[] = [];
+    const masks: (Float32Array | undefined)[] = [];
+    let heads = Number(m.nhead);
+    for (let l = 0; l < layers; l++) {
+      const w = a.trace[`${prefix.replace('#', String(l))}.weights`];
+      if (!w) return;
+      heads = w.shape[1];
+      weights.push(w.data);
+      const mask = a.trace[`${prefix.replace('#', String(l))}.mask`];
+      masks.push(mask ? mask.data.subarray(0, rows.length * cols.length) : undefined);
+    }
+    views.push({ name, title, rows, cols, layers, heads, weights, masks });
+  };
+  const { src, tgt_in = [], tgt_out = [] } = a.labels;
+  if (m.arch === 'encoder-decoder') {
+    const dl = Number(m.num_decoder_layers);
+    kind('cross', 'Cross-attention (decoder → encoder)', 'decoder.layers.#.multihead_attn', dl, tgt_out, src);
+    kind('encoder', 'Encoder self-attention', 'encoder.layers.#.self_attn', Number(m.num_layers), src, src);
+    kind('decoder', 'Decoder self-attention (causal)', 'decoder.layers.#.self_attn', dl, tgt_in, tgt_in);
+  } else {
+    kind('self', 'Causal self-attention', 'decoder.layers.#.self_attn', Number(m.num_layers), src, src);
+  }
+  return { views };
+}
+
+function buffers(set: AttentionSet): Transferable[] {
+  return [...new Set(set.views.flatMap((v) => v.weights.map((w) => w.buffer)))];
+}
+
+function evaluate(id: string, a: Active) {
+  const e = a.run.evaluate();
+  const probe = a.run.probe(0);
+  const attention = attentionSet(a.run, probe);
+  post(
+    {
+      kind: 'eval',
+      run: id,
+      point: { step: a.run.stepsDone, loss: e.loss, tokenAccuracy: e.token_accuracy, exactMatch: e.exact_match },
+      snapshot: { step: a.run.stepsDone, attention, predicted: probe.predicted, correct: probe.correct },
+    },
+    buffers(attention),
+  );
+}
+
+function finish(id: string, a: Active, stopped: boolean) {
+  const e = a.run.evaluate();
+  const g = a.run.generate(0);
+  a.state = 'done';
+  post({
+    kind: 'finished',
+    run: id,
+    stopped,
+    final: {
+      loss: e.loss,
+      tokenAccuracy: e.token_accuracy,
+      exactMatch: e.exact_match,
+      greedyExactMatch: g.exact_match,
+      bleu: g.bleu,
+      sequences: g.sequences,
+    },
+  });
+}
+
+const yieldToMessages = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/** Trains whichever run is running, a chunk at a time, until none is. */
+async function loop() {
+  if (looping) return;
+  looping = true;
+  try {
+    for (;;) {
+      const entry = [...runs.entries()].find(([, a]) => a.state === 'running' || a.state === 'stopping');
+      if (!entry) return;
+      const [id, a] = entry;
+      const total = Number(a.run.config.run?.steps);
+      const every = Number(a.run.config.run?.eval_every) || 0;
+      if (a.state === 'stopping' || a.run.stepsDone >= total) {
+        finish(id, a, a.state === 'stopping' && a.run.stepsDone < total);
+        continue;
+      }
+      const done = a.run.stepsDone;
+      let n = Math.max(1, Math.min(500, Math.round(CHUNK_MS / Math.max(a.msPerStep, 0.05))));
+      if (every > 0) n = Math.min(n, every - (done % every));
+      const t0 = performance.now();
+      const r = a.run.train(n);
+      const ms = performance.now() - t0;
+      if (r.step.length) a.msPerStep = 0.7 * a.msPerStep + 0.3 * (ms / r.step.length);
+      let tokens = 0;
+      for (const t of r.tokens) tokens += t;
+      post({ kind: 'progress', run: id, step: r.step, loss: r.loss, lr: r.lr, tokens, seconds: ms / 1000 }, [
+        r.step.buffer, r.loss.buffer, r.lr.buffer,
+      ]);
+      if (r.diverged) {
+        a.state = 'done';
+        post({ kind: 'diverged', run: id, step: a.run.stepsDone });
+        continue;
+      }
+      if (every > 0 && a.run.stepsDone % every === 0) evaluate(id, a);
+      await yieldToMessages();
+    }
+  } catch (e) {
+    post({ kind: 'failed', message: `training stopped: ${(e as Error).message}` });
+  } finally {
+    looping = false;
+  }
+}
+
+function start(id: string, run: Run) {
+  for (const a of runs.values()) if (a.state === 'running') a.state = 'paused'; // one run trains at a time
+  const a: Active = { run, state: 'running', msPerStep: 5 };
+  runs.set(id, a);
+  const probe = run.heldOut(1)[0];
+  post({ kind: 'started', run: id, config: run.config, parameters: run.numParameters, probe });
+  evaluate(id, a); // step 0: the untrained model's attention
+  void loop();
+}
+
+function handle(msg: ToLabWorker) {
+  if (!engine) throw new Error('the engine is not loaded yet');
+  switch (msg.kind) {
+    case 'validate': {
+      const v = engine.validateRun(msg.config);
+      if (!v.ok) {
+        post({ kind: 'validated', id: msg.id, ok: false, message: v.message });
+        return;
+      }
+      // The exact parameter count, from a model of this config (small: the engine caps a run's size).
+      const run = engine.createRun({ ...v.config, run: { ...v.config.run, eval_size: 1 } });
+      const parameters = run.numParameters;
+      run.delete();
+      const examples = engine.taskExamples(v.config.task, 4, 1);
+      post({ kind: 'validated', id: msg.id, ok: true, config: v.config, parameters, examples });
+      return;
+    }
+    case 'start':
+      start(msg.run, engine.createRun(msg.config));
+      return;
+    case 'pause':
+    case 'resume': {
+      const a = runs.get(msg.run);
+      if (!a || a.state === 'done') return;
+      if (msg.kind === 'resume') for (const b of runs.values()) if (b.state === 'running') b.state = 'paused';
+      a.state = msg.kind === 'pause' ? 'paused' : 'running';
+      post({ kind: 'state', run: msg.run, state: a.state });
+      void loop();
+      return;
+    }
+    case 'stop': {
+      const a = runs.get(msg.run);
+      if (!a || a.state === 'done') return;
+      a.state = 'stopping';
+      void loop();
+      return;
+    }
+    case 'delete': {
+      const a = runs.get(msg.run);
+      a?.run.delete();
+      runs.delete(msg.run);
+      return;
+    }
+    case 'infer': {
+      const a = runs.get(msg.run);
+      if (!a) throw Object.assign(new Error('this run is no longer in the engine: import it again'), { name: 'AttnError' });
+      const r = a.run.infer(msg.text);
+      const attention = attentionSet(a.run, r);
+      post(
+        { kind: 'result', id: msg.id, value: { input: r.input, output: r.output, expected: r.expected, finished: r.finished, attention } },
+        buffers(attention),
+      );
+      return;
+    }
+    case 'save': {
+      const a = runs.get(msg.run);
+      if (!a) throw Object.assign(new Error('this run is no longer in the engine'), { name: 'AttnError' });
+      const bytes = a.run.save();
+      post({ kind: 'result', id: msg.id, value: bytes }, [bytes.buffer]);
+      return;
+    }
+    case 'load': {
+      const run = engine.loadRun(msg.bytes);
+      runs.get(msg.run)?.run.delete();
+      runs.set(msg.run, { run, state: 'done', msPerStep: 5 });
+      post({ kind: 'result', id: msg.id, value: { config: run.config, parameters: run.numParameters, probe: run.heldOut(1)[0] } });
+      return;
+    }
+  }
+}
+
+self.onmessage = async (ev: MessageEvent<ToLabWorker>) => {
+  const msg = ev.data;
+  if (msg.kind === 'init') {
+    try {
+      const api = await import(/* @vite-ignore */ msg.engineUrl);
+      engine = (await api.loadEngine()) as Engine;
+      post({ kind: 'ready' });
+    } catch (e) {
+      post({ kind: 'engine-failed', message: (e as Error).message });
+    }
+    return;
+  }
+  try {
+    handle(msg);
+  } catch (e) {
+    const err = e as Error;
+    const id = 'id' in msg ? msg.id : undefined;
+    const run = 'run' in msg ? msg.run : undefined;
+    post({ kind: 'failed', id, run: id === undefined ? run : undefined, message: err.message });
+  }
+};
