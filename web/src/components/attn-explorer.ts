@@ -61,12 +61,12 @@ export class AttnExplorer extends LitElement {
 
   /** Loads the chosen model in the worker (once per model; the untrained one again when its settings change). */
   private ensureModel() {
-    const { model, settings } = this.store.state;
-    const key = model === 'untrained' ? `untrained:${JSON.stringify(settings)}` : model;
+    const { model, settings, labRun } = this.store.state;
+    const key = model === 'untrained' ? `untrained:${JSON.stringify(settings)}` : model === 'lab' ? `lab:${labRun}` : model;
     if (key === this.loading || !this.client) return;
     this.loading = key;
     this.requested = '';
-    this.client.load(model, settings).then(
+    this.client.load(model, settings, labRun).then(
       () => this.analyze(),
       (e: Error) => {
         if (!(e instanceof Superseded)) this.store.setError(e.message);
@@ -83,7 +83,7 @@ export class AttnExplorer extends LitElement {
     if (s.models[s.model]?.state !== 'ready' && s.model !== 'untrained') return;
     this.requested = key;
     this.store.setBusy(true);
-    this.client.analyze({ model: s.model, text, settings: s.settings }).then(
+    this.client.analyze({ model: s.model, text, settings: s.settings, run: s.labRun }).then(
       (a) => {
         this.store.setAnalysis(a);
         this.store.setBusy(false);
@@ -152,6 +152,9 @@ export class AttnExplorer extends LitElement {
 
   private renderExplanation(v: AttentionView) {
     const m = this.s.model;
+    if (v.name === 'cross' && m === 'lab')
+      return html`Row <em>i</em> is the <em>i</em>-th token of the answer being written; the columns are the input's
+        tokens. The bright cells show where each output token reads from: the alignment the model learned.`;
     if (v.name === 'cross')
       return html`Row <em>i</em> is output character <em>i</em> being written; the columns are the input characters.
         The bright cells show where it reads from: the alignment between the date you typed and the ISO date.`;
@@ -180,7 +183,7 @@ export class AttnExplorer extends LitElement {
     }
     const a = s.analysis?.model === s.model ? s.analysis : undefined;
     if (!this.store.text.trim() && s.model !== 'lm')
-      return html`<div class="state empty"><p class="big">Type ${s.model === 'dates' ? 'a date' : 'a sentence'} to see
+      return html`<div class="state empty"><p class="big">Type ${s.model === 'dates' ? 'a date' : s.model === 'lab' ? 'an input' : 'a sentence'} to see
         how each token attends to the others.</p><p>For example: <button class="example" @click=${() => this.store.setText(info.example)}>${info.example}</button></p></div>`;
     if (!a) return html`<div class="state loading" role="status"><p>Computing attention…</p></div>`;
     const v = currentView(s);
@@ -233,6 +236,7 @@ export class AttnExplorer extends LitElement {
     if (!v || ms?.state !== 'ready') return nothing;
     return html`<section class="panel gallery" aria-label="Head gallery">
       <head-gallery .view=${v} .stats=${ms.info.stats[v.name]} .layer=${s.layer} .head=${s.head} .colormap=${s.colormap}
+        hint=${s.model === 'lab' ? `${v.title}: one row per layer; each thumbnail is the head's pattern on your input (scaled to its own maximum).` : ''}
         @head-select=${(e: CustomEvent) => this.store.select(e.detail.layer, e.detail.head)}></head-gallery>
     </section>`;
   }
@@ -248,6 +252,12 @@ export class AttnExplorer extends LitElement {
     else if (this.s.model === 'tagger') line = `Test accuracy ${pct(m.value)} (most frequent tag per word: ${pct(m.baseline_value)})`;
     else if (this.s.model === 'dates')
       line = `Held-out exact match ${pct(m.value)} (formats seen in training ${pct(m.seen_formats)}, never seen ${pct(m.unseen_formats)})`;
+    else if (this.s.model === 'lab') {
+      const c = (ms as { info: { config: Record<string, unknown> } }).info.config;
+      const task = (c.task as { name?: string })?.name ?? '';
+      return html`<p class="metrics">${String(c.name)}, trained in the <a href="./lab.html">training lab</a> on the ${task} task:
+        held-out exact match ${pct(m.greedyExactMatch)} (generated), token accuracy ${pct(m.tokenAccuracy)}.</p>`;
+    }
     return html`<p class="metrics">Trained by this project’s engine. ${line}.</p>`;
   }
 
@@ -261,7 +271,7 @@ export class AttnExplorer extends LitElement {
       <div class="layout">
         <section class="panel input" aria-labelledby="model-h">
           <h2 id="model-h">Model</h2>
-          <model-picker .value=${s.model} .status=${s.models} @model-change=${(e: CustomEvent) => this.store.setModel(e.detail)}></model-picker>
+          <model-picker .value=${s.model} .status=${s.models} .labRun=${s.labRun} @model-change=${(e: CustomEvent) => this.store.setModel(e.detail)}></model-picker>
           <p class="summary">${info.summary}</p>
           ${this.renderMetrics()}
           ${s.model === 'untrained'
@@ -271,7 +281,7 @@ export class AttnExplorer extends LitElement {
           <h2 class="text-h" id="sentence-h">${s.model === 'dates' ? 'Date' : 'Text'}</h2>
           <textarea
             aria-labelledby="sentence-h"
-            placeholder=${s.model === 'dates' ? 'Type a date, e.g. 23rd of Nov. 2026' : 'Type a sentence…'}
+            placeholder=${s.model === 'dates' ? 'Type a date, e.g. 23rd of Nov. 2026' : s.model === 'lab' ? 'Type an input in the task’s format' : 'Type a sentence…'}
             rows="3"
             spellcheck="false"
             .value=${this.store.text}
@@ -283,7 +293,7 @@ export class AttnExplorer extends LitElement {
           </div>
           ${a?.truncated ? html`<p class="note" role="status">${a.truncated}</p>` : nothing}
           <h3>Tokens <span class="count">${chips.length}</span>
-            ${s.model !== 'untrained' ? html`<span class="hint">${s.model === 'dates' ? 'characters' : 'byte-level BPE, as the model reads them'}</span>` : nothing}</h3>
+            ${s.model !== 'untrained' ? html`<span class="hint">${s.model === 'dates' ? 'characters' : s.model === 'lab' ? 'the symbols of the task' : 'byte-level BPE, as the model reads them'}</span>` : nothing}</h3>
           <token-chips .tokens=${chips} .tags=${tags} .highlight=${this.activeRow - (s.model === 'lm' ? 1 : 0)} .max=${512}
             @chip-edit=${this.onChipEdit}></token-chips>
         </section>

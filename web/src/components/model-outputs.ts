@@ -28,6 +28,14 @@ export class ModelOutputs extends LitElement {
         </ol>
       </section>`;
     }
+    if (o.kind === 'lab') {
+      const right = o.expected !== undefined && o.finished && o.expected === o.output;
+      return html`<section aria-label="The model's answer">
+        <h3>Answer <span class="hint">greedy decoding, one token at a time</span></h3>
+        <p class="translation"><code>${o.output || '∅'}</code>${o.finished ? nothing : html` <span class="warn">(no end token)</span>`}
+          ${o.expected === undefined ? nothing : right ? html`<span class="ok">✓ right</span>` : html`<span class="warn">✗ the answer is <code>${o.expected}</code></span>`}</p>
+      </section>`;
+    }
     if (o.kind === 'dates')
       return html`<section aria-label="Translation">
         <h3>Translation <span class="hint">greedy decoding, one character at a time</span></h3>
@@ -59,6 +67,8 @@ export class ModelOutputs extends LitElement {
     .translation { margin: 0; font-size: 22px; }
     .translation code { background: var(--chip-bg, #f0eefa); padding: 2px 10px; border-radius: 8px; letter-spacing: 0.02em; }
     .warn { font-size: 12px; color: var(--warn, #8a5a00); }
+    .warn code, .ok { font-size: 13px; }
+    .ok { color: var(--ok, #166534); font-weight: 650; }
   `;
 }
 

@@ -1,31 +1,38 @@
 // <model-picker>: the trained models and the untrained one, as a radio group of cards. Fires `model-change`.
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import { MODELS, type ModelId } from '../models/catalog';
+import { pickable, type ModelId } from '../models/catalog';
 import type { ModelStatus } from '../engine/client';
 
 @customElement('model-picker')
 export class ModelPicker extends LitElement {
   @property() value: ModelId = 'lm';
   @property({ attribute: false }) status: Partial<Record<ModelId, ModelStatus>> = {};
+  /** A lab run opened from the training lab: offers "Your model". */
+  @property({ attribute: false }) labRun?: string;
+
+  private get models() {
+    return pickable(this.labRun);
+  }
 
   private pick(id: ModelId) {
     this.dispatchEvent(new CustomEvent<ModelId>('model-change', { detail: id, bubbles: true, composed: true }));
   }
 
   private onKey(ev: KeyboardEvent) {
-    const i = MODELS.findIndex((m) => m.id === this.value);
+    const models = this.models;
+    const i = models.findIndex((m) => m.id === this.value);
     const step = ev.key === 'ArrowDown' || ev.key === 'ArrowRight' ? 1 : ev.key === 'ArrowUp' || ev.key === 'ArrowLeft' ? -1 : 0;
     if (!step) return;
     ev.preventDefault();
-    const next = MODELS[(i + step + MODELS.length) % MODELS.length];
+    const next = models[(i + step + models.length) % models.length];
     this.pick(next.id);
     this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>(`[data-model="${next.id}"]`)?.focus());
   }
 
   override render() {
     return html`<div class="cards" role="radiogroup" aria-label="Model" @keydown=${this.onKey}>
-      ${MODELS.map((m) => {
+      ${this.models.map((m) => {
         const st = this.status[m.id];
         const checked = m.id === this.value;
         const pct = st?.state === 'loading' && st.total ? Math.round((100 * st.loaded) / st.total) : 0;

@@ -32,13 +32,15 @@ export function stateFromQuery(search: string): Partial<ExplorerState> {
     settings.dim_feedforward >= 1 && settings.dim_feedforward <= 4096 &&
     Number.isInteger(settings.seed) && settings.seed >= 0 && settings.seed <= 999999;
   const m = q.get('m');
-  const model: ModelId = MODELS.some((x) => x.id === m) ? (m as ModelId) : 'lm';
+  const labRun = q.get('run') ?? undefined;
+  const model: ModelId = MODELS.some((x) => x.id === m) && (m !== 'lab' || labRun) ? (m as ModelId) : 'lm';
   const texts = defaultTexts();
   if (q.has('text')) texts[model] = q.get('text')!;
   const head = q.get('head');
   const view = q.get('view') as ExplorerState['view'] | null;
   return {
     model,
+    labRun,
     texts,
     settings: valid ? settings : { ...d },
     view: view && VIEWS.includes(view) ? view : model === 'dates' ? 'cross' : 'self',
@@ -52,6 +54,7 @@ export function stateFromQuery(search: string): Partial<ExplorerState> {
 export function queryFromState(s: ExplorerState): string {
   const q = new URLSearchParams();
   q.set('m', s.model);
+  if (s.labRun) q.set('run', s.labRun);
   q.set('text', s.texts[s.model]);
   if (s.model === 'untrained') {
     q.set('d', String(s.settings.d_model));

@@ -36,7 +36,7 @@ export class EngineClient {
   private trainedLoads = new Map<ModelId, Promise<LoadedModel>>();
   private ready!: Promise<void>;
   private restarts = 0;
-  private current?: { model: ModelId; settings: ModelSettings };
+  private current?: { model: ModelId; settings: ModelSettings; run?: string };
   private loads = new Map<ModelId, { resolve: (m: LoadedModel) => void; reject: (e: Error) => void }>();
   // Widget calls, "latest wins" per key: at most one running and one waiting call per key.
   private callsRunning = new Map<number, PendingCall & { key: string }>();
@@ -111,8 +111,8 @@ export class EngineClient {
    * Loads a model in the worker (the untrained one is built from the settings). Several views asking for the
    * same trained model share one load; a new untrained request supersedes a pending one.
    */
-  load(model: ModelId, settings: ModelSettings): Promise<LoadedModel> {
-    this.current = { model, settings };
+  load(model: ModelId, settings: ModelSettings, run?: string): Promise<LoadedModel> {
+    this.current = { model, settings, run };
     if (model !== 'untrained') {
       const pending = this.trainedLoads.get(model);
       if (pending) return pending;
@@ -121,7 +121,7 @@ export class EngineClient {
       this.loads.get(model)?.reject(new Superseded());
       this.loads.set(model, { resolve, reject });
       if (model !== 'untrained') this.onModel({ state: 'loading', model, loaded: 0, total: 0 });
-      this.ready.then(() => this.worker.postMessage({ kind: 'load', model, settings }), () => {});
+      this.ready.then(() => this.worker.postMessage({ kind: 'load', model, settings, run }), () => {});
     });
     if (model !== 'untrained') {
       this.trainedLoads.set(model, p);
@@ -232,7 +232,7 @@ export class EngineClient {
     this.trainedLoads.clear();
     for (const [model, l] of this.loads) if (model !== this.current?.model) l.reject(new Error('the engine restarted'));
     for (const model of [...this.loads.keys()]) if (model !== this.current?.model) this.loads.delete(model);
-    if (this.current) void this.load(this.current.model, this.current.settings).catch(() => {});
+    if (this.current) void this.load(this.current.model, this.current.settings, this.current.run).catch(() => {});
   }
 
   /** Replaces a dead worker and replays the request that killed it, once. */

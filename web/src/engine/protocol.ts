@@ -34,7 +34,8 @@ export type Outputs =
   | { kind: 'none' }
   | { kind: 'lm'; next: { token: string; prob: number }[] }
   | { kind: 'tagger'; tags: TokenTag[] } // one per token
-  | { kind: 'dates'; translation: string; finished: boolean };
+  | { kind: 'dates'; translation: string; finished: boolean }
+  | { kind: 'lab'; output: string; expected?: string; finished: boolean };
 
 export interface Analysis {
   id: number;
@@ -62,6 +63,7 @@ export interface AnalyzeRequest {
   model: ModelId;
   text: string;
   settings: ModelSettings; // used by the untrained model
+  run?: string; // the lab run (model 'lab'), by its id in the lab's IndexedDB
 }
 
 /** A widget's engine call (see calls.ts). */
@@ -74,7 +76,7 @@ export interface CallRequest {
 
 export type ToWorker =
   | { kind: 'init'; engineUrl: string; modelsUrl: string }
-  | { kind: 'load'; model: ModelId; settings: ModelSettings }
+  | { kind: 'load'; model: ModelId; settings: ModelSettings; run?: string }
   | AnalyzeRequest
   | CallRequest;
 

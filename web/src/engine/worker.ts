@@ -3,7 +3,9 @@
 // attention of every layer and head, and the model's outputs.
 // It is disposable: if the module aborts (out of memory, a bug), the worker says so and the page replaces it.
 /// <reference lib="webworker" />
-import type { Engine, Model, Tokenizer } from '../../../engine/bindings/attn';
+import type { Engine, Model, Run, Tokenizer } from '../../../engine/bindings/attn';
+import { attentionSet } from '../lab/attention-set';
+import { loadRun as loadStoredRun } from '../lab/persist';
 import type { ModelId } from '../models/catalog';
 import { TAGS } from '../models/catalog';
 import type { HeadStat } from '../models/describe';
@@ -30,6 +32,7 @@ let fetchBytes: (url: URL, onProgress?: (loaded: number, total: number) => void)
 let modelsUrl = '';
 const trained = new Map<ModelId, Trained>();
 let untrained: { key: string; model: Model; info: LoadedModel } | undefined;
+let lab: { id: string; run: Run; info: LoadedModel } | undefined;
 
 function post(msg: FromWorker, transfer: Transferable[] = []) {
   self.postMessage(msg, transfer);
@@ -197,7 +200,21 @@ function analyze(req: AnalyzeRequest) {
   const base = { id: req.id, model: req.model, text: req.text, ms: 0 };
   let result: Omit<typeof base, 'ms'> & { tokens: TokenInfo[]; truncated: string; views: AttentionView[]; outputs: Outputs };
 
-  if (req.model === 'untrained') {
+  if (req.model === 'lab') {
+    if (!lab || lab.id !== req.run) throw new Error('the lab model is not loaded yet');
+    if (!req.text.trim()) {
+      result = { ...base, tokens: [], truncated: '', views: [], outputs: { kind: 'none' } };
+    } else {
+      const r = lab.run.infer(req.text);
+      result = {
+        ...base,
+        tokens: labTokens(lab.run, req.text),
+        truncated: '',
+        views: attentionSet(lab.run, r).views,
+        outputs: { kind: 'lab', output: r.output, expected: r.expected, finished: r.finished },
+      };
+    }
+  } else if (req.model === 'untrained') {
     const { model } = untrainedModel(req.settings);
     const { tokens, truncated } = splitWords(req.text);
     const texts = tokens.map((t) => t.text);
@@ -305,9 +322,41 @@ function dedupe(buffers: Transferable[]) {
   return [...new Set(buffers)];
 }
 
-async function load(model: ModelId, settings: ModelSettings) {
+async function load(model: ModelId, settings: ModelSettings, run?: string) {
   if (model === 'untrained') post({ kind: 'loaded', ...untrainedModel(settings).info });
+  else if (model === 'lab') post({ kind: 'loaded', ...(await labModel(run ?? '')).info });
   else await loadTrained(model);
+}
+
+/** A run trained in the lab, from the weights the lab kept in this browser (IndexedDB, lab/persist.ts). */
+async function labModel(id: string) {
+  if (!engine) throw new Error('engine not loaded');
+  if (lab?.id === id) return lab;
+  const stored = await loadStoredRun(id).catch(() => undefined);
+  if (!stored?.weights)
+    throw Object.assign(new Error('this lab run is not in this browser (it was deleted, or trained in another browser): open it from the training lab, or import its files there'), { name: 'AttnError' });
+  const run = engine.loadRun(stored.weights);
+  const record = stored.record as { name?: string; final?: Record<string, number> };
+  lab?.run.delete();
+  const info: LoadedModel = {
+    model: 'lab',
+    numParameters: run.numParameters,
+    config: { ...run.config.model, task: run.config.task, name: record.name ?? 'lab run' },
+    metrics: record.final ?? null,
+    stats: {},
+  };
+  lab = { id, run, info };
+  return lab;
+}
+
+/** Where each symbol of a lab task's input sits in the text: one character each for dates (and for toy tasks
+ * typed without spaces), otherwise each run of digits. Mirrors parse_task_input in engine/train/tasks.cpp. */
+function labTokens(run: Run, text: string): TokenInfo[] {
+  const task = run.config.task ?? {};
+  const token = (t: string, start: number) => ({ text: t, start, end: start + t.length });
+  if (task.name === 'dates') return Array.from(text, (c, i) => token(c, i)); // ASCII: one code unit each
+  const re = Number(task.symbols) <= 10 && !/[ ,]/.test(text) ? /\d/g : /\d+/g;
+  return [...text.matchAll(re)].map((m) => token(m[0], m.index!));
 }
 
 // ------------------------------------------------------------------------------------------- widget calls
@@ -339,7 +388,7 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
     return;
   }
   if (msg.kind === 'load') {
-    load(msg.model, msg.settings).catch((e: Error) =>
+    load(msg.model, msg.settings, msg.run).catch((e: Error) =>
       post({ kind: 'error', model: msg.model, message: e.message, fatal: e.name !== 'AttnError' && !/could not load/.test(e.message) }),
     );
     return;

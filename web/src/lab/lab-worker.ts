@@ -4,9 +4,9 @@
 // within one chunk. Every `eval_every` steps (and at step 0) it evaluates on the held-out set and records the
 // attention of a fixed held-out example (the probe), for the page's timeline.
 /// <reference lib="webworker" />
-import type { Engine, Run, RunAttention } from '../../../engine/bindings/attn';
-import type { AttentionView } from '../engine/protocol';
-import type { AttentionSet, FromLabWorker, ToLabWorker } from './protocol';
+import type { Engine, Run } from '../../../engine/bindings/attn';
+import { attentionSet, buffers } from './attention-set';
+import type { FromLabWorker, ToLabWorker } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -26,39 +26,6 @@ function post(msg: FromLabWorker, transfer: Transferable[] = []) {
   self.postMessage(msg, transfer);
 }
 
-/** The attention of one forward of a run (probe or inference), as the heatmaps draw it. */
-export function attentionSet(run: Run, a: RunAttention): AttentionSet {
-  const m = run.config.model;
-  const views: AttentionView[] = [];
-  const kind = (name: AttentionView['name'], title: string, prefix: string, layers: number, rows: string[], cols: string[]) => {
-    const weights: Float32Array[] = [];
-    const masks: (Float32Array | undefined)[] = [];
-    let heads = Number(m.nhead);
-    for (let l = 0; l < layers; l++) {
-      const w = a.trace[`${prefix.replace('#', String(l))}.weights`];
-      if (!w) return;
-      heads = w.shape[1];
-      weights.push(w.data);
-      const mask = a.trace[`${prefix.replace('#', String(l))}.mask`];
-      masks.push(mask ? mask.data.subarray(0, rows.length * cols.length) : undefined);
-    }
-    views.push({ name, title, rows, cols, layers, heads, weights, masks });
-  };
-  const { src, tgt_in = [], tgt_out = [] } = a.labels;
-  if (m.arch === 'encoder-decoder') {
-    const dl = Number(m.num_decoder_layers);
-    kind('cross', 'Cross-attention (decoder → encoder)', 'decoder.layers.#.multihead_attn', dl, tgt_out, src);
-    kind('encoder', 'Encoder self-attention', 'encoder.layers.#.self_attn', Number(m.num_layers), src, src);
-    kind('decoder', 'Decoder self-attention (causal)', 'decoder.layers.#.self_attn', dl, tgt_in, tgt_in);
-  } else {
-    kind('self', 'Causal self-attention', 'decoder.layers.#.self_attn', Number(m.num_layers), src, src);
-  }
-  return { views };
-}
-
-function buffers(set: AttentionSet): Transferable[] {
-  return [...new Set(set.views.flatMap((v) => v.weights.map((w) => w.buffer)))];
-}
 
 function evaluate(id: string, a: Active) {
   const e = a.run.evaluate();

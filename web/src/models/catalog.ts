@@ -1,6 +1,7 @@
 // The models the page offers: the three the project trained (files under models/<id>/, copied to the site's
-// models/<id>/ by tools/build.sh) and the untrained toy model built from the controls.
-export type ModelId = 'lm' | 'tagger' | 'dates' | 'untrained';
+// models/<id>/ by tools/build.sh), the untrained toy model built from the controls, and a model trained in the
+// training lab (offered only when the page is opened from the lab: ?m=lab&run=<id>).
+export type ModelId = 'lm' | 'tagger' | 'dates' | 'untrained' | 'lab';
 
 export interface ModelInfo {
   id: ModelId;
@@ -44,7 +45,20 @@ export const MODELS: ModelInfo[] = [
     example: "The animal didn't cross the street because it was too tired.",
     trained: false,
   },
+  {
+    id: 'lab',
+    title: 'Your model',
+    kind: 'trained in the training lab',
+    summary: 'A model you trained in the training lab, on its task. Type an input in the task’s format.',
+    example: '',
+    trained: true,
+  },
 ];
+
+/** The models the picker shows: the lab's only when a lab run was opened. */
+export function pickable(labRun?: string): ModelInfo[] {
+  return MODELS.filter((m) => m.id !== 'lab' || !!labRun);
+}
 
 export function modelInfo(id: ModelId): ModelInfo {
   return MODELS.find((m) => m.id === id) ?? MODELS[0];

@@ -25,6 +25,8 @@ export interface ExplorerState {
   /** What the user typed, per model (each model keeps its own text). */
   texts: Record<ModelId, string>;
   settings: ModelSettings;
+  /** The lab run opened in the explorer (model 'lab'): its id in the lab's browser storage. */
+  labRun?: string;
   view: AttentionView['name'];
   layer: number;
   head: HeadChoice;

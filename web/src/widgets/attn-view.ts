@@ -37,7 +37,7 @@ export class AttnView extends WidgetBase {
   }
 
   private get modelId(): ModelId {
-    return MODELS.some((m) => m.id === this.model) ? this.model : 'lm';
+    return MODELS.some((m) => m.id === this.model && m.id !== 'lab') ? this.model : 'lm';
   }
 
   private get currentText() {
