@@ -29,7 +29,7 @@ export class HeadGallery extends LitElement {
     const kind = v.name === 'cross' ? 'cross' : 'self';
     const hint = this.hint || `${v.title}: one row per layer. Each line says what the head does over held-out text; each thumbnail is its pattern on your text (scaled to its own maximum).`;
     return html`<h2>Head gallery <span class="hint">${hint}</span></h2>
-      <div class="grid" role="list" style=${cssProps({ 'grid-template-columns': `repeat(${Math.min(v.heads, 8)}, minmax(140px, 1fr))` })}>
+      <div class="grid" role="list" style=${cssProps({ 'grid-template-columns': `repeat(${Math.min(v.heads, 8)}, minmax(140px, 220px))` })}>
         ${Array.from({ length: v.layers }, (_, l) =>
           Array.from({ length: v.heads }, (_, h) => {
             const s = this.stats?.[l]?.[h];

@@ -168,7 +168,7 @@ export class LabStore {
     const record: RunRecord = {
       id,
       name: `Run ${n}`,
-      color: schemeTableau10[(n - 1) % schemeTableau10.length],
+      color: this.nextColor(),
       config: { ...this.s.config },
       parameters: v.parameters,
       status: 'starting',
@@ -311,6 +311,12 @@ export class LabStore {
     }
   }
 
+  /** The first colour of the palette no run has (runs can be deleted and imported in any order). */
+  private nextColor(): string {
+    const used = new Set(this.s.runs.map((r) => r.color));
+    return schemeTableau10.find((c) => !used.has(c)) ?? schemeTableau10[this.s.runs.length % schemeTableau10.length];
+  }
+
   /** One line for the learner about the last import, export or storage problem. */
   notice(text: string | undefined) {
     this.s = { ...this.s, notice: text };
@@ -412,11 +418,10 @@ export class LabStore {
       loaded = await this.client.load(id, bytes); // validated by the engine; a bad file says why
     }
     const config = loaded?.config ?? file!.config;
-    const n = this.s.runs.length + 1;
     const r: RunRecord = {
       id,
       name: file?.name ?? name,
-      color: schemeTableau10[(n - 1) % schemeTableau10.length],
+      color: this.nextColor(),
       config: labConfig(config),
       engineConfig: config,
       parameters: loaded?.parameters ?? file?.parameters ?? 0,
@@ -467,9 +472,12 @@ export function checkRunFile(x: unknown): RunFile {
   if (f.version !== 1) fail(`version ${String(f.version)} is not 1`);
   if (!f.config || typeof f.config !== 'object') fail('no config');
   const h = f.history;
-  const nums = (a: unknown) => Array.isArray(a) && a.every((v) => typeof v === 'number');
+  // JSON writes NaN (a diverged loss) as null: read it back as NaN.
+  const nums = (a: unknown) => Array.isArray(a) && a.every((v) => typeof v === 'number' || v === null);
   if (!h || !nums(h.steps) || !nums(h.loss) || !nums(h.lr) || h.steps.length !== h.loss.length || h.lr.length !== h.steps.length)
     fail('the history is not three arrays of numbers of the same length');
+  const back = (a: (number | null)[]) => a.map((v) => (v === null ? NaN : v));
+  f.history = { steps: back(h.steps), loss: back(h.loss), lr: back(h.lr) };
   if (!Array.isArray(f.evals)) fail('no evaluations');
   if (typeof f.name !== 'string' || f.name.length > 200) fail('bad name');
   return f;

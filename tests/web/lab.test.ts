@@ -1,0 +1,213 @@
+// The training lab's engine side through the JavaScript API (the WASM build, in Node), and the lab's page
+// modules: task generators and the held-out split, run configs and their messages, training runs (train,
+// evaluate, generate, probe, infer, save and load), the lab's config conversions and presets, and run files.
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Engine, Run, RunConfig } from '../../engine/bindings/attn';
+import { DEFAULT_CONFIG, FIELDS, PRESETS, configAttributes, configFrom, labConfig, presetConfig, runConfig } from '../../web/src/lab/config';
+import { checkRunFile } from '../../web/src/lab/lab-store';
+import { smooth } from '../../web/src/lab/lab-chart';
+import { loadBuiltEngine } from './golden';
+
+let attn: Engine;
+beforeAll(async () => {
+  attn = await loadBuiltEngine();
+});
+
+const small = (over: Partial<typeof DEFAULT_CONFIG> = {}) => runConfig({ ...DEFAULT_CONFIG, ...over });
+
+describe('tasks', () => {
+  it('each task answers its examples by its rule', () => {
+    const nums = (s: string) => s.split(' ').map(Number);
+    for (const [task, rule] of [
+      ['copy', (x: number[]) => x],
+      ['reverse', (x: number[]) => [...x].reverse()],
+      ['sort', (x: number[]) => [...x].sort((a, b) => a - b)],
+      ['repeat', (x: number[]) => [...x, ...x]],
+    ] as const) {
+      const ex = attn.taskExamples({ name: task, symbols: 12, min_len: 2, max_len: 7 }, 50, 3);
+      expect(ex).toHaveLength(50);
+      for (const e of ex) {
+        const x = nums(e.input);
+        expect(x.length).toBeGreaterThanOrEqual(2);
+        expect(x.length).toBeLessThanOrEqual(7);
+        expect(x.every((v) => v >= 0 && v < 12)).toBe(true);
+        expect(nums(e.answer)).toEqual(rule(x));
+      }
+    }
+  });
+
+  it('dates are written in many styles and answered in ISO 8601', () => {
+    const ex = attn.taskExamples({ name: 'dates' }, 100, 9);
+    expect(new Set(ex.map((e) => e.input.replace(/\d/g, '9'))).size).toBeGreaterThan(40);
+    for (const e of ex) {
+      expect(e.answer).toMatch(/^(19|20)\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/);
+      expect(e.input.length).toBeLessThanOrEqual(38);
+    }
+  });
+
+  it('held-out batches never overlap training batches', () => {
+    const rows = (b: { B: number; S: number; src: Int32Array }) =>
+      Array.from({ length: b.B }, (_, i) => Array.from(b.src.slice(i * b.S, (i + 1) * b.S)).filter((v) => v > 0).join(','));
+    const spec = { task: 'reverse' as const, symbols: 4, min_len: 1, max_len: 4, batch: 400 };
+    const train = new Set(rows(attn.taskBatch(spec, 1)));
+    const held = rows(attn.taskBatch({ ...spec, split: 'held-out' }, 2));
+    expect(held.filter((h) => train.has(h))).toEqual([]);
+    expect(train.size).toBeGreaterThan(100);
+  });
+});
+
+describe('run configs', () => {
+  it('invalid combinations are explained before anything is built', () => {
+    const msg = (c: RunConfig) => {
+      const v = attn.validateRun(c);
+      return v.ok ? '' : v.message;
+    };
+    expect(msg(small({ dModel: 30, heads: 4 }))).toBe('d_model (30) must be divisible by nhead (4)');
+    expect(msg(small({ steps: 40, warmup: 50 }))).toMatch(/warmup \(50 steps\) must be shorter than the run \(40 steps\)/);
+    expect(msg(small({ symbols: 2, minLen: 1, maxLen: 3 }))).toMatch(/only 14 different inputs/);
+    expect(msg(small({ minLen: 8, maxLen: 4 }))).toMatch(/lengths must satisfy/);
+    expect(msg(small({ lr: -1 }))).toMatch(/lr must be a positive number/);
+    expect(msg(small({ dropout: 1 }))).toMatch(/dropout/);
+    expect(msg(small({ layers: 0, decoderLayers: 0 }))).toMatch(/no layers/);
+    expect(msg(small({ dModel: 2048, ff: 8192, layers: 8, decoderLayers: 8 }))).toMatch(/million parameters/);
+    expect(msg({ task: { name: 'translate' as never } })).toMatch(/copy, reverse, sort, repeat or dates/);
+    expect(() => attn.createRun(small({ heads: 3 }))).toThrow(/divisible by nhead \(3\)/);
+  });
+
+  it('every preset is a valid config, and the form round-trips through the engine config', () => {
+    for (const p of PRESETS) {
+      const c = presetConfig(p.id);
+      const v = attn.validateRun(runConfig(c));
+      expect(v.ok, `${p.id}: ${v.ok ? '' : v.message}`).toBe(true);
+      if (v.ok) expect(labConfig(v.config)).toEqual(c);
+    }
+  });
+
+  it('attributes hold exactly the settings that differ from the defaults', () => {
+    const c = { ...DEFAULT_CONFIG, task: 'dates' as const, dModel: 64, lr: 0.005 };
+    const attrs = configAttributes(c);
+    expect(attrs).toEqual({ task: 'dates', 'd-model': '64', lr: '0.005' });
+    expect(configFrom((a) => attrs[a] ?? null)).toEqual(c);
+    // Text where a number goes keeps the default; the engine explains the rest.
+    expect(configFrom((a) => (a === 'heads' ? 'many' : a === 'd-model' ? '30' : null)).heads).toBe(DEFAULT_CONFIG.heads);
+    expect(FIELDS.map((f) => f.attr)).toContain('eval-every');
+  });
+});
+
+describe('training runs', () => {
+  let run: Run;
+  const config = small({ steps: 300, maxLen: 6, evalEvery: 100 });
+
+  it('trains: the loss falls, held-out accuracy rises, greedy answers are right', () => {
+    run = attn.createRun(config);
+    expect(run.numParameters).toBe(22637); // the lab shows this number before training
+    const before = run.evaluate();
+    const losses: number[] = [];
+    while (run.stepsDone < 300) {
+      const r = run.train(64);
+      expect(r.step.length).toBe(Math.min(64, 300 - (r.step[0] - 1)));
+      losses.push(...r.loss);
+    }
+    expect(run.train(10).step.length).toBe(0); // never past the configured steps
+    const after = run.evaluate();
+    expect(after.loss).toBeLessThan(before.loss * 0.2);
+    expect(after.token_accuracy).toBeGreaterThan(before.token_accuracy + 0.5);
+    const g = run.generate(0);
+    expect(g.sequences).toBe(500);
+    expect(g.exact_match).toBeGreaterThan(0.8);
+    expect(g.bleu).toBeGreaterThan(0.9);
+    expect(smooth(losses, 20)[299]).toBeLessThan(smooth(losses, 20)[19] * 0.3);
+  });
+
+  it('the probe and the learner’s input come with labelled attention of every layer and head', () => {
+    const p = run.probe(0);
+    expect(p.input).toBe(run.heldOut(1)[0].input);
+    const S = p.labels.src.length;
+    const T = p.labels.tgt_in!.length;
+    expect(p.labels.tgt_out).toEqual([...p.answer.split(' '), '<eos>']);
+    expect(p.labels.tgt_in![0]).toBe('<bos>');
+    expect(p.trace['decoder.layers.0.multihead_attn.weights'].shape).toEqual([1, 2, T, S]);
+    expect(p.trace['encoder.layers.0.self_attn.weights'].shape).toEqual([1, 2, S, S]);
+    expect(p.predicted).toHaveLength(T);
+    const r = run.infer('1 2 3 4 5');
+    expect(r.input).toBe('1 2 3 4 5');
+    expect(r.expected).toBe('5 4 3 2 1');
+    expect(r.labels.tgt_out!.at(-1)).toBe(r.finished ? '<eos>' : r.labels.tgt_out!.at(-1));
+    const w = r.trace['decoder.layers.0.multihead_attn.weights'];
+    expect(w.shape[3]).toBe(5);
+    for (let row = 0; row < w.data.length / 5; row++) {
+      const sum = Array.from(w.data.slice(row * 5, row * 5 + 5)).reduce((a, b) => a + b, 0);
+      expect(Math.abs(sum - 1)).toBeLessThan(1e-5);
+    }
+    expect(run.infer('12345').input).toBe('1 2 3 4 5'); // at most 10 symbols: digits may be run together
+  });
+
+  it('a learner’s input the task cannot read gets a message saying what to type', () => {
+    expect(() => run.infer('')).toThrow(/type a sequence of numbers from 0 to 9/);
+    expect(() => run.infer('1 2 x')).toThrow(/'x' is not a symbol of this task/);
+    expect(() => run.infer('1 2 3 4 5 6 7')).toThrow(/at most 6 symbols/);
+    expect(() => run.infer('😀')).toThrow(/is not a symbol/);
+  });
+
+  it('a saved run loads back with the same config and the same answers', () => {
+    const bytes = run.save();
+    const again = attn.loadRun(bytes);
+    expect(again.config).toEqual(run.config);
+    const a = run.infer('3 1 4 1 5');
+    const b = again.infer('3 1 4 1 5');
+    expect(b.output).toBe(a.output);
+    expect(Array.from(b.trace['decoder.layers.0.multihead_attn.weights'].data)).toEqual(
+      Array.from(a.trace['decoder.layers.0.multihead_attn.weights'].data),
+    );
+    expect(again.evaluate()).toEqual(run.evaluate());
+    const corrupt = bytes.slice();
+    corrupt[10] ^= 0xff;
+    expect(() => attn.loadRun(corrupt)).toThrow();
+    const plain = attn.createModel({ arch: 'encoder', vocab_size: 5, d_model: 4, nhead: 1, num_layers: 1 }).save();
+    expect(() => attn.loadRun(plain)).toThrow(/no training-run config/);
+    again.delete();
+  });
+
+  it('the same config trains to the same bits however the steps are chunked', () => {
+    const a = attn.createRun(small({ steps: 40, warmup: 10 }));
+    const b = attn.createRun(small({ steps: 40, warmup: 10 }));
+    a.train(40);
+    for (const n of [1, 7, 13, 19]) b.train(n);
+    expect(b.stepsDone).toBe(40);
+    expect(b.evaluate()).toEqual(a.evaluate());
+    a.delete();
+    b.delete();
+    run.delete();
+  });
+
+  it('dates train with characters as tokens (a few steps)', () => {
+    const r = attn.createRun(runConfig(presetConfig('dates')));
+    const s = r.train(3);
+    expect(s.step.length).toBe(3);
+    expect(s.loss.every(Number.isFinite)).toBe(true);
+    const p = r.probe(0);
+    expect(p.labels.tgt_out).toHaveLength(11); // YYYY-MM-DD <eos>
+    expect(p.labels.src.join('')).toBe(p.input.replace(/ /g, '␣'));
+    expect(() => r.infer('23 déc. 2026')).toThrow(/'é' is not a character of the dates task/);
+    expect(r.infer('Nov. 23rd 2026').expected).toBeUndefined();
+    r.delete();
+  });
+});
+
+describe('run files', () => {
+  const file = {
+    format: 'attn-lab-run', version: 1, name: 'Run 1', config: { task: { name: 'reverse' } }, parameters: 10,
+    status: 'finished', history: { steps: [1, 2], loss: [2, 1], lr: [0.1, 0.2] }, evals: [], trainSeconds: 1, tokens: 5,
+    created: '2026-12-01T00:00:00Z',
+  };
+  it('a run exported by the lab reads back; anything else is refused with the reason', () => {
+    expect(checkRunFile(file).name).toBe('Run 1');
+    expect(() => checkRunFile({ ...file, format: 'other' })).toThrow(/"format" is not "attn-lab-run"/);
+    expect(() => checkRunFile({ ...file, version: 2 })).toThrow(/version 2 is not 1/);
+    expect(() => checkRunFile({ ...file, history: { steps: [1], loss: [1, 2], lr: [1] } })).toThrow(/same length/);
+    expect(() => checkRunFile(null)).toThrow(/not an object/);
+    // A diverged run's NaN losses are written as null by JSON and read back as NaN.
+    const nan = checkRunFile(JSON.parse(JSON.stringify({ ...file, history: { steps: [1, 2], loss: [1, NaN], lr: [1, 1] } })));
+    expect(Number.isNaN(nan.history.loss[1])).toBe(true);
+  });
+});
