@@ -6,6 +6,8 @@
 #   bench/run.sh train [options...]   training only: engine native, engine wasm, PyTorch (options go to all three,
 #                                     e.g. --steps 20 --runs 5 --batch 16)
 #   bench/run.sh --runs 9 ...         (options first: the same as `mha`, as before the training benchmark)
+#   bench/run.sh lab [preset ...]     the training lab in headless Chromium vs attn-train natively (builds
+#                                     everything with tools/build.sh first; writes web/src/lab/native-speed.json)
 # Build trees: build/native and build/wasm (configured here if missing). Raw outputs: build/bench/*.txt.
 # TORCH_LD_LIBRARY_PATH=dir: prepended to LD_LIBRARY_PATH for the PyTorch run only (a folder holding an optimized
 # libblas.so.3, e.g. OpenBLAS's; see bench/README.md).
@@ -14,11 +16,12 @@ cd "$(dirname "$0")/.."
 
 what=all
 case "${1:-}" in
+  lab) shift; ./tools/build.sh >&2; exec node bench/lab_bench.mjs "$@" ;;
   mha | train | all) what=$1; shift ;;
-  -h | --help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   -*) what=mha ;;
   "") ;;
-  *) echo "bench/run.sh: unknown benchmark '$1' (want mha, train or all)" >&2; exit 2 ;;
+  *) echo "bench/run.sh: unknown benchmark '$1' (want mha, train, lab or all)" >&2; exit 2 ;;
 esac
 if [[ $what == all && $# -gt 0 ]]; then
   echo "bench/run.sh: options go to one benchmark: bench/run.sh mha|train [options...]" >&2

@@ -83,7 +83,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   serve({ dir, port: Number(opt('port', process.env.PORT ?? 8080)), host: opt('host', '127.0.0.1') })
     .then(({ url }) =>
       console.log(
-        `\n  Attention Explorer is running at ${url}\n  Widget gallery (a course page): ${url}gallery.html\n` +
+        `\n  Attention Explorer is running at ${url}\n  Training lab: ${url}lab.html\n  Widget gallery (a course page): ${url}gallery.html\n` +
           `  (serving ${dir}; Ctrl+C to stop)\n`,
       ),
     )

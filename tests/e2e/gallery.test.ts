@@ -1,5 +1,5 @@
 // The embedding gallery (gallery.html), as a course page: every widget renders in both forms under the strict
-// CSP, the widgets on the page share one engine worker and start only when scrolled near, the keyboard reads
+// CSP, the widgets on the page share one engine worker (the lab has its own) and start only when scrolled near, the keyboard reads
 // heatmap cells, and there is a table alternative for screen readers.
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
@@ -10,10 +10,10 @@ withBrowserAndEngine((s) => {
   session = s;
 });
 
-const WIDGETS = ['attn-by-hand', 'attn-positional', 'attn-multihead', 'attn-masks', 'attn-dropout-norm', 'attn-ffn', 'attn-view'];
+const WIDGETS = ['attn-by-hand', 'attn-positional', 'attn-multihead', 'attn-masks', 'attn-dropout-norm', 'attn-ffn', 'attn-view', 'attn-lab'];
 
 describe('gallery.html', () => {
-  it('renders every widget as an element and as an iframe, with one shared worker and no CSP violation', async () => {
+  it('renders every widget as an element and as an iframe, with one shared engine worker (the lab has its own) and no CSP violation', async () => {
     // Count the workers the page itself starts (iframes are pages of their own, with their own worker).
     const count = `(() => {
       if (window.top !== window) return;
@@ -33,8 +33,8 @@ describe('gallery.html', () => {
       await page.locator(tag).first().scrollIntoViewIfNeeded();
       await waitForWidget(page, tag);
     }
-    // One worker for all the widgets of the page.
-    expect(await page.evaluate(() => (window as any).__workers)).toBe(1);
+    // One engine worker for all the widgets of the page, and the training lab's own (it trains for minutes).
+    expect(await page.evaluate(() => (window as any).__workers)).toBe(2);
 
     // Each iframe builds its widget from its URL.
     const frames = page.locator('iframe.frame');

@@ -6,7 +6,8 @@
 // Besides "no crash, no sanitizer report", a file that loads must behave like a model:
 //  - save_model(loaded) reloads, with the same config, metadata and bit-identical parameters (F32), and the F16
 //    save of it loads too;
-//  - a tiny forward pass with valid ids gives the output shape the config implies (only for small models).
+//  - a tiny forward pass with valid ids gives the output shape the config implies (only for small models);
+//  - a training-run config in the metadata ("run", as the lab and attn-train write it) that reads writes back to itself.
 // A broken property aborts, which libFuzzer reports as a crash.
 #include <cstdint>
 #include <cstdio>
@@ -18,6 +19,7 @@
 
 #include "io/model_file.h"
 #include "models/config.h"
+#include "train/run.h"
 
 namespace {
 
@@ -61,8 +63,8 @@ void tiny_forward(const attn::TransformerModel& m) {
     broken("forward output shape", attn::shape_str(out->shape) + " != " + attn::shape_str(want));
 }
 
-std::vector<std::vector<float>> params_of(attn::TransformerModel& m, std::vector<std::string>* names) {
-  std::vector<std::vector<float>> values;
+std::vector<attn::FloatBuffer> params_of(attn::TransformerModel& m, std::vector<std::string>* names) {
+  std::vector<attn::FloatBuffer> values;
   m.visit([&](const std::string& name, attn::Param& p) {
     names->push_back(name);
     values.push_back(p.value.data);
@@ -70,7 +72,7 @@ std::vector<std::vector<float>> params_of(attn::TransformerModel& m, std::vector
   return values;
 }
 
-bool same_bits(const std::vector<std::vector<float>>& a, const std::vector<std::vector<float>>& b) {
+bool same_bits(const std::vector<attn::FloatBuffer>& a, const std::vector<attn::FloatBuffer>& b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i)
     if (a[i].size() != b[i].size() ||
@@ -102,6 +104,27 @@ void check_round_trip(attn::LoadedModel& loaded) {
   if (!st.ok()) broken("a loaded model saves (F16) and reloads", st.message() + " [config " + config + "]");
 }
 
+// A file saved by the lab or attn-train carries its training run's config ("run" in the metadata); the page
+// reads it when a learner imports a run. One that reads must write back to itself.
+void check_run_config(const attn::LoadedModel& loaded) {
+  const auto it = loaded.metadata.find("run");
+  if (it == loaded.metadata.end()) return;
+  attn::Json j;
+  if (!attn::Json::parse(it->second, &j).ok()) return;
+  attn::RunConfig c;
+  const attn::Status st = attn::run_config_from_json(j, &c);
+  if (!st.ok()) {
+    if (st.message().empty()) broken("a rejected run config says why", it->second);
+    return;
+  }
+  const std::string once = attn::run_config_to_json(c).dump();
+  attn::RunConfig again;
+  attn::Json j2;
+  if (!attn::Json::parse(once, &j2).ok() || !attn::run_config_from_json(j2, &again).ok() ||
+      attn::run_config_to_json(again).dump() != once)
+    broken("a run config writes back to itself", once);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -119,6 +142,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     broken("parameter_count(config) matches the built model",
            std::to_string(n) + " != " + std::to_string(attn::parameter_count(loaded.model->config)));
   check_round_trip(loaded);
+  check_run_config(loaded);
   if (n <= kForwardMaxParameters) tiny_forward(*loaded.model);
   return 0;
 }

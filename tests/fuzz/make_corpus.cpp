@@ -6,6 +6,7 @@
 // is printed), so a change to the loader that makes a seed meaningless shows up here.
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -18,6 +19,7 @@
 #include "core/rng.h"
 #include "io/json.h"
 #include "io/model_file.h"
+#include "train/run.h"
 #include "io/safetensors.h"
 #include "models/config.h"
 
@@ -225,6 +227,18 @@ void model_files(const fs::path& dir) {
   model_file(dir, "valid_zero_layers_f16", attn::save_model(zero, true), true);
   model_file(dir, "valid_encoder_bf16", serialize(doc_of(enc, "BF16")), true);
   model_file(dir, "valid_decoder_f64", serialize(doc_of(dec, "F64")), true);
+  // Files as the training lab and attn-train save them: the run's config in the metadata.
+  for (const char* task : {"reverse", "dates"}) {
+    attn::Json j;
+    attn::Json::parse(std::string(R"({"task": {"name": ")") + task + R"("}, "model": {"num_layers": 1, "num_decoder_layers": 1,
+        "d_model": 8, "nhead": 2, "dim_feedforward": 8}, "run": {"steps": 10, "batch": 2, "eval_size": 2}, "train": {"warmup": 2}})", &j);
+    attn::RunConfig rc;
+    if (!attn::run_config_from_json(j, &rc).ok()) std::abort();
+    attn::TransformerModel m(rc.model);
+    built(m, 6);
+    model_file(dir, std::string("valid_lab_run_") + task,
+               attn::save_model(m, false, {{"task", task}, {"run", attn::run_config_to_json(rc).dump()}}), true);
+  }
 
   // Corrupt variants, mostly of the encoder file.
   const std::string good = attn::save_model(enc, false, extra);

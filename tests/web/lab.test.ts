@@ -119,6 +119,18 @@ describe('training runs', () => {
     expect(smooth(losses, 20)[299]).toBeLessThan(smooth(losses, 20)[19] * 0.3);
   });
 
+  it('exact match and BLEU of generation are those of the answers it generates', () => {
+    const held = run.heldOut(500);
+    const hyps = held.map((e) => run.infer(e.input));
+    const toIds = (t: string) => (t ? t.split(' ').map(Number) : []);
+    const exact = hyps.filter((h, i) => h.finished && h.output === held[i].answer).length / held.length;
+    const bleu = attn.bleu(hyps.map((h) => toIds(h.output)), held.map((e) => toIds(e.answer)));
+    const g = run.generate(0);
+    expect(g.exact_match).toBe(exact);
+    expect(g.bleu).toBeCloseTo(bleu.bleu, 12);
+    expect(run.generate(10).sequences).toBe(10);
+  });
+
   it('the probe and the learner’s input come with labelled attention of every layer and head', () => {
     const p = run.probe(0);
     expect(p.input).toBe(run.heldOut(1)[0].input);

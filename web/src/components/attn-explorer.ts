@@ -288,7 +288,7 @@ export class AttnExplorer extends LitElement {
             @input=${this.onText}
           ></textarea>
           <div class="examples small">
-            <button class="example" @click=${() => this.store.setText(info.example)}>Example</button>
+            ${info.example ? html`<button class="example" @click=${() => this.store.setText(info.example)}>Example</button>` : nothing}
             <button class="example" @click=${() => this.store.setText('')}>Clear</button>
           </div>
           ${a?.truncated ? html`<p class="note" role="status">${a.truncated}</p>` : nothing}

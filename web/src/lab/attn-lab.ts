@@ -26,6 +26,7 @@ import './lab-timeline';
 const LOSS = '#5b3cc4';
 const HELD = '#e07b00';
 const ACC = '#0f7b6c';
+const GRAD = '#b8336a';
 
 @customElement('attn-lab')
 export class AttnLab extends WidgetBase {
@@ -186,6 +187,12 @@ export class AttnLab extends WidgetBase {
           <lab-chart .series=${accSeries} .xMax=${total} .yDomain=${[0, 1] as [number, number]} y-label="accuracy"
             .format=${(v: number) => `${Math.round(100 * v)}%`}
             aria-label=${last ? `Held-out exact match ${(100 * last.exactMatch).toFixed(1)}% at step ${last.step}` : 'Held-out accuracy'}></lab-chart></figure>
+        <figure><figcaption>Gradient norm <span class="muted">(before clipping to 1)</span></figcaption>
+          <lab-chart log .series=${[
+            { label: 'raw', color: GRAD, x: r.steps, y: r.gradNorm, faint: true },
+            { label: 'gradient norm', color: GRAD, x: r.steps, y: smooth(r.gradNorm, window) },
+          ]} .xMax=${total} y-label="‖g‖"
+            aria-label="Gradient norm per step: spikes mean unstable training"></lab-chart></figure>
         <figure><figcaption>Learning rate</figcaption>
           <lab-chart .series=${[{ label: 'learning rate', color: '#7a7890', x: r.steps, y: r.lr }]} .xMax=${total} y-label="lr"
             .format=${(v: number) => v.toExponential(1)} aria-label="Learning rate: linear warmup, then cosine decay"></lab-chart></figure>
@@ -296,6 +303,7 @@ export class AttnLab extends WidgetBase {
       .examples { border-collapse: collapse; font-size: 12px; margin-top: 8px; }
       .examples th { text-align: left; color: var(--w-muted); font-weight: 600; padding: 1px 8px 1px 0; }
       .examples td { padding: 1px 8px 1px 0; }
+      .examples code { white-space: normal; word-break: break-all; }
       .metrics { display: flex; flex-wrap: wrap; gap: 8px; margin: 0 0 6px; }
       .metrics div { border: 1px solid var(--w-border); border-radius: 10px; padding: 6px 12px; min-width: 120px; }
       .metrics dt { font-size: 11.5px; color: var(--w-muted); }

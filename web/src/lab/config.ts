@@ -111,7 +111,7 @@ export const PRESETS: { id: string; title: string; config: Partial<LabConfig> }[
   {
     id: 'repeat',
     title: 'Repeat: an induction head (decoder-only)',
-    config: { task: 'repeat', arch: 'decoder', layers: 2, steps: 1500 },
+    config: { task: 'repeat', arch: 'decoder', layers: 2, steps: 2000, evalEvery: 100 },
   },
   {
     id: 'dates',

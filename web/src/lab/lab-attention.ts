@@ -36,9 +36,9 @@ export class LabAttention extends LitElement {
     return html`
       <div class="controls">
         ${views.length > 1
-          ? html`<div class="views" role="radiogroup" aria-label="Attention">
+          ? html`<div class="views" role="group" aria-label="Attention">
               ${views.map(
-                (x) => html`<button role="radio" aria-checked=${x.name === v.name} class=${x.name === v.name ? 'on' : ''}
+                (x) => html`<button aria-pressed=${x.name === v.name} class=${x.name === v.name ? 'on' : ''}
                   data-view=${x.name} @click=${() => {
                     this.viewName = x.name;
                     this.layer = 0;

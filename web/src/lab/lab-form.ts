@@ -100,9 +100,9 @@ export class LabForm extends LitElement {
       <div class="groups">
         <fieldset>
           <legend>Task</legend>
-          <div class="tasks" role="radiogroup" aria-label="Task">
+          <div class="tasks" role="group" aria-label="Task">
             ${TASKS.map(
-              (t) => html`<button role="radio" class="task ${t.name === c.task ? 'on' : ''}" aria-checked=${t.name === c.task}
+              (t) => html`<button class="task ${t.name === c.task ? 'on' : ''}" aria-pressed=${t.name === c.task}
                 data-task=${t.name} ?disabled=${this.disabled} @click=${() => this.set('task', t.name)}>${t.title}</button>`,
             )}
           </div>

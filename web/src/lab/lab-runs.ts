@@ -4,6 +4,7 @@
 // metrics) and a .safetensors (weights, config in the metadata) and import back from either or both.
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
+import { assetBase } from '../engine/shared';
 import { download, fileName } from '../export/export';
 import { smooth, type Series } from './lab-chart';
 import type { LabStore, RunRecord } from './lab-store';
@@ -63,7 +64,7 @@ export class LabRuns extends LitElement {
   private async openInExplorer(r: RunRecord) {
     this.busy = r.id;
     try {
-      const url = await this.store.explorerUrl(r.id, document.baseURI);
+      const url = await this.store.explorerUrl(r.id, assetBase()); // the explorer sits next to the widgets
       window.open(url, '_blank', 'noopener');
     } catch (e) {
       this.store.notice(`Open in the explorer: ${(e as Error).message}`);

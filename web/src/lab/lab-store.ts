@@ -19,8 +19,9 @@ export interface RunRecord {
   parameters: number;
   status: RunStatus;
   message?: string;
-  steps: number[]; // every training step: its number, loss and learning rate
+  steps: number[]; // every training step: its number, loss, gradient norm (before clipping) and learning rate
   loss: number[];
+  gradNorm: number[];
   lr: number[];
   evals: EvalPoint[];
   snapshots: Snapshot[];
@@ -56,7 +57,7 @@ export interface RunFile {
   config: RunConfig;
   parameters: number;
   status: RunStatus;
-  history: { steps: number[]; loss: number[]; lr: number[] };
+  history: { steps: number[]; loss: number[]; lr: number[]; grad_norm?: number[] };
   evals: EvalPoint[];
   final?: FinalMetrics;
   trainSeconds: number;
@@ -174,6 +175,7 @@ export class LabStore {
       status: 'starting',
       steps: [],
       loss: [],
+      gradNorm: [],
       lr: [],
       evals: [],
       snapshots: [],
@@ -267,6 +269,7 @@ export class LabStore {
         for (let i = 0; i < e.step.length; i++) {
           r.steps.push(e.step[i]);
           r.loss.push(e.loss[i]);
+          r.gradNorm.push(e.gradNorm[i]);
           r.lr.push(e.lr[i]);
         }
         r.tokens += e.tokens;
@@ -274,7 +277,7 @@ export class LabStore {
         if (r.status === 'running' && r.steps.at(-1) === r.config.steps) r.status = 'evaluating';
         break;
       case 'eval':
-        r.evals.push(e.point);
+        r.evals.push({ ...e.point, seconds: r.trainSeconds });
         r.snapshots.push(e.snapshot);
         break;
       case 'state':
@@ -354,7 +357,7 @@ export class LabStore {
       config: r.engineConfig ?? runConfig(r.config),
       parameters: r.parameters,
       status: r.status,
-      history: { steps: r.steps, loss: r.loss, lr: r.lr },
+      history: { steps: r.steps, loss: r.loss, lr: r.lr, grad_norm: r.gradNorm },
       evals: r.evals,
       final: r.final,
       trainSeconds: r.trainSeconds,
@@ -428,6 +431,7 @@ export class LabStore {
       status: file?.status && FINAL.includes(file.status) ? file.status : 'finished',
       steps: file?.history.steps ?? [],
       loss: file?.history.loss ?? [],
+      gradNorm: file?.history.grad_norm ?? [],
       lr: file?.history.lr ?? [],
       evals: file?.evals ?? [],
       snapshots: [],
@@ -476,8 +480,10 @@ export function checkRunFile(x: unknown): RunFile {
   const nums = (a: unknown) => Array.isArray(a) && a.every((v) => typeof v === 'number' || v === null);
   if (!h || !nums(h.steps) || !nums(h.loss) || !nums(h.lr) || h.steps.length !== h.loss.length || h.lr.length !== h.steps.length)
     fail('the history is not three arrays of numbers of the same length');
+  if (h.grad_norm !== undefined && (!nums(h.grad_norm) || h.grad_norm.length !== h.steps.length))
+    fail('the gradient norms are not an array of numbers as long as the steps');
   const back = (a: (number | null)[]) => a.map((v) => (v === null ? NaN : v));
-  f.history = { steps: back(h.steps), loss: back(h.loss), lr: back(h.lr) };
+  f.history = { steps: back(h.steps), loss: back(h.loss), lr: back(h.lr), grad_norm: h.grad_norm && back(h.grad_norm) };
   if (!Array.isArray(f.evals)) fail('no evaluations');
   if (typeof f.name !== 'string' || f.name.length > 200) fail('bad name');
   return f;

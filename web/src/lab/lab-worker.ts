@@ -87,8 +87,8 @@ async function loop() {
       if (r.step.length) a.msPerStep = 0.7 * a.msPerStep + 0.3 * (ms / r.step.length);
       let tokens = 0;
       for (const t of r.tokens) tokens += t;
-      post({ kind: 'progress', run: id, step: r.step, loss: r.loss, lr: r.lr, tokens, seconds: ms / 1000 }, [
-        r.step.buffer, r.loss.buffer, r.lr.buffer,
+      post({ kind: 'progress', run: id, step: r.step, loss: r.loss, gradNorm: r.grad_norm, lr: r.lr, tokens, seconds: ms / 1000 }, [
+        r.step.buffer, r.loss.buffer, r.grad_norm.buffer, r.lr.buffer,
       ]);
       if (r.diverged) {
         a.state = 'done';
@@ -124,12 +124,8 @@ function handle(msg: ToLabWorker) {
         post({ kind: 'validated', id: msg.id, ok: false, message: v.message });
         return;
       }
-      // The exact parameter count, from a model of this config (small: the engine caps a run's size).
-      const run = engine.createRun({ ...v.config, run: { ...v.config.run, eval_size: 1 } });
-      const parameters = run.numParameters;
-      run.delete();
       const examples = engine.taskExamples(v.config.task, 4, 1);
-      post({ kind: 'validated', id: msg.id, ok: true, config: v.config, parameters, examples });
+      post({ kind: 'validated', id: msg.id, ok: true, config: v.config, parameters: v.parameters, examples });
       return;
     }
     case 'start':

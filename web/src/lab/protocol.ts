@@ -20,6 +20,7 @@ export interface EvalPoint {
   loss: number;
   tokenAccuracy: number;
   exactMatch: number;
+  seconds?: number; // the run's training time when it was taken (set by the page)
 }
 
 export interface FinalMetrics {
@@ -68,6 +69,7 @@ export type FromLabWorker =
       run: string;
       step: Float64Array; // the steps done since the last message, one entry each
       loss: Float64Array;
+      gradNorm: Float64Array; // before clipping
       lr: Float64Array;
       tokens: number; // loss-carrying tokens in these steps
       seconds: number; // training time of these steps (evaluations excluded)
