@@ -392,7 +392,7 @@ export class Run {
 }
 
 export interface Engine {
-  validateRun(config: RunConfig): { ok: true; config: RunConfig } | { ok: false; message: string };
+  validateRun(config: RunConfig): { ok: true; config: RunConfig; parameters: number } | { ok: false; message: string };
   taskExamples(task: RunConfig['task'], n?: number, seed?: number): { input: string; answer: string }[];
   createRun(config: RunConfig): Run;
   loadRun(bytes: Uint8Array | ArrayBuffer): Run;

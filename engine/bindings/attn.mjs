@@ -570,11 +570,12 @@ Engine.prototype.trainTokenizer = function trainTokenizer({
 
 /**
  * Checks a run config ({task, model, train, run}; engine/train/run.h) without building anything.
- * @returns {{ok: true, config: object} | {ok: false, message: string}} config is the resolved config.
+ * @returns {{ok: true, config: object, parameters: number} | {ok: false, message: string}} config is the
+ * resolved config; parameters the model's size.
  */
 Engine.prototype.validateRun = function validateRun(config) {
   const r = this.module.validateRun(JSON.stringify(config ?? {}));
-  return r.error !== undefined ? { ok: false, message: r.error } : { ok: true, config: JSON.parse(r.config) };
+  return r.error !== undefined ? { ok: false, message: r.error } : { ok: true, config: JSON.parse(r.config), parameters: r.parameters };
 };
 
 /** A few training examples of a task as text: [{input, answer}]. */

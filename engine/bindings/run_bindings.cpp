@@ -38,6 +38,7 @@ val validate_run(const std::string& config_json) {
   if (!st.ok()) return error_js(st);
   val out = val::object();
   out.set("config", run_config_to_json(c).dump());
+  out.set("parameters", static_cast<double>(parameter_count(c.model)));
   return out;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "io/model_file.h"
 #include "models/config.h"
 
 namespace attn {
@@ -38,12 +39,6 @@ Status derived(Json& section, const char* name, const char* key, double value, c
   return Status();
 }
 
-double parameter_estimate(const ModelConfig& c) {
-  const double E = static_cast<double>(c.d_model()), F = static_cast<double>(c.layer.dim_feedforward);
-  const double enc = 4 * E * E + 2 * E * F, dec = 8 * E * E + 2 * E * F;
-  const double layers = c.arch == Arch::kEncoderDecoder ? c.num_layers * enc + c.num_decoder_layers * dec : c.num_layers * enc;
-  return layers + E * static_cast<double>(c.vocab_size + c.target_vocab() + c.head_size + 2 * c.max_len);
-}
 
 }  // namespace
 
@@ -84,8 +79,9 @@ Status run_config_from_json(const Json& j, RunConfig* out) {
   ATTN_TRY(model_config_from_json(model, &c.model));
   if (c.model.num_layers == 0 && (arch != Arch::kEncoderDecoder || c.model.num_decoder_layers == 0))
     return Status::error("a model with no layers has no attention to learn with: use at least one layer");
-  if (parameter_estimate(c.model) > kMaxParameters)
-    return Status::error("this model would have about " + std::to_string(static_cast<int64_t>(parameter_estimate(c.model) / 1e6)) +
+  const double parameters = static_cast<double>(parameter_count(c.model));
+  if (parameters > kMaxParameters)
+    return Status::error("this model would have " + std::to_string(static_cast<int64_t>(parameters / 1e6)) +
                          " million parameters: the lab trains models of up to 20 million (make d_model, the feed-forward width or the layers smaller)");
 
   Json train = merged(kTrainDefaults, j.find("train"));
