@@ -10,9 +10,10 @@
 //   mha_forward  MultiheadAttention::forward(x, x, x), seeded random weights (reset_parameters) and input.
 //                flops = 3 input projections 2*L*E*E each + scores Q K^T 2*L*L*E + weights V 2*L*L*E
 //                        + out projection 2*L*E*E  =  8*L*E^2 + 4*L^2*E   (softmax, biases, copies not counted)
-//   gemm         C [M, N] = A [M, K] * W [N, K]^T with M = L, K = N = E: Eigen float row-major (attn::Mat), one
-//                projection at this shape exactly as the engine computes it (x W^T, weight in nn.Linear's
-//                [out, in] layout). flops = 2*M*K*N. The reference rate of this build.
+//   gemm         C [M, N] = A [M, K] * W [N, K]^T with M = L, K = N = E, through attn::gemm (ops/gemm.h: Eigen
+//                natively, the engine's SIMD kernel in WebAssembly): one projection at this shape exactly as the
+//                engine computes it (x W^T, weight in nn.Linear's [out, in] layout). flops = 2*M*K*N. The
+//                reference rate of this build.
 //
 // Timing: a few warm-up calls; then `runs` runs of `reps` calls each (reps chosen so that one run lasts at
 // least run_ms), timed with std::chrono::steady_clock; reported: median and minimum time per call.
@@ -33,6 +34,7 @@
 #include "bench_common.h"
 #include "io/json.h"
 #include "layers/multihead_attention.h"
+#include "ops/gemm.h"
 
 namespace {
 
@@ -174,7 +176,7 @@ Measurement bench_mha(const MhaShape& shape, const Options& opt) {
   return m;
 }
 
-// gemm: C [M, N] = A [M, K] * W [N, K]^T, Eigen float row-major (attn::Mat): the product of ops/linear.h.
+// gemm: C [M, N] = A [M, K] * W [N, K]^T through attn::gemm: the product of ops/linear.h.
 Measurement bench_gemm(int64_t M, int64_t K, int64_t N, const Options& opt) {
   attn::Rng rng(opt.seed);
   Tensor a({M, K}), w({N, K});
@@ -186,7 +188,7 @@ Measurement bench_gemm(int64_t M, int64_t K, int64_t N, const Options& opt) {
   m.kernel = "gemm";
   m.dims = {{"M", M}, {"K", K}, {"N", N}};
   m.flops = 2.0 * M * K * N;
-  m.timing = measure([&] { c.noalias() = a.mat() * w.mat().transpose(); }, opt);
+  m.timing = measure([&] { attn::gemm(c.data(), N, a.ptr(), K, false, w.ptr(), K, true, M, N, K, false); }, opt);
   m.checksum = c.cast<double>().sum();
   return m;
 }

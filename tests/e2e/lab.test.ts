@@ -83,7 +83,15 @@ describe('lab.html', () => {
     await setField(page, 'lr', '0.01');
     await waitValid(page);
     expect(await start.isDisabled()).toBe(false);
-    // The task needs a decoder: picking an encoder-only task combination is explained too (repeat + dates are fine).
+    // A learning rate far too high: the run diverges, stops, and says why.
+    await setField(page, 'lr', '1000');
+    await waitValid(page);
+    await lab(page).locator('[data-action=start]').click();
+    await waitStatus(page, /Diverged/);
+    expect(await lab(page).locator('section[aria-labelledby="train-h"] .problem').innerText()).toMatch(
+      /The loss stopped being a number at step \d+: the learning rate is probably too high/,
+    );
+    // Another task: its examples come from the engine.
     await lab(page).locator('lab-form button[data-task="dates"]').click();
     await waitValid(page);
     expect(await lab(page).locator('.examples td code').first().innerText()).toMatch(/\d/);

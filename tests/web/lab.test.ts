@@ -192,6 +192,15 @@ describe('training runs', () => {
     run.delete();
   });
 
+  it('a learning rate far too high diverges, and training stops there', () => {
+    const r = attn.createRun(small({ lr: 1000, warmup: 5, batch: 16 }));
+    const s = r.train(300);
+    expect(s.diverged).toBe(true);
+    expect(s.step.length).toBeLessThan(300);
+    expect(Number.isFinite(s.loss[s.loss.length - 1])).toBe(false);
+    r.delete();
+  });
+
   it('dates train with characters as tokens (a few steps)', () => {
     const r = attn.createRun(runConfig(presetConfig('dates')));
     const s = r.train(3);

@@ -16,6 +16,7 @@ interface Active {
   run: Run;
   state: 'running' | 'paused' | 'stopping' | 'done';
   msPerStep: number;
+  evaluatedAt: number; // the step of the last evaluation and snapshot
 }
 
 let engine: Engine | undefined;
@@ -28,6 +29,7 @@ function post(msg: FromLabWorker, transfer: Transferable[] = []) {
 
 
 function evaluate(id: string, a: Active) {
+  a.evaluatedAt = a.run.stepsDone;
   const e = a.run.evaluate();
   const probe = a.run.probe(0);
   const attention = attentionSet(a.run, probe);
@@ -43,6 +45,7 @@ function evaluate(id: string, a: Active) {
 }
 
 function finish(id: string, a: Active, stopped: boolean) {
+  if (a.evaluatedAt !== a.run.stepsDone) evaluate(id, a); // the timeline ends where training ended
   const e = a.run.evaluate();
   const g = a.run.generate(0);
   a.state = 'done';
@@ -107,7 +110,7 @@ async function loop() {
 
 function start(id: string, run: Run) {
   for (const a of runs.values()) if (a.state === 'running') a.state = 'paused'; // one run trains at a time
-  const a: Active = { run, state: 'running', msPerStep: 5 };
+  const a: Active = { run, state: 'running', msPerStep: 5, evaluatedAt: -1 };
   runs.set(id, a);
   const probe = run.heldOut(1)[0];
   post({ kind: 'started', run: id, config: run.config, parameters: run.numParameters, probe });
@@ -175,7 +178,7 @@ function handle(msg: ToLabWorker) {
     case 'load': {
       const run = engine.loadRun(msg.bytes);
       runs.get(msg.run)?.run.delete();
-      runs.set(msg.run, { run, state: 'done', msPerStep: 5 });
+      runs.set(msg.run, { run, state: 'done', msPerStep: 5, evaluatedAt: run.stepsDone });
       post({ kind: 'result', id: msg.id, value: { config: run.config, parameters: run.numParameters, probe: run.heldOut(1)[0] } });
       return;
     }
