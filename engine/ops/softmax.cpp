@@ -18,7 +18,9 @@ void softmax_forward(T* w, const T* logits, int64_t N, int64_t C) {
       continue;
     }
     const T m = row.maxCoeff();  // a NaN logit makes the row NaN, as in PyTorch
-    y.row(i) = (row - m).exp().matrix();
+    // Masked keys get exactly 0. (Eigen's vectorized exp clamps its input, so exp(-inf) would come out as the
+    // smallest normal number, not 0, whenever a row happens to be aligned for packets.)
+    y.row(i) = (row == neg_inf).select(T(0), (row - m).exp()).matrix();
     y.row(i) /= y.row(i).sum();
   }
 }

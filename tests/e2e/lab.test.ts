@@ -177,6 +177,9 @@ describe('lab.html', () => {
     const rows = lab(page).locator('lab-runs tbody tr');
     await expect.poll(() => rows.count()).toBe(2);
     expect(await rows.nth(1).locator('td.model').innerText()).toMatch(/1 head\b/);
+    // Reuse puts a run's settings back in the form.
+    await rows.nth(0).locator('button', { hasText: 'Reuse' }).click();
+    await expect.poll(() => field(page, 'heads').inputValue()).toBe('2');
     const legend = await lab(page).locator('lab-runs lab-chart').first().locator('.legend').innerText();
     expect(legend).toMatch(/Run 1 training/);
     expect(legend).toMatch(/Run 2 training/);

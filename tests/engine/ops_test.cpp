@@ -157,3 +157,32 @@ TEST(Gemm, MatchesTheReferenceOnEveryShapeAndLayout) {
 
 }  // namespace
 }  // namespace attn::test
+
+namespace attn::test {
+namespace {
+
+// Found by a clean-clone CI run: Eigen's vectorized exp clamps its input, so exp(-inf) gave the smallest normal
+// number instead of 0 whenever a row was aligned for packets, and masked keys got a weight of ~1e-38 (float) or
+// ~1e-309 (double) depending on where the heap put the buffer. Every offset and width is tried here.
+template <class T>
+void masked_keys_are_exactly_zero() {
+  const T neg_inf = -std::numeric_limits<T>::infinity();
+  Rng rng(11);
+  for (int64_t C = 1; C <= 40; ++C)
+    for (int64_t offset = 0; offset < 16; ++offset) {
+      const int64_t N = 3;
+      std::vector<T> x(static_cast<size_t>(offset + N * C)), w(x.size(), T(7));
+      for (T& v : x) v = rng.uniform() < 0.4 ? neg_inf : static_cast<T>(rng.normal());
+      softmax_forward(w.data() + offset, x.data() + offset, N, C);
+      for (int64_t i = offset; i < offset + N * C; ++i)
+        if (x[static_cast<size_t>(i)] == neg_inf) ASSERT_EQ(w[static_cast<size_t>(i)], T(0)) << "C " << C << " offset " << offset;
+    }
+}
+
+TEST(Softmax, MaskedKeysGetExactlyZeroWhateverTheAlignment) {
+  masked_keys_are_exactly_zero<float>();
+  masked_keys_are_exactly_zero<double>();
+}
+
+}  // namespace
+}  // namespace attn::test

@@ -269,7 +269,8 @@ export class AttnLab extends WidgetBase {
       ${r ? html`${this.renderTraining(r)}${this.renderTimeline(r)}${this.renderEvaluate(r)}` : nothing}
       <section aria-labelledby="runs-h">
         <h3 id="runs-h">${r ? '5' : '2'} · Experiments <span class="muted count">${s.runs.length} run${s.runs.length === 1 ? '' : 's'}</span></h3>
-        <lab-runs .store=${this.lab} .revision=${this.lab.revision}></lab-runs>
+        <lab-runs .store=${this.lab} .revision=${this.lab.revision}
+          @use-config=${(e: CustomEvent<LabConfig>) => this.onConfig(e.detail, [])}></lab-runs>
       </section>
     `;
   }

@@ -138,6 +138,8 @@ export class LabRuns extends LitElement {
                           <span class="swatch" data-color=${r.color}></span>${r.name}</button>
                         <span class="status ${r.status}">${STATUS[r.status]}${r.imported ? ' · imported' : ''}</span>
                         <span class="actions">
+                          <button @click=${() => this.dispatchEvent(new CustomEvent('use-config', { detail: r.config, bubbles: true, composed: true }))}
+                            title="Put this run's settings in the form, to change one and train again">Reuse</button>
                           <button ?disabled=${!done || this.busy === r.id} @click=${() => this.exportRun(r)}
                             title="Download its .json (config, curves, metrics) and .safetensors (weights)">Export</button>
                           <button ?disabled=${!done || this.busy === r.id} @click=${() => this.openInExplorer(r)}
