@@ -172,21 +172,7 @@ Options parse(int argc, char** argv) {
   }
   // Keys that follow from the task and the run are recomputed: a config exported by the page has them, and
   // flags may change the task or the steps.
-  if (const Json* model = cfg.find("model")) {
-    Json m = Json::object();
-    for (const auto& kv : model->members())
-      if (kv.first != "vocab_size" && kv.first != "tgt_vocab_size" && kv.first != "head_size" && kv.first != "max_len" &&
-          kv.first != "pad_id")
-        m.set(kv.first, kv.second);
-    cfg.set("model", m);
-  }
-  if (const Json* train = cfg.find("train")) {
-    Json t = Json::object();
-    for (const auto& kv : train->members())
-      if (kv.first != "ignore_index" && kv.first != "seed" && kv.first != "total_steps") t.set(kv.first, kv.second);
-    cfg.set("train", t);
-  }
-  const Status st = run_config_from_json(cfg, &o.run);
+  const Status st = run_config_from_json(without_derived_keys(cfg), &o.run);
   if (!st.ok()) die(st.message());
   o.resolved = run_config_to_json(o.run);
   return o;

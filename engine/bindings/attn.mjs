@@ -131,6 +131,20 @@ function paramTensors(params, tensors) {
   for (const [k, v] of Object.entries(params)) tensors[`param.${k}`] = toTensor(v, k);
 }
 
+/**
+ * A new engine object: `init(handle)` returns "" or the reason it failed, in which case the handle is freed and
+ * an AttnError thrown; otherwise the handle is wrapped in `Wrapper`.
+ */
+function newHandle(Handle, Wrapper, init) {
+  const handle = new Handle();
+  const err = init(handle);
+  if (err) {
+    handle.delete();
+    throw new AttnError(err);
+  }
+  return new Wrapper(handle);
+}
+
 function unwrap(result) {
   if (result && result.error !== undefined) throw new AttnError(result.error);
   return result;
@@ -257,13 +271,7 @@ export class Engine {
    * @returns {Model}
    */
   createModel(config, seed = 0) {
-    const handle = new this.module.Model();
-    const err = handle.init(JSON.stringify(config));
-    if (err) {
-      handle.delete();
-      throw new AttnError(err);
-    }
-    const m = new Model(handle);
+    const m = newHandle(this.module.Model, Model, (h) => h.init(JSON.stringify(config)));
     m.reset(seed);
     return m;
   }
@@ -275,13 +283,7 @@ export class Engine {
    * @returns {Model}
    */
   loadModel(bytes) {
-    const handle = new this.module.Model();
-    const err = handle.load(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
-    if (err) {
-      handle.delete();
-      throw new AttnError(err);
-    }
-    return new Model(handle);
+    return newHandle(this.module.Model, Model, (h) => h.load(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)));
   }
 
   /**
@@ -530,15 +532,6 @@ export class Tokenizer {
   }
 }
 
-function newTokenizer(module, init) {
-  const handle = new module.TokenizerHandle();
-  const err = init(handle);
-  if (err) {
-    handle.delete();
-    throw new AttnError(err);
-  }
-  return new Tokenizer(handle);
-}
 
 /**
  * Loads a Hugging Face tokenizer.json (text or UTF-8 bytes) of the kinds Tokenizer.toJSON writes (byte-level BPE,
@@ -547,7 +540,7 @@ function newTokenizer(module, init) {
  */
 Engine.prototype.loadTokenizer = function loadTokenizer(json) {
   if (typeof json !== 'string' && !(json instanceof Uint8Array)) throw new AttnError('loadTokenizer: expected the tokenizer.json text');
-  return newTokenizer(this.module, (h) => h.load(json));
+  return newHandle(this.module.TokenizerHandle, Tokenizer, (h) => h.load(json));
 };
 
 /**
@@ -563,7 +556,7 @@ Engine.prototype.trainTokenizer = function trainTokenizer({
     throw new AttnError('trainTokenizer: specialTokens must be an array of strings');
   }
   if (!Number.isInteger(vocabSize) || !Number.isInteger(minCount)) throw new AttnError('trainTokenizer: vocabSize and minCount must be integers');
-  return newTokenizer(this.module, (h) => h.train(String(kind), texts, vocabSize, minCount, specialTokens, String(unkToken)));
+  return newHandle(this.module.TokenizerHandle, Tokenizer, (h) => h.train(String(kind), texts, vocabSize, minCount, specialTokens, String(unkToken)));
 };
 
 // ------------------------------------------------------------------------------------------------ training runs
@@ -585,23 +578,14 @@ Engine.prototype.taskExamples = function taskExamples(task, n = 4, seed = 1) {
 
 /** A training run from a config; an invalid config throws an AttnError saying what to change. @returns {Run} */
 Engine.prototype.createRun = function createRun(config) {
-  return newRun(this.module, (h) => h.init(JSON.stringify(config ?? {})));
+  return newHandle(this.module.Run, Run, (h) => h.init(JSON.stringify(config ?? {})));
 };
 
 /** A run saved by Run.save (or a model written by attn-train): config and weights; training starts afresh. */
 Engine.prototype.loadRun = function loadRun(bytes) {
-  return newRun(this.module, (h) => h.load(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)));
+  return newHandle(this.module.Run, Run, (h) => h.load(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)));
 };
 
-function newRun(module, init) {
-  const handle = new module.Run();
-  const err = init(handle);
-  if (err) {
-    handle.delete();
-    throw new AttnError(err);
-  }
-  return new Run(handle);
-}
 
 /**
  * A task, a model, its optimizer and a held-out set, trained a few steps at a time (engine/train/run.h), so a

@@ -520,9 +520,7 @@ class Model {
     NamedTensors entries;
     if (trace != "none") {
       TransformerModel::visit_trace(cache, [&](const std::string& name, const Tensor& t) {
-        const bool weights = name.size() > 8 && (name.compare(name.size() - 8, 8, ".weights") == 0 ||
-                                                 name.compare(name.size() - 5, 5, ".mask") == 0);
-        if (trace == "full" || weights) entries.emplace_back(name, t);
+        if (trace == "full" || is_attention_entry(name)) entries.emplace_back(name, t);
       });
     }
     trace_to(out, entries);

@@ -6,7 +6,6 @@
 #include <emscripten/val.h>
 
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "core/tensor.h"
@@ -15,7 +14,12 @@
 namespace attn::js {
 
 using emscripten::val;
-using NamedTensorList = std::vector<std::pair<std::string, Tensor>>;
+
+// A Trace entry the page draws: attention weights ("...weights") or their additive mask ("...mask").
+inline bool is_attention_entry(const std::string& name) {
+  auto ends = [&](const char* suffix, size_t n) { return name.size() > n && name.compare(name.size() - n, n, suffix) == 0; };
+  return ends(".weights", 8) || ends(".mask", 5);
+}
 
 // {data: Float32Array, shape: number[]}
 inline val to_js(const Tensor& t) {

@@ -48,6 +48,14 @@ val strings_js(const std::vector<std::string>& v) {
   return out;
 }
 
+// An example as text: {input, answer}.
+val sample_js(const TaskConfig& t, const Sample& s) {
+  val e = val::object();
+  e.set("input", task_text(t, s.x));
+  e.set("answer", task_text(t, s.y));
+  return e;
+}
+
 // A few examples of a task, as text, for showing what it asks: [{input, answer}] (from the training part).
 val task_examples(const std::string& task_json, int n, double seed) {
   Json j;
@@ -58,13 +66,7 @@ val task_examples(const std::string& task_json, int n, double seed) {
   if (!st.ok()) return error_js(st);
   Rng rng(static_cast<uint64_t>(seed));
   val out = val::array();
-  for (int i = 0; i < std::min(n, 100); ++i) {
-    const Sample s = task_sample(t, rng);
-    val e = val::object();
-    e.set("input", task_text(t, s.x));
-    e.set("answer", task_text(t, s.y));
-    out.call<void>("push", e);
-  }
+  for (int i = 0; i < std::min(n, 100); ++i) out.call<void>("push", sample_js(t, task_sample(t, rng)));
   return out;
 }
 
@@ -161,12 +163,7 @@ class Run {
     const TaskConfig& t = run_->config().task;
     val out = val::array();
     const auto& h = run_->held_out();
-    for (size_t i = 0; i < std::min(h.size(), static_cast<size_t>(std::max(n, 0))); ++i) {
-      val e = val::object();
-      e.set("input", task_text(t, h[i].x));
-      e.set("answer", task_text(t, h[i].y));
-      out.call<void>("push", e);
-    }
+    for (size_t i = 0; i < std::min(h.size(), static_cast<size_t>(std::max(n, 0))); ++i) out.call<void>("push", sample_js(t, h[i]));
     return out;
   }
 
@@ -238,9 +235,7 @@ class Run {
     out.set("labels", lab);
     val trace = val::object();
     TransformerModel::visit_trace(cache, [&](const std::string& name, const Tensor& tensor) {
-      const bool keep = (name.size() > 8 && name.compare(name.size() - 8, 8, ".weights") == 0) ||
-                        (name.size() > 5 && name.compare(name.size() - 5, 5, ".mask") == 0);
-      if (keep) trace.set(name, to_js(tensor));
+      if (is_attention_entry(name)) trace.set(name, to_js(tensor));
     });
     out.set("trace", trace);
     if (teacher_forced) {  // argmax at each answer position, as text labels

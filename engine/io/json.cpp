@@ -426,14 +426,6 @@ Status get_bool(const Json& j, const char* key, bool* out) {
   return Status();
 }
 
-Status get_double(const Json& j, const char* key, double* out) {
-  const Json* v = j.find(key);
-  if (!v) return Status();
-  if (!v->is_number()) return Status::error(std::string(key) + " must be a number");
-  *out = v->as_number();
-  return Status();
-}
-
 Status get_string(const Json& j, const char* key, std::string* out) {
   const Json* v = j.find(key);
   if (!v) return Status();

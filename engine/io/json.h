@@ -67,7 +67,6 @@ class Json {
 // gets a range message, not undefined behaviour); get_float rejects values that overflow float32.
 Status get_int(const Json& j, const char* key, int64_t lo, int64_t hi, int64_t* out);
 Status get_float(const Json& j, const char* key, float* out);
-Status get_double(const Json& j, const char* key, double* out);
 Status get_bool(const Json& j, const char* key, bool* out);
 Status get_string(const Json& j, const char* key, std::string* out);
 

@@ -29,6 +29,10 @@ Json merged(const char* defaults, const Json* given) {
   return out;
 }
 
+// The keys run_config_from_json sets from the task (model) and from the run (train).
+const char* const kDerivedModelKeys[] = {"vocab_size", "head_size", "tgt_vocab_size", "max_len", "pad_id"};
+const char* const kDerivedTrainKeys[] = {"total_steps", "ignore_index", "seed"};
+
 // A key that follows from the task or the run may be given, but only with the value it must have.
 Status derived(Json& section, const char* name, const char* key, double value, const char* why) {
   const Json* v = section.find(key);
@@ -39,8 +43,22 @@ Status derived(Json& section, const char* name, const char* key, double value, c
   return Status();
 }
 
+template <size_t N>
+Json without(const Json& section, const char* const (&keys)[N]) {
+  Json out = Json::object();
+  for (const auto& kv : section.members())
+    if (std::none_of(keys, keys + N, [&](const char* k) { return kv.first == k; })) out.set(kv.first, kv.second);
+  return out;
+}
 
 }  // namespace
+
+Json without_derived_keys(const Json& j) {
+  Json out = j;
+  if (const Json* m = j.find("model")) out.set("model", without(*m, kDerivedModelKeys));
+  if (const Json* t = j.find("train")) out.set("train", without(*t, kDerivedTrainKeys));
+  return out;
+}
 
 Status run_config_from_json(const Json& j, RunConfig* out) {
   if (!j.is_object()) return Status::error("the run config must be a JSON object");

@@ -52,6 +52,9 @@ struct RunConfig {
 // by nhead (4)"). Absent keys take the defaults of the CLI trainer (attn-train --help).
 Status run_config_from_json(const Json& j, RunConfig* out);
 Json run_config_to_json(const RunConfig& c);
+// The config without the keys that follow from the task and the run (model.vocab_size, ..., train.total_steps):
+// for a caller that changes the task or the steps of a resolved config (attn-train's flags over --config).
+Json without_derived_keys(const Json& j);
 
 struct GenerationStats {
   int64_t sequences = 0;

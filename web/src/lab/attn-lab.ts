@@ -8,7 +8,6 @@
 // browser across reloads: the lab page sets it).
 import { css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import type { MatrixExport } from '../export/export';
 import { registerWidget } from '../widgets/registry';
 import { WidgetBase, type WidgetEngineStatus } from '../widgets/widget-base';
 import { DEFAULT_CONFIG, FIELDS, configFrom, runConfig, taskInfo, type LabConfig } from './config';
@@ -82,10 +81,6 @@ export class AttnLab extends WidgetBase {
   /** Validates the configuration in the engine (cheap: nothing is built but a model to count parameters). */
   protected async compute() {
     await this.lab.setConfig(this.config);
-  }
-
-  protected override exportables(): MatrixExport[] {
-    return [];
   }
 
   /** The form's edits become attributes (defaults are left out, as in every widget). */

@@ -29,7 +29,6 @@ const NUMBER_FIELDS: Record<NumberKey, { label: string; min: number; max: number
 @customElement('lab-form')
 export class LabForm extends LitElement {
   @property({ attribute: false }) config!: LabConfig;
-  @property({ type: Boolean }) disabled = false;
   @state() private bad: Partial<Record<NumberKey, string>> = {};
 
   /** Field errors of text that is not a number (the engine never sees those). */
@@ -62,7 +61,7 @@ export class LabForm extends LitElement {
     const err = this.bad[key];
     return html`<label class="field ${err ? 'bad' : ''}">
       <span class="name">${label ?? f.label}</span>
-      <input type="text" inputmode="decimal" data-field=${key} .value=${String(this.config[key])} ?disabled=${this.disabled}
+      <input type="text" inputmode="decimal" data-field=${key} .value=${String(this.config[key])}
         aria-invalid=${err ? 'true' : 'false'} title=${f.hint ?? ''} @change=${(e: Event) => this.onNumber(key, e)} />
       ${err ? html`<span class="err">${err}</span>` : f.hint ? html`<span class="hint">${f.hint}</span>` : nothing}
     </label>`;
@@ -70,7 +69,7 @@ export class LabForm extends LitElement {
 
   private choice<K extends keyof LabConfig>(key: K, label: string, options: [LabConfig[K], string][]) {
     return html`<label class="field"><span class="name">${label}</span>
-      <select data-field=${key} ?disabled=${this.disabled} @change=${(e: Event) => {
+      <select data-field=${key} @change=${(e: Event) => {
         const i = (e.target as HTMLSelectElement).selectedIndex;
         this.set(key, options[i][0]);
       }}>
@@ -84,7 +83,7 @@ export class LabForm extends LitElement {
     return html`
       <div class="preset">
         <label>Start from
-          <select class="preset-pick" ?disabled=${this.disabled} @change=${(e: Event) => {
+          <select class="preset-pick" @change=${(e: Event) => {
             const sel = e.target as HTMLSelectElement;
             if (sel.value) {
               this.bad = {};
@@ -103,7 +102,7 @@ export class LabForm extends LitElement {
           <div class="tasks" role="group" aria-label="Task">
             ${TASKS.map(
               (t) => html`<button class="task ${t.name === c.task ? 'on' : ''}" aria-pressed=${t.name === c.task}
-                data-task=${t.name} ?disabled=${this.disabled} @click=${() => this.set('task', t.name)}>${t.title}</button>`,
+                data-task=${t.name} @click=${() => this.set('task', t.name)}>${t.title}</button>`,
             )}
           </div>
           <p class="about"><strong>Input:</strong> ${task.format}</p>
@@ -160,7 +159,6 @@ export class LabForm extends LitElement {
     .task:focus-visible, input:focus-visible, select:focus-visible { outline: 2px solid var(--w-focus); outline-offset: 1px; }
     .about { font-size: 12.5px; margin: 8px 0 0; }
     .muted { color: var(--w-muted); }
-    button:disabled, input:disabled, select:disabled { opacity: 0.6; cursor: not-allowed; }
   `;
 }
 
