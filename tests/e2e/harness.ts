@@ -62,6 +62,7 @@ export async function openPage(
     viewport: { width: opts.width ?? 1400, height: opts.height ?? 1000 },
     colorScheme: opts.dark ? 'dark' : 'light',
   });
+  page.setDefaultTimeout(20000); // a stuck action or wait fails with its own message, before the test's timeout
   const problems: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);

@@ -83,8 +83,18 @@ describe('lab.html', () => {
     await setField(page, 'lr', '0.01');
     await waitValid(page);
     expect(await start.isDisabled()).toBe(false);
+    // Start right after an edit starts the edited configuration, never the one before it: the edit makes the
+    // validation pending at once (the engine's check comes a frame later), so Start waits for it.
+    const startedEarly = await page.evaluate(() => {
+      const el = document.querySelector('attn-lab') as any;
+      const input = el.shadowRoot.querySelector('lab-form').shadowRoot.querySelector('input[data-field="lr"]');
+      input.value = '1000';
+      input.dispatchEvent(new Event('change'));
+      el.store.start();
+      return { runs: el.store.state.runs.length, lr: el.store.state.config.lr };
+    });
+    expect(startedEarly).toEqual({ runs: 0, lr: 1000 });
     // A learning rate far too high: the run diverges, stops, and says why.
-    await setField(page, 'lr', '1000');
     await waitValid(page);
     await lab(page).locator('[data-action=start]').click();
     await waitStatus(page, /Diverged/);

@@ -69,7 +69,10 @@ export class AttnLab extends WidgetBase {
 
   override attributeChangedCallback(name: string, old: string | null, value: string | null) {
     super.attributeChangedCallback(name, old, value);
-    if (!this.writing && old !== value && FIELDS.some((f) => f.attr === name)) void this.stateChanged();
+    if (!this.writing && old !== value && FIELDS.some((f) => f.attr === name)) {
+      this.lab.edit(this.config);
+      void this.stateChanged();
+    }
   }
 
   protected override connectEngine(listener: (s: WidgetEngineStatus) => void): () => void {
@@ -93,6 +96,7 @@ export class AttnLab extends WidgetBase {
       else this.setAttribute(f.attr, String(v));
     }
     this.writing = false;
+    this.lab.edit(this.config);
     void this.stateChanged();
   }
 

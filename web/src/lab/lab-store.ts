@@ -145,6 +145,18 @@ export class LabStore {
   }
 
   // ------------------------------------------------------------------------------------------ configuration
+  /**
+   * Takes an edited configuration at once (synchronously): its validation is pending from now on, so Start can
+   * never start the configuration before an edit while the engine's check of the edit is still to come.
+   */
+  edit(config: LabConfig) {
+    if (JSON.stringify(config) === JSON.stringify(this.s.config)) return;
+    this.validating++; // a check of an older configuration in flight no longer counts
+    this.s = { ...this.s, config, validation: undefined };
+    this.changed(true);
+  }
+
+  /** Takes a configuration and has the engine validate it. */
   async setConfig(config: LabConfig) {
     this.s = { ...this.s, config, validation: undefined };
     this.changed(true);
