@@ -240,5 +240,65 @@ describe('lab.html', () => {
     await page.screenshot({ path: path.join(screenshotDir, 'lab-compare.png'), fullPage: true });
     expect(problems).toEqual([]);
   });
+
+  it('sweeps one setting: each value checked first, trained in a row, summed up side by side; a sweep stops', async () => {
+    const { page, problems } = await openPage(session, 'steps=100&max-len=5&eval-every=50&sweep=heads=1,3', { path: 'lab.html', height: 1200 });
+    await waitValid(page);
+    const sweep = lab(page).locator('lab-sweep');
+    const train = sweep.locator('[data-action=sweep]');
+    // The URL's sweep is in the form; the value the engine refuses is explained, and nothing can start.
+    expect(await sweep.locator('select[data-sweep=field]').inputValue()).toBe('Heads');
+    expect(await sweep.locator('input[data-sweep=values]').inputValue()).toBe('1, 3');
+    await expect.poll(() => sweep.locator('.problem').innerText()).toBe('heads = 3: d_model (32) must be divisible by nhead (3)');
+    expect(await train.isDisabled()).toBe(true);
+    await sweep.locator('input[data-sweep=values]').fill('1, x');
+    await expect.poll(() => sweep.locator('.problem').innerText()).toBe('"x" is not a number');
+    await sweep.locator('input[data-sweep=values]').fill('1, 2');
+    await expect.poll(() => train.isDisabled()).toBe(false);
+    expect(await train.innerText()).toBe('Train 2 runs in a row');
+    await expect.poll(() => new URL(page.url()).searchParams.get('sweep')).toBe('heads=1,2');
+
+    await train.click();
+    await expect.poll(() => lab(page).locator('[data-action=start]').isDisabled()).toBe(true); // one thing trains at a time
+    await page.waitForFunction(() => (document.querySelector('attn-lab') as any).store.state.sweep?.state === 'done', null, { timeout: 45000 });
+    const s = await labState(page);
+    expect(s.runs.map((r: any) => [r.name, r.status, r.engineConfig.model.nhead, r.engineConfig.model.d_model])).toEqual([
+      ['Run 1 · heads = 1', 'finished', 1, 32],
+      ['Run 2 · heads = 2', 'finished', 2, 32],
+    ]);
+    // Everything but the swept setting is the same; the sweep trains exactly the configuration it names.
+    const strip = (c: any) => ({ ...c, model: { ...c.model, nhead: 0 } });
+    expect(strip(s.runs[0].engineConfig)).toEqual(strip(s.runs[1].engineConfig));
+    const node = attn.createRun(s.runs[1].engineConfig as RunConfig);
+    node.train(100);
+    const g = node.generate(0);
+    node.delete();
+    expect(s.runs[1].final.greedyExactMatch).toBe(g.exact_match);
+    const rows = lab(page).locator('lab-sweep-result tbody tr');
+    expect(await rows.count()).toBe(2);
+    for (const [i, r] of s.runs.entries())
+      expect(await rows.nth(i).locator('[data-metric=exact]').innerText()).toBe(`${(100 * r.final.greedyExactMatch).toFixed(1)}%`);
+    expect(await lab(page).locator('lab-sweep-result [data-summary]').innerText()).toMatch(/^Best held-out exact match \(generated\): heads = [12] /);
+    const compared = await page.evaluate(() => (document.querySelector('attn-lab') as any).store.state.compare.length);
+    expect(compared).toBe(2);
+    await lab(page).locator('lab-sweep-result').screenshot({ path: path.join(screenshotDir, 'lab-sweep.png') });
+
+    // A longer sweep over seeds, stopped during its first run: that run is evaluated, no other starts.
+    await sweep.locator('select[data-sweep=field]').selectOption('Seed');
+    await setField(page, 'steps', '3000');
+    await waitValid(page);
+    await expect.poll(() => train.isDisabled()).toBe(false);
+    await train.click();
+    await page.waitForFunction(() => (document.querySelector('attn-lab') as any).store.state.runs[2]?.steps.length >= 20, null, { timeout: 30000 });
+    await lab(page).locator('lab-sweep-result [data-action=stop-sweep]').click();
+    await waitStatus(page, /Stopped/);
+    const after = await labState(page);
+    expect(after.runs).toHaveLength(3);
+    expect(after.runs[2].name).toBe('Run 3 · seed = 1');
+    expect(after.runs[2].status).toBe('stopped');
+    expect(await page.evaluate(() => (document.querySelector('attn-lab') as any).store.state.sweep.state)).toBe('stopped');
+    expect(await lab(page).locator('lab-sweep-result h4').innerText()).toMatch(/Sweep of seed 1, 2, 3 · stopped/);
+    expect(problems).toEqual([]);
+  });
 });
 

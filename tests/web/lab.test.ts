@@ -3,7 +3,10 @@
 // evaluate, generate, probe, infer, save and load), the lab's config conversions and presets, and run files.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Engine, Run, RunConfig } from '../../engine/bindings/attn';
-import { DEFAULT_CONFIG, FIELDS, PRESETS, configAttributes, configFrom, labConfig, presetConfig, runConfig } from '../../web/src/lab/config';
+import {
+  DEFAULT_CONFIG, FIELDS, PRESETS, SWEEP_FIELDS, configAttributes, configFrom, labConfig, parseSweep, parseSweepValues, presetConfig,
+  runConfig, sweepConfig, sweepText,
+} from '../../web/src/lab/config';
 import { checkRunFile } from '../../web/src/lab/lab-store';
 import { smooth } from '../../web/src/lab/lab-chart';
 import { loadBuiltEngine } from './golden';
@@ -91,6 +94,40 @@ describe('run configs', () => {
     // Text where a number goes keeps the default; the engine explains the rest.
     expect(configFrom((a) => (a === 'heads' ? 'many' : a === 'd-model' ? '30' : null)).heads).toBe(DEFAULT_CONFIG.heads);
     expect(FIELDS.map((f) => f.attr)).toContain('eval-every');
+  });
+});
+
+describe('sweeps', () => {
+  const field = (attr: string) => SWEEP_FIELDS.find((f) => f.attr === attr)!;
+
+  it('read as typed, or say what is wrong', () => {
+    expect(parseSweepValues(field('heads'), '1, 2 4;8')).toEqual({ values: [1, 2, 4, 8] });
+    expect(parseSweepValues(field('activation'), 'ReLU, gelu')).toEqual({ values: ['relu', 'gelu'] });
+    expect(parseSweepValues(field('heads'), '4')).toEqual({ error: 'type at least two values to compare, for example 1, 2, 4, 8' });
+    expect(parseSweepValues(field('lr'), '0.01, fast')).toEqual({ error: '"fast" is not a number' });
+    expect(parseSweepValues(field('heads'), '2, 2')).toEqual({ error: '2 is there twice: each value once' });
+    expect(parseSweepValues(field('positional'), 'sinusoidal, rotary')).toEqual({ error: '"rotary" is not one of sinusoidal, learned, none' });
+    expect(parseSweepValues(field('seed'), '1 2 3 4 5 6 7 8 9')).toEqual({ error: 'a sweep trains at most 8 runs (9 values given)' });
+    const s = parseSweep('d-model=16,32');
+    expect('error' in s ? s.error : sweepText(s)).toBe('d-model=16,32');
+    expect(parseSweep('width=1,2')).toHaveProperty('error', expect.stringMatching(/^sweep "width=1,2": write a setting and its values, like heads=1,2,4/));
+  });
+
+  it('sweep settings are the form’s own, and every suggested value is a valid run of the default configuration', () => {
+    for (const f of SWEEP_FIELDS) {
+      expect(FIELDS.find((x) => x.attr === f.attr)?.key, f.attr).toBe(f.key);
+      const p = parseSweepValues(f, f.suggest);
+      if ('error' in p) throw new Error(`${f.attr}: ${p.error}`);
+      for (const v of p.values) {
+        const c = sweepConfig(DEFAULT_CONFIG, f, v);
+        expect(c[f.key]).toBe(v);
+        const r = attn.validateRun(runConfig(c));
+        expect(r.ok, `${f.attr} = ${v}: ${r.ok ? '' : r.message}`).toBe(true);
+      }
+    }
+    // A value the engine refuses is refused for the sweep too, before anything trains.
+    const v = attn.validateRun(runConfig(sweepConfig(DEFAULT_CONFIG, field('heads'), 3)));
+    expect(v.ok ? '' : v.message).toBe('d_model (32) must be divisible by nhead (3)');
   });
 });
 

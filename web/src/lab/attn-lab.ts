@@ -20,6 +20,7 @@ import './lab-attention';
 import './lab-chart';
 import './lab-form';
 import './lab-runs';
+import './lab-sweep';
 import './lab-timeline';
 
 const LOSS = '#5b3cc4';
@@ -30,10 +31,10 @@ const GRAD = '#b8336a';
 @customElement('attn-lab')
 export class AttnLab extends WidgetBase {
   static override widgetTag = 'attn-lab';
-  static override stateKeys = FIELDS.map((f) => f.attr);
+  static override stateKeys = [...FIELDS.map((f) => f.attr), 'sweep'];
 
   static override get observedAttributes() {
-    return [...super.observedAttributes, ...FIELDS.map((f) => f.attr)];
+    return [...super.observedAttributes, ...FIELDS.map((f) => f.attr), 'sweep'];
   }
 
   private store?: LabStore;
@@ -73,6 +74,7 @@ export class AttnLab extends WidgetBase {
       this.lab.edit(this.config);
       void this.stateChanged();
     }
+    if (name === 'sweep') this.requestUpdate();
   }
 
   protected override connectEngine(listener: (s: WidgetEngineStatus) => void): () => void {
@@ -83,7 +85,18 @@ export class AttnLab extends WidgetBase {
 
   /** Validates the configuration in the engine (cheap: nothing is built but a model to count parameters). */
   protected async compute() {
+    const s = this.lab.state;
+    if (s.validation && JSON.stringify(s.config) === JSON.stringify(this.config)) return; // e.g. only the sweep changed
     await this.lab.setConfig(this.config);
+  }
+
+  /** The sweep's edits become the `sweep` attribute ("heads=1,2,4"), kept in the URL like the rest. */
+  private onSweep(spec: string) {
+    this.writing = true;
+    if (spec) this.setAttribute('sweep', spec);
+    else this.removeAttribute('sweep');
+    this.writing = false;
+    void this.stateChanged();
   }
 
   /** The form's edits become attributes (defaults are left out, as in every widget). */
@@ -107,7 +120,8 @@ export class AttnLab extends WidgetBase {
     const active = this.lab.activeRun;
     const running = active?.status === 'running' || active?.status === 'starting';
     const problem = this.fieldErrors[0] ?? (v && !v.ok ? v.message : '');
-    const canStart = !!v?.ok && !problem && !running;
+    const sweeping = this.lab.sweepRunning;
+    const canStart = !!v?.ok && !problem && !running && !sweeping;
     return html`<section aria-labelledby="configure-h">
       <h3 id="configure-h">1 · Configure</h3>
       <lab-form .config=${s.config} @config-change=${(e: CustomEvent<{ config: LabConfig; fieldErrors: string[] }>) =>
@@ -125,9 +139,11 @@ export class AttnLab extends WidgetBase {
           ? html`<p class="problem" role="alert">${problem}</p>`
           : v?.ok
             ? html`<p class="muted">${v.parameters.toLocaleString('en-US')} parameters · ${s.config.steps} steps of ${s.config.batch}
-                ${running ? html` · <strong>wait for the current run, or pause it</strong>` : nothing}</p>`
+                ${sweeping ? html` · <strong>a sweep is training</strong>` : running ? html` · <strong>wait for the current run, or pause it</strong>` : nothing}</p>`
             : html`<p class="muted">Checking the configuration…</p>`}
       </div>
+      <lab-sweep .store=${this.lab} .revision=${this.lab.revision} spec=${this.getAttribute('sweep') ?? ''}
+        @sweep-change=${(e: CustomEvent<string>) => this.onSweep(e.detail)}></lab-sweep>
     </section>`;
   }
 
@@ -268,6 +284,7 @@ export class AttnLab extends WidgetBase {
       ${r ? html`${this.renderTraining(r)}${this.renderTimeline(r)}${this.renderEvaluate(r)}` : nothing}
       <section aria-labelledby="runs-h">
         <h3 id="runs-h">${r ? '5' : '2'} · Experiments <span class="muted count">${s.runs.length} run${s.runs.length === 1 ? '' : 's'}</span></h3>
+        <lab-sweep-result .store=${this.lab} .revision=${this.lab.revision}></lab-sweep-result>
         <lab-runs .store=${this.lab} .revision=${this.lab.revision}
           @use-config=${(e: CustomEvent<LabConfig>) => this.onConfig(e.detail, [])}></lab-runs>
       </section>

@@ -230,3 +230,81 @@ export function configAttributes(c: LabConfig): Record<string, string> {
   for (const f of FIELDS) if (c[f.key] !== DEFAULT_CONFIG[f.key]) out[f.attr] = String(c[f.key]);
   return out;
 }
+
+// ------------------------------------------------------------------------------------------------- sweeps
+// A sweep trains the configuration once per value of one setting, in a row, to see that setting's effect
+// (on accuracy, loss and training time) with everything else equal. As an attribute or URL parameter it is
+// `sweep="heads=1,2,4"`: the setting's attribute name, then its values.
+
+export interface SweepField {
+  key: keyof LabConfig;
+  attr: string;
+  label: string;
+  suggest: string; // values worth trying, as the learner would type them
+  choices?: string[]; // for settings that are words
+}
+
+export const SWEEP_FIELDS: SweepField[] = [
+  { key: 'heads', attr: 'heads', label: 'Heads', suggest: '1, 2, 4, 8' },
+  { key: 'dModel', attr: 'd-model', label: 'd_model', suggest: '16, 32, 64' },
+  { key: 'ff', attr: 'ff', label: 'FFN width', suggest: '16, 64, 256' },
+  { key: 'layers', attr: 'layers', label: 'Layers', suggest: '1, 2, 3' },
+  { key: 'decoderLayers', attr: 'decoder-layers', label: 'Decoder layers', suggest: '1, 2, 3' },
+  { key: 'lr', attr: 'lr', label: 'Learning rate', suggest: '0.001, 0.003, 0.01, 0.03' },
+  { key: 'dropout', attr: 'dropout', label: 'Dropout', suggest: '0, 0.1, 0.3' },
+  { key: 'activation', attr: 'activation', label: 'Activation', suggest: 'relu, gelu', choices: ['relu', 'gelu'] },
+  { key: 'positional', attr: 'positional', label: 'Positions', suggest: 'sinusoidal, learned, none', choices: ['sinusoidal', 'learned', 'none'] },
+  { key: 'norm', attr: 'norm', label: 'Norm placement', suggest: 'post, pre', choices: ['post', 'pre'] },
+  { key: 'batch', attr: 'batch', label: 'Batch', suggest: '16, 32, 64' },
+  { key: 'warmup', attr: 'warmup', label: 'Warmup', suggest: '0, 50, 200' },
+  { key: 'steps', attr: 'steps', label: 'Steps', suggest: '150, 300, 600' },
+  { key: 'seed', attr: 'seed', label: 'Seed', suggest: '1, 2, 3' },
+];
+
+export const MAX_SWEEP = 8;
+
+export type SweepValue = number | string;
+export interface Sweep {
+  field: SweepField;
+  values: SweepValue[];
+}
+
+/** The values of a sweep as typed ("1, 2, 4"), or what is wrong with them. */
+export function parseSweepValues(field: SweepField, text: string): { values: SweepValue[] } | { error: string } {
+  const parts = text.split(/[\s,;]+/).filter(Boolean);
+  if (parts.length < 2) return { error: `type at least two values to compare, for example ${field.suggest}` };
+  if (parts.length > MAX_SWEEP) return { error: `a sweep trains at most ${MAX_SWEEP} runs (${parts.length} values given)` };
+  const values: SweepValue[] = [];
+  for (const p of parts) {
+    let v: SweepValue;
+    if (field.choices) {
+      const w = p.toLowerCase();
+      if (!field.choices.includes(w)) return { error: `"${p}" is not one of ${field.choices.join(', ')}` };
+      v = w;
+    } else {
+      v = Number(p);
+      if (!Number.isFinite(v)) return { error: `"${p}" is not a number` };
+    }
+    if (values.includes(v)) return { error: `${p} is there twice: each value once` };
+    values.push(v);
+  }
+  return { values };
+}
+
+/** A sweep from its attribute form, "heads=1,2,4" (or what is wrong with it). */
+export function parseSweep(text: string): Sweep | { error: string } {
+  const m = /^\s*([a-z-]+)\s*[=:]\s*(.*)$/i.exec(text);
+  const field = m && SWEEP_FIELDS.find((f) => f.attr === m[1].toLowerCase());
+  if (!m || !field) return { error: `sweep "${text}": write a setting and its values, like heads=1,2,4 (settings: ${SWEEP_FIELDS.map((f) => f.attr).join(', ')})` };
+  const v = parseSweepValues(field, m[2]);
+  return 'error' in v ? v : { field, values: v.values };
+}
+
+export const sweepText = (s: Sweep) => `${s.field.attr}=${s.values.join(',')}`;
+
+/** The configuration of one run of a sweep: the base with the swept setting set. */
+export const sweepConfig = (base: LabConfig, field: SweepField, value: SweepValue): LabConfig =>
+  ({ ...base, [field.key]: value }) as LabConfig;
+
+/** "heads = 4", the run's label within its sweep. */
+export const sweepLabel = (field: SweepField, value: SweepValue) => `${field.attr} = ${value}`;

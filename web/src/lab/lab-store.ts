@@ -4,7 +4,7 @@
 import type { RunConfig } from '../../../engine/bindings/attn';
 import { schemeTableau10 } from 'd3-scale-chromatic';
 import { labClient, type LabClient, type Validation } from './lab-client';
-import { DEFAULT_CONFIG, labConfig, runConfig, type LabConfig } from './config';
+import { DEFAULT_CONFIG, labConfig, runConfig, sweepConfig, sweepLabel, type LabConfig, type SweepField, type SweepValue } from './config';
 import { deleteStoredRun, loadRun, loadRuns, saveRun } from './persist';
 import type { EvalPoint, FinalMetrics, FromLabWorker, Inference, Snapshot } from './protocol';
 
@@ -43,6 +43,17 @@ export interface LabState {
   compare: string[]; // runs drawn on the comparison chart
   inference: Record<string, Inference | { error: string } | undefined>;
   notice?: string; // one line about the last import, export or storage problem
+  sweep?: SweepState; // the last sweep, while it trains and after
+}
+
+/** A sweep: one run per value of one setting, trained one after another from the same base configuration. */
+export interface SweepState {
+  field: SweepField;
+  values: SweepValue[];
+  base: LabConfig;
+  runs: (string | undefined)[]; // the run of each value, once it has started
+  next: number; // the index of the next value to start
+  state: 'running' | 'done' | 'stopped';
 }
 
 const FINAL: RunStatus[] = ['finished', 'stopped', 'diverged', 'failed'];
@@ -173,16 +184,23 @@ export class LabStore {
   }
 
   // ------------------------------------------------------------------------------------------------ runs
+  /** Trains the configuration in the form (if the engine has validated it and no sweep is training). */
   start() {
     const v = this.s.validation;
-    if (!v?.ok || this.activeRun?.status === 'running') return;
-    const n = this.s.runs.length ? Math.max(...this.s.runs.map((r) => Number(r.name.replace(/\D/g, '')) || 0)) + 1 : 1;
+    if (!v?.ok || this.activeRun?.status === 'running' || this.sweepRunning) return;
+    this.launch({ ...this.s.config }, v, '', [...this.s.compare].slice(-5));
+    this.changed(true);
+  }
+
+  /** Starts training a validated configuration as a new run; returns its id. */
+  private launch(config: LabConfig, v: Extract<Validation, { ok: true }>, label: string, compare: string[]): string {
+    const n = this.s.runs.length ? Math.max(...this.s.runs.map((r) => Number(/^Run (\d+)/.exec(r.name)?.[1]) || 0)) + 1 : 1;
     const id = `run-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
     const record: RunRecord = {
       id,
-      name: `Run ${n}`,
+      name: label ? `Run ${n} · ${label}` : `Run ${n}`,
       color: this.nextColor(),
-      config: { ...this.s.config },
+      config,
       parameters: v.parameters,
       status: 'starting',
       steps: [],
@@ -198,8 +216,69 @@ export class LabStore {
       stored: false,
     };
     for (const r of this.s.runs) if (r.status === 'running') r.status = 'paused';
-    this.s = { ...this.s, runs: [...this.s.runs, record], current: id, compare: [...this.s.compare, id].slice(-6) };
+    this.s = { ...this.s, runs: [...this.s.runs, record], current: id, compare: [...compare, id] };
     this.client.startRun(id, v.config);
+    return id;
+  }
+
+  // ---------------------------------------------------------------------------------------------- sweeps
+  private sweepChecks: Validation[] = [];
+
+  get sweepRunning(): boolean {
+    return this.s.sweep?.state === 'running';
+  }
+
+  /** The engine's verdict on each run of a sweep of the form's configuration, before anything trains. */
+  checkSweep(field: SweepField, values: SweepValue[]): Promise<Validation[]> {
+    return Promise.all(
+      values.map((x) =>
+        this.client.validate(runConfig(sweepConfig(this.s.config, field, x))).catch((e): Validation => ({ ok: false, message: (e as Error).message })),
+      ),
+    );
+  }
+
+  /**
+   * Trains the form's configuration once per value, one run after another; the runs are compared on the
+   * charts and summed up side by side. Returns why it cannot start (a value the engine refuses, a run that
+   * is training), or undefined once the first run has started.
+   */
+  async startSweep(field: SweepField, values: SweepValue[]): Promise<string | undefined> {
+    if (this.activeRun || this.sweepRunning) return 'a run is training: wait for it to end, or stop it';
+    const base = { ...this.s.config };
+    const checks = await this.checkSweep(field, values);
+    const bad = checks.findIndex((c) => !c.ok);
+    if (bad >= 0) return `${sweepLabel(field, values[bad])}: ${(checks[bad] as { message: string }).message}`;
+    if (this.activeRun || this.sweepRunning) return 'a run is training: wait for it to end, or stop it';
+    this.sweepChecks = checks;
+    this.s = { ...this.s, sweep: { field, values, base, runs: values.map(() => undefined), next: 0, state: 'running' } };
+    this.advanceSweep();
+    return undefined;
+  }
+
+  /** Ends the sweep: the run training now stops (and is evaluated); the values after it are not trained. */
+  stopSweep() {
+    const sw = this.s.sweep;
+    if (!sw || sw.state !== 'running') return;
+    this.s = { ...this.s, sweep: { ...sw, state: 'stopped' } };
+    const current = sw.runs[sw.next - 1];
+    if (current) this.stop(current);
+    this.changed(true);
+  }
+
+  /** Starts the sweep's next run, or ends the sweep after its last. */
+  private advanceSweep() {
+    const sw = this.s.sweep;
+    if (!sw || sw.state !== 'running') return;
+    if (sw.next >= sw.values.length) {
+      this.s = { ...this.s, sweep: { ...sw, state: 'done' } };
+      this.changed(true);
+      return;
+    }
+    const i = sw.next;
+    const started = sw.runs.filter((x): x is string => !!x);
+    const v = this.sweepChecks[i] as Extract<Validation, { ok: true }>;
+    const id = this.launch(sweepConfig(sw.base, sw.field, sw.values[i]), v, sweepLabel(sw.field, sw.values[i]), started);
+    this.s = { ...this.s, sweep: { ...sw, runs: sw.runs.map((x, j) => (j === i ? id : x)), next: i + 1 } };
     this.changed(true);
   }
 
@@ -234,6 +313,8 @@ export class LabStore {
   deleteRun(id: string) {
     const r = this.run(id);
     if (!r) return;
+    const sw = this.s.sweep;
+    if (sw?.state === 'running' && sw.runs[sw.next - 1] === id) this.s = { ...this.s, sweep: { ...sw, state: 'stopped' } };
     this.client.control('delete', id);
     if (r.stored) void deleteStoredRun(id).catch(() => {});
     const runs = this.s.runs.filter((x) => x.id !== id);
@@ -311,6 +392,8 @@ export class LabStore {
         break;
     }
     this.changed();
+    const sw = this.s.sweep;
+    if (isFinal(r) && sw?.state === 'running' && sw.runs[sw.next - 1] === r.id) this.advanceSweep();
   }
 
   /** Keeps a finished run (record and weights) in the browser. */
