@@ -377,6 +377,12 @@ export interface RunAttention {
   trace: Record<string, Tensor>;
 }
 
+/** One training batch as the model gets it (a Batch; tgt is empty without an encoder), with its labels. */
+export interface RunBatch extends Batch {
+  ignore_index: number;
+  vocab: string[];
+}
+
 export class Run {
   readonly config: Required<RunConfig> & { model: ModelConfig };
   readonly numParameters: number;
@@ -384,6 +390,7 @@ export class Run {
   train(n?: number): RunStats;
   evaluate(): { loss: number; token_accuracy: number; exact_match: number; sequences: number };
   generate(limit?: number): { exact_match: number; exact: number; sequences: number; bleu: number };
+  nextBatch(): RunBatch;
   heldOut(n?: number): { input: string; answer: string }[];
   probe(index?: number): RunAttention & { input: string; answer: string; predicted: string[]; correct: boolean };
   infer(text: string): RunAttention & { input: string; output: string; finished: boolean; expected?: string };

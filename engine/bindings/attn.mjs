@@ -621,6 +621,14 @@ export class Run {
     return this.handle.generate(limit | 0);
   }
 
+  /**
+   * The batch the next train() step trains on, exactly as the model gets it: {B, S, T, src, tgt, targets
+   * (Int32Array [B, S] / [B, T], as taskBatch), ignore_index, vocab (the label of each id)}. Looking changes nothing.
+   */
+  nextBatch() {
+    return this.handle.nextBatch();
+  }
+
   /** The first n held-out examples as text: [{input, answer}]. */
   heldOut(n = 10) {
     return this.handle.heldOut(n | 0);

@@ -243,17 +243,6 @@ Batch batch_from(const val& b) {
   return out;
 }
 
-val batch_js(const Batch& b) {
-  val out = val::object();
-  out.set("B", static_cast<double>(b.B));
-  out.set("S", static_cast<double>(b.S));
-  out.set("T", static_cast<double>(b.T));
-  out.set("src", int32_js(b.src));
-  out.set("tgt", int32_js(b.tgt));
-  out.set("targets", int32_js(b.targets));
-  return out;
-}
-
 std::vector<std::vector<int32_t>> sequences_of(const val& v) {
   std::vector<std::vector<int32_t>> out;
   if (v.isUndefined() || v.isNull()) return out;

@@ -10,6 +10,7 @@
 
 #include "core/tensor.h"
 #include "io/json.h"
+#include "train/trainer.h"
 
 namespace attn::js {
 
@@ -47,6 +48,18 @@ inline Status parse_options(const std::string& text, Json* out) {
 
 inline val int32_js(const std::vector<int32_t>& v) {
   return val(emscripten::typed_memory_view(v.size(), v.data())).call<val>("slice");
+}
+
+// A batch as {B, S, T, src, tgt, targets} (Int32Arrays, row-major; see Batch in train/trainer.h).
+inline val batch_js(const Batch& b) {
+  val out = val::object();
+  out.set("B", static_cast<double>(b.B));
+  out.set("S", static_cast<double>(b.S));
+  out.set("T", static_cast<double>(b.T));
+  out.set("src", int32_js(b.src));
+  out.set("tgt", int32_js(b.tgt));
+  out.set("targets", int32_js(b.targets));
+  return out;
 }
 
 inline std::vector<int32_t> ids_from(const val& v) { return emscripten::convertJSArrayToNumberVector<int32_t>(v); }

@@ -158,6 +158,20 @@ class Run {
     return out;
   }
 
+  // The batch the next training step trains on, exactly: {B, S, T, src, tgt, targets (as taskBatch),
+  // ignore_index, vocab (the label of every token id)}. tgt is the decoder's input (encoder-decoder only, T 0
+  // otherwise); targets are scored where not ignore_index.
+  val next_batch() {
+    const RunConfig& c = run_->config();
+    val out = batch_js(run_->next_batch());
+    out.set("ignore_index", c.train.ignore_index);
+    std::vector<std::string> vocab;
+    for (int64_t id = 0; id < std::max(c.model.vocab_size, c.model.tgt_vocab_size); ++id)
+      vocab.push_back(token_label(c.task, static_cast<int32_t>(id)));
+    out.set("vocab", strings_js(vocab));
+    return out;
+  }
+
   // The first n held-out examples as text: [{input, answer}].
   val held_out(int n) const {
     const TaskConfig& t = run_->config().task;
@@ -275,6 +289,7 @@ EMSCRIPTEN_BINDINGS(attn_runs) {
       .function("train", &Run::train)
       .function("evaluate", &Run::evaluate)
       .function("generate", &Run::generate)
+      .function("nextBatch", &Run::next_batch)
       .function("heldOut", &Run::held_out)
       .function("probe", &Run::probe)
       .function("infer", &Run::infer)

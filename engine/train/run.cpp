@@ -137,16 +137,23 @@ TrainingRun::TrainingRun(const RunConfig& config)
   held_batch_ = make_batch(config.model.arch, held_out_);
 }
 
+void TrainingRun::draw_bucket() {
+  std::vector<Sample> pool;
+  for (int64_t i = 0; i < kBucketBatches * config_.batch; ++i) pool.push_back(task_sample(config_.task, data_));
+  std::stable_sort(pool.begin(), pool.end(), [](const Sample& a, const Sample& b) { return a.x.size() < b.x.size(); });
+  for (int b = 0; b < kBucketBatches; ++b)
+    pending_.push_back(make_batch(config_.model.arch, {pool.begin() + b * config_.batch, pool.begin() + (b + 1) * config_.batch}));
+  for (size_t i = pending_.size() - 1; i > 0; --i)  // Fisher-Yates, from the data generator
+    std::swap(pending_[i], pending_[data_.below(static_cast<uint32_t>(i + 1))]);
+}
+
+const Batch& TrainingRun::next_batch() {
+  if (pending_.empty()) draw_bucket();
+  return pending_.back();
+}
+
 StepStats TrainingRun::step() {
-  if (pending_.empty()) {
-    std::vector<Sample> pool;
-    for (int64_t i = 0; i < kBucketBatches * config_.batch; ++i) pool.push_back(task_sample(config_.task, data_));
-    std::stable_sort(pool.begin(), pool.end(), [](const Sample& a, const Sample& b) { return a.x.size() < b.x.size(); });
-    for (int b = 0; b < kBucketBatches; ++b)
-      pending_.push_back(make_batch(config_.model.arch, {pool.begin() + b * config_.batch, pool.begin() + (b + 1) * config_.batch}));
-    for (size_t i = pending_.size() - 1; i > 0; --i)  // Fisher-Yates, from the data generator
-      std::swap(pending_[i], pending_[data_.below(static_cast<uint32_t>(i + 1))]);
-  }
+  if (pending_.empty()) draw_bucket();
   const Batch b = std::move(pending_.back());
   pending_.pop_back();
   return trainer_.step(b);

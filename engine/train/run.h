@@ -70,6 +70,9 @@ class TrainingRun {
   TrainingRun& operator=(const TrainingRun&) = delete;
 
   StepStats step();              // one optimizer step on the next training batch
+  // The batch the next step() trains on, exactly (padded, shifted for teacher forcing, targets ignore_index
+  // where nothing is scored). Looking changes nothing: the run trains the same batches, peeked at or not.
+  const Batch& next_batch();
   EvalStats evaluate();          // eval mode, teacher-forced, on the held-out set
   // Greedy decoding of the first `limit` held-out inputs (0: all): what the model produces on its own.
   GenerationStats generate(int64_t limit = 0);
@@ -94,6 +97,7 @@ class TrainingRun {
   Trainer trainer_;
   Rng data_;
   std::vector<Batch> pending_;  // the rest of the current bucket of batches, next last
+  void draw_bucket();           // fills pending_ with kBucketBatches batches of similar lengths
   std::vector<Sample> held_out_;
   Batch held_batch_;
   ModelCache trace_cache_;

@@ -145,6 +145,21 @@ describe('lab.html', () => {
     expect(await lab(page).locator('dd[data-metric="greedy"]').innerText()).toBe(`${(100 * g.exact_match).toFixed(2)}%`);
     expect(g.exact_match).toBeGreaterThan(0.8);
 
+    // The data as the model gets it: the batch the page shows is the engine's next batch of the same run.
+    await lab(page).locator('lab-batch summary').click();
+    const table = lab(page).locator('lab-batch table');
+    await table.waitFor();
+    const nb = node.nextBatch();
+    expect(await lab(page).locator('lab-batch [data-batch]').getAttribute('data-batch')).toBe(`${nb.B}x${nb.S}x${nb.T}`);
+    const cell = (id: number, scored: boolean) => (scored && id === nb.ignore_index ? '·' : id === 0 ? 'pad' : nb.vocab[id]);
+    const want0 = [
+      ...Array.from(nb.src.slice(0, nb.S), (id) => cell(id, false)),
+      ...Array.from(nb.tgt.slice(0, nb.T), (id) => cell(id, false)),
+      ...Array.from(nb.targets.slice(0, nb.T), (id) => cell(id, true)),
+    ];
+    const shown0 = (await table.locator('tbody tr').first().locator('td:not(.gap)').allInnerTexts()).map((t) => t.trim());
+    expect(shown0).toEqual(want0);
+
     // The timeline: scrub back to step 0.
     const range = lab(page).locator('lab-timeline input[type=range]');
     await range.fill('0');

@@ -178,5 +178,36 @@ TEST(TrainingRun, SameConfigSameRun) {
   EXPECT_EQ(a.evaluate().loss, b.evaluate().loss);
 }
 
+TEST(TrainingRun, NextBatchIsWhatTheNextStepTrainsOnAndLookingChangesNothing) {
+  RunConfig c;
+  ASSERT_TRUE(parse_run(R"({"task": {"name": "reverse", "min_len": 3, "max_len": 8}, "model": {"num_layers": 1,
+      "num_decoder_layers": 1, "d_model": 16, "nhead": 2, "dim_feedforward": 32}, "train": {"warmup": 2},
+      "run": {"steps": 40, "batch": 8, "eval_size": 8}})", &c).ok());
+  TrainingRun peeked(c), plain(c);
+  for (int i = 0; i < 40; ++i) {  // 40 steps: more than two buckets of kBucketBatches batches
+    const Batch b = peeked.next_batch();
+    EXPECT_EQ(peeked.next_batch().src, b.src) << "looking twice shows the same batch";
+    // The batch is padded to its own longest input, and teacher forcing shifts the answer by one: the decoder
+    // reads <bos> y and is scored on y <eos>.
+    ASSERT_EQ(b.B, 8);
+    ASSERT_EQ(b.src.size(), static_cast<size_t>(b.B * b.S));
+    ASSERT_EQ(b.tgt.size(), static_cast<size_t>(b.B * b.T));
+    for (int64_t r = 0; r < b.B; ++r) {
+      EXPECT_EQ(b.tgt[r * b.T], kBos);
+      for (int64_t t = 0; t + 1 < b.T; ++t) {
+        const int32_t scored = b.targets[r * b.T + t];
+        if (scored != kPad && scored != kEos) {
+          EXPECT_EQ(b.tgt[r * b.T + t + 1], scored);
+        }
+      }
+    }
+    bool any_full = false;
+    for (int64_t r = 0; r < b.B; ++r) any_full |= b.src[r * b.S + b.S - 1] != kPad;
+    EXPECT_TRUE(any_full) << "no column of padding only";
+    EXPECT_EQ(peeked.step().loss, plain.step().loss) << "step " << i;
+  }
+  EXPECT_EQ(peeked.evaluate().loss, plain.evaluate().loss);
+}
+
 }  // namespace
 }  // namespace attn

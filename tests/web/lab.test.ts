@@ -229,6 +229,36 @@ describe('training runs', () => {
     run.delete();
   });
 
+  it('the next batch is what the next step trains on, padded and shifted; looking changes nothing', () => {
+    const peeked = attn.createRun(small({ steps: 30, warmup: 5, batch: 8 }));
+    const plain = attn.createRun(small({ steps: 30, warmup: 5, batch: 8 }));
+    for (let i = 0; i < 30; i++) {
+      const b = peeked.nextBatch();
+      expect(Array.from(peeked.nextBatch().src)).toEqual(Array.from(b.src));
+      expect([b.B, b.src.length, b.tgt.length, b.targets.length]).toEqual([8, 8 * b.S, 8 * b.T, 8 * b.T]);
+      const label = (id: number) => b.vocab[id];
+      for (let r = 0; r < b.B; r++) {
+        const row = (a: Int32Array, len: number) => Array.from(a.slice(r * len, (r + 1) * len), label).filter((t) => t !== '<pad>');
+        const x = row(b.src, b.S);
+        // Reversal, teacher-forced: the decoder reads <bos> + the answer and is scored on the answer + <eos>.
+        expect(row(b.targets, b.T)).toEqual([...[...x].reverse(), '<eos>']);
+        expect(row(b.tgt, b.T)).toEqual(['<bos>', ...[...x].reverse()]);
+      }
+      expect(peeked.train(1).loss).toEqual(plain.train(1).loss);
+    }
+    expect(peeked.evaluate()).toEqual(plain.evaluate());
+    // Decoder-only: one sequence, scored only on the answer (ignore_index elsewhere).
+    const dec = attn.createRun(small({ arch: 'decoder', steps: 10, warmup: 2, batch: 4 }));
+    const d = dec.nextBatch();
+    expect(d.T).toBe(0);
+    const seq = Array.from(d.src.slice(0, d.S), (id) => d.vocab[id]);
+    const tgt = Array.from(d.targets.slice(0, d.S), (id) => (id === d.ignore_index ? '·' : d.vocab[id]));
+    const bos = seq.indexOf('<bos>');
+    expect(tgt.slice(0, bos)).toEqual(Array(bos).fill('·'));
+    expect(tgt.slice(bos).filter((t) => t !== '·')).toEqual([...seq.slice(bos + 1).filter((t) => t !== '<pad>'), '<eos>']);
+    for (const r of [peeked, plain, dec]) r.delete();
+  });
+
   it('a learning rate far too high diverges, and training stops there', () => {
     const r = attn.createRun(small({ lr: 1000, warmup: 5, batch: 16 }));
     const s = r.train(300);

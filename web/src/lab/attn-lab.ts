@@ -17,6 +17,7 @@ import { LabStore, isActive, isFinal, type RunRecord } from './lab-store';
 import { duration } from './lab-runs';
 import { nativeSpeed } from './native-speed';
 import './lab-attention';
+import './lab-batch';
 import './lab-chart';
 import './lab-form';
 import './lab-runs';
@@ -212,6 +213,7 @@ export class AttnLab extends WidgetBase {
           <lab-chart .series=${[{ label: 'learning rate', color: '#7a7890', x: r.steps, y: r.lr }]} .xMax=${total} y-label="lr"
             .format=${(v: number) => v.toExponential(1)} aria-label="Learning rate: linear warmup, then cosine decay"></lab-chart></figure>
       </div>
+      <lab-batch .store=${this.lab} .run=${r}></lab-batch>
     </section>`;
   }
 

@@ -4,7 +4,7 @@
 // when next needed.
 import type { RunConfig } from '../../../engine/bindings/attn';
 import { assetBase } from '../engine/shared';
-import type { FromLabWorker, Inference, ToLabWorker } from './protocol';
+import type { FromLabWorker, Inference, RunBatch, ToLabWorker } from './protocol';
 
 export type LabEngineStatus = { state: 'loading' } | { state: 'ready' } | { state: 'failed'; message: string };
 
@@ -128,6 +128,11 @@ export class LabClient {
 
   infer(run: string, text: string): Promise<Inference> {
     return this.request((id) => ({ kind: 'infer', id, run, text }));
+  }
+
+  /** The batch the run's next step trains on, as the model gets it. */
+  batch(run: string): Promise<RunBatch> {
+    return this.request((id) => ({ kind: 'batch', id, run }));
   }
 
   save(run: string): Promise<Uint8Array> {

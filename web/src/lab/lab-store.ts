@@ -6,7 +6,7 @@ import { schemeTableau10 } from 'd3-scale-chromatic';
 import { labClient, type LabClient, type Validation } from './lab-client';
 import { DEFAULT_CONFIG, labConfig, runConfig, sweepConfig, sweepLabel, type LabConfig, type SweepField, type SweepValue } from './config';
 import { deleteStoredRun, loadRun, loadRuns, saveRun } from './persist';
-import type { EvalPoint, FinalMetrics, FromLabWorker, Inference, Snapshot } from './protocol';
+import type { EvalPoint, FinalMetrics, FromLabWorker, Inference, RunBatch, Snapshot } from './protocol';
 
 export type RunStatus = 'starting' | 'running' | 'paused' | 'stopping' | 'evaluating' | 'finished' | 'stopped' | 'diverged' | 'failed';
 
@@ -441,6 +441,14 @@ export class LabStore {
       this.s = { ...this.s, inference: { ...this.s.inference, [id]: { error: (e as Error).message } } };
     }
     this.changed(true);
+  }
+
+  /** A training batch of the run, exactly as the model gets it (the one its next step trains on). */
+  async batch(id: string): Promise<RunBatch> {
+    const r = this.run(id);
+    if (!r) throw new Error('no such run');
+    await this.ensureInEngine(r);
+    return this.client.batch(id);
   }
 
   // ----------------------------------------------------------------------------------- export and import

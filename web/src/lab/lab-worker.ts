@@ -168,6 +168,13 @@ function handle(msg: ToLabWorker) {
       );
       return;
     }
+    case 'batch': {
+      const a = runs.get(msg.run);
+      if (!a) throw Object.assign(new Error('this run is no longer in the engine: import it again'), { name: 'AttnError' });
+      const b = a.run.nextBatch();
+      post({ kind: 'result', id: msg.id, value: b }, [b.src.buffer, b.tgt.buffer, b.targets.buffer]);
+      return;
+    }
     case 'save': {
       const a = runs.get(msg.run);
       if (!a) throw Object.assign(new Error('this run is no longer in the engine'), { name: 'AttnError' });

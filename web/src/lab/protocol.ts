@@ -1,6 +1,6 @@
 // Messages between the lab (main thread) and its training worker. The worker owns the engine and every run's
 // weights; the page owns everything it shows (lab-store.ts). Numbers travel as typed arrays.
-import type { RunConfig } from '../../../engine/bindings/attn';
+import type { RunBatch, RunConfig } from '../../../engine/bindings/attn';
 import type { AttentionView } from '../engine/protocol';
 
 /** Attention of one forward, ready to draw (the explorer's views: same heatmaps, same head gallery). */
@@ -40,6 +40,8 @@ export interface Inference {
   attention: AttentionSet;
 }
 
+export type { RunBatch };
+
 export type ToLabWorker =
   | { kind: 'init'; engineUrl: string }
   | { kind: 'validate'; id: number; config: RunConfig }
@@ -49,6 +51,7 @@ export type ToLabWorker =
   | { kind: 'stop'; run: string } // finish now: final evaluation on what was learned so far
   | { kind: 'delete'; run: string }
   | { kind: 'infer'; id: number; run: string; text: string }
+  | { kind: 'batch'; id: number; run: string } // the batch the run's next step trains on (a RunBatch)
   | { kind: 'save'; id: number; run: string }
   | { kind: 'load'; id: number; run: string; bytes: Uint8Array };
 
