@@ -291,8 +291,11 @@ describe('lab.html', () => {
     expect(s.runs[1].final.greedyExactMatch).toBe(g.exact_match);
     const rows = lab(page).locator('lab-sweep-result tbody tr');
     expect(await rows.count()).toBe(2);
-    for (const [i, r] of s.runs.entries())
+    for (const [i, r] of s.runs.entries()) {
       expect(await rows.nth(i).locator('[data-metric=exact]').innerText()).toBe(`${(100 * r.final.greedyExactMatch).toFixed(1)}%`);
+      const first = r.evals.find((e: any) => e.exactMatch >= 0.9); // convergence: the first evaluation at 90%
+      expect(await rows.nth(i).locator('[data-metric=reached]').innerText()).toMatch(first ? new RegExp(`^step ${first.step} \\(`) : /^not reached$/);
+    }
     expect(await lab(page).locator('lab-sweep-result [data-summary]').innerText()).toMatch(/^Best held-out exact match \(generated\): heads = [12] /);
     const compared = await page.evaluate(() => (document.querySelector('attn-lab') as any).store.state.compare.length);
     expect(compared).toBe(2);

@@ -139,6 +139,12 @@ export class LabSweep extends LitElement {
   `;
 }
 
+/** Held-out exact match (teacher-forced) that counts as learned, for "how fast did it converge". */
+const LEARNED = 0.9;
+
+/** The first evaluation at which the run's held-out exact match reached LEARNED. */
+const reached = (r: RunRecord) => r.evals.find((e) => e.exactMatch >= LEARNED);
+
 /** The metric a sweep is judged by: generated exact match when the run has finished, else the last evaluation's. */
 function score(r: RunRecord): number | undefined {
   return r.final?.greedyExactMatch ?? r.evals.at(-1)?.exactMatch;
@@ -148,6 +154,13 @@ const BAR = 90;
 const bar = (fraction: number, color: string) =>
   svg`<svg class="bar" width=${BAR} height="9" aria-hidden="true"><rect width=${BAR} height="9" rx="2" class="track"></rect>
     <rect width=${Math.max(0, Math.min(1, fraction)) * BAR} height="9" rx="2" fill=${color}></rect></svg>`;
+
+function reachedText(r: RunRecord | undefined): string {
+  if (!r) return '–';
+  const e = reached(r);
+  if (e) return `step ${e.step}${e.seconds ? ` (${duration(e.seconds)})` : ''}`;
+  return isFinal(r) ? 'not reached' : '…';
+}
 
 @customElement('lab-sweep-result')
 export class LabSweepResult extends LitElement {
@@ -167,6 +180,7 @@ export class LabSweepResult extends LitElement {
       const fastest = done.reduce((a, b) => (b.run!.trainSeconds < a.run!.trainSeconds ? b : a));
       const slowest = done.reduce((a, b) => (b.run!.trainSeconds > a.run!.trainSeconds ? b : a));
       const spread = slowest.run!.trainSeconds / Math.max(1e-9, fastest.run!.trainSeconds);
+      const learned = done.filter((x) => reached(x.run!)).sort((a, b) => reached(a.run!)!.step - reached(b.run!)!.step);
       const worst = done.reduce((a, b) => ((score(b.run!) ?? 2) < (score(a.run!) ?? 2) ? b : a));
       summary = html`<p class="summary" data-summary>Best held-out exact match (generated): <strong>${label(best.value)}</strong>
         (${pct(score(best.run!))}${worst !== best ? html`; the worst, ${label(worst.value)}, ${pct(score(worst.run!))}` : nothing}).
@@ -174,6 +188,9 @@ export class LabSweepResult extends LitElement {
           ? html`Fastest to train: <strong>${label(fastest.value)}</strong> (${duration(fastest.run!.trainSeconds)};
               the slowest, ${label(slowest.value)}, ${duration(slowest.run!.trainSeconds)}).`
           : html`Training times are within ${Math.round(100 * (spread - 1))}% of each other: about the same computation.`}
+        ${learned.length
+          ? html`First to ${100 * LEARNED}% held-out exact match: <strong>${label(learned[0].value)}</strong> (step ${reached(learned[0].run!)!.step}).`
+          : html`None reached ${100 * LEARNED}% held-out exact match.`}
         ${sw.field.key === 'seed' ? 'Only the seed differs: the spread is the noise any other comparison must beat.' : 'Everything else was the same.'}</p>`;
     }
     const state = sw.state === 'running' ? `training ${sw.next} of ${sw.values.length}` : sw.state === 'stopped' ? 'stopped' : 'done';
@@ -186,6 +203,7 @@ export class LabSweepResult extends LitElement {
           <th scope="col">${sw.field.label}</th><th scope="col">Run</th><th scope="col" class="n">Parameters</th>
           <th scope="col" class="n">Held-out loss</th><th scope="col">Exact match (generated)</th>
           <th scope="col">Training time</th><th scope="col" class="n">Steps/s</th>
+          <th scope="col" class="n" title="The first evaluation with held-out exact match (teacher-forced) of at least ${100 * LEARNED}%">${100 * LEARNED}% reached at</th>
         </tr></thead>
         <tbody>${rows.map(({ value, run: r }) => {
           const sc = r ? score(r) : undefined;
@@ -198,6 +216,7 @@ export class LabSweepResult extends LitElement {
             <td><span class="barcell">${r && sc !== undefined ? bar(sc, r.color) : nothing}<span class="v" data-metric="exact">${pct(sc)}${r && !r.final && sc !== undefined ? html` <span class="muted">(so far)</span>` : nothing}</span></span></td>
             <td><span class="barcell">${r && r.trainSeconds > 0 ? bar(r.trainSeconds / maxTime, r.color) : nothing}<span class="v" data-metric="time">${r ? duration(r.trainSeconds) : '–'}</span></span></td>
             <td class="n">${r && r.trainSeconds > 0 ? (r.steps.length / r.trainSeconds).toFixed(1) : '–'}</td>
+            <td class="n" data-metric="reached">${reachedText(r)}</td>
           </tr>`;
         })}</tbody>
       </table></div>
