@@ -72,7 +72,7 @@ export class AttnLab extends WidgetBase {
   override attributeChangedCallback(name: string, old: string | null, value: string | null) {
     super.attributeChangedCallback(name, old, value);
     if (!this.writing && old !== value && FIELDS.some((f) => f.attr === name)) {
-      this.lab.edit(this.config);
+      this.store?.edit(this.config); // (a store made later starts from the attributes as they are then)
       void this.stateChanged();
     }
     if (name === 'sweep') this.requestUpdate();
