@@ -78,6 +78,13 @@ describe('trained models on the page', () => {
     expect(continuing).toBeGreaterThan(0);
     expect(faded).toBe(continuing);
     await waitForHeatmap(page, chips.length);
+    // Its test scores, from the metrics the evaluation measured: accuracy, and macro F1 with its weakest tag.
+    const metrics = JSON.parse(readFileSync(path.join(root, 'models/tagger/metrics.json'), 'utf8'));
+    const [worst, f] = Object.entries(metrics.per_tag_f1 as Record<string, number>).reduce((x, y) => (y[1] < x[1] ? y : x));
+    const card = await page.locator('attn-explorer .metrics').innerText();
+    expect(card).toContain(`Test accuracy ${(100 * metrics.value).toFixed(1)}%`);
+    expect(card).toContain(`macro F1 ${metrics.macro_f1.toFixed(3)}`);
+    expect(card).toContain(`the weakest, ${worst}, has ${f.toFixed(2)}`);
     await page.screenshot({ path: path.join(screenshotDir, 'model-tagger.png'), fullPage: true });
     // The default sentence: the same word, two tags, decided by context on both sides.
     await page.locator('button', { hasText: 'Example' }).click();

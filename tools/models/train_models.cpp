@@ -29,6 +29,7 @@
 #include "tools/models/data.h"
 #include "train/dates.h"
 #include "train/decode.h"
+#include "train/metrics.h"
 #include "train/trainer.h"
 
 using namespace attn;
@@ -426,9 +427,15 @@ Batch tag_batch(const std::vector<TaggedBatchRow>& rows, const std::vector<size_
   return b;
 }
 
-// Word accuracy: each word's tag is the prediction at its first token.
-double tagger_accuracy(TransformerModel& m, const std::vector<TaggedBatchRow>& rows, int64_t* words_out) {
-  int64_t right = 0, words = 0;
+// Word accuracy and F1 per tag: each word's tag is the prediction at its first token.
+struct TagScores {
+  double accuracy = 0;
+  int64_t words = 0;
+  F1Scores f1;  // per tag (data::kTagNames order), macro = their mean: rare tags count as much as NOUN
+};
+
+TagScores tagger_scores(TransformerModel& m, const std::vector<TaggedBatchRow>& rows) {
+  std::vector<int32_t> gold, pred;
   ModelCache cache;
   for (size_t i = 0; i < rows.size(); i += 64) {
     std::vector<size_t> pick;
@@ -441,13 +448,37 @@ double tagger_accuracy(TransformerModel& m, const std::vector<TaggedBatchRow>& r
       for (size_t w = 0; w < r.word_tags.size(); ++w) {
         if (r.word_first[w] < 0) continue;  // cut off by max_len
         const float* row = logits.ptr() + (static_cast<int64_t>(k) * b.S + r.word_first[w]) * C;
-        right += (std::max_element(row, row + C) - row) == r.word_tags[w];
-        ++words;
+        pred.push_back(static_cast<int32_t>(std::max_element(row, row + C) - row));
+        gold.push_back(r.word_tags[w]);
       }
     }
   }
-  *words_out = words;
-  return static_cast<double>(right) / static_cast<double>(words);
+  TagScores s;
+  s.words = static_cast<int64_t>(gold.size());
+  int64_t right = 0;
+  for (size_t i = 0; i < gold.size(); ++i) right += gold[i] == pred[i];
+  s.accuracy = static_cast<double>(right) / static_cast<double>(std::max<int64_t>(s.words, 1));
+  s.f1 = f1_scores(gold, pred, static_cast<int32_t>(data::kNumTags));
+  return s;
+}
+
+// "NOUN 0.97, VERB 0.95, ...": F1 of each tag.
+std::string per_tag_text(const F1Scores& f1) {
+  std::string out;
+  for (size_t t = 0; t < f1.per_class.size(); ++t) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%s%s %.3f", t ? ", " : "", data::kTagNames[t], f1.per_class[t]);
+    out += buf;
+  }
+  return out;
+}
+
+// The F1 keys of the tagger's metrics report.
+void set_f1(Json& report, const F1Scores& f1) {
+  report.set("macro_f1", Json::number(f1.macro));
+  Json per = Json::object();
+  for (size_t t = 0; t < f1.per_class.size(); ++t) per.set(data::kTagNames[t], Json::number(f1.per_class[t]));
+  report.set("per_tag_f1", per);
 }
 
 std::vector<TaggedBatchRow> tag_rows(const Tokenizer& tok, const Corpora& c, const std::vector<int>& docs, int64_t max_len) {
@@ -514,13 +545,13 @@ int cmd_tagger(const Args& a) {
   for (int64_t step = 1; step <= steps; ++step) {
     progress.report(step, steps, trainer.step(tag_batch(train, batches.next())));
     if (step % 2000 == 0 || step == steps) {
-      int64_t n = 0;
-      std::printf("  validation word accuracy %.2f%%\n", 100 * tagger_accuracy(model, valid, &n));
+      std::printf("  validation word accuracy %.2f%%\n", 100 * tagger_scores(model, valid).accuracy);
     }
   }
   const double seconds = seconds_since(progress.start);
-  int64_t words = 0;
-  const double acc = tagger_accuracy(model, test, &words);
+  const TagScores scores = tagger_scores(model, test);
+  const double acc = scores.accuracy;
+  const int64_t words = scores.words;
   Json report = Json::object();
   report.set("task", Json::string("part-of-speech tagger"));
   report.set("metric", Json::string("test word accuracy (12 universal tags)"));
@@ -534,6 +565,7 @@ int cmd_tagger(const Args& a) {
   Json tags = Json::array();
   for (const char* t : data::kTagNames) tags.push(Json::string(t));
   report.set("labels", tags);
+  set_f1(report, scores.f1);
   export_model(model, tok, dir, "tagger", report);
   std::vector<std::string> texts;
   for (int d : c.brown_split.test)
@@ -760,10 +792,19 @@ int cmd_eval(const std::string& name, const Args& a) {
     if (name == "tagger") {
       auto test = tag_rows(tok, c, c.brown_split.test, m.config.max_len);
       if (slice > 0) test = evenly_spaced(test, static_cast<size_t>(slice));
-      int64_t words = 0;
-      value = tagger_accuracy(m, test, &words);
+      const TagScores scores = tagger_scores(m, test);
+      value = scores.accuracy;
       bar = 0.95;
-      std::printf("tagger: word accuracy %.2f%% on %lld test words\n", 100 * value, static_cast<long long>(words));
+      std::printf("tagger: word accuracy %.2f%% on %lld test words; macro F1 %.4f, micro F1 %.4f\n", 100 * value,
+                  static_cast<long long>(scores.words), scores.f1.macro, scores.f1.micro);
+      std::printf("tagger: F1 per tag: %s\n", per_tag_text(scores.f1).c_str());
+      if (!a.get("metrics-out", "").empty()) {  // the report with these F1 scores (full test set only)
+        if (slice > 0) die("--metrics-out needs the whole test set (no --slice)");
+        Json report;
+        check(Json::parse(read_file(dir + "/metrics.json"), &report), dir + "/metrics.json");
+        set_f1(report, scores.f1);
+        write_file(a.get("metrics-out", ""), report.dump() + "\n");
+      }
     } else if (name == "lm") {
       const LmData train = lm_data(tok, lm_sentences(c, c.brown_split.train, c.nlp_split.train), m.config.max_len);
       LmData test = lm_data(tok, lm_sentences(c, c.brown_split.test, c.nlp_split.test), m.config.max_len);
@@ -790,9 +831,10 @@ Usage:
   attn-models lm        [--epochs 3 | --steps N] [--batch 32] [--lr 2e-3] [--dropout 0] [--seed 1] [--out models/lm]
   attn-models tagger    [--epochs 4 | --steps N] [--batch 32] [--lr 2e-3] [--seed 1] [--out models/tagger]
   attn-models dates     [--steps 8000] [--batch 64] [--lr 2e-3] [--seed 1] [--held-out 3200] [--out models/dates]
-  attn-models eval lm|tagger|dates [--slice N] [--probe-out FILE]
+  attn-models eval lm|tagger|dates [--slice N] [--probe-out FILE] [--metrics-out FILE]
                         re-measure a shipped model on (a slice of) its test set; exit 1 below its bar;
-                        --probe-out writes its outputs on fixed inputs (the WASM tests compare against them)
+                        --probe-out writes its outputs on fixed inputs (the WASM tests compare against them);
+                        --metrics-out (tagger, whole test set) writes its metrics.json with the F1 scores measured
 Common: --data models/node_modules (the corpora, installed by tools/train_models.sh)
 )";
 

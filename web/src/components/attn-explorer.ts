@@ -249,7 +249,15 @@ export class AttnExplorer extends LitElement {
     let line = '';
     if (this.s.model === 'lm')
       line = `Test perplexity ${Number(m.value).toFixed(1)} (a Kneser-Ney bigram model: ${Number(m.baseline_value).toFixed(1)})`;
-    else if (this.s.model === 'tagger') line = `Test accuracy ${pct(m.value)} (most frequent tag per word: ${pct(m.baseline_value)})`;
+    else if (this.s.model === 'tagger') {
+      line = `Test accuracy ${pct(m.value)} (most frequent tag per word: ${pct(m.baseline_value)})`;
+      const per = (m as Record<string, unknown>).per_tag_f1 as Record<string, number> | undefined;
+      if (per && m.macro_f1 !== undefined) {
+        const [worst, f] = Object.entries(per).reduce((a, b) => (b[1] < a[1] ? b : a));
+        line += `; macro F1 ${Number(m.macro_f1).toFixed(3)}, the mean of the 12 tags' F1, where a rare tag counts as much
+          as NOUN: the weakest, ${worst}, has ${f.toFixed(2)}${worst === 'X' ? ' (X is “other”: foreign words, typos, rare and varied)' : ''}`;
+      }
+    }
     else if (this.s.model === 'dates')
       line = `Held-out exact match ${pct(m.value)} (formats seen in training ${pct(m.seen_formats)}, never seen ${pct(m.unseen_formats)})`;
     else if (this.s.model === 'lab') {
