@@ -266,6 +266,13 @@ describe('lab.html', () => {
     expect(await sweep.locator('input[data-sweep=values]').inputValue()).toBe('1, 3');
     await expect.poll(() => sweep.locator('.problem').innerText()).toBe('heads = 3: d_model (32) must be divisible by nhead (3)');
     expect(await train.isDisabled()).toBe(true);
+    // A suggested experiment fills the sweep (and the URL), without starting anything.
+    await sweep.locator('button[data-idea=positional]').click();
+    expect(await sweep.locator('select[data-sweep=field]').inputValue()).toBe('Positions');
+    expect(await sweep.locator('input[data-sweep=values]').inputValue()).toBe('sinusoidal, none');
+    await expect.poll(() => new URL(page.url()).searchParams.get('sweep')).toBe('positional=sinusoidal,none');
+    expect((await labState(page)).runs).toHaveLength(0);
+    await sweep.locator('select[data-sweep=field]').selectOption('Heads');
     await sweep.locator('input[data-sweep=values]').fill('1, x');
     await expect.poll(() => sweep.locator('.problem').innerText()).toBe('"x" is not a number');
     await sweep.locator('input[data-sweep=values]').fill('1, 2');
