@@ -269,8 +269,8 @@ describe('lab.html', () => {
     // A suggested experiment fills the sweep (and the URL), without starting anything.
     await sweep.locator('button[data-idea=positional]').click();
     expect(await sweep.locator('select[data-sweep=field]').inputValue()).toBe('Positions');
-    expect(await sweep.locator('input[data-sweep=values]').inputValue()).toBe('sinusoidal, none');
-    await expect.poll(() => new URL(page.url()).searchParams.get('sweep')).toBe('positional=sinusoidal,none');
+    expect(await sweep.locator('input[data-sweep=values]').inputValue()).toBe('sinusoidal, learned, none');
+    await expect.poll(() => new URL(page.url()).searchParams.get('sweep')).toBe('positional=sinusoidal,learned,none');
     expect((await labState(page)).runs).toHaveLength(0);
     await sweep.locator('select[data-sweep=field]').selectOption('Heads');
     await sweep.locator('input[data-sweep=values]').fill('1, x');

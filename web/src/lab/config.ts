@@ -242,23 +242,27 @@ export interface SweepField {
   label: string;
   suggest: string; // values worth trying, as the learner would type them
   choices?: string[]; // for settings that are words
+  idea?: { label: string; question: string }; // offered as an experiment to start from, with its question
 }
 
 export const SWEEP_FIELDS: SweepField[] = [
-  { key: 'heads', attr: 'heads', label: 'Heads', suggest: '1, 2, 4, 8' },
-  { key: 'dModel', attr: 'd-model', label: 'd_model', suggest: '16, 32, 64' },
+  { key: 'heads', attr: 'heads', label: 'Heads', suggest: '1, 2, 4, 8', idea: { label: 'heads', question: 'Do more heads help, and do they cost time?' } },
+  { key: 'dModel', attr: 'd-model', label: 'd_model', suggest: '16, 32, 64', idea: { label: 'width', question: 'How does d_model change accuracy and convergence?' } },
   { key: 'ff', attr: 'ff', label: 'FFN width', suggest: '16, 64, 256' },
-  { key: 'layers', attr: 'layers', label: 'Layers', suggest: '1, 2, 3' },
+  { key: 'layers', attr: 'layers', label: 'Layers', suggest: '1, 2, 3', idea: { label: 'depth', question: 'Does a deeper encoder help?' } },
   { key: 'decoderLayers', attr: 'decoder-layers', label: 'Decoder layers', suggest: '1, 2, 3' },
-  { key: 'lr', attr: 'lr', label: 'Learning rate', suggest: '0.001, 0.003, 0.01, 0.03' },
-  { key: 'dropout', attr: 'dropout', label: 'Dropout', suggest: '0, 0.1, 0.3' },
-  { key: 'activation', attr: 'activation', label: 'Activation', suggest: 'relu, gelu', choices: ['relu', 'gelu'] },
-  { key: 'positional', attr: 'positional', label: 'Positions', suggest: 'sinusoidal, learned, none', choices: ['sinusoidal', 'learned', 'none'] },
+  { key: 'lr', attr: 'lr', label: 'Learning rate', suggest: '0.001, 0.003, 0.01, 0.03',
+    idea: { label: 'learning rate', question: 'Which learning rate trains fastest, and which diverges?' } },
+  { key: 'dropout', attr: 'dropout', label: 'Dropout', suggest: '0, 0.1, 0.3', idea: { label: 'dropout', question: 'Does dropout help held-out accuracy here?' } },
+  { key: 'activation', attr: 'activation', label: 'Activation', suggest: 'relu, gelu', choices: ['relu', 'gelu'],
+    idea: { label: 'ReLU or GELU', question: 'Does the activation change training?' } },
+  { key: 'positional', attr: 'positional', label: 'Positions', suggest: 'sinusoidal, learned, none', choices: ['sinusoidal', 'learned', 'none'],
+    idea: { label: 'positions', question: 'What happens without positional encoding?' } },
   { key: 'norm', attr: 'norm', label: 'Norm placement', suggest: 'post, pre', choices: ['post', 'pre'] },
   { key: 'batch', attr: 'batch', label: 'Batch', suggest: '16, 32, 64' },
   { key: 'warmup', attr: 'warmup', label: 'Warmup', suggest: '0, 50, 200' },
   { key: 'steps', attr: 'steps', label: 'Steps', suggest: '150, 300, 600' },
-  { key: 'seed', attr: 'seed', label: 'Seed', suggest: '1, 2, 3' },
+  { key: 'seed', attr: 'seed', label: 'Seed', suggest: '1, 2, 3', idea: { label: 'seeds', question: 'How much do two identical runs differ by chance?' } },
 ];
 
 export const MAX_SWEEP = 8;

@@ -14,18 +14,6 @@ import { duration } from './lab-runs';
 
 const pct = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '–' : `${(100 * v).toFixed(1)}%`);
 
-/** Experiments worth starting from, each a question the curriculum asks. */
-const IDEAS: { label: string; attr: string; values: string; question: string }[] = [
-  { label: 'positions or none', attr: 'positional', values: 'sinusoidal, none', question: 'What happens without positional encoding?' },
-  { label: 'heads', attr: 'heads', values: '1, 2, 4, 8', question: 'Do more heads help, and do they cost time?' },
-  { label: 'width', attr: 'd-model', values: '16, 32, 64', question: 'How does d_model change accuracy and convergence?' },
-  { label: 'depth', attr: 'layers', values: '1, 2, 3', question: 'Does a deeper encoder help?' },
-  { label: 'learning rate', attr: 'lr', values: '0.001, 0.003, 0.01, 0.03', question: 'Which learning rate trains fastest, and which diverges?' },
-  { label: 'dropout', attr: 'dropout', values: '0, 0.1, 0.3', question: 'Does dropout help held-out accuracy here?' },
-  { label: 'ReLU or GELU', attr: 'activation', values: 'relu, gelu', question: 'Does the activation change training?' },
-  { label: 'seeds', attr: 'seed', values: '1, 2, 3', question: 'How much do two identical runs differ by chance?' },
-];
-
 @customElement('lab-sweep')
 export class LabSweep extends LitElement {
   @property({ attribute: false }) store!: LabStore;
@@ -134,11 +122,11 @@ export class LabSweep extends LitElement {
             : html`<p class="muted">Checking each value…</p>`}
     </div>
     <p class="ideas"><span class="muted">Try:</span>
-      ${IDEAS.map((x) => html`<button class="idea" data-idea=${x.attr} title=${x.question} @click=${() => {
-        this.field = SWEEP_FIELDS.find((f) => f.attr === x.attr)!;
-        this.text = x.values;
+      ${SWEEP_FIELDS.filter((f) => f.idea).map((f) => html`<button class="idea" data-idea=${f.attr} title=${f.idea!.question} @click=${() => {
+        this.field = f;
+        this.text = f.suggest;
         this.edited();
-      }}>${x.label}</button>`)}</p>`;
+      }}>${f.idea!.label}</button>`)}</p>`;
   }
 
   static override styles = css`
