@@ -10,7 +10,7 @@ import { css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { registerWidget } from '../widgets/registry';
 import { WidgetBase, type WidgetEngineStatus } from '../widgets/widget-base';
-import { DEFAULT_CONFIG, FIELDS, configFrom, runConfig, taskInfo, type LabConfig } from './config';
+import { DEFAULT_CONFIG, FIELDS, configFrom, runConfig, sameConfig, taskInfo, type LabConfig } from './config';
 import { labClient } from './lab-client';
 import { smooth, type Series } from './lab-chart';
 import { LabStore, isActive, isFinal, type RunRecord } from './lab-store';
@@ -87,7 +87,7 @@ export class AttnLab extends WidgetBase {
   /** Validates the configuration in the engine (cheap: nothing is built but a model to count parameters). */
   protected async compute() {
     const s = this.lab.state;
-    if (s.validation && JSON.stringify(s.config) === JSON.stringify(this.config)) return; // e.g. only the sweep changed
+    if (s.validation && sameConfig(s.config, this.config)) return; // e.g. only the sweep changed
     await this.lab.setConfig(this.config);
   }
 

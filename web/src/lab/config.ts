@@ -120,6 +120,9 @@ export const PRESETS: { id: string; title: string; config: Partial<LabConfig> }[
   },
 ];
 
+/** Whether two configurations are the same settings. */
+export const sameConfig = (a: LabConfig, b: LabConfig) => JSON.stringify(a) === JSON.stringify(b);
+
 export function presetConfig(id: string): LabConfig {
   const p = PRESETS.find((x) => x.id === id) ?? PRESETS[0];
   return { ...DEFAULT_CONFIG, ...p.config };

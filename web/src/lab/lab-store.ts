@@ -4,7 +4,7 @@
 import type { RunConfig } from '../../../engine/bindings/attn';
 import { schemeTableau10 } from 'd3-scale-chromatic';
 import { labClient, type LabClient, type Validation } from './lab-client';
-import { DEFAULT_CONFIG, labConfig, runConfig, sweepConfig, sweepLabel, type LabConfig, type SweepField, type SweepValue } from './config';
+import { DEFAULT_CONFIG, labConfig, runConfig, sameConfig, sweepConfig, sweepLabel, type LabConfig, type SweepField, type SweepValue } from './config';
 import { deleteStoredRun, loadRun, loadRuns, saveRun } from './persist';
 import type { EvalPoint, FinalMetrics, FromLabWorker, Inference, RunBatch, Snapshot } from './protocol';
 
@@ -161,16 +161,19 @@ export class LabStore {
    * never start the configuration before an edit while the engine's check of the edit is still to come.
    */
   edit(config: LabConfig) {
-    if (JSON.stringify(config) === JSON.stringify(this.s.config)) return;
+    if (sameConfig(config, this.s.config)) return;
     this.validating++; // a check of an older configuration in flight no longer counts
+    this.pending(config);
+  }
+
+  private pending(config: LabConfig) {
     this.s = { ...this.s, config, validation: undefined };
     this.changed(true);
   }
 
   /** Takes a configuration and has the engine validate it. */
   async setConfig(config: LabConfig) {
-    this.s = { ...this.s, config, validation: undefined };
-    this.changed(true);
+    this.pending(config);
     const ticket = ++this.validating;
     let v: Validation;
     try {
@@ -243,12 +246,13 @@ export class LabStore {
    * is training), or undefined once the first run has started.
    */
   async startSweep(field: SweepField, values: SweepValue[]): Promise<string | undefined> {
-    if (this.activeRun || this.sweepRunning) return 'a run is training: wait for it to end, or stop it';
+    const busy = () => (this.activeRun || this.sweepRunning ? 'a run is training: wait for it to end, or stop it' : '');
+    if (busy()) return busy();
     const base = { ...this.s.config };
     const checks = await this.checkSweep(field, values);
     const bad = checks.findIndex((c) => !c.ok);
     if (bad >= 0) return `${sweepLabel(field, values[bad])}: ${(checks[bad] as { message: string }).message}`;
-    if (this.activeRun || this.sweepRunning) return 'a run is training: wait for it to end, or stop it';
+    if (busy()) return busy(); // one may have started while the engine checked
     this.sweepChecks = checks;
     this.s = { ...this.s, sweep: { field, values, base, runs: values.map(() => undefined), next: 0, state: 'running' } };
     this.advanceSweep();

@@ -201,9 +201,9 @@ export class LabSweepResult extends LitElement {
           : html`None reached ${100 * LEARNED}% held-out exact match.`}
         ${sw.field.key === 'seed' ? 'Only the seed differs: the spread is the noise any other comparison must beat.' : 'Everything else was the same.'}</p>`;
     }
-    const state = sw.state === 'running' ? `training ${sw.next} of ${sw.values.length}` : sw.state === 'stopped' ? 'stopped' : 'done';
+    const progress = sw.state === 'running' ? `training ${sw.next} of ${sw.values.length}` : sw.state === 'stopped' ? 'stopped' : 'done';
     return html`<div class="head">
-        <h4>Sweep of ${sw.field.label.toLowerCase()} <span class="muted">${sw.values.join(', ')} · ${state}</span></h4>
+        <h4>Sweep of ${sw.field.label.toLowerCase()} <span class="muted">${sw.values.join(', ')} · ${progress}</span></h4>
         ${sw.state === 'running' ? html`<button data-action="stop-sweep" @click=${() => this.store.stopSweep()}>Stop the sweep</button>` : nothing}
       </div>
       <div class="scroll"><table aria-label="Sweep results">
