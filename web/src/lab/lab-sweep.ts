@@ -202,7 +202,7 @@ export class LabSweepResult extends LitElement {
         ${sw.field.key === 'seed' ? 'Only the seed differs: the spread is the noise any other comparison must beat.' : 'Everything else was the same.'}</p>`;
     }
     const progress = sw.state === 'running' ? `training ${sw.next} of ${sw.values.length}` : sw.state === 'stopped' ? 'stopped' : 'done';
-    return html`<div class="head">
+    return html`<div class="box"><div class="head">
         <h4>Sweep of ${sw.field.label.toLowerCase()} <span class="muted">${sw.values.join(', ')} · ${progress}</span></h4>
         ${sw.state === 'running' ? html`<button data-action="stop-sweep" @click=${() => this.store.stopSweep()}>Stop the sweep</button>` : nothing}
       </div>
@@ -228,11 +228,12 @@ export class LabSweepResult extends LitElement {
           </tr>`;
         })}</tbody>
       </table></div>
-      ${summary}`;
+      ${summary}</div>`;
   }
 
   static override styles = css`
-    :host { display: block; margin: 4px 0 14px; padding: 10px 12px; border: 1px solid var(--w-border); border-radius: 10px; }
+    :host { display: block; }
+    .box { margin: 4px 0 14px; padding: 10px 12px; border: 1px solid var(--w-border); border-radius: 10px; }
     .head { display: flex; flex-wrap: wrap; align-items: baseline; justify-content: space-between; gap: 6px; }
     h4 { margin: 0 0 6px; font-size: 13.5px; }
     .muted { color: var(--w-muted); font-weight: 400; font-size: 12.5px; }
