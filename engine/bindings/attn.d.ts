@@ -282,8 +282,8 @@ export class Engine {
   transformerDecoderLayer(options: DecoderOptions): LayerResult;
   transformerDecoder(options: DecoderOptions & StackOptions): LayerResult;
   positionalEncoding(length: number, d_model: number): Tensor;
-  /** relu or gelu (exact erf form) elementwise, and the derivative at each input. */
-  activation(name: 'relu' | 'gelu', input: TensorLike): { output: Tensor; derivative: Tensor };
+  /** relu, gelu (exact erf form), gelu_tanh (GPT-2's) or silu (swish, Marian's) elementwise, and the derivative. */
+  activation(name: 'relu' | 'gelu' | 'gelu_tanh' | 'silu', input: TensorLike): { output: Tensor; derivative: Tensor };
   createModel(config: ModelConfig, seed?: number): Model;
   loadModel(bytes: Uint8Array | ArrayBuffer): Model;
   taskBatch(spec?: TaskSpec, seed?: number): Batch;
@@ -347,6 +347,149 @@ export interface Engine {
   /** Throws AttnError naming the problem when the file is not a tokenizer.json this engine reads. */
   loadTokenizer(json: string | Uint8Array): Tokenizer;
   trainTokenizer(options: TrainTokenizerOptions): Tokenizer;
+}
+
+// ------------------------------------------------------------------------------------ Hugging Face checkpoints
+
+export type HfFamily = 'gpt2' | 'bert' | 'distilbert' | 'marian';
+
+export interface HfConfig {
+  family: HfFamily;
+  architectures: string[];
+  vocab_size: number;
+  d_model: number;
+  num_layers: number;
+  num_heads: number;
+  ffn_dim: number;
+  max_positions: number;
+  layer_norm_eps: number;
+  activation: 'relu' | 'gelu' | 'gelu_tanh' | 'silu';
+  type_vocab_size: number;
+  decoder_layers?: number;
+  decoder_heads?: number;
+  decoder_ffn_dim?: number;
+  decoder_vocab_size?: number;
+  decoder_start_token_id?: number;
+  max_length?: number;
+  pad_token_id: number;
+  bos_token_id: number;
+  eos_token_id: number;
+  /** The checkpoint has an output head (BertModel files have none). */
+  lm_head: boolean;
+  causal: boolean;
+}
+
+export type Ids = ArrayLike<number>;
+
+export interface HfInputs {
+  input_ids: Ids;
+  /** 1 = attend, 0 = padding. */
+  attention_mask?: Ids;
+  /** BERT's segments. */
+  token_type_ids?: Ids;
+  /** Marian: the target so far, from decoder_start_token_id. */
+  decoder_input_ids?: Ids;
+}
+
+/** Hugging Face's output names and shapes (output_attentions=True, a batch of one). */
+export interface HfOutputs {
+  /** [1, N, V]: every position (N = T), or those of logit_positions. */
+  logits?: Tensor;
+  logit_positions?: number[];
+  last_hidden_state: Tensor;
+  /** gpt2, bert, distilbert: one [1, H, T, T] per layer. */
+  attentions?: Tensor[];
+  /** marian: [1, H, T, T], [1, H, Td, Td] and [1, H, Td, T] per layer. */
+  encoder_attentions?: Tensor[];
+  decoder_attentions?: Tensor[];
+  cross_attentions?: Tensor[];
+  trace?: Record<string, Tensor>;
+}
+
+export interface HfPrediction {
+  id: number;
+  token?: string;
+  logit: number;
+  probability: number;
+}
+
+export interface HfEncodedInput {
+  input_ids: Int32Array;
+  tokens?: string[];
+  offsets?: [number, number][];
+  truncated?: boolean;
+}
+
+export class HfModel {
+  readonly family: HfFamily;
+  readonly config: HfConfig;
+  /** null when the folder had no tokenizer files. */
+  readonly tokenizer: Tokenizer | null;
+  readonly dtype: 'F32' | 'F16' | 'BF16' | 'F64' | 'mixed';
+  readonly unused: string[];
+  readonly numParameters: number;
+  readonly memoryBytes: number;
+  forward(inputs: HfInputs, options?: { logits?: 'all' | 'last' | 'none' | number[]; trace?: 'none' | 'weights' | 'full' }): HfOutputs;
+  generate(input: string | HfInputs, options?: { maxNewTokens?: number; trace?: 'none' | 'weights' | 'full' }):
+    HfOutputs & { sequences: Int32Array; text?: string; tokens?: string[]; input?: HfEncodedInput };
+  nextTokens(text: string | Ids, options?: { topK?: number; trace?: 'none' | 'weights' | 'full' }):
+    HfOutputs & { input: HfEncodedInput; predictions: HfPrediction[] };
+  fillMask(text: string | Ids, options?: { topK?: number; trace?: 'none' | 'weights' | 'full' }):
+    HfOutputs & { input: HfEncodedInput; masks: { position: number; predictions: HfPrediction[] }[] };
+  delete(): void;
+}
+
+export interface Engine {
+  /** Opens a Hugging Face model folder ({'config.json': bytes, 'model.safetensors': bytes, ...}). */
+  loadHuggingFace(files: Record<string, Uint8Array | ArrayBuffer | string>, options?: { maxBytes?: number }): HfModel;
+}
+
+// ------------------------------------------------------------------------------------ Hugging Face tokenizers
+
+/** A Hugging Face repository's tokenizer files by name ('tokenizer.json', 'vocab.txt', 'vocab.json',
+ * 'merges.txt', 'source.spm', 'target.spm', 'target_vocab.json', 'tokenizer_config.json',
+ * 'special_tokens_map.json'); other names are ignored. */
+export type HfTokenizerFiles = Record<string, Uint8Array | ArrayBuffer | string>;
+
+export interface HfSpecialTokens {
+  cls: number | null;
+  sep: number | null;
+  mask: number | null;
+  pad: number | null;
+  unk: number | null;
+  bos: number | null;
+  eos: number | null;
+}
+
+/** A checkpoint's tokenizer, run as Hugging Face runs it: added tokens in the text ("[MASK]", "<|endoftext|>")
+ * become their ids, and encode adds the post-processor's tokens, with empty spans where they are inserted. */
+export class HfTokenizer {
+  readonly kind: 'bpe' | 'wordpiece' | 'sentencepiece';
+  readonly vocabSize: number;
+  /** Ids by role, null when the tokenizer has none. */
+  readonly specialTokens: HfSpecialTokens;
+  /** The files it was read from, e.g. 'tokenizer.json' or 'vocab.json + merges.txt'. */
+  readonly source: string;
+  /** The source-side vocabulary, id order (added tokens included). */
+  readonly vocab: string[];
+  /** Marian with target_vocab.json: the target side's vocabulary; otherwise the same array as vocab. */
+  readonly targetVocab: string[];
+  /** maxTokens counts the special tokens too; target (Marian): encode with the target side. */
+  encode(text: string, options?: { maxTokens?: number; addSpecialTokens?: boolean; target?: boolean }): TokenizerEncoding;
+  /** Marian: target-side ids, decoded with target.spm. */
+  decode(ids: ArrayLike<number>, options?: { skipSpecialTokens?: boolean }): string;
+  /** -1 when absent. */
+  tokenToId(token: string): number;
+  idToToken(id: number): string | undefined;
+  isSpecial(id: number): boolean;
+  /** Throws: a Hugging Face tokenizer is not written back. */
+  toJSON(): never;
+  delete(): void;
+}
+
+export interface Engine {
+  /** Throws AttnError naming the file and the problem when the files are not a tokenizer this engine reads. */
+  loadHfTokenizer(files: HfTokenizerFiles): HfTokenizer;
 }
 
 // ------------------------------------------------------------------------------------------------ training runs

@@ -559,6 +559,281 @@ Engine.prototype.trainTokenizer = function trainTokenizer({
   return newHandle(this.module.TokenizerHandle, Tokenizer, (h) => h.train(String(kind), texts, vocabSize, minCount, specialTokens, String(unkToken)));
 };
 
+// ------------------------------------------------------------------------------------ Hugging Face checkpoints
+
+const HF_FAMILIES = ['gpt2', 'bert', 'distilbert', 'marian'];
+
+/** A folder's files as {name: Uint8Array}: text becomes UTF-8, ArrayBuffers are wrapped, paths keep their last part. */
+function hfFiles(files) {
+  if (!files || typeof files !== 'object') throw new AttnError("loadHuggingFace: expected the folder's files, {'config.json': bytes, ...}");
+  const out = {};
+  for (const [path, v] of Object.entries(files)) {
+    const name = String(path).split(/[\\/]/).pop();
+    let bytes;
+    if (v instanceof Uint8Array) bytes = v;
+    else if (v instanceof ArrayBuffer) bytes = new Uint8Array(v);
+    else if (ArrayBuffer.isView(v)) bytes = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+    else if (typeof v === 'string') bytes = utf8Encoder.encode(v);
+    else throw new AttnError(`loadHuggingFace: ${name} must be bytes (Uint8Array or ArrayBuffer) or text`);
+    if (name in out) throw new AttnError(`loadHuggingFace: two files are named ${name}`);
+    out[name] = bytes;
+  }
+  return out;
+}
+
+const TOKENIZER_FILES = ['tokenizer.json', 'vocab.json', 'merges.txt', 'vocab.txt', 'source.spm', 'target.spm'];
+
+/**
+ * Opens a Hugging Face model folder: config.json and model.safetensors (or model.safetensors.index.json and its
+ * shards), and its tokenizer files when present (tokenizer.json; vocab.json + merges.txt; vocab.txt; Marian's
+ * source.spm + target.spm + vocab.json). Families: gpt2, bert, distilbert, marian. model.safetensors is read one
+ * tensor at a time. Bad files throw an AttnError that names the problem; nothing is kept.
+ * @param {Record<string, Uint8Array|ArrayBuffer|string>} files
+ * @param {{maxBytes?: number}} [options] refuse models needing more memory (default: what the engine has left)
+ * @returns {HfModel}
+ */
+Engine.prototype.loadHuggingFace = function loadHuggingFace(files, { maxBytes = 0 } = {}) {
+  const f = hfFiles(files);
+  const model = newHandle(this.module.HfModelHandle, HfModel, (h) => h.load(f, Number(maxBytes) || 0));
+  if (TOKENIZER_FILES.some((name) => name in f) && typeof this.loadHfTokenizer === 'function') {
+    try {
+      model.tokenizer = this.loadHfTokenizer(f);
+    } catch (e) {
+      model.delete();
+      throw e;
+    }
+    const modelVocab = model.family === 'marian' ? model.config.decoder_vocab_size : model.config.vocab_size;
+    if (model.tokenizer.vocabSize > Math.max(modelVocab, model.config.vocab_size)) {
+      const n = model.tokenizer.vocabSize;
+      model.delete();
+      throw new AttnError(`the tokenizer has ${n} tokens but the model's vocabulary has ${modelVocab}: ` +
+        'are the tokenizer files and model.safetensors from two different models?');
+    }
+  }
+  return model;
+};
+
+/** Probabilities of a row of logits (softmax in double), and the topK ids by probability. */
+function topK(logits, offset, V, k) {
+  let max = -Infinity;
+  for (let i = 0; i < V; i++) if (logits[offset + i] > max) max = logits[offset + i];
+  let sum = 0;
+  for (let i = 0; i < V; i++) sum += Math.exp(logits[offset + i] - max);
+  const best = [];
+  for (let i = 0; i < V; i++) {
+    const v = logits[offset + i];
+    if (best.length < k || v > best[best.length - 1].logit) {
+      best.push({ id: i, logit: v });
+      best.sort((a, b) => b.logit - a.logit || a.id - b.id);
+      if (best.length > k) best.pop();
+    }
+  }
+  return best.map(({ id, logit }) => ({ id, logit, probability: Math.exp(logit - max) / sum }));
+}
+
+const toInts = (x) => (x === undefined || x === null ? undefined : x instanceof Int32Array ? x : Int32Array.from(x, Number));
+
+/**
+ * A Hugging Face checkpoint running in the engine. `family` is 'gpt2' | 'bert' | 'distilbert' | 'marian';
+ * `tokenizer` is the folder's tokenizer, or null when it had none (the model still runs: ids in, logits out).
+ * Outputs use Hugging Face's names and shapes (output_attentions=True, batch of one): logits [1, T, V],
+ * attentions (one [1, H, T, T] per layer), and for Marian encoder_attentions, decoder_attentions [1, H, Td, Td]
+ * and cross_attentions [1, H, Td, T].
+ */
+export class HfModel {
+  constructor(handle) {
+    this.handle = handle;
+    /** {family, architectures, vocab_size, d_model, num_layers, num_heads, ffn_dim, max_positions, ...} */
+    this.config = JSON.parse(handle.config());
+    this.family = this.config.family;
+    /** @type {Tokenizer|null} */
+    this.tokenizer = null;
+    const info = handle.info();
+    /** The stored weights' dtype ('F32', 'F16', 'BF16' or 'mixed'). */
+    this.dtype = info.dtype;
+    /** Checkpoint tensors the engine did not use (besides the known buffers and tied copies). */
+    this.unused = info.unused;
+    this.numParameters = info.parameters;
+    /** The memory the model needs in the engine, in bytes (estimate). */
+    this.memoryBytes = info.bytes;
+  }
+
+  /**
+   * One forward pass (eval mode) of one sequence. inputs: {input_ids, attention_mask?, token_type_ids? (BERT),
+   * decoder_input_ids (Marian)}, plain arrays or Int32Arrays. options.logits: 'all' (default), 'last', 'none' or a
+   * list of positions (then logits is [1, positions.length, V] and logit_positions says which); options.trace:
+   * 'none' (default), 'weights' or 'full' adds the engine's Trace by name ("decoder.layers.0.self_attn.weights").
+   * @returns {{logits?, logit_positions?, last_hidden_state, attentions?, encoder_attentions?, decoder_attentions?, cross_attentions?, trace?}}
+   */
+  forward(inputs = {}, { logits = 'all', trace = 'none' } = {}) {
+    const t = {
+      input_ids: toInts(inputs.input_ids),
+      attention_mask: toInts(inputs.attention_mask),
+      token_type_ids: toInts(inputs.token_type_ids),
+      decoder_input_ids: toInts(inputs.decoder_input_ids),
+    };
+    if (!t.input_ids) throw new AttnError('forward: input_ids are required');
+    if (this.family === 'marian' && !t.decoder_input_ids) {
+      throw new AttnError(`forward: a marian model needs decoder_input_ids (start with decoder_start_token_id ${this.config.decoder_start_token_id})`);
+    }
+    return unwrap(this.handle.forward(t, JSON.stringify({ logits, trace })));
+  }
+
+  /**
+   * Greedy translation (Marian), as Hugging Face's generate(num_beams=1): from decoder_start_token_id until
+   * eos_token_id or maxNewTokens, never the pad token. `input` is text (needs the tokenizer) or
+   * {input_ids, attention_mask?}. Returns the final pass's outputs (the attention of every generated token) and
+   * `sequences` (Int32Array, from the start token), `text` (decoded) and `tokens` (the target pieces).
+   */
+  generate(input, { maxNewTokens = 128, trace = 'none' } = {}) {
+    if (this.family !== 'marian') throw new AttnError(`generate: ${this.family} models do not translate; use forward`);
+    const source = typeof input === 'string' ? this.#encode(input) : { input_ids: toInts(input.input_ids), attention_mask: toInts(input.attention_mask) };
+    const out = unwrap(this.handle.generate(source, JSON.stringify({ max_new_tokens: maxNewTokens, trace })));
+    if (this.tokenizer) {
+      const ids = Array.from(out.sequences);
+      out.tokens = ids.map((id) => this.tokenizer.idToToken(id));
+      out.text = this.tokenizer.decode(ids, { skipSpecialTokens: true });
+    }
+    if (typeof input === 'string') out.input = source;
+    return out;
+  }
+
+  /**
+   * GPT-2: the topK most likely next tokens after `text` (or ids), with probabilities, computed from the last
+   * position's logits only. @returns {{input, predictions: {id, token, logit, probability}[], attentions}}
+   */
+  nextTokens(text, { topK: k = 5, trace = 'none' } = {}) {
+    if (this.family !== 'gpt2') throw new AttnError('nextTokens: for gpt2 models');
+    const input = typeof text === 'string' ? this.#encode(text) : { input_ids: toInts(text) };
+    const out = this.forward(input, { logits: 'last', trace });
+    const V = out.logits.shape[2];
+    out.predictions = topK(out.logits.data, 0, V, k).map((p) => ({ ...p, token: this.tokenizer?.idToToken(p.id) }));
+    out.input = input;
+    return out;
+  }
+
+  /**
+   * BERT / DistilBERT: the topK fillers of every [MASK] in `text`, from the logits of those positions only.
+   * @returns {{input, masks: {position, predictions: {id, token, logit, probability}[]}[], attentions}}
+   */
+  fillMask(text, { topK: k = 5, trace = 'none' } = {}) {
+    if (this.family !== 'bert' && this.family !== 'distilbert') throw new AttnError('fillMask: for bert and distilbert models');
+    if (!this.config.lm_head) throw new AttnError('fillMask: this checkpoint has no masked-language-model head (a BertModel)');
+    const input = typeof text === 'string' ? this.#encode(text) : { input_ids: toInts(text) };
+    const mask = this.tokenizer?.specialTokens?.mask;
+    const positions = [];
+    input.input_ids.forEach((id, i) => { if (id === mask) positions.push(i); });
+    const out = this.forward(input, { logits: positions.length ? positions : 'none', trace });
+    const V = this.config.vocab_size;
+    out.masks = positions.map((position, n) => ({
+      position,
+      predictions: topK(out.logits.data, n * V, V, k).map((p) => ({ ...p, token: this.tokenizer?.idToToken(p.id) })),
+    }));
+    out.input = input;
+    return out;
+  }
+
+  #encode(text) {
+    if (!this.tokenizer) throw new AttnError('this model was opened without tokenizer files: give token ids instead of text');
+    const e = this.tokenizer.encode(text, { maxTokens: this.config.max_positions });
+    return { input_ids: e.ids, tokens: e.tokens, offsets: e.offsets, truncated: e.truncated };
+  }
+
+  /** Frees the model (and its tokenizer) inside the engine. */
+  delete() {
+    this.tokenizer?.delete();
+    this.tokenizer = null;
+    this.handle.delete();
+  }
+}
+
+export { HF_FAMILIES };
+
+// ------------------------------------------------------------------------------------ Hugging Face tokenizers
+
+/**
+ * A Hugging Face checkpoint's tokenizer (engine/text/hf_tokenizer.h): GPT-2's byte-level BPE ('bpe'), BERT's
+ * WordPiece ('wordpiece') or Marian's SentencePiece ('sentencepiece'), run as Hugging Face runs it. Unlike the
+ * project's Tokenizer, added tokens typed in the text ("[MASK]", "<|endoftext|>") are matched and become their
+ * ids, and encode adds the post-processor's tokens ([CLS] ... [SEP], ... </s>) unless addSpecialTokens is false;
+ * those get an empty span where they are inserted ([0, 0) at the start, [n, n) at the end). Get one from
+ * Engine.loadHfTokenizer; delete() frees it.
+ */
+export class HfTokenizer extends Tokenizer {
+  constructor(handle) {
+    super(handle);
+    /** Ids by role, or null: {cls, sep, mask, pad, unk, bos, eos}. */
+    this.specialTokens = handle.specialTokens();
+    /** The files it was read from, e.g. 'tokenizer.json' or 'vocab.json + merges.txt'. */
+    this.source = handle.source();
+    const target = handle.targetVocabJson();
+    /** The target side's vocabulary (Marian with target_vocab.json); otherwise the same array as vocab. */
+    this.targetVocab = target ? JSON.parse(target) : this.vocab;
+  }
+
+  /**
+   * Encodes user text (never fails; at most 1 MiB of its UTF-8 is read). maxTokens counts the special tokens
+   * too (they are kept; the text is cut). target: encode with the target side (Marian), for forced decoding.
+   * Offsets are [start, end) in UTF-16 code units of `text` (see the class comment for special tokens).
+   * @returns {{ids: Int32Array, tokens: string[], offsets: [number, number][], truncated: boolean, replaced: number}}
+   */
+  encode(text, { maxTokens = -1, addSpecialTokens = true, target = false } = {}) {
+    if (typeof text !== 'string') throw new AttnError('encode: text must be a string');
+    if (!Number.isInteger(maxTokens)) throw new AttnError('encode: maxTokens must be an integer (-1: no limit)');
+    const bytes = utf8Encoder.encode(text);
+    const r = this.handle.encode(bytes, maxTokens, !!addSpecialTokens, !!target);
+    const offsets = utf16Offsets(text, r.offsets, bytes.length);
+    const vocab = target ? this.targetVocab : this.vocab;
+    const tokens = new Array(r.ids.length);
+    for (let i = 0; i < tokens.length; i++) tokens[i] = vocab[r.ids[i]];
+    // TextEncoder already replaced lone surrogates; count those inside the part that was read.
+    let covered = r.truncated ? 0 : text.length;
+    if (r.truncated) for (const [s, f] of offsets) if (f > s) covered = Math.max(covered, f);
+    const lone = bytes.length === text.length ? null : text.slice(0, covered).match(/[\uD800-\uDFFF]/gu);
+    return { ids: r.ids, tokens, offsets, truncated: r.truncated, replaced: r.replaced + (lone ? lone.length : 0) };
+  }
+
+  /** The text of token ids (Marian: target-side ids, decoded with target.spm); special tokens' strings are kept
+   * unless skipSpecialTokens. */
+  decode(ids, { skipSpecialTokens = false } = {}) {
+    const n = this.targetVocab.length;
+    const arr = ids instanceof Int32Array ? ids : Int32Array.from(ids, Number);
+    for (let i = 0; i < arr.length; i++) {
+      if (arr[i] < 0 || arr[i] >= n || arr[i] !== Number(ids[i]))
+        throw new AttnError(`token id ${ids[i]} is outside the vocabulary [0, ${n})`);
+    }
+    return utf8Decoder.decode(this.handle.decode(arr, !!skipSpecialTokens));
+  }
+
+  /** Not available: a Hugging Face tokenizer is used as its files are, not written back. */
+  toJSON() {
+    throw new AttnError('toJSON: a Hugging Face tokenizer is not written back (keep its files)');
+  }
+}
+
+/**
+ * Loads a Hugging Face checkpoint's tokenizer from its files, given by name as on the Hub:
+ * {'tokenizer.json': bytes} (GPT-2 or BERT), {'vocab.json', 'merges.txt'} (GPT-2's legacy pair), {'vocab.txt'}
+ * (BERT's), or {'source.spm', 'target.spm', 'vocab.json'} (Marian), plus tokenizer_config.json and
+ * special_tokens_map.json when the repository has them. Values are Uint8Array, ArrayBuffer or string. Files
+ * that are not the tokenizer's are ignored. A bad or incomplete set throws an AttnError naming the file and the
+ * problem.
+ * @returns {HfTokenizer}
+ */
+Engine.prototype.loadHfTokenizer = function loadHfTokenizer(files) {
+  if (!files || typeof files !== 'object') throw new AttnError('loadHfTokenizer: expected {fileName: bytes}');
+  const names = [];
+  const contents = [];
+  for (const [name, value] of Object.entries(files)) {
+    if (typeof value === 'string') contents.push(utf8Encoder.encode(value));
+    else if (value instanceof Uint8Array) contents.push(value);
+    else if (value instanceof ArrayBuffer) contents.push(new Uint8Array(value));
+    else throw new AttnError(`loadHfTokenizer: ${name} must be a Uint8Array, an ArrayBuffer or a string`);
+    names.push(name);
+  }
+  return newHandle(this.module.HfTokenizerHandle, HfTokenizer, (h) => h.load(names, contents));
+};
+
 // ------------------------------------------------------------------------------------------------ training runs
 
 /**

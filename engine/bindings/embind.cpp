@@ -182,7 +182,7 @@ val layers(const std::string& options, const val& tensors, bool decoder) {
   a.config.dropout = static_cast<float>(o.number_or("dropout", 0.1));
   const std::string act = o.string_or("activation", "relu");
   if (!parse_activation(act, &a.config.activation))
-    return error_js(Status::error("activation must be \"relu\" or \"gelu\", got \"" + act + "\""));
+    return error_js(Status::error(std::string("activation must be ") + activation_names() + ", got \"" + act + "\""));
   a.config.layer_norm_eps = static_cast<float>(o.number_or("layer_norm_eps", 1e-5));
   a.config.norm_first = o.bool_or("norm_first", false);
   a.config.score_scale.scaled = o.bool_or("scaled", true);
@@ -216,7 +216,7 @@ val positional_encoding(int length, int d_model) {
 val activation_js(const std::string& name, const val& tensors) {
   Activation a;
   if (!parse_activation(name, &a))
-    return error_js(Status::error("activation must be \"relu\" or \"gelu\", got \"" + name + "\""));
+    return error_js(Status::error(std::string("activation must be ") + activation_names() + ", got \"" + name + "\""));
   Tensor x;
   const Status st = get_tensor(tensors, "input", &x);
   if (!st.ok()) return error_js(st);

@@ -62,13 +62,31 @@ double element(const std::string& dtype, const char* p) {
 
 }  // namespace
 
-Status SafetensorsFile::parse(std::string_view bytes, SafetensorsFile* out) {
-  if (bytes.size() < 8) return bad("shorter than its 8-byte header size");
-  const uint64_t n = read_u64_le(bytes.data());
+Status SafetensorsFile::header_bytes(std::string_view first8, uint64_t file_size, uint64_t* out) {
+  if (first8.size() < 8 || file_size < 8) return bad("shorter than its 8-byte header size");
+  const uint64_t n = read_u64_le(first8.data());
   if (n > kSafetensorsMaxHeader) return bad("header of " + std::to_string(n) + " bytes exceeds the 100 MB limit");
-  if (n > bytes.size() - 8) return bad("header size " + std::to_string(n) + " runs past the end of the file");
+  if (n > file_size - 8) return bad("header size " + std::to_string(n) + " runs past the end of the file");
   if (n < 2) return bad("header too small to hold a JSON object");
-  std::string_view header = bytes.substr(8, n);
+  *out = 8 + n;
+  return Status();
+}
+
+Status SafetensorsFile::parse(std::string_view bytes, SafetensorsFile* out) {
+  SafetensorsFile f;
+  ATTN_TRY(parse_header(bytes, bytes.size(), &f));
+  f.data_ = bytes.substr(f.data_start_);
+  *out = std::move(f);
+  return Status();
+}
+
+Status SafetensorsFile::parse_header(std::string_view head, uint64_t file_size, SafetensorsFile* out) {
+  uint64_t header_end = 0;
+  ATTN_TRY(header_bytes(head, file_size, &header_end));
+  if (head.size() < header_end) return bad("header is cut short");
+  const uint64_t n = header_end - 8;
+  const uint64_t data_size = file_size - header_end;
+  std::string_view header = head.substr(8, n);
   if (!valid_utf8(header)) return bad("header is not valid UTF-8");
   // Trailing spaces pad the header to an alignment; they are allowed.
   while (!header.empty() && header.back() == ' ') header.remove_suffix(1);
@@ -78,7 +96,7 @@ Status SafetensorsFile::parse(std::string_view bytes, SafetensorsFile* out) {
   if (!j.is_object()) return bad("header is not a JSON object");
 
   SafetensorsFile f;
-  f.data_ = bytes.substr(8 + n);
+  f.data_start_ = header_end;
   for (const auto& [name, e] : j.members()) {
     if (name == "__metadata__") {
       if (!e.is_object()) return bad("__metadata__ is not an object");
@@ -118,9 +136,9 @@ Status SafetensorsFile::parse(std::string_view bytes, SafetensorsFile* out) {
     if (t.end - t.begin != count * esize)
       return bad("entry '" + name + "' holds " + std::to_string(t.end - t.begin) + " bytes but its shape " +
                  shape_str(t.shape) + " of " + t.dtype + " needs " + std::to_string(count * esize));
-    if (t.end > f.data_.size())
+    if (t.end > data_size)
       return bad("entry '" + name + "' data runs past the end of the file (" + std::to_string(t.end) + " > " +
-                 std::to_string(f.data_.size()) + " bytes)");
+                 std::to_string(data_size) + " bytes)");
     f.entries.push_back(std::move(t));
   }
   std::sort(f.entries.begin(), f.entries.end(), [](const SafetensorsEntry& a, const SafetensorsEntry& b) {
@@ -132,8 +150,7 @@ Status SafetensorsFile::parse(std::string_view bytes, SafetensorsFile* out) {
     if (t.begin > expect) return bad("gap of " + std::to_string(t.begin - expect) + " bytes before entry '" + t.name + "'");
     expect = t.end;
   }
-  if (expect != f.data_.size())
-    return bad(std::to_string(f.data_.size() - expect) + " trailing bytes after the last tensor");
+  if (expect != data_size) return bad(std::to_string(data_size - expect) + " trailing bytes after the last tensor");
   *out = std::move(f);
   return Status();
 }
@@ -147,12 +164,11 @@ const SafetensorsEntry* SafetensorsFile::find(const std::string& name) const {
 Status SafetensorsFile::read(const std::string& name, Tensor* out) const {
   const SafetensorsEntry* e = find(name);
   if (!e) return Status::error("no tensor named '" + name + "'");
+  if (e->end > data_.size()) return Status::error("the data of '" + name + "' was not read (header only)");
   const size_t esize = dtype_size(e->dtype);
   Tensor t(e->shape);
   const char* p = data_.data() + e->begin;
-  if (e->dtype == "F32") {
-    std::memcpy(t.data.data(), p, t.data.size() * 4);
-  } else {
+  if (!convert_to_f32(e->dtype, p, t.data.size(), t.data.data())) {
     for (size_t i = 0; i < t.data.size(); ++i) t.data[i] = static_cast<float>(element(e->dtype, p + i * esize));
   }
   *out = std::move(t);
@@ -162,6 +178,7 @@ Status SafetensorsFile::read(const std::string& name, Tensor* out) const {
 Status SafetensorsFile::read_f64(const std::string& name, std::vector<double>* out, Shape* shape) const {
   const SafetensorsEntry* e = find(name);
   if (!e) return Status::error("no tensor named '" + name + "'");
+  if (e->end > data_.size()) return Status::error("the data of '" + name + "' was not read (header only)");
   const size_t esize = dtype_size(e->dtype);
   const size_t count = static_cast<size_t>((e->end - e->begin) / esize);
   out->resize(count);
@@ -210,6 +227,24 @@ std::string write_safetensors(const std::vector<std::pair<std::string, const Ten
     }
   }
   return out;
+}
+
+bool convert_to_f32(const std::string& dtype, const char* src, size_t n, float* dst) {
+  if (dtype == "F32") {
+    std::memcpy(dst, src, n * 4);
+  } else if (dtype == "F16") {
+    for (size_t i = 0; i < n; ++i) dst[i] = half_to_float(load<uint16_t>(src + 2 * i));
+  } else if (dtype == "BF16") {
+    for (size_t i = 0; i < n; ++i) {
+      const uint32_t bits = static_cast<uint32_t>(load<uint16_t>(src + 2 * i)) << 16;
+      std::memcpy(dst + i, &bits, 4);
+    }
+  } else if (dtype == "F64") {
+    for (size_t i = 0; i < n; ++i) dst[i] = static_cast<float>(load<double>(src + 8 * i));
+  } else {
+    return false;
+  }
+  return true;
 }
 
 uint16_t float_to_half(float f) {

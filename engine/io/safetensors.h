@@ -34,6 +34,15 @@ class SafetensorsFile {
   // Validates and indexes `bytes`, which must outlive this object (the data is not copied).
   static Status parse(std::string_view bytes, SafetensorsFile* out);
 
+  // The same checks from the header alone, for files too large to hold in memory twice (a model read tensor by
+  // tensor): `head` starts at byte 0 of a file of `file_size` bytes and holds at least its first
+  // header_bytes() bytes. The result indexes the file; read() and read_f64() are not available on it (no data).
+  static Status parse_header(std::string_view head, uint64_t file_size, SafetensorsFile* out);
+  // How many bytes parse_header needs: 8 + the header length stored in the first 8 bytes (`first8`).
+  static Status header_bytes(std::string_view first8, uint64_t file_size, uint64_t* out);
+  // Where the data section starts in the file (8 + header length).
+  uint64_t data_start() const { return data_start_; }
+
   std::map<std::string, std::string> metadata;
   std::vector<SafetensorsEntry> entries;  // in data order
 
@@ -43,7 +52,8 @@ class SafetensorsFile {
   Status read_f64(const std::string& name, std::vector<double>* out, Shape* shape = nullptr) const;
 
  private:
-  std::string_view data_;  // the data section
+  std::string_view data_;  // the data section (empty after parse_header)
+  uint64_t data_start_ = 0;
 };
 
 // Bytes per element of a dtype, 0 when unknown.
@@ -52,6 +62,10 @@ size_t dtype_size(const std::string& dtype);
 // Writes tensors (in the given order) as F32, or as F16 when `f16` is set; metadata goes to "__metadata__".
 std::string write_safetensors(const std::vector<std::pair<std::string, const Tensor*>>& tensors,
                               const std::map<std::string, std::string>& metadata, bool f16 = false);
+
+// n elements of a floating-point dtype (F64, F32, F16, BF16) at `src` (little-endian, any alignment) as float32.
+// Returns false for other dtypes.
+bool convert_to_f32(const std::string& dtype, const char* src, size_t n, float* dst);
 
 // IEEE half <-> float (round to nearest even).
 uint16_t float_to_half(float f);

@@ -39,7 +39,7 @@ Status model_config_from_json(const Json& j, ModelConfig* out) {
   if (!parse_positional(pos, &c.positional))
     return Status::error("positional must be none, sinusoidal or learned, got '" + pos + "'");
   const std::string act = j.string_or("activation", "relu");
-  if (!parse_activation(act, &c.layer.activation)) return Status::error("activation must be relu or gelu, got '" + act + "'");
+  if (!parse_activation(act, &c.layer.activation)) return Status::error(std::string("activation must be ") + activation_names() + ", got '" + act + "'");
   int64_t pad = c.pad_id;
   ATTN_TRY(get_int(j, "vocab_size", 1, 1 << 22, &c.vocab_size));
   ATTN_TRY(get_int(j, "tgt_vocab_size", 0, 1 << 22, &c.tgt_vocab_size));

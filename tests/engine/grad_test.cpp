@@ -154,8 +154,8 @@ TEST(GradCheck, LayerNorm) {
   check_grad(f, b, db, "dbeta");
 }
 
-TEST(GradCheck, ReluAndGelu) {
-  for (Activation a : {Activation::kRelu, Activation::kGelu}) {
+TEST(GradCheck, Activations) {
+  for (Activation a : {Activation::kRelu, Activation::kGelu, Activation::kGeluTanh, Activation::kSilu}) {
     Vec x = randn(40, 16, 2.0), G = randn(40, 17);
     for (double& v : x)
       if (std::fabs(v) < 1e-3) v = 0.5;  // relu is not differentiable at 0

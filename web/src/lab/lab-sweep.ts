@@ -91,7 +91,9 @@ export class LabSweep extends LitElement {
     const bad = checks?.map((c, i) => (c.ok ? '' : `${sweepLabel(this.field, values[i])}: ${c.message}`)).filter(Boolean) ?? [];
     const busy = !!this.store.activeRun || this.store.sweepRunning;
     const can = !('error' in p) && !!checks && bad.length === 0 && !busy && !this.starting;
-    const message = this.problem || ('error' in p ? p.error : bad[0]);
+    // When the form's own configuration is invalid, every value would repeat the form's message: say it once, there.
+    const formInvalid = s.validation !== undefined && !s.validation.ok;
+    const message = this.problem || ('error' in p ? p.error : formInvalid ? '' : bad[0]);
     return html`<div class="sweep" role="group" aria-labelledby="sweep-label">
       <span id="sweep-label" class="lead">Or sweep one setting:</span>
       <label class="sr" for="sweep-field">Setting to sweep</label>
@@ -115,7 +117,9 @@ export class LabSweep extends LitElement {
         Train ${values.length || ''} run${values.length === 1 ? '' : 's'} in a row</button>
       ${message
         ? html`<p class="problem" role="alert">${message}</p>`
-        : busy
+        : formInvalid
+          ? html`<p class="muted">Fix the configuration above first.</p>`
+          : busy
           ? html`<p class="muted">${this.store.sweepRunning ? 'A sweep is training (see Experiments).' : 'Wait for the current run, or stop it.'}</p>`
           : checks
             ? html`<p class="muted">${values.length} runs of ${s.config.steps} steps; everything else as in the form.</p>`

@@ -1,0 +1,171 @@
+// Hugging Face checkpoints through the JavaScript API (the WASM build, in Node): the tiny Hub-layout checkpoints of
+// tests/golden/hf (made by tests/golden/make_hf.py) opened with attn.loadHuggingFace, their logits and every
+// attention tensor compared with the PyTorch references (1e-5 for F32 storage, 1e-4 for F16/BF16, relative to the
+// tensor's scale max(1, max |reference|), as tests/engine/hf_model_test.cpp explains), Marian's greedy translation,
+// and the messages for bad folders.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Engine, HfModel, Tensor } from '../../engine/bindings/attn';
+import { loadBuiltEngine } from './golden';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const caseDir = (id: string) => path.join(root, 'tests/golden/hf', id);
+
+const CASES = ['gpt2_f32', 'gpt2_f16', 'gpt2_bf16', 'bert_mlm_f32', 'bert_mlm_tf_names', 'bert_model_bf16',
+  'distilbert_f32', 'distilbert_f16', 'marian_f32', 'marian_bf16'];
+
+/** reference.safetensors: F64 outputs and I64 inputs. */
+class Reference {
+  readonly meta: Record<string, string>;
+  private readonly header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+  private readonly data: DataView;
+  constructor(id: string) {
+    const bytes = readFileSync(path.join(caseDir(id), 'reference.safetensors'));
+    const n = Number(bytes.readBigUInt64LE(0));
+    const h = JSON.parse(bytes.subarray(8, 8 + n).toString('utf8'));
+    this.meta = h.__metadata__;
+    delete h.__metadata__;
+    this.header = h;
+    this.data = new DataView(bytes.buffer, bytes.byteOffset + 8 + n);
+  }
+  has(name: string) {
+    return name in this.header;
+  }
+  values(name: string): { data: number[]; shape: number[] } {
+    const e = this.header[name];
+    const [begin, end] = e.data_offsets;
+    const out: number[] = [];
+    for (let o = begin; o < end; o += 8) out.push(e.dtype === 'I64' ? Number(this.data.getBigInt64(o, true)) : this.data.getFloat64(o, true));
+    return { data: out, shape: e.shape };
+  }
+  ids(name: string) {
+    return this.has(name) ? this.values(name).data : undefined;
+  }
+}
+
+const files = (id: string) => ({
+  'config.json': readFileSync(path.join(caseDir(id), 'config.json')),
+  'model.safetensors': readFileSync(path.join(caseDir(id), 'model.safetensors')),
+});
+
+const worst = { F32: 0, F16: 0, BF16: 0 } as Record<string, number>;
+
+function expectClose(actual: Tensor, ref: Reference, name: string, dtype: string) {
+  const r = ref.values(name);
+  expect(actual.shape, name).toEqual(r.shape);
+  const tol = dtype === 'F32' ? 1e-5 : 1e-4;
+  const scale = r.data.reduce((m, x) => Math.max(m, Math.abs(x)), 1);
+  let err = 0;
+  for (let i = 0; i < r.data.length; i++) err = Math.max(err, Math.abs(actual.data[i] - r.data[i]) / scale);
+  worst[dtype] = Math.max(worst[dtype], err);
+  expect(err, `${name}: largest error`).toBeLessThanOrEqual(tol);
+}
+
+let attn: Engine;
+beforeAll(async () => {
+  attn = await loadBuiltEngine();
+});
+
+describe('attn.loadHuggingFace', () => {
+  it.each(CASES)('%s: logits and every attention equal the PyTorch reference', (id) => {
+    const ref = new Reference(id);
+    const model: HfModel = attn.loadHuggingFace(files(id));
+    try {
+      expect(model.family).toBe(ref.meta.family);
+      expect(model.tokenizer).toBeNull();
+      expect(model.unused).toEqual([]);
+      expect(model.dtype).toBe(ref.meta.dtype);
+      const out = model.forward({
+        input_ids: ref.ids('input_ids')!,
+        attention_mask: ref.ids('attention_mask'),
+        token_type_ids: ref.ids('token_type_ids'),
+        decoder_input_ids: ref.ids('decoder_input_ids'),
+      });
+      if (ref.has('logits')) expectClose(out.logits!, ref, 'logits', model.dtype);
+      else expect(out.logits).toBeUndefined();
+      if (ref.has('last_hidden_state')) expectClose(out.last_hidden_state, ref, 'last_hidden_state', model.dtype);
+      if (model.family === 'marian') {
+        expect(out.encoder_attentions).toHaveLength(model.config.num_layers);
+        expect(out.cross_attentions).toHaveLength(model.config.decoder_layers!);
+        out.encoder_attentions!.forEach((a, i) => expectClose(a, ref, `encoder_attentions.${i}`, model.dtype));
+        out.decoder_attentions!.forEach((a, i) => expectClose(a, ref, `decoder_attentions.${i}`, model.dtype));
+        out.cross_attentions!.forEach((a, i) => expectClose(a, ref, `cross_attentions.${i}`, model.dtype));
+      } else {
+        expect(out.attentions).toHaveLength(model.config.num_layers);
+        out.attentions!.forEach((a, i) => expectClose(a, ref, `attentions.${i}`, model.dtype));
+      }
+    } finally {
+      model.delete();
+    }
+  });
+
+  it('logits of chosen positions: the last one, a list, or none', () => {
+    const ref = new Reference('gpt2_f32');
+    const model = attn.loadHuggingFace(files('gpt2_f32'));
+    const input_ids = ref.ids('input_ids')!;
+    const all = model.forward({ input_ids });
+    const last = model.forward({ input_ids }, { logits: 'last' });
+    const V = model.config.vocab_size;
+    expect(last.logits!.shape).toEqual([1, 1, V]);
+    expect(last.logit_positions).toEqual([input_ids.length - 1]);
+    const T = input_ids.length;
+    for (let v = 0; v < V; v++) expect(last.logits!.data[v]).toBeCloseTo(all.logits!.data[(T - 1) * V + v], 5);
+    expect(model.forward({ input_ids }, { logits: [0, 2] }).logits!.shape).toEqual([1, 2, V]);
+    expect(model.forward({ input_ids }, { logits: 'none' }).logits).toBeUndefined();
+    const traced = model.forward({ input_ids }, { logits: 'none', trace: 'weights' });
+    expect(Object.keys(traced.trace!)).toContain('decoder.layers.1.self_attn.weights');
+    expect(traced.trace!['decoder.layers.1.self_attn.weights'].data).toEqual(traced.attentions![1].data);
+    model.delete();
+  });
+
+  it('marian: greedy translation equals the reference, with the attention of every generated token', () => {
+    for (const id of ['marian_f32', 'marian_bf16']) {
+      const ref = new Reference(id);
+      const model = attn.loadHuggingFace(files(id));
+      const out = model.generate(
+        { input_ids: ref.ids('input_ids')!, attention_mask: ref.ids('attention_mask') },
+        { maxNewTokens: Number(ref.meta.max_new_tokens) },
+      );
+      expect(Array.from(out.sequences)).toEqual(ref.ids('generated_ids'));
+      expect(out.cross_attentions![0].shape[2]).toBe(out.sequences.length);
+      model.delete();
+    }
+  });
+
+  it('refuses bad folders with a message and keeps working', () => {
+    const good = files('gpt2_f32');
+    const message = (f: Record<string, Uint8Array | string>) => {
+      try {
+        attn.loadHuggingFace(f).delete();
+        return 'ok';
+      } catch (e) {
+        expect((e as Error).name).toBe('AttnError');
+        return (e as Error).message;
+      }
+    };
+    expect(message({ 'model.safetensors': good['model.safetensors'] })).toMatch(/^config.json is missing/);
+    expect(message({ 'config.json': good['config.json'] })).toMatch(/^model.safetensors is missing/);
+    expect(message({ ...good, 'config.json': '{"model_type": "t5"}' })).toMatch(/model_type "t5" is not supported/);
+    expect(message({ ...good, 'model.safetensors': files('bert_mlm_f32')['model.safetensors'] }))
+      .toMatch(/look like a bert checkpoint but config.json is a gpt2 config/);
+    expect(message({ ...good, 'model.safetensors': good['model.safetensors'].subarray(0, 5000) }))
+      .toMatch(/^model.safetensors: invalid safetensors file/);
+    expect(message({ ...good, 'model.safetensors': new Uint8Array(3) })).toMatch(/shorter than its 8-byte header/);
+    expect(() => attn.loadHuggingFace(good, { maxBytes: 1 << 20 })).toThrow(/more than the 1 MB available/);
+    // Paths from a folder picker keep their file name.
+    expect(message({ 'gpt2/config.json': good['config.json'], 'gpt2/model.safetensors': good['model.safetensors'] })).toBe('ok');
+    const model = attn.loadHuggingFace(good);
+    expect(() => model.forward({ input_ids: [1, 2, 999] })).toThrow(/input_ids\[2\] = 999 is outside the vocabulary/);
+    expect(() => model.forward({ input_ids: [] })).toThrow(/input_ids is empty/);
+    expect(model.forward({ input_ids: [1, 2, 3] }).logits!.shape).toEqual([1, 3, 128]);
+    model.delete();
+  });
+
+  it('reports the largest errors', () => {
+    // eslint-disable-next-line no-console
+    console.log(`HF parity in WASM (max error relative to each tensor's scale): F32 ${worst.F32.toExponential(2)}, F16 ${worst.F16.toExponential(2)}, BF16 ${worst.BF16.toExponential(2)}`);
+    expect(worst.F32).toBeGreaterThan(0);
+  });
+});
