@@ -3,7 +3,7 @@
 # bounded time.
 #
 #   tools/fuzz.sh [SECONDS]   each target runs SECONDS (default: 60 for fuzz_model_file, 20 for fuzz_json,
-#                             30 for fuzz_tokenizer)
+#                             30 for fuzz_tokenizer, fuzz_sentencepiece and fuzz_hf_config)
 #
 # Configures and builds build/fuzz (incrementally), copies the committed seed corpus (tests/fuzz/corpus/<target>/)
 # to a scratch directory under build/fuzz/run/ (the committed corpus never grows), runs each target, and prints
@@ -26,7 +26,7 @@ log "Building the fuzz targets (clang-14, -fsanitize=fuzzer,address,undefined) i
 # made is known before it is asked for by name.
 CC=clang-14 CXX=clang++-14 cmake -S "$ROOT" -B "$BUILD" -DATTN_FUZZ=ON -DATTN_BUILD_TESTS=OFF \
   -DATTN_NATIVE_ARCH=OFF >/dev/null
-cmake --build "$BUILD" -j "$JOBS" --target fuzz_model_file fuzz_json fuzz_tokenizer attn_fuzz_make_corpus
+cmake --build "$BUILD" -j "$JOBS" --target fuzz_model_file fuzz_json fuzz_tokenizer fuzz_sentencepiece fuzz_hf_config attn_fuzz_make_corpus
 
 # Symbolized stacks, and every sanitizer report is fatal (UBSan is also built with -fno-sanitize-recover=all).
 SYMBOLIZER=/usr/lib/llvm-14/bin/llvm-symbolizer
@@ -76,6 +76,8 @@ run_target() {  # name seconds corpus-subdir
 run_target fuzz_model_file "${SECONDS_ARG:-60}" model_file
 run_target fuzz_json "${SECONDS_ARG:-20}" json
 run_target fuzz_tokenizer "${SECONDS_ARG:-30}" tokenizer
+run_target fuzz_sentencepiece "${SECONDS_ARG:-30}" sentencepiece
+run_target fuzz_hf_config "${SECONDS_ARG:-30}" hf_config
 
 log "Summary (target, seconds, executions, exec/s)"
 printf '%s\n' "${summary[@]}"

@@ -404,6 +404,8 @@ export interface HfOutputs {
   decoder_attentions?: Tensor[];
   cross_attentions?: Tensor[];
   trace?: Record<string, Tensor>;
+  /** Positions taken from the cache (forward with cache: true); 0 for a full pass. */
+  reused?: number;
 }
 
 export interface HfPrediction {
@@ -424,18 +426,22 @@ export class HfModel {
   readonly family: HfFamily;
   readonly config: HfConfig;
   /** null when the folder had no tokenizer files. */
-  readonly tokenizer: Tokenizer | null;
+  readonly tokenizer: HfTokenizer | null;
   readonly dtype: 'F32' | 'F16' | 'BF16' | 'F64' | 'mixed';
   readonly unused: string[];
   readonly numParameters: number;
   readonly memoryBytes: number;
-  forward(inputs: HfInputs, options?: { logits?: 'all' | 'last' | 'none' | number[]; trace?: 'none' | 'weights' | 'full' }): HfOutputs;
+  /** The longest text (tokens) that fits in the engine's memory with this model (at most its positions). */
+  readonly maxTokens: number;
+  /** cache (GPT-2): continue from the last pass when its ids begin like these (same numbers, less work). */
+  forward(inputs: HfInputs, options?: { logits?: 'all' | 'last' | 'none' | number[]; trace?: 'none' | 'weights' | 'full'; cache?: boolean }): HfOutputs;
   generate(input: string | HfInputs, options?: { maxNewTokens?: number; trace?: 'none' | 'weights' | 'full' }):
     HfOutputs & { sequences: Int32Array; text?: string; tokens?: string[]; input?: HfEncodedInput };
-  nextTokens(text: string | Ids, options?: { topK?: number; trace?: 'none' | 'weights' | 'full' }):
+  nextTokens(text: string | Ids, options?: { topK?: number; trace?: 'none' | 'weights' | 'full'; cache?: boolean }):
     HfOutputs & { input: HfEncodedInput; predictions: HfPrediction[] };
   fillMask(text: string | Ids, options?: { topK?: number; trace?: 'none' | 'weights' | 'full' }):
     HfOutputs & { input: HfEncodedInput; masks: { position: number; predictions: HfPrediction[] }[] };
+  headStats(seqs: Ids[], punct: ArrayLike<number>[], tgts?: Ids[]): Record<'encoder' | 'decoder' | 'cross', HeadStatJs[][]>;
   delete(): void;
 }
 

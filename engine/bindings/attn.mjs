@@ -654,8 +654,10 @@ export class HfModel {
     /** Checkpoint tensors the engine did not use (besides the known buffers and tied copies). */
     this.unused = info.unused;
     this.numParameters = info.parameters;
-    /** The memory the model needs in the engine, in bytes (estimate). */
+    /** The memory the model needs in the engine, in bytes (estimate, for a text of 256 tokens). */
     this.memoryBytes = info.bytes;
+    /** The longest text (tokens) that fits in the engine's memory with this model (at most its positions). */
+    this.maxTokens = info.maxTokens;
   }
 
   /**
@@ -663,9 +665,12 @@ export class HfModel {
    * decoder_input_ids (Marian)}, plain arrays or Int32Arrays. options.logits: 'all' (default), 'last', 'none' or a
    * list of positions (then logits is [1, positions.length, V] and logit_positions says which); options.trace:
    * 'none' (default), 'weights' or 'full' adds the engine's Trace by name ("decoder.layers.0.self_attn.weights").
-   * @returns {{logits?, logit_positions?, last_hidden_state, attentions?, encoder_attentions?, decoder_attentions?, cross_attentions?, trace?}}
+   * options.cache (GPT-2): when the last pass's ids begin like these (typing at the end), keep the keys, values
+   * and attention rows of the shared prefix and compute only the rest: the same numbers (bit for bit in
+   * WebAssembly), in the time of the new tokens; `reused` says how many positions came from the cache.
+   * @returns {{logits?, logit_positions?, last_hidden_state, attentions?, encoder_attentions?, decoder_attentions?, cross_attentions?, trace?, reused}}
    */
-  forward(inputs = {}, { logits = 'all', trace = 'none' } = {}) {
+  forward(inputs = {}, { logits = 'all', trace = 'none', cache = false } = {}) {
     const t = {
       input_ids: toInts(inputs.input_ids),
       attention_mask: toInts(inputs.attention_mask),
@@ -676,7 +681,7 @@ export class HfModel {
     if (this.family === 'marian' && !t.decoder_input_ids) {
       throw new AttnError(`forward: a marian model needs decoder_input_ids (start with decoder_start_token_id ${this.config.decoder_start_token_id})`);
     }
-    return unwrap(this.handle.forward(t, JSON.stringify({ logits, trace })));
+    return unwrap(this.handle.forward(t, JSON.stringify({ logits, trace, cache: !!cache })));
   }
 
   /**
@@ -702,10 +707,10 @@ export class HfModel {
    * GPT-2: the topK most likely next tokens after `text` (or ids), with probabilities, computed from the last
    * position's logits only. @returns {{input, predictions: {id, token, logit, probability}[], attentions}}
    */
-  nextTokens(text, { topK: k = 5, trace = 'none' } = {}) {
+  nextTokens(text, { topK: k = 5, trace = 'none', cache = false } = {}) {
     if (this.family !== 'gpt2') throw new AttnError('nextTokens: for gpt2 models');
     const input = typeof text === 'string' ? this.#encode(text) : { input_ids: toInts(text) };
-    const out = this.forward(input, { logits: 'last', trace });
+    const out = this.forward(input, { logits: 'last', trace, cache });
     const V = out.logits.shape[2];
     out.predictions = topK(out.logits.data, 0, V, k).map((p) => ({ ...p, token: this.tokenizer?.idToToken(p.id) }));
     out.input = input;
@@ -731,6 +736,17 @@ export class HfModel {
     }));
     out.input = input;
     return out;
+  }
+
+  /**
+   * What each head does over many sequences, as Model.headStats: {encoder | decoder: [[stat per head] per layer]}
+   * (GPT-2: decoder), or for Marian {encoder, decoder, cross}. seqs: input id arrays; punct: 0/1 arrays of the
+   * same lengths (1 = a punctuation token); tgts: Marian's decoder inputs (its translations), one per sequence.
+   */
+  headStats(seqs, punct, tgts) {
+    const ints = (xs) => xs.map((x) => toInts(x));
+    const bytes = punct.map((x) => (x instanceof Uint8Array ? x : Uint8Array.from(x)));
+    return unwrap(this.handle.headStats(ints(seqs), bytes, tgts ? ints(tgts) : undefined));
   }
 
   #encode(text) {
@@ -811,6 +827,9 @@ export class HfTokenizer extends Tokenizer {
   }
 }
 
+const HF_TOKENIZER_FILES = new Set(['tokenizer.json', 'vocab.json', 'merges.txt', 'vocab.txt', 'source.spm', 'target.spm',
+  'target_vocab.json', 'tokenizer_config.json', 'special_tokens_map.json']);
+
 /**
  * Loads a Hugging Face checkpoint's tokenizer from its files, given by name as on the Hub:
  * {'tokenizer.json': bytes} (GPT-2 or BERT), {'vocab.json', 'merges.txt'} (GPT-2's legacy pair), {'vocab.txt'}
@@ -825,6 +844,7 @@ Engine.prototype.loadHfTokenizer = function loadHfTokenizer(files) {
   const names = [];
   const contents = [];
   for (const [name, value] of Object.entries(files)) {
+    if (!HF_TOKENIZER_FILES.has(name)) continue; // weights and other files are not copied into the engine
     if (typeof value === 'string') contents.push(utf8Encoder.encode(value));
     else if (value instanceof Uint8Array) contents.push(value);
     else if (value instanceof ArrayBuffer) contents.push(new Uint8Array(value));

@@ -243,13 +243,6 @@ Batch batch_from(const val& b) {
   return out;
 }
 
-std::vector<std::vector<int32_t>> sequences_of(const val& v) {
-  std::vector<std::vector<int32_t>> out;
-  if (v.isUndefined() || v.isNull()) return out;
-  for (unsigned i = 0; i < v["length"].as<unsigned>(); ++i) out.push_back(ids_from(v[i]));
-  return out;
-}
-
 // A model living in the module between calls (the page keeps one in its worker), with its trainer.
 class Model {
  public:
@@ -381,9 +374,7 @@ class Model {
     const ModelConfig& c = model_->config;
     const bool seq2seq = c.arch == Arch::kEncoderDecoder;
     const std::vector<std::vector<int32_t>> seqs = sequences_of(seqs_js);
-    std::vector<std::vector<uint8_t>> punct;
-    for (unsigned i = 0; i < punct_js["length"].as<unsigned>(); ++i)
-      punct.push_back(emscripten::convertJSArrayToNumberVector<uint8_t>(punct_js[i]));
+    const std::vector<std::vector<uint8_t>> punct = flags_of(punct_js);
     const std::vector<std::vector<int32_t>> tgts = seq2seq ? sequences_of(tgts_js) : std::vector<std::vector<int32_t>>{};
     if (punct.size() != seqs.size() || (seq2seq && tgts.size() != seqs.size()))
       return error_js(Status::error("headStats: seqs, punct (and tgts) must have the same length"));
@@ -418,33 +409,13 @@ class Model {
           self.add(l, stack.layers[static_cast<size_t>(l)].self_attn.weights, len, len, punct[i], true);
       }
     }
-    auto to_js_stats = [](const HeadStats& hs) {
-      val layers = val::array();
-      for (const auto& heads : hs.result()) {
-        val row = val::array();
-        for (const HeadStat& s : heads) {
-          val o = val::object();
-          o.set("entropy", s.entropy);
-          o.set("previous", s.previous);
-          o.set("self", s.self);
-          o.set("next", s.next);
-          o.set("first", s.first);
-          o.set("punct", s.punct);
-          o.set("max", s.max);
-          o.set("rows", static_cast<double>(s.rows));
-          row.call<void>("push", o);
-        }
-        layers.call<void>("push", row);
-      }
-      return layers;
-    };
     val out = val::object();
     if (seq2seq) {
-      out.set("encoder", to_js_stats(self));
-      out.set("decoder", to_js_stats(dec));
-      out.set("cross", to_js_stats(cross));
+      out.set("encoder", head_stats_js(self));
+      out.set("decoder", head_stats_js(dec));
+      out.set("cross", head_stats_js(cross));
     } else {
-      out.set(c.arch == Arch::kDecoder ? "decoder" : "encoder", to_js_stats(self));
+      out.set(c.arch == Arch::kDecoder ? "decoder" : "encoder", head_stats_js(self));
     }
     return out;
   }

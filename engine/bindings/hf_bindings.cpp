@@ -16,6 +16,7 @@
 
 #include "bindings/js_values.h"
 #include "hf/weights.h"
+#include "models/head_stats.h"
 
 using emscripten::val;
 
@@ -120,7 +121,7 @@ class HfModelHandle {
     return j.dump();
   }
 
-  // {dtype, unused: [names], bytes, parameters}
+  // {dtype, unused: [names], bytes, maxTokens, parameters}
   val info() {
     val out = val::object();
     out.set("dtype", loaded_.dtype);
@@ -128,12 +129,14 @@ class HfModelHandle {
     for (const auto& n : loaded_.unused) unused.call<void>("push", n);
     out.set("unused", unused);
     out.set("bytes", static_cast<double>(loaded_.bytes));
+    out.set("maxTokens", static_cast<double>(loaded_.max_tokens));
     out.set("parameters", static_cast<double>(loaded_.model->num_parameters()));
     return out;
   }
 
   // inputs: {input_ids, attention_mask?, token_type_ids?, decoder_input_ids?} (Int32Arrays);
-  // options JSON: {"logits": "all" | "last" | "none" | [positions], "trace": "none" | "weights" | "full"}.
+  // options JSON: {"logits": "all" | "last" | "none" | [positions], "trace": "none" | "weights" | "full",
+  // "cache": continue from the last pass when the ids begin alike (GPT-2; not with "full")}.
   val forward(const val& inputs, const std::string& options) {
     Json o;
     Status st = parse_options(options, &o);
@@ -141,9 +144,14 @@ class HfModelHandle {
     HfInput in = input_from(inputs);
     st = logit_option(o, &in);
     if (!st.ok()) return error_js(st);
+    const std::string trace = o.string_or("trace", "none");
+    in.reuse_cache = o.bool_or("cache", false) && trace != "full";
+    in.full_trace = trace == "full";
     st = loaded_.model->forward(in, &cache_);
     if (!st.ok()) return error_js(st);
-    return outputs_js(o.string_or("trace", "none"));
+    val out = outputs_js(trace);
+    out.set("reused", static_cast<double>(cache_.reused));
+    return out;
   }
 
   // Greedy translation (Marian). inputs: {input_ids, attention_mask?}; options {"max_new_tokens", "trace"}.
@@ -152,12 +160,57 @@ class HfModelHandle {
     Json o;
     Status st = parse_options(options, &o);
     if (!st.ok()) return error_js(st);
-    const HfInput in = input_from(inputs);
+    HfInput in = input_from(inputs);
+    in.full_trace = o.string_or("trace", "none") == "full";
     std::vector<int32_t> ids;
     st = loaded_.model->generate(in, static_cast<int64_t>(o.number_or("max_new_tokens", 64)), &ids, &cache_);
     if (!st.ok()) return error_js(st);
     val out = outputs_js(o.string_or("trace", "none"));
     out.set("sequences", int32_js(ids));
+    return out;
+  }
+
+  // What each head does over many sequences (models/head_stats.h), as Model.headStats: {"encoder" | "decoder":
+  // [[stat per head] per layer]} (BERT, DistilBERT: encoder; GPT-2: decoder), or for Marian {"encoder",
+  // "decoder", "cross"}. seqs: Int32Array[] (input_ids); punct: Uint8Array[] (1 = punctuation token, same
+  // lengths); tgts: Int32Array[] of decoder inputs for Marian (e.g. its translations), else undefined.
+  val head_stats(const val& seqs_js, const val& punct_js, const val& tgts_js) {
+    const HfModel& m = *loaded_.model;
+    const HfConfig& c = m.config;
+    const bool seq2seq = c.encoder_decoder();
+    const std::vector<std::vector<int32_t>> seqs = sequences_of(seqs_js);
+    const std::vector<std::vector<uint8_t>> punct = flags_of(punct_js);
+    const std::vector<std::vector<int32_t>> tgts = seq2seq ? sequences_of(tgts_js) : std::vector<std::vector<int32_t>>{};
+    if (punct.size() != seqs.size() || (seq2seq && tgts.size() != seqs.size()))
+      return error_js(Status::error("headStats: seqs, punct (and tgts) must have the same length"));
+    HeadStats self(c.num_layers, c.num_heads), dec(seq2seq ? c.decoder_layers : 1, seq2seq ? c.decoder_heads : 1),
+        cross(seq2seq ? c.decoder_layers : 1, seq2seq ? c.decoder_heads : 1);
+    HfCache cache;
+    for (size_t i = 0; i < seqs.size(); ++i) {
+      if (punct[i].size() != seqs[i].size()) return error_js(Status::error("headStats: punct lengths must match seqs"));
+      HfInput in;
+      in.input_ids = seqs[i];
+      if (seq2seq) in.decoder_input_ids = tgts[i];
+      in.logits = false;
+      const Status st = m.forward(in, &cache);
+      if (!st.ok()) return error_js(st);
+      const std::vector<int64_t> len = {static_cast<int64_t>(seqs[i].size())};
+      for (size_t l = 0; l < cache.stack.layers.size(); ++l)
+        self.add(static_cast<int64_t>(l), cache.stack.layers[l].self_attn.weights, len, len, punct[i], true);
+      const std::vector<int64_t> tlen = {cache.Td};
+      for (size_t l = 0; l < cache.decoder.layers.size(); ++l) {
+        dec.add(static_cast<int64_t>(l), cache.decoder.layers[l].self_attn.weights, tlen, tlen, {}, true);
+        cross.add(static_cast<int64_t>(l), cache.decoder.layers[l].multihead_attn.weights, tlen, len, punct[i], false);
+      }
+    }
+    val out = val::object();
+    if (seq2seq) {
+      out.set("encoder", head_stats_js(self));
+      out.set("decoder", head_stats_js(dec));
+      out.set("cross", head_stats_js(cross));
+    } else {
+      out.set(c.family == HfFamily::kGpt2 ? "decoder" : "encoder", head_stats_js(self));
+    }
     return out;
   }
 
@@ -244,5 +297,6 @@ EMSCRIPTEN_BINDINGS(attn_hf) {
       .function("config", &HfModelHandle::config)
       .function("info", &HfModelHandle::info)
       .function("forward", &HfModelHandle::forward)
-      .function("generate", &HfModelHandle::generate);
+      .function("generate", &HfModelHandle::generate)
+      .function("headStats", &HfModelHandle::head_stats);
 }

@@ -10,6 +10,7 @@
 
 #include "core/tensor.h"
 #include "io/json.h"
+#include "models/head_stats.h"
 #include "train/trainer.h"
 
 namespace attn::js {
@@ -63,6 +64,44 @@ inline val batch_js(const Batch& b) {
 }
 
 inline std::vector<int32_t> ids_from(const val& v) { return emscripten::convertJSArrayToNumberVector<int32_t>(v); }
+
+// An array of id arrays (Int32Array[]); empty when undefined.
+inline std::vector<std::vector<int32_t>> sequences_of(const val& v) {
+  std::vector<std::vector<int32_t>> out;
+  if (v.isUndefined() || v.isNull()) return out;
+  for (unsigned i = 0; i < v["length"].as<unsigned>(); ++i) out.push_back(ids_from(v[i]));
+  return out;
+}
+
+// An array of 0/1 flag arrays (Uint8Array[]).
+inline std::vector<std::vector<uint8_t>> flags_of(const val& v) {
+  std::vector<std::vector<uint8_t>> out;
+  for (unsigned i = 0; i < v["length"].as<unsigned>(); ++i)
+    out.push_back(emscripten::convertJSArrayToNumberVector<uint8_t>(v[i]));
+  return out;
+}
+
+// Head statistics as [[{entropy, previous, self, next, first, punct, max, rows} per head] per layer].
+inline val head_stats_js(const HeadStats& hs) {
+  val layers = val::array();
+  for (const auto& heads : hs.result()) {
+    val row = val::array();
+    for (const HeadStat& s : heads) {
+      val o = val::object();
+      o.set("entropy", s.entropy);
+      o.set("previous", s.previous);
+      o.set("self", s.self);
+      o.set("next", s.next);
+      o.set("first", s.first);
+      o.set("punct", s.punct);
+      o.set("max", s.max);
+      o.set("rows", static_cast<double>(s.rows));
+      row.call<void>("push", o);
+    }
+    layers.call<void>("push", row);
+  }
+  return layers;
+}
 
 // The bytes of a Uint8Array, copied in one call (embind's std::string conversion copies byte by byte in JS).
 inline std::string bytes_from(const val& u8) {

@@ -15,6 +15,7 @@
 
 #include "bindings/js_values.h"
 #include "io/json.h"
+#include "text/hf_tokenizer.h"
 #include "text/tokenizer.h"
 
 using emscripten::val;
@@ -112,6 +113,97 @@ class TokenizerHandle {
   Tokenizer tokenizer_;
 };
 
+
+// ------------------------------------------------------------------------------------------------ Hugging Face
+// HfTokenizerHandle (text/hf_tokenizer.h), wrapped by the HfTokenizer class of attn.mjs, with the conventions
+// above: load(names, contents) takes the file names and their bytes (Uint8Arrays) and returns "" or the error;
+// encode(utf8, maxTokens, addSpecialTokens, target) returns {ids, offsets (bytes), truncated, replaced}.
+class HfTokenizerHandle {
+ public:
+  std::string load(const val& names, const val& contents) {
+    const unsigned n = names["length"].as<unsigned>();
+    if (contents["length"].as<unsigned>() != n) return "loadHfTokenizer: one content per file name";
+    std::vector<std::string> bytes(n);
+    HfTokenizer::Files files;
+    for (unsigned i = 0; i < n; ++i) {
+      bytes[i] = bytes_from(contents[i]);
+      files[names[i].as<std::string>()] = bytes[i];
+    }
+    if (!HfTokenizer::present(files))
+      return "loadHfTokenizer: no tokenizer file (tokenizer.json, vocab.json + merges.txt, vocab.txt, or "
+             "source.spm + target.spm + vocab.json)";
+    const Status st = HfTokenizer::load(files, &tokenizer_);
+    return st.ok() ? "" : st.message();
+  }
+
+  val encode(const val& utf8, double max_tokens, bool add_special_tokens, bool target) const {
+    const Encoding e = tokenizer_.encode(bytes_from(utf8), add_special_tokens,
+                                         max_tokens >= 0 ? static_cast<int64_t>(max_tokens) : -1, target);
+    std::vector<int32_t> offsets;
+    offsets.reserve(2 * e.offsets.size());
+    for (const auto& [start, end] : e.offsets) {
+      offsets.push_back(static_cast<int32_t>(start));  // < kMaxInputBytes
+      offsets.push_back(static_cast<int32_t>(end));
+    }
+    val out = val::object();
+    out.set("ids", typed_array(e.ids));
+    out.set("offsets", typed_array(offsets));
+    out.set("truncated", e.truncated);
+    out.set("replaced", static_cast<double>(e.replaced));
+    return out;
+  }
+
+  val decode(const val& ids, bool skip_special_tokens) const {
+    const std::string text = tokenizer_.decode(emscripten::convertJSArrayToNumberVector<int32_t>(ids), skip_special_tokens);
+    return js::bytes_js(text);
+  }
+
+  std::string vocab_json() const {
+    std::string out = "[";
+    for (int32_t id = 0; id < tokenizer_.vocab_size(); ++id) {
+      if (id) out += ',';
+      out += Json::string(tokenizer_.id_to_token(id)).dump();
+    }
+    return out + "]";
+  }
+
+  // The target side's vocabulary when it is separate (Marian with target_vocab.json), else "".
+  std::string target_vocab_json() const {
+    if (!tokenizer_.separate_target_vocab()) return "";
+    std::string out = "[";
+    for (int32_t id = 0; id < tokenizer_.target_vocab_size(); ++id) {
+      if (id) out += ',';
+      out += Json::string(tokenizer_.target_id_to_token(id)).dump();
+    }
+    return out + "]";
+  }
+
+  val special_ids() const {
+    std::vector<int32_t> ids;
+    for (int32_t id = 0; id < tokenizer_.vocab_size(); ++id)
+      if (tokenizer_.is_special(id)) ids.push_back(id);
+    return typed_array(ids);
+  }
+
+  // {cls, sep, mask, pad, unk, bos, eos}: ids, or null.
+  val special_tokens() const {
+    val out = val::object();
+    for (const char* role : {"cls", "sep", "mask", "pad", "unk", "bos", "eos"}) {
+      const int32_t id = tokenizer_.special_id(role);
+      out.set(role, id >= 0 ? val(id) : val::null());
+    }
+    return out;
+  }
+
+  int token_to_id(const std::string& token) const { return tokenizer_.token_to_id(token); }
+  std::string kind() const { return tokenizer_.kind_name(); }
+  std::string source() const { return tokenizer_.source(); }
+  double max_input_bytes() const { return static_cast<double>(HfTokenizer::kMaxInputBytes); }
+
+ private:
+  HfTokenizer tokenizer_;
+};
+
 }  // namespace
 }  // namespace attn
 
@@ -129,4 +221,21 @@ EMSCRIPTEN_BINDINGS(attn_tokenizer) {
       .function("toJson", &TokenizerHandle::to_json)
       .function("kind", &TokenizerHandle::kind)
       .function("maxInputBytes", &TokenizerHandle::max_input_bytes);
+}
+
+EMSCRIPTEN_BINDINGS(attn_hf_tokenizer) {
+  using attn::HfTokenizerHandle;
+  emscripten::class_<HfTokenizerHandle>("HfTokenizerHandle")
+      .constructor<>()
+      .function("load", &HfTokenizerHandle::load)
+      .function("encode", &HfTokenizerHandle::encode)
+      .function("decode", &HfTokenizerHandle::decode)
+      .function("vocabJson", &HfTokenizerHandle::vocab_json)
+      .function("targetVocabJson", &HfTokenizerHandle::target_vocab_json)
+      .function("specialIds", &HfTokenizerHandle::special_ids)
+      .function("specialTokens", &HfTokenizerHandle::special_tokens)
+      .function("tokenToId", &HfTokenizerHandle::token_to_id)
+      .function("kind", &HfTokenizerHandle::kind)
+      .function("source", &HfTokenizerHandle::source)
+      .function("maxInputBytes", &HfTokenizerHandle::max_input_bytes);
 }

@@ -4,7 +4,10 @@
 #include <cmath>
 #include <limits>
 
+#include "ops/attention.h"
 #include "ops/gemm.h"
+#include "ops/layernorm.h"
+#include "ops/linear.h"
 
 namespace attn {
 
@@ -234,18 +237,78 @@ void HfModel::apply_head(HfCache* c, const std::vector<int64_t>& positions) cons
     for (int64_t n = 0; n < N; ++n) c->logits.mat(V).row(n) += head_bias.value.mat(V).row(0);
 }
 
-void HfModel::run_decoder(HfCache* c, const std::vector<int32_t>& tgt, const Tensor& memory_pad) const {
+namespace {
+
+// What a layer keeps when the full Trace is not asked for: attention weights, masks, keys and values.
+void keep_attention_only(AttentionCache& a) {
+  for (Tensor* t : {&a.q, &a.scores, &a.scaled, &a.dropped, &a.keep, &a.heads, &a.concat, &a.output}) *t = Tensor();
+}
+void keep_attention_only(FeedForwardCache& f) {
+  for (Tensor* t : {&f.pre, &f.hidden, &f.keep, &f.output}) *t = Tensor();
+}
+void keep_attention_only(NormCache& n) { n = NormCache(); }
+void keep_attention_only(EncoderLayerCache& c) {
+  for (Tensor* t : {&c.input, &c.keep1, &c.keep2, &c.resid1, &c.resid2, &c.output}) *t = Tensor();
+  keep_attention_only(c.norm1);
+  keep_attention_only(c.norm2);
+  keep_attention_only(c.self_attn);
+  keep_attention_only(c.ff);
+}
+void keep_attention_only(DecoderLayerCache& c) {
+  for (Tensor* t : {&c.input, &c.keep1, &c.keep2, &c.keep3, &c.resid1, &c.resid2, &c.resid3, &c.output}) *t = Tensor();
+  for (NormCache* n : {&c.norm1, &c.norm2, &c.norm3}) keep_attention_only(*n);
+  keep_attention_only(c.self_attn);
+  keep_attention_only(c.multihead_attn);
+  keep_attention_only(c.ff);
+}
+
+// A stack's forward pass (TransformerEncoder / TransformerDecoder::forward, the same arithmetic), trimming each
+// layer's cache once it has run unless the full Trace is wanted.
+template <class Stack, class Cache, class... Memory>
+const Tensor& run_stack(const Stack& stack, Cache& c, const Tensor& x, bool full_trace, const Memory&... memory_and_masks) {
+  ForwardContext ctx;
+  if (full_trace) return stack.forward(c, x, memory_and_masks..., ctx);
+  c.layers.resize(stack.layers.size());
+  Tensor h = x;
+  for (size_t l = 0; l < stack.layers.size(); ++l) {
+    h = stack.layers[l].forward(c.layers[l], h, memory_and_masks..., ctx);
+    keep_attention_only(c.layers[l]);
+  }
+  c.norm_input = Tensor();
+  c.norm = NormCache();
+  if (stack.has_norm) {
+    NormCache n;
+    c.output = stack.norm.forward(n, h);
+  } else {
+    c.output = std::move(h);
+  }
+  return c.output;
+}
+
+}  // namespace
+
+void HfModel::run_decoder(HfCache* c, const std::vector<int32_t>& tgt, const Tensor& memory_pad, bool full_trace) const {
   c->Td = static_cast<int64_t>(tgt.size());
   embed_target(c->tgt_embedded, tgt);
   AttnMasks tgt_masks, memory_masks;
   tgt_masks.causal = true;
   memory_masks.key_padding_mask = memory_pad.data.empty() ? nullptr : &memory_pad;
-  ForwardContext ctx;
-  c->hidden = decoder.forward(c->decoder, c->tgt_embedded, c->stack.output, tgt_masks, memory_masks, ctx);
+  c->hidden = run_stack(decoder, c->decoder, c->tgt_embedded, full_trace, c->stack.output, tgt_masks, memory_masks);
 }
 
 Status HfModel::forward(const HfInput& in, HfCache* c) const {
   ATTN_TRY(check(in));
+  const bool padded = std::find(in.attention_mask.begin(), in.attention_mask.end(), 0) != in.attention_mask.end();
+  if (in.reuse_cache && config.family == HfFamily::kGpt2 && !padded && !c->ids.empty()) {
+    const size_t shared = static_cast<size_t>(
+        std::mismatch(c->ids.begin(), c->ids.end(), in.input_ids.begin(), in.input_ids.end()).first - c->ids.begin());
+    if (shared > 0) {
+      forward_cached(in, static_cast<int64_t>(shared), c);
+      return Status();
+    }
+  }
+  c->ids.clear();
+  c->reused = 0;
   c->T = static_cast<int64_t>(in.input_ids.size());
   c->Td = 0;
   embed(c->embedded, in);
@@ -253,9 +316,9 @@ Status HfModel::forward(const HfInput& in, HfCache* c) const {
   AttnMasks masks;
   masks.key_padding_mask = pad.data.empty() ? nullptr : &pad;
   masks.causal = config.causal();
-  ForwardContext ctx;
-  c->hidden = stack().forward(c->stack, c->embedded, masks, ctx);
-  if (config.encoder_decoder()) run_decoder(c, in.decoder_input_ids, pad);
+  c->hidden = run_stack(stack(), c->stack, c->embedded, in.full_trace, masks);
+  if (config.encoder_decoder()) run_decoder(c, in.decoder_input_ids, pad, in.full_trace);
+  if (config.family == HfFamily::kGpt2 && !padded) c->ids = in.input_ids;  // a later pass may continue from this one
   if (in.logits && (config.family == HfFamily::kGpt2 || config.encoder_decoder() || config.lm_head)) {
     apply_head(c, in.logit_positions);
   } else {
@@ -264,6 +327,115 @@ Status HfModel::forward(const HfInput& in, HfCache* c) const {
     c->head_hidden = Tensor();
   }
   return Status();
+}
+
+namespace {
+
+// Rows [0, keep) of each of the H blocks of a [1, H, rows, cols] tensor, in a [1, H, new_rows, new_cols] one
+// (columns past `cols` zero). The blocks move because the row count changes.
+void regrow(Tensor& t, int64_t H, int64_t keep, int64_t new_rows, int64_t new_cols) {
+  const int64_t rows = t.dim(2), cols = t.dim(3);
+  Tensor out({1, H, new_rows, new_cols});
+  const int64_t w = std::min(cols, new_cols);
+  for (int64_t h = 0; h < H; ++h)
+    for (int64_t r = 0; r < keep; ++r)
+      std::copy_n(t.ptr() + (h * rows + r) * cols, w, out.ptr() + (h * new_rows + r) * new_cols);
+  t = std::move(out);
+}
+
+}  // namespace
+
+// The GPT-2 layer (pre-norm, causal) over positions [P, T) only, with the arithmetic of the full pass
+// (TransformerEncoderLayer::forward and MultiheadAttention::forward: the same kernels on the same rows):
+//   h = ln_1(x);  q, k, v = h W^T + b;  K, V = cached rows [0, P) then the new ones;
+//   per head: weights rows [P, T) = softmax(q K^T / sqrt(Dh) + causal mask);  heads = weights V
+//   x = x + c_proj(heads);  x = x + mlp(ln_2(x))
+void HfModel::forward_cached(const HfInput& in, int64_t P, HfCache* c) const {
+  const int64_t T = static_cast<int64_t>(in.input_ids.size()), n = T - P, E = config.d_model;
+  const int64_t H = config.num_heads, Dh = E / H, F = config.ffn_dim;
+  // The new positions' embeddings.
+  Tensor x({1, n, E});
+  for (int64_t t = P; t < T; ++t) {
+    const float* tok = tokens.value.ptr() + static_cast<int64_t>(in.input_ids[t]) * E;
+    const float* pos = positions.value.ptr() + t * E;
+    float* row = x.ptr() + (t - P) * E;
+    for (int64_t e = 0; e < E; ++e) row[e] = tok[e] * 1.0f + pos[e];
+  }
+  Tensor causal({1, 1, T, T});
+  for (int64_t i = 0; i < T; ++i)
+    for (int64_t j = i + 1; j < T; ++j) causal.data[static_cast<size_t>(i * T + j)] = -std::numeric_limits<float>::infinity();
+  Tensor h({1, n, E}), q({1, n, E}), k({1, n, E}), v({1, n, E}), heads({1, H, n, Dh}), concat({1, n, E});
+  Tensor attn_out({1, n, E}), resid({1, n, E}), pre({1, n, F}), ff({1, n, E});
+  for (size_t l = 0; l < decoder_only.layers.size(); ++l) {
+    const TransformerEncoderLayer& layer = decoder_only.layers[l];
+    const MultiheadAttention& sa = layer.self_attn;
+    EncoderLayerCache& lc = c->stack.layers[l];
+    AttentionCache& ac = lc.self_attn;
+    // The cache keeps what later passes and the page read: keys, values, weights and the mask.
+    for (Tensor* stale : {&lc.input, &lc.norm1.out, &lc.norm1.mean, &lc.norm1.rstd, &lc.norm2.out, &lc.norm2.mean,
+                          &lc.norm2.rstd, &lc.resid1, &lc.resid2, &lc.keep1, &lc.keep2, &lc.ff.pre, &lc.ff.hidden,
+                          &lc.ff.keep, &lc.ff.output, &lc.output, &ac.q, &ac.scores, &ac.scaled, &ac.dropped, &ac.keep,
+                          &ac.heads, &ac.concat, &ac.output})
+      *stale = Tensor();
+    regrow(ac.k, H, P, T, Dh);
+    regrow(ac.v, H, P, T, Dh);
+    regrow(ac.weights, H, P, T, T);
+    ac.mask = causal;
+
+    layernorm_forward(h.ptr(), static_cast<float*>(nullptr), static_cast<float*>(nullptr), x.ptr(),
+                      layer.norm1.weight.value.ptr(), layer.norm1.bias.value.ptr(), n, E, layer.norm1.eps);
+    const float* w = sa.in_proj_weight.value.ptr();
+    const float* b = sa.in_proj_bias.value.ptr();
+    linear_forward(q.ptr(), h.ptr(), w, b, n, E, E);
+    linear_forward(k.ptr(), h.ptr(), w + E * E, b + E, n, E, E);
+    linear_forward(v.ptr(), h.ptr(), w + 2 * E * E, b + 2 * E, n, E, E);
+    for (int64_t hd = 0; hd < H; ++hd)
+      for (int64_t r = 0; r < n; ++r) {
+        std::copy_n(k.ptr() + r * E + hd * Dh, Dh, ac.k.ptr() + (hd * T + P + r) * Dh);
+        std::copy_n(v.ptr() + r * E + hd * Dh, Dh, ac.v.ptr() + (hd * T + P + r) * Dh);
+        std::copy_n(q.ptr() + r * E + hd * Dh, Dh, heads.ptr() + (hd * n + r) * Dh);  // the head's queries
+      }
+    const float factor = sa.config.score_scale.factor(Dh);
+    Tensor head_q = heads;
+    for (int64_t hd = 0; hd < H; ++hd) {
+      AttentionSlice<float> slice;
+      slice.weights = ac.weights.ptr() + (hd * T + P) * T;
+      attention_forward(heads.ptr() + hd * n * Dh, slice, head_q.ptr() + hd * n * Dh, ac.k.ptr() + hd * T * Dh,
+                        ac.v.ptr() + hd * T * Dh, causal.ptr() + P * T, factor, 0.0f, static_cast<Rng*>(nullptr), n, T,
+                        Dh, Dh);
+    }
+    for (int64_t hd = 0; hd < H; ++hd)
+      for (int64_t r = 0; r < n; ++r) std::copy_n(heads.ptr() + (hd * n + r) * Dh, Dh, concat.ptr() + r * E + hd * Dh);
+    sa.out_proj.forward(attn_out.ptr(), concat.ptr(), n);
+    resid = attn_out;
+    resid.mat() += x.mat();  // x + attention, added as the full pass adds it
+    layernorm_forward(h.ptr(), static_cast<float*>(nullptr), static_cast<float*>(nullptr), resid.ptr(),
+                      layer.norm2.weight.value.ptr(), layer.norm2.bias.value.ptr(), n, E, layer.norm2.eps);
+    layer.linear1.forward(pre.ptr(), h.ptr(), n);
+    activation_forward(pre.ptr(), pre.ptr(), pre.numel(), layer.config.activation);
+    layer.linear2.forward(ff.ptr(), pre.ptr(), n);
+    x = ff;
+    x.mat() += resid.mat();
+  }
+  // ln_f, and the new rows of the last hidden state.
+  Tensor hidden({1, T, E});
+  std::copy_n(c->hidden.ptr(), P * E, hidden.ptr());
+  layernorm_forward(hidden.ptr() + P * E, static_cast<float*>(nullptr), static_cast<float*>(nullptr), x.ptr(),
+                    decoder_only.norm.weight.value.ptr(), decoder_only.norm.bias.value.ptr(), n, E,
+                    decoder_only.norm.eps);
+  c->hidden = std::move(hidden);
+  for (Tensor* stale : {&c->embedded, &c->stack.norm_input, &c->stack.norm.out, &c->stack.norm.mean,
+                        &c->stack.norm.rstd, &c->stack.output})
+    *stale = Tensor();
+  c->T = T;
+  c->ids = in.input_ids;
+  c->reused = P;
+  if (in.logits) {
+    apply_head(c, in.logit_positions);
+  } else {
+    c->logit_positions.clear();
+    c->logits = Tensor();
+  }
 }
 
 Status HfModel::generate(const HfInput& source, int64_t max_new_tokens, std::vector<int32_t>* ids, HfCache* c) const {
@@ -281,12 +453,11 @@ Status HfModel::generate(const HfInput& source, int64_t max_new_tokens, std::vec
   const Tensor pad = padding_mask(in.attention_mask);
   AttnMasks masks;
   masks.key_padding_mask = pad.data.empty() ? nullptr : &pad;
-  ForwardContext ctx;
-  encoder.forward(c->stack, c->embedded, masks, ctx);
+  run_stack(encoder, c->stack, c->embedded, source.full_trace, masks);
   std::vector<int32_t> seq = in.decoder_input_ids;
   const int32_t pad_id = config.pad_token_id, eos = config.eos_token_id;
   while (static_cast<int64_t>(seq.size()) < limit) {
-    run_decoder(c, seq, pad);
+    run_decoder(c, seq, pad, false);
     apply_head(c, {static_cast<int64_t>(seq.size()) - 1});
     float* logits = c->logits.ptr();
     const int64_t V = output_vocab();
@@ -302,7 +473,7 @@ Status HfModel::generate(const HfInput& source, int64_t max_new_tokens, std::vec
     if (next == eos) break;
   }
   // The whole sequence teacher-forced: every generated token's attention, and the logits of every position.
-  run_decoder(c, seq, pad);
+  run_decoder(c, seq, pad, source.full_trace);
   apply_head(c, {});
   *ids = std::move(seq);
   return Status();

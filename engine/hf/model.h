@@ -41,6 +41,16 @@ struct HfInput {
   // Empty: every position. logits = false: none (attention only).
   std::vector<int64_t> logit_positions;
   bool logits = true;
+  // GPT-2: when the cache holds a pass over ids that begin like these (typing at the end of a text), keep the
+  // keys, values and attention rows of the shared prefix and compute only the positions after it. Causal
+  // attention makes the prefix's rows independent of what follows, so the result is the full pass's (bit for bit
+  // in WebAssembly, where every kernel sums a row the same way whatever the number of rows; to rounding natively).
+  // Only the attention weights, masks, keys and values are then in the cache's Trace, not every intermediate.
+  bool reuse_cache = false;
+  // Keep every intermediate of every layer in the cache (the Trace's norms, residuals, feed-forward, queries...).
+  // Otherwise each layer keeps only what the page draws and a later pass reads (attention weights, masks, keys
+  // and values), so a large model's working memory is one layer's, not all of them.
+  bool full_trace = false;
 };
 
 // Everything one forward pass computed. The attention of layer i is stack.layers[i].self_attn.weights [1, H, T, T]
@@ -48,6 +58,8 @@ struct HfInput {
 // and [1, H, Td, T] (Marian).
 struct HfCache {
   int64_t T = 0, Td = 0;
+  std::vector<int32_t> ids;             // the input_ids of the last pass, when a GPT-2 pass may continue from it
+  int64_t reused = 0;                   // positions the last pass took from the cache (0: a full pass)
   Tensor embedded;                      // [1, T, E]   the first layer's input
   EncoderCache stack;                   // the single stack, or Marian's encoder
   Tensor tgt_embedded;                  // [1, Td, E]  Marian's decoder input
@@ -100,7 +112,9 @@ class HfModel {
   void embed(Tensor& out, const HfInput& in) const;
   void embed_target(Tensor& out, const std::vector<int32_t>& ids) const;
   Tensor padding_mask(const std::vector<int32_t>& attention_mask) const;  // [1, T] additive, empty when none
-  void run_decoder(HfCache* c, const std::vector<int32_t>& tgt, const Tensor& memory_pad) const;
+  void run_decoder(HfCache* c, const std::vector<int32_t>& tgt, const Tensor& memory_pad, bool full_trace) const;
+  // The positions [P, T) of a GPT-2 pass whose first P positions are in the cache (see HfInput::reuse_cache).
+  void forward_cached(const HfInput& in, int64_t P, HfCache* c) const;
   void apply_head(HfCache* c, const std::vector<int64_t>& positions) const;
 };
 

@@ -416,16 +416,27 @@ bool is_float_dtype(const std::string& d) { return d == "F32" || d == "F16" || d
 
 }  // namespace
 
-int64_t hf_memory_estimate(const HfConfig& c) {
+int64_t hf_memory_estimate(const HfConfig& c, int64_t T) {
   const int64_t E = c.d_model, H = std::max(c.num_heads, c.decoder_heads);
-  const int64_t T = std::min<int64_t>(c.max_positions, 512);  // the longest text the page runs
   const int64_t F = std::max(c.ffn_dim, c.decoder_ffn_dim);
-  // Per layer, the cache keeps about a dozen [T, E] tensors, the feed-forward's two [T, F] and the attention's
-  // [H, T, T] weights (twice for Marian's decoder: self and cross).
-  const int64_t per_layer = 14 * T * E + 2 * T * F + 2 * H * T * T;
-  const int64_t layers = c.num_layers + c.decoder_layers;
+  const int64_t layers = c.num_layers + 2 * c.decoder_layers;  // Marian's decoder layers keep two attentions
+  // Every layer keeps its keys and values and its [H, T, T] weights and mask (what the page draws and a cached
+  // pass reads); the layer being computed also holds about a dozen [T, E] tensors, its two [T, F] ones and its
+  // scores.
+  const int64_t kept = 2 * T * E + (H + 1) * T * T;
+  const int64_t working = 14 * T * E + 2 * T * F + H * T * T;
   const int64_t V = std::max(c.vocab_size, c.decoder_vocab_size);
-  return 4 * (c.parameter_count() + layers * per_layer + 2 * V * 8) + (int64_t{16} << 20);
+  return 4 * (c.parameter_count() + layers * kept + working + 2 * V) + (int64_t{16} << 20);
+}
+
+int64_t hf_max_tokens(const HfConfig& c, int64_t available_bytes) {
+  int64_t lo = 0, hi = c.max_positions;  // the largest T whose estimate fits: binary search
+  while (lo < hi) {
+    const int64_t mid = (lo + hi + 1) / 2;
+    if (hf_memory_estimate(c, mid) <= available_bytes) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 Status load_hf_model(const HfFiles& files, const HfLoadOptions& options, HfLoaded* out) {
@@ -536,7 +547,8 @@ Status load_hf_model(const HfFiles& files, const HfLoadOptions& options, HfLoade
     if (!index.used.count(kv.first) && !ignored.count(kv.first)) unused.push_back(kv.first);
 
   // 5. Memory, before allocating.
-  const int64_t bytes = hf_memory_estimate(config) + static_cast<int64_t>(index.largest);
+  const int64_t tokens = std::min<int64_t>(config.max_positions, kHfWorkingTokens);
+  const int64_t bytes = hf_memory_estimate(config, tokens) + static_cast<int64_t>(index.largest);  // + staging, at most
   if (options.max_bytes > 0 && bytes > options.max_bytes)
     return Status::error("this model needs about " + std::to_string(bytes >> 20) + " MB to run (" +
                          std::to_string(config.parameter_count() / 1000000) + " million parameters), more than the " +
@@ -546,33 +558,37 @@ Status load_hf_model(const HfFiles& files, const HfLoadOptions& options, HfLoade
   auto model = std::make_unique<HfModel>(config);
   std::map<std::string, Param*> params;
   model->visit([&](const std::string& name, Param& p) { params[name] = &p; });
-  std::string raw;
-  std::vector<float> values;
+  // Staging buffers, allocated once at the largest size needed (and never zero-filled): bytes to convert (other
+  // dtypes than F32) and float32 values to transpose. F32 tensors that keep their layout are read straight into
+  // the parameter.
+  uint64_t raw_bytes = 0, transposed = 0;
   for (const Planned& p : plan) {
     const SafetensorsEntry& e = p.source->entry;
-    raw.resize(static_cast<size_t>(e.end - e.begin));
-    ATTN_TRY(files.read(p.source->file, p.source->data_start + e.begin, raw.size(), raw.data()));
-    const size_t n = raw.size() / dtype_size(e.dtype);
+    if (e.dtype != "F32") raw_bytes = std::max(raw_bytes, e.end - e.begin);
+    if (p.fill == HfFill::kTranspose) transposed = std::max<uint64_t>(transposed, static_cast<uint64_t>(numel_of(e.shape)));
+  }
+  std::unique_ptr<char[]> raw(new char[raw_bytes]);
+  std::unique_ptr<float[]> values(new float[transposed]);
+  for (const Planned& p : plan) {
+    const SafetensorsEntry& e = p.source->entry;
+    const uint64_t bytes_in_file = e.end - e.begin, offset = p.source->data_start + e.begin;
+    const size_t n = static_cast<size_t>(bytes_in_file / dtype_size(e.dtype));
     Tensor& dst = params.at(p.engine)->value;
-    switch (p.fill) {
-      case HfFill::kCopy:
-        convert_to_f32(e.dtype, raw.data(), n, dst.ptr());
-        break;
-      case HfFill::kTranspose: {  // checkpoint [in, out] -> engine [out, in]
-        values.resize(n);
-        convert_to_f32(e.dtype, raw.data(), n, values.data());
-        const int64_t in = e.shape[0], outs = e.shape[1];
-        for (int64_t i = 0; i < in; ++i)
-          for (int64_t o = 0; o < outs; ++o) dst.data[static_cast<size_t>(o * in + i)] = values[static_cast<size_t>(i * outs + o)];
-        break;
-      }
-      case HfFill::kQ:
-      case HfFill::kK:
-      case HfFill::kV: {
-        const size_t part = p.fill == HfFill::kQ ? 0 : p.fill == HfFill::kK ? 1 : 2;
-        convert_to_f32(e.dtype, raw.data(), n, dst.ptr() + part * n);
-        break;
-      }
+    const size_t part = p.fill == HfFill::kK ? 1 : p.fill == HfFill::kV ? 2 : 0;  // kQ, kCopy: 0
+    float* into = p.fill == HfFill::kTranspose ? values.get() : dst.ptr() + part * n;
+    if (e.dtype == "F32") {
+      ATTN_TRY(files.read(p.source->file, offset, bytes_in_file, reinterpret_cast<char*>(into)));
+    } else {
+      ATTN_TRY(files.read(p.source->file, offset, bytes_in_file, raw.get()));
+      convert_to_f32(e.dtype, raw.get(), n, into);
+    }
+    if (p.fill == HfFill::kTranspose) {  // checkpoint [in, out] -> engine [out, in], in 32 x 32 blocks
+      const int64_t in = e.shape[0], outs = e.shape[1];
+      constexpr int64_t kBlock = 32;
+      for (int64_t i0 = 0; i0 < in; i0 += kBlock)
+        for (int64_t o0 = 0; o0 < outs; o0 += kBlock)
+          for (int64_t i = i0; i < std::min(in, i0 + kBlock); ++i)
+            for (int64_t o = o0; o < std::min(outs, o0 + kBlock); ++o) dst.data[static_cast<size_t>(o * in + i)] = into[i * outs + o];
     }
   }
   if (config.family == HfFamily::kMarian) {
@@ -585,6 +601,8 @@ Status load_hf_model(const HfFiles& files, const HfLoadOptions& options, HfLoade
   out->dtype = index.dtypes.size() == 1 ? *index.dtypes.begin() : (index.dtypes.empty() ? "F32" : "mixed");
   out->unused = std::move(unused);
   out->bytes = bytes;
+  out->max_tokens = options.max_bytes > 0 ? hf_max_tokens(config, options.max_bytes - static_cast<int64_t>(index.largest))
+                                          : config.max_positions;
   return Status();
 }
 

@@ -75,8 +75,8 @@ class HfFilesInMemory : public HfFiles {
 };
 
 struct HfLoadOptions {
-  // Refuse models whose parameters and working memory would need more than this many bytes (0: no limit). The
-  // check runs before anything is allocated.
+  // Refuse models whose parameters and working memory for a text of kHfWorkingTokens tokens would need more
+  // than this many bytes (0: no limit). The check runs before anything is allocated.
   int64_t max_bytes = 0;
 };
 
@@ -85,11 +85,16 @@ struct HfLoaded {
   std::string dtype;                  // of the stored weights: "F32", "F16", "BF16", or "mixed"
   std::vector<std::string> unused;    // checkpoint tensors the engine did not use (besides the known buffers)
   int64_t bytes = 0;                  // the memory estimate that max_bytes was checked against
+  int64_t max_tokens = 0;             // the longest text that fits in max_bytes (the model's positions if none)
 };
 
-// The memory a model needs in the engine: its parameters as float32 plus room to run it (a sequence of the full
-// length through the largest layer, and the logits of one position).
-int64_t hf_memory_estimate(const HfConfig& config);
+// The memory a model needs in the engine to run a text of T tokens: its parameters as float32, what every layer
+// keeps (keys, values, attention weights) and one layer's working memory.
+int64_t hf_memory_estimate(const HfConfig& config, int64_t T);
+// The longest text (tokens, at most the model's positions) whose estimate fits in `available_bytes`.
+int64_t hf_max_tokens(const HfConfig& config, int64_t available_bytes);
+// A model is refused when it cannot run texts of this many tokens (or its positions, if fewer).
+constexpr int64_t kHfWorkingTokens = 256;
 
 // Reads config.json and model.safetensors (or model.safetensors.index.json and its shards). Everything is checked
 // before the model is allocated; *out changes only on success.

@@ -141,8 +141,154 @@ inline void kernel_4x8(float* tile, int64_t ldt, const float* ap, const float* b
   wasm_v128_store(r3 + 4, c31);
 }
 
+// A few rows of A (M <= kSmallM: one new token, the last position's logits), with no packing: B is read once, in
+// place, which is what bounds a product whose work is M * N * K but whose data is N * K. Each C[i][j] is summed
+// exactly as the packed kernel sums it (k ascending from 0 within each kKc block, the block's sum then added to C;
+// multiplies and adds separate), so a row gives the same bits whichever kernel computes it: a forward pass over
+// the one new token of a cached prefix equals the full pass.
+constexpr int64_t kSmallM = 4;
+
+// Lanes j..j+3 of op(B)'s row k.
+inline v128_t b_lanes(const float* B, int64_t ldb, bool trans_b, int64_t k, int64_t j) {
+  if (!trans_b) return wasm_v128_load(B + k * ldb + j);
+  return wasm_f32x4_make(B[j * ldb + k], B[(j + 1) * ldb + k], B[(j + 2) * ldb + k], B[(j + 3) * ldb + k]);
+}
+
+void gemm_small_m(float* C, int64_t ldc, const float* A, int64_t lda, bool trans_a, const float* B, int64_t ldb,
+                  bool trans_b, int64_t M, int64_t N, int64_t K, bool accumulate) {
+  const auto a_at = [&](int64_t i, int64_t k) { return trans_a ? A[k * lda + i] : A[i * lda + k]; };
+  const auto b_at = [&](int64_t k, int64_t j) { return trans_b ? B[j * ldb + k] : B[k * ldb + j]; };
+  if (K == 0) {
+    if (!accumulate)
+      for (int64_t i = 0; i < M; ++i) std::fill(C + i * ldc, C + i * ldc + N, 0.0f);
+    return;
+  }
+  const int64_t n4 = N - N % 4;
+  for (int64_t k0 = 0; k0 < K; k0 += kKc) {
+    const int64_t k1 = std::min(K, k0 + kKc);
+    const bool acc = accumulate || k0 > 0;
+    for (int64_t j = 0; j < n4; j += 4) {
+      v128_t c[kSmallM];
+      for (int64_t i = 0; i < M; ++i) c[i] = wasm_f32x4_splat(0);
+      int64_t k = k0;
+      if (trans_b) {  // four rows of B, four depths at a time, transposed in registers
+        const float* r0 = B + j * ldb;
+        const float* r1 = r0 + ldb;
+        const float* r2 = r1 + ldb;
+        const float* r3 = r2 + ldb;
+        for (; k + 4 <= k1; k += 4) {
+          const v128_t x0 = wasm_v128_load(r0 + k), x1 = wasm_v128_load(r1 + k);
+          const v128_t x2 = wasm_v128_load(r2 + k), x3 = wasm_v128_load(r3 + k);
+          const v128_t t0 = wasm_i32x4_shuffle(x0, x1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(x2, x3, 0, 4, 1, 5);
+          const v128_t t2 = wasm_i32x4_shuffle(x0, x1, 2, 6, 3, 7), t3 = wasm_i32x4_shuffle(x2, x3, 2, 6, 3, 7);
+          const v128_t b[4] = {wasm_i32x4_shuffle(t0, t1, 0, 1, 4, 5), wasm_i32x4_shuffle(t0, t1, 2, 3, 6, 7),
+                               wasm_i32x4_shuffle(t2, t3, 0, 1, 4, 5), wasm_i32x4_shuffle(t2, t3, 2, 3, 6, 7)};
+          for (int64_t i = 0; i < M; ++i)
+            for (int d = 0; d < 4; ++d) c[i] = wasm_f32x4_add(c[i], wasm_f32x4_mul(wasm_f32x4_splat(a_at(i, k + d)), b[d]));
+        }
+      }
+      for (; k < k1; ++k) {
+        const v128_t b = b_lanes(B, ldb, trans_b, k, j);
+        for (int64_t i = 0; i < M; ++i) c[i] = wasm_f32x4_add(c[i], wasm_f32x4_mul(wasm_f32x4_splat(a_at(i, k)), b));
+      }
+      for (int64_t i = 0; i < M; ++i) {
+        float* out = C + i * ldc + j;
+        wasm_v128_store(out, acc ? wasm_f32x4_add(c[i], wasm_v128_load(out)) : c[i]);
+      }
+    }
+    for (int64_t j = n4; j < N; ++j)  // the last columns, one at a time, in the same order
+      for (int64_t i = 0; i < M; ++i) {
+        float sum = 0.0f;
+        for (int64_t k = k0; k < k1; ++k) sum += a_at(i, k) * b_at(k, j);
+        C[i * ldc + j] = acc ? sum + C[i * ldc + j] : sum;
+      }
+  }
+}
+
+// C = A B^T with A [M, K] and B [N, K] row-major (every linear layer: x W^T, and the scores Q K^T): each C[i][j] is
+// a dot product of two contiguous rows, so nothing is packed. Four lanes hold the partial sums of k = 0, 1, 2, 3
+// (mod 4) in ascending order, then ((l0 + l1) + (l2 + l3)), then the last K % 4 products in order, then + C when
+// accumulating. That order depends on K alone, not on M or on where the row sits: a row of C has the same bits
+// however many rows are computed with it (one new token, or the whole text). Blocks of 2 rows of A by 4 rows of
+// B keep eight sums in registers; B is walked in blocks of kDotRows rows that stay in cache while every row of A
+// passes over them.
+constexpr int64_t kDotRows = 64;
+
+inline float dot_finish(v128_t s, const float* a, const float* b, int64_t k4, int64_t K) {
+  float sum = (wasm_f32x4_extract_lane(s, 0) + wasm_f32x4_extract_lane(s, 1)) +
+              (wasm_f32x4_extract_lane(s, 2) + wasm_f32x4_extract_lane(s, 3));
+  for (int64_t k = k4; k < K; ++k) sum += a[k] * b[k];
+  return sum;
+}
+
+void gemm_dot(float* C, int64_t ldc, const float* A, int64_t lda, const float* B, int64_t ldb, int64_t M, int64_t N,
+              int64_t K, bool accumulate) {
+  const int k4 = static_cast<int>(K - K % 4);
+  const auto store = [&](float* c, float v) { *c = accumulate ? v + *c : v; };
+  for (int64_t n0 = 0; n0 < N; n0 += kDotRows) {
+    const int64_t n1 = std::min(N, n0 + kDotRows);
+    for (int64_t i = 0; i < M; i += 2) {
+      const bool two = i + 1 < M;
+      const float* a0 = A + i * lda;
+      const float* a1 = two ? a0 + lda : a0;
+      int64_t j = n0;
+      for (; j + 4 <= n1; j += 4) {
+        const float* b0 = B + j * ldb;
+        const float* b1 = b0 + ldb;
+        const float* b2 = b1 + ldb;
+        const float* b3 = b2 + ldb;
+        v128_t s00 = wasm_f32x4_splat(0), s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+        for (int k = 0; k < k4; k += 4) {
+          const v128_t x0 = wasm_v128_load(a0 + k), x1 = wasm_v128_load(a1 + k);
+          const v128_t w0 = wasm_v128_load(b0 + k), w1 = wasm_v128_load(b1 + k);
+          const v128_t w2 = wasm_v128_load(b2 + k), w3 = wasm_v128_load(b3 + k);
+          s00 = wasm_f32x4_add(s00, wasm_f32x4_mul(x0, w0));
+          s01 = wasm_f32x4_add(s01, wasm_f32x4_mul(x0, w1));
+          s02 = wasm_f32x4_add(s02, wasm_f32x4_mul(x0, w2));
+          s03 = wasm_f32x4_add(s03, wasm_f32x4_mul(x0, w3));
+          s10 = wasm_f32x4_add(s10, wasm_f32x4_mul(x1, w0));
+          s11 = wasm_f32x4_add(s11, wasm_f32x4_mul(x1, w1));
+          s12 = wasm_f32x4_add(s12, wasm_f32x4_mul(x1, w2));
+          s13 = wasm_f32x4_add(s13, wasm_f32x4_mul(x1, w3));
+        }
+        float* c0 = C + i * ldc + j;
+        store(c0, dot_finish(s00, a0, b0, k4, K));
+        store(c0 + 1, dot_finish(s01, a0, b1, k4, K));
+        store(c0 + 2, dot_finish(s02, a0, b2, k4, K));
+        store(c0 + 3, dot_finish(s03, a0, b3, k4, K));
+        if (two) {
+          float* c1 = c0 + ldc;
+          store(c1, dot_finish(s10, a1, b0, k4, K));
+          store(c1 + 1, dot_finish(s11, a1, b1, k4, K));
+          store(c1 + 2, dot_finish(s12, a1, b2, k4, K));
+          store(c1 + 3, dot_finish(s13, a1, b3, k4, K));
+        }
+      }
+      for (; j < n1; ++j) {  // the last rows of B, one at a time, in the same order
+        const float* b = B + j * ldb;
+        v128_t s0 = wasm_f32x4_splat(0), s1 = s0;
+        for (int k = 0; k < k4; k += 4) {
+          const v128_t w = wasm_v128_load(b + k);
+          s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_v128_load(a0 + k), w));
+          s1 = wasm_f32x4_add(s1, wasm_f32x4_mul(wasm_v128_load(a1 + k), w));
+        }
+        store(C + i * ldc + j, dot_finish(s0, a0, b, k4, K));
+        if (two) store(C + (i + 1) * ldc + j, dot_finish(s1, a1, b, k4, K));
+      }
+    }
+  }
+}
+
 void gemm_simd(float* C, int64_t ldc, const float* A, int64_t lda, bool trans_a, const float* B, int64_t ldb,
                bool trans_b, int64_t M, int64_t N, int64_t K, bool accumulate) {
+  if (!trans_a && trans_b) {
+    gemm_dot(C, ldc, A, lda, B, ldb, M, N, K, accumulate);
+    return;
+  }
+  if (M <= kSmallM) {
+    gemm_small_m(C, ldc, A, lda, trans_a, B, ldb, trans_b, M, N, K, accumulate);
+    return;
+  }
   if (K == 0) {
     if (!accumulate)
       for (int64_t i = 0; i < M; ++i) std::fill(C + i * ldc, C + i * ldc + N, 0.0f);

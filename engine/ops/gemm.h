@@ -8,9 +8,13 @@
 //
 // Natively, and for double everywhere, this is Eigen (blocked GEMM, or a coefficient-based product for small
 // sizes, where packing would cost more than it saves). Eigen 3.4 has no WebAssembly SIMD backend, so in the
-// browser its kernel runs one float at a time; there, float products use a 4 x 8 register-blocked kernel on
-// 128-bit SIMD (wasm_simd128.h) over packed panels, about three times faster on the engine's shapes
-// (bench/README.md). Both orders of summation are fixed, so results are deterministic in each build.
+// browser its kernel runs one float at a time; there, float products use 128-bit SIMD (wasm_simd128.h):
+//   - A B^T (every linear layer and Q K^T): dot products of contiguous rows, 2 x 4 at a time, nothing packed;
+//   - otherwise a 4 x 8 register-blocked kernel over packed panels, or, for at most 4 rows, the same sums
+//     without packing.
+// In WebAssembly a row of C has the same bits whatever the number of rows computed with it (a cached pass over
+// one new token equals the full pass). Every order of summation is fixed, so results are deterministic in each
+// build (bench/README.md has the speeds).
 #pragma once
 
 #include <cstdint>

@@ -163,6 +163,60 @@ TEST_P(HfParity, LogitsOfChosenPositionsAreThoseRows) {
   EXPECT_TRUE(some.logits.data.empty());
 }
 
+// Typing at the end of a text: a GPT-2 pass that continues a cached one (keys, values and attention rows of the
+// shared prefix kept) equals the full pass: bit for bit in WebAssembly, to rounding natively.
+TEST(HfCachedPass, EqualsTheFullPassWhateverTheEdit) {
+  for (const char* id : {"gpt2_f32", "gpt2_f16"}) {
+    const Case c(id);
+    HfLoaded loaded;
+    ASSERT_TRUE(load_hf_model(c.files(), {}, &loaded).ok());
+    const HfModel& m = *loaded.model;
+    const std::vector<int32_t> ids = c.ids("input_ids");
+    const int32_t V = static_cast<int32_t>(m.config.vocab_size);
+    // Each step: the text the user has now. Appending one token, two, replacing the last, deleting, the same again.
+    std::vector<std::vector<int32_t>> steps;
+    steps.push_back({ids.begin(), ids.begin() + 4});
+    steps.push_back({ids.begin(), ids.begin() + 5});
+    steps.push_back({ids.begin(), ids.begin() + 7});
+    std::vector<int32_t> changed(ids.begin(), ids.begin() + 7);
+    changed.back() = (changed.back() + 1) % V;
+    steps.push_back(changed);
+    steps.push_back({ids.begin(), ids.begin() + 3});
+    steps.push_back({ids.begin(), ids.begin() + 3});
+    steps.push_back(ids);
+    HfCache cached;
+    for (size_t s = 0; s < steps.size(); ++s) {
+      HfInput in;
+      in.input_ids = steps[s];
+      in.logit_positions = {static_cast<int64_t>(steps[s].size()) - 1};
+      in.reuse_cache = true;
+      ASSERT_TRUE(m.forward(in, &cached).ok());
+      if (s > 0) EXPECT_GT(cached.reused, 0) << "step " << s;
+      HfCache full;
+      in.reuse_cache = false;
+      ASSERT_TRUE(m.forward(in, &full).ok());
+      const auto same = [&](const Tensor& a, const Tensor& b, const std::string& what) {
+        ASSERT_EQ(shape_str(a.shape), shape_str(b.shape)) << what;
+        for (size_t i = 0; i < a.data.size(); ++i) {
+#if defined(__wasm_simd128__)
+          ASSERT_EQ(a.data[i], b.data[i]) << id << " step " << s << " " << what << " at " << i;
+#else
+          if (a.data[i] != b.data[i])  // (masks hold -inf: equal, but not "near")
+            ASSERT_NEAR(a.data[i], b.data[i], 2e-5 * std::max(1.0f, std::fabs(b.data[i])))
+                << id << " step " << s << " " << what << " at " << i;
+#endif
+        }
+      };
+      for (size_t l = 0; l < full.stack.layers.size(); ++l) {
+        same(cached.stack.layers[l].self_attn.weights, full.stack.layers[l].self_attn.weights, "weights");
+        same(cached.stack.layers[l].self_attn.mask, full.stack.layers[l].self_attn.mask, "mask");
+      }
+      same(cached.hidden, full.hidden, "hidden");
+      same(cached.logits, full.logits, "logits");
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Checkpoints, HfParity, ::testing::ValuesIn(case_ids()),
                          [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
 
@@ -423,6 +477,35 @@ TEST(HfModelInputs, BadInputsAreRefusedWithAMessage) {
   EXPECT_EQ(message(in), "logit position 3 is outside the sequence [0, 3)");
   in.logit_positions = {2};
   EXPECT_EQ(message(in), "ok");
+}
+
+// docs/hf-models.md shows each family's table as the code has it: every row, in order.
+TEST(HfTables, TheDocumentationShowsTheTablesOfTheCode) {
+  const std::string doc = read_file(std::string(ATTN_GOLDEN_DIR) + "/../../docs/hf-models.md");
+  ASSERT_FALSE(doc.empty());
+  const auto how = [](HfFill f) {
+    switch (f) {
+      case HfFill::kCopy: return "as is";
+      case HfFill::kTranspose: return "transposed";
+      case HfFill::kQ: return "rows 0–E of in_proj";
+      case HfFill::kK: return "rows E–2E of in_proj";
+      case HfFill::kV: return "rows 2E–3E of in_proj";
+    }
+    return "";
+  };
+  for (HfFamily f : {HfFamily::kGpt2, HfFamily::kBert, HfFamily::kDistilBert, HfFamily::kMarian}) {
+    const HfFamilyTable& t = hf_family_table(f);
+    size_t at = doc.find(std::string("Prefix `") + t.prefix + "`");
+    ASSERT_NE(at, std::string::npos) << hf_family_name(f);
+    for (const auto* rows : {&t.body, &t.head})
+      for (const HfWeight& w : *rows) {
+        const std::string row = std::string("| `") + w.checkpoint + "`" + (rows == &t.head ? " (head)" : "") + " | " +
+                                w.shape + " | `" + w.engine + "` | " + how(w.fill) + " |";
+        const size_t next = doc.find(row, at);
+        ASSERT_NE(next, std::string::npos) << hf_family_name(f) << ": docs/hf-models.md lacks, in order: " << row;
+        at = next + row.size();
+      }
+  }
 }
 
 TEST(HfModelMath, MarianSinusoidsAreSinesThenCosines) {

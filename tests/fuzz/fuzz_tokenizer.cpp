@@ -9,6 +9,12 @@
 //  2. as a tokenizer.json, read by Tokenizer::from_json: never crashes, a failure says why (starting
 //     "tokenizer.json: "); a success writes a file that reads back to the same file (to_json is a fixed point), and
 //     the loaded tokenizer encodes a fixed text consistently.
+// And through attn::HfTokenizer (text/hf_tokenizer.h), the Hugging Face path:
+//  3. as text, encoded by a small fixed WordPiece tokenizer (BERT's pipeline, with added tokens of every option):
+//     ids in the vocabulary, tokens their strings, offsets in bounds, on character boundaries and never
+//     decreasing, `replaced` the number of invalid subsequences, max_tokens honoured (special tokens included);
+//  4. as a tokenizer.json read by HfTokenizer::load (WordPiece or BPE): never crashes, a failure says why
+//     ("tokenizer.json: ..."), a success encodes a fixed text with the same properties.
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -17,6 +23,8 @@
 #include <string_view>
 #include <vector>
 
+#include "io/json.h"
+#include "text/hf_tokenizer.h"
 #include "text/tokenizer.h"
 #include "text/unicode.h"
 
@@ -120,6 +128,79 @@ void fuzz_json(std::string_view json) {
     broken("a loaded byte-level BPE round-trips", written.substr(0, 200));
 }
 
+// A small BERT-like tokenizer.json: BertNormalizer, BertPreTokenizer, WordPiece, [CLS] $A [SEP], and added tokens
+// with every option (lstrip, rstrip, single_word, normalized).
+const attn::HfTokenizer& wordpiece() {
+  static const attn::HfTokenizer t = [] {
+    const std::string json =
+        R"({"version":"1.0","truncation":null,"padding":null,"added_tokens":[)"
+        R"({"id":0,"content":"[UNK]","single_word":false,"lstrip":false,"rstrip":false,"normalized":false,"special":true},)"
+        R"({"id":1,"content":"[CLS]","single_word":false,"lstrip":false,"rstrip":false,"normalized":false,"special":true},)"
+        R"({"id":2,"content":"[SEP]","single_word":false,"lstrip":false,"rstrip":false,"normalized":false,"special":true},)"
+        R"({"id":3,"content":"[MASK]","single_word":false,"lstrip":true,"rstrip":true,"normalized":false,"special":true},)"
+        R"({"id":23,"content":"Hello","single_word":true,"lstrip":false,"rstrip":false,"normalized":true,"special":false}],)"
+        R"("normalizer":{"type":"BertNormalizer","clean_text":true,"handle_chinese_chars":true,"strip_accents":null,"lowercase":true},)"
+        R"("pre_tokenizer":{"type":"BertPreTokenizer"},"post_processor":{"type":"BertProcessing","sep":["[SEP]",2],"cls":["[CLS]",1]},)"
+        R"("decoder":{"type":"WordPiece","prefix":"##","cleanup":true},"model":{"type":"WordPiece","unk_token":"[UNK]",)"
+        R"("continuing_subword_prefix":"##","max_input_chars_per_word":20,"vocab":{"[UNK]":0,"[CLS]":1,"[SEP]":2,)"
+        R"("[MASK]":3,"hello":4,"the":5,"a":6,"##a":7,"e":8,"##e":9,"t":10,"##t":11,"h":12,"##h":13,"!":14,)"
+        R"(",":15,"中":16,"cafe":17,"##s":18,"ᄒ":19,"##ᅡ":20,"##ᆫ":21,"i":22}}})";
+    attn::HfTokenizer out;
+    const attn::Status st = attn::HfTokenizer::load({{"tokenizer.json", json}}, &out);
+    if (!st.ok()) broken("the fixed WordPiece tokenizer loads", st.message());
+    return out;
+  }();
+  return t;
+}
+
+void check_hf(const attn::HfTokenizer& t, std::string_view text, const Encoding& e, int64_t max_tokens) {
+  const std::string who = "HfTokenizer(" + std::string(t.kind_name()) + ") on " + std::to_string(text.size()) + " bytes";
+  if (e.ids.size() != e.tokens.size() || e.ids.size() != e.offsets.size()) broken("one token, one offset", who);
+  if (max_tokens >= 0 && static_cast<int64_t>(e.ids.size()) > max_tokens) broken("max_tokens honoured", who);
+  std::vector<bool> boundary(text.size() + 1, false);
+  int64_t invalid = 0;
+  for (size_t pos = 0; pos < text.size();) {
+    boundary[pos] = true;
+    const attn::unicode::Utf8Char c = attn::unicode::decode_utf8(text, pos);
+    invalid += c.invalid;
+    pos += c.len;
+  }
+  boundary[text.size()] = true;
+  int64_t prev_start = 0, prev_end = 0;
+  for (size_t i = 0; i < e.ids.size(); ++i) {
+    if (e.ids[i] < 0 || e.ids[i] >= t.vocab_size()) broken("ids in the vocabulary", who);
+    if (e.tokens[i] != t.id_to_token(e.ids[i])) broken("tokens are the ids' strings", who);
+    const auto [s, f] = e.offsets[i];
+    if (s < 0 || s > f || f > static_cast<int64_t>(text.size())) broken("offsets in bounds", who);
+    if (!boundary[s] || !boundary[f]) broken("offsets on character boundaries", who);
+    if (s < prev_start || f < prev_end) broken("offsets never decrease", who);
+    prev_start = s;
+    prev_end = f;
+  }
+  if (!e.truncated && e.replaced != invalid) broken("replaced counts invalid subsequences", who);
+}
+
+void fuzz_hf(std::string_view bytes, int64_t max_tokens) {
+  const Encoding full = wordpiece().encode(bytes);
+  check_hf(wordpiece(), bytes, full, -1);
+  if (full.truncated) broken("a small input is not truncated", "wordpiece");
+  if (!attn::valid_utf8(wordpiece().decode(full.ids))) broken("decode gives valid UTF-8", "wordpiece");
+  const Encoding part = wordpiece().encode(bytes, max_tokens % 2 == 0, max_tokens);
+  check_hf(wordpiece(), bytes, part, max_tokens);
+  if (max_tokens % 2 == 0 && part.truncated != (full.ids.size() > static_cast<size_t>(max_tokens)))
+    broken("truncated iff cut", "wordpiece");
+
+  attn::HfTokenizer t;
+  const attn::Status st = attn::HfTokenizer::load({{"tokenizer.json", bytes}}, &t);
+  if (!st.ok()) {
+    if (st.message().rfind("tokenizer.json: ", 0) != 0) broken("a failed load says why", st.message());
+    return;
+  }
+  const std::string text = "Hello, w\u00f6rld! [MASK] 12 \u4e2d\U0001F44D\xff";
+  check_hf(t, text, t.encode(text), -1);
+  check_hf(t, text, t.encode(text, true, 3), 3);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -127,5 +208,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const int64_t max_tokens = size ? data[0] % 64 : 0;
   fuzz_encode(bytes, max_tokens);
   fuzz_json(bytes);
+  fuzz_hf(bytes, max_tokens);
   return 0;
 }

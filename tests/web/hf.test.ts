@@ -4,7 +4,7 @@
 // tensor's scale max(1, max |reference|), as tests/engine/hf_model_test.cpp explains), Marian's greedy translation,
 // and the messages for bad folders.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Engine, HfModel, Tensor } from '../../engine/bindings/attn';
@@ -161,6 +161,62 @@ describe('attn.loadHuggingFace', () => {
     expect(() => model.forward({ input_ids: [] })).toThrow(/input_ids is empty/);
     expect(model.forward({ input_ids: [1, 2, 3] }).logits!.shape).toEqual([1, 3, 128]);
     model.delete();
+  });
+
+  // The project-made model folders of tests/fixtures/hf/models: weights and the tokenizer files, as the Hub has them.
+  const folder = (name: string) => {
+    const dir = path.join(root, 'tests/fixtures/hf/models', name);
+    return Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(path.join(dir, f))]));
+  };
+
+  it('opens whole folders: the tokenizer comes with the model, and text goes in', () => {
+    const gpt2 = attn.loadHuggingFace(folder('gpt2'));
+    expect(gpt2.tokenizer?.kind).toBe('bpe');
+    const next = gpt2.nextTokens('The cat sat on the', { topK: 5 });
+    expect(next.predictions).toHaveLength(5);
+    expect(next.predictions[0].probability).toBeGreaterThanOrEqual(next.predictions[4].probability);
+    const ids = gpt2.tokenizer!.encode('The cat sat on the').ids;
+    const full = gpt2.forward({ input_ids: ids });
+    const V = gpt2.config.vocab_size;
+    const last = full.logits!.data.subarray((ids.length - 1) * V, ids.length * V);
+    expect(next.predictions[0].id).toBe(last.indexOf(Math.max(...last)));
+    gpt2.delete();
+
+    const bert = attn.loadHuggingFace(folder('bert'));
+    expect(bert.tokenizer?.kind).toBe('wordpiece');
+    const filled = bert.fillMask('the cat [MASK] on the mat.', { topK: 3 });
+    expect(filled.masks).toHaveLength(1);
+    expect(filled.input.input_ids[filled.masks[0].position]).toBe(bert.tokenizer!.specialTokens.mask);
+    expect(filled.input.input_ids[0]).toBe(bert.tokenizer!.specialTokens.cls);
+    expect(filled.logits!.shape).toEqual([1, 1, bert.config.vocab_size]);
+    bert.delete();
+
+    const marian = attn.loadHuggingFace(folder('marian'));
+    expect(marian.tokenizer?.kind).toBe('sentencepiece');
+    const t = marian.generate('The cat sat on the mat.', { maxNewTokens: 12 });
+    expect(t.sequences[0]).toBe(marian.config.decoder_start_token_id);
+    expect(typeof t.text).toBe('string');
+    expect(t.cross_attentions![0].shape).toEqual([1, marian.config.num_heads, t.sequences.length, t.input!.input_ids.length]);
+    marian.delete();
+  });
+
+  it('a tokenizer of another model is refused', () => {
+    const mixed = { ...folder('gpt2'), 'tokenizer.json': folder('bert')['tokenizer.json'] };
+    expect(() => attn.loadHuggingFace(mixed)).toThrow(/the tokenizer has 1500 tokens but the model's vocabulary has 1200/);
+  });
+
+  it('typing with the cache gives the numbers of the full pass, bit for bit', () => {
+    const gpt2 = attn.loadHuggingFace(folder('gpt2'));
+    const ids = Array.from(gpt2.tokenizer!.encode('The animal did not cross the street because it was too tired').ids);
+    for (let n = 3; n <= ids.length; n++) {
+      const cached = gpt2.forward({ input_ids: ids.slice(0, n) }, { logits: 'last', cache: true });
+      if (n > 3) expect(cached.reused).toBe(n - 1);
+      const full = gpt2.forward({ input_ids: ids.slice(0, n) }, { logits: 'last' });
+      expect(cached.logits!.data).toEqual(full.logits!.data);
+      cached.attentions!.forEach((a, l) => expect(a.data).toEqual(full.attentions![l].data));
+      // the full pass above replaced the cache: the next step starts from it again
+    }
+    gpt2.delete();
   });
 
   it('reports the largest errors', () => {
