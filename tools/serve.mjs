@@ -3,7 +3,10 @@
 // engine), the page's Content-Security-Policy as a header, no directory escapes. Only for local use:
 // the page itself is static and any static host serves it.
 //
-//   node tools/serve.mjs [--dir web/dist] [--port 8080] [--host 127.0.0.1]
+//   node tools/serve.mjs [--dir web/dist] [--port 8080] [--host 127.0.0.1] [--mount /prefix/=folder ...]
+//
+// --mount also serves another folder under a path of the same origin, e.g. the end-to-end tests' Hugging Face
+// model folders (--mount /hf-fixtures/=tests/fixtures/hf/models), which are not part of the site.
 import { createServer } from 'node:http';
 import { createReadStream, statSync } from 'node:fs';
 import path from 'node:path';
@@ -21,15 +24,19 @@ const TYPES = {
   '.png': 'image/png',
   '.safetensors': 'application/octet-stream',
   '.txt': 'text/plain; charset=utf-8',
+  '.spm': 'application/octet-stream',
 };
 
 /** The strict policy the page is built to run under (no inline scripts or styles, no eval). */
 export const CSP =
   "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'";
 
-/** Serves `dir` on host:port (port 0 = any free port). Resolves to {server, url}. */
-export function serve({ dir, port = 8080, host = '127.0.0.1' }) {
-  const root = path.resolve(dir);
+/**
+ * Serves `dir` on host:port (port 0 = any free port), and each of `mounts` ({'/prefix/': folder}) under its
+ * prefix. Resolves to {server, url}.
+ */
+export function serve({ dir, port = 8080, host = '127.0.0.1', mounts = {} }) {
+  const folders = Object.entries(mounts).map(([prefix, d]) => [prefix.endsWith('/') ? prefix : `${prefix}/`, path.resolve(d)]);
   const server = createServer((req, res) => {
     let rel;
     try {
@@ -37,6 +44,14 @@ export function serve({ dir, port = 8080, host = '127.0.0.1' }) {
     } catch {
       res.writeHead(400).end('bad request');
       return;
+    }
+    let root = path.resolve(dir);
+    for (const [prefix, d] of folders) {
+      if (rel.startsWith(prefix)) {
+        root = d;
+        rel = `/${rel.slice(prefix.length)}`;
+        break;
+      }
     }
     let file = path.join(root, path.normalize(rel));
     if (file !== root && !file.startsWith(root + path.sep)) {
@@ -74,13 +89,19 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
   };
   const dir = opt('dir', 'web/dist');
+  const mounts = {};
+  args.forEach((a, i) => {
+    if (a !== '--mount' || !args[i + 1]?.includes('=')) return;
+    const [prefix, folder] = args[i + 1].split(/=(.*)/s);
+    mounts[prefix] = folder;
+  });
   try {
     statSync(path.join(dir, 'index.html'));
   } catch {
     console.error(`serve: ${dir}/index.html not found; build the page first (tools/build.sh)`);
     process.exit(1);
   }
-  serve({ dir, port: Number(opt('port', process.env.PORT ?? 8080)), host: opt('host', '127.0.0.1') })
+  serve({ dir, port: Number(opt('port', process.env.PORT ?? 8080)), host: opt('host', '127.0.0.1'), mounts })
     .then(({ url }) =>
       console.log(
         `\n  Attention Explorer is running at ${url}\n  Training lab: ${url}lab.html\n  Widget gallery (a course page): ${url}gallery.html\n` +

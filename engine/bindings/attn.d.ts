@@ -446,6 +446,13 @@ export class HfModel {
 }
 
 export interface Engine {
+  /**
+   * Checks a model folder without reading its weights: weight files may be given by their first bytes,
+   * {size, head}. Throws the AttnError loadHuggingFace would.
+   */
+  inspectHuggingFace(files: Record<string, Uint8Array | ArrayBuffer | string | { size: number; head: Uint8Array }>, options?: { maxBytes?: number }): {
+    family: HfFamily; config: HfConfig; parameters: number; memoryBytes: number; maxTokens: number; dtype: string; unused: string[];
+  };
   /** Opens a Hugging Face model folder ({'config.json': bytes, 'model.safetensors': bytes, ...}). */
   loadHuggingFace(files: Record<string, Uint8Array | ArrayBuffer | string>, options?: { maxBytes?: number }): HfModel;
 }

@@ -570,7 +570,8 @@ function hfFiles(files) {
   for (const [path, v] of Object.entries(files)) {
     const name = String(path).split(/[\\/]/).pop();
     let bytes;
-    if (v instanceof Uint8Array) bytes = v;
+    if (v && typeof v === 'object' && v.head instanceof Uint8Array && Number.isFinite(v.size)) bytes = { size: v.size, head: v.head };
+    else if (v instanceof Uint8Array) bytes = v;
     else if (v instanceof ArrayBuffer) bytes = new Uint8Array(v);
     else if (ArrayBuffer.isView(v)) bytes = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
     else if (typeof v === 'string') bytes = utf8Encoder.encode(v);
@@ -611,6 +612,19 @@ Engine.prototype.loadHuggingFace = function loadHuggingFace(files, { maxBytes = 
     }
   }
   return model;
+};
+
+/**
+ * Checks a model folder as loadHuggingFace would, without reading its weights: config.json and the safetensors
+ * headers (names, dtypes, shapes, the memory it needs). Each weight file may be given whole or by its first bytes,
+ * {size: its length in bytes, head: Uint8Array} (the 8-byte header length and the header are enough), so a page
+ * can refuse a wrong or too-large model before reading gigabytes. Throws the AttnError loadHuggingFace would.
+ * @returns {{family, config, parameters, memoryBytes, maxTokens, dtype, unused}}
+ */
+Engine.prototype.inspectHuggingFace = function inspectHuggingFace(files, { maxBytes = 0 } = {}) {
+  const r = unwrap(this.module.inspectHuggingFace(hfFiles(files), Number(maxBytes) || 0));
+  const config = JSON.parse(r.config);
+  return { family: config.family, config, parameters: r.parameters, memoryBytes: r.bytes, maxTokens: r.maxTokens, dtype: r.dtype, unused: r.unused };
 };
 
 /** Probabilities of a row of logits (softmax in double), and the topK ids by probability. */
@@ -687,8 +701,9 @@ export class HfModel {
   /**
    * Greedy translation (Marian), as Hugging Face's generate(num_beams=1): from decoder_start_token_id until
    * eos_token_id or maxNewTokens, never the pad token. `input` is text (needs the tokenizer) or
-   * {input_ids, attention_mask?}. Returns the final pass's outputs (the attention of every generated token) and
-   * `sequences` (Int32Array, from the start token), `text` (decoded) and `tokens` (the target pieces).
+   * {input_ids, attention_mask?}. Returns `sequences` (Int32Array: the start token, then the n tokens written),
+   * `text` (decoded) and `tokens` (the target pieces), and the outputs of the decoder's pass over its n inputs:
+   * row i of decoder_attentions, cross_attentions [1, H, n, S] and logits is the step that wrote token i + 1.
    */
   generate(input, { maxNewTokens = 128, trace = 'none' } = {}) {
     if (this.family !== 'marian') throw new AttnError(`generate: ${this.family} models do not translate; use forward`);
@@ -696,7 +711,7 @@ export class HfModel {
     const out = unwrap(this.handle.generate(source, JSON.stringify({ max_new_tokens: maxNewTokens, trace })));
     if (this.tokenizer) {
       const ids = Array.from(out.sequences);
-      out.tokens = ids.map((id) => this.tokenizer.idToToken(id));
+      out.tokens = ids.map((id) => this.tokenizer.targetVocab[id]);  // target pieces (target_vocab.json when separate)
       out.text = this.tokenizer.decode(ids, { skipSpecialTokens: true });
     }
     if (typeof input === 'string') out.input = source;

@@ -25,7 +25,8 @@ namespace {
 
 using namespace js;
 
-// The files of a model folder as JS Uint8Arrays, read by range.
+// The files of a model folder as JS Uint8Arrays, read by range. A file may also be given by its first bytes only,
+// {size, head: Uint8Array} (for HfLoadOptions::check_only: a page checks a model before reading gigabytes).
 class HfFilesFromJs : public HfFiles {
  public:
   explicit HfFilesFromJs(val files) : files_(std::move(files)) {}
@@ -34,12 +35,19 @@ class HfFilesFromJs : public HfFiles {
     return !f.isUndefined() && !f.isNull();
   }
   uint64_t size(const std::string& name) const override {
-    return has(name) ? static_cast<uint64_t>(files_[name]["length"].as<double>()) : 0;
+    if (!has(name)) return 0;
+    const val f = files_[name];
+    return static_cast<uint64_t>((partial(f) ? f["size"] : f["length"]).as<double>());
   }
   Status read(const std::string& name, uint64_t offset, uint64_t n, char* dst) const override {
     if (!has(name)) return Status::error(name + " is missing");
-    const val part = files_[name].call<val>("subarray", static_cast<double>(offset), static_cast<double>(offset + n));
-    if (static_cast<uint64_t>(part["length"].as<double>()) != n) return Status::error(name + ": read past the end");
+    const val f = files_[name];
+    const val bytes = partial(f) ? f["head"] : f;
+    const val part = bytes.call<val>("subarray", static_cast<double>(offset), static_cast<double>(offset + n));
+    if (static_cast<uint64_t>(part["length"].as<double>()) != n)
+      return Status::error(partial(f) ? name + ": only its first " + std::to_string(static_cast<uint64_t>(bytes["length"].as<double>())) +
+                                            " bytes were given"
+                                      : name + ": read past the end");
     // No allocation between making the view and filling it, so memory growth cannot detach it.
     val(emscripten::typed_memory_view(static_cast<size_t>(n), reinterpret_cast<uint8_t*>(dst))).call<void>("set", part);
     return Status();
@@ -52,6 +60,7 @@ class HfFilesFromJs : public HfFiles {
   }
 
  private:
+  static bool partial(const val& f) { return f["head"].isUndefined() == false && !f["head"].isNull(); }
   val files_;
 };
 
@@ -73,6 +82,66 @@ val tensors_js(const std::vector<const Tensor*>& ts) {
   return out;
 }
 
+// {family, architectures, vocab_size, d_model, num_layers, num_heads, ffn_dim, max_positions, ... } as JSON text.
+std::string config_json(const HfConfig& c) {
+  Json j = Json::object();
+  j.set("family", Json::string(hf_family_name(c.family)));
+  Json arch = Json::array();
+  for (const auto& a : c.architectures) arch.push(Json::string(a));
+  j.set("architectures", std::move(arch));
+  const auto num = [&](const char* k, double v) { j.set(k, Json::number(v)); };
+  num("vocab_size", static_cast<double>(c.vocab_size));
+  num("d_model", static_cast<double>(c.d_model));
+  num("num_layers", static_cast<double>(c.num_layers));
+  num("num_heads", static_cast<double>(c.num_heads));
+  num("ffn_dim", static_cast<double>(c.ffn_dim));
+  num("max_positions", static_cast<double>(c.max_positions));
+  num("layer_norm_eps", static_cast<double>(c.layer_norm_eps));
+  j.set("activation", Json::string(activation_name(c.activation)));
+  num("type_vocab_size", static_cast<double>(c.type_vocab_size));
+  if (c.encoder_decoder()) {
+    num("decoder_layers", static_cast<double>(c.decoder_layers));
+    num("decoder_heads", static_cast<double>(c.decoder_heads));
+    num("decoder_ffn_dim", static_cast<double>(c.decoder_ffn_dim));
+    num("decoder_vocab_size", static_cast<double>(c.decoder_vocab_size));
+    num("decoder_start_token_id", c.decoder_start_token_id);
+    num("max_length", c.max_length);
+  }
+  num("pad_token_id", c.pad_token_id);
+  num("bos_token_id", c.bos_token_id);
+  num("eos_token_id", c.eos_token_id);
+  j.set("lm_head", Json::boolean(c.family == HfFamily::kGpt2 || c.encoder_decoder() || c.lm_head));
+  j.set("causal", Json::boolean(c.causal()));
+  return j.dump();
+}
+
+// {dtype, unused: [names], bytes, maxTokens, parameters} of a load or a check.
+val info_js(const HfLoaded& l) {
+  val out = val::object();
+  out.set("dtype", l.dtype);
+  val unused = val::array();
+  for (const auto& n : l.unused) unused.call<void>("push", n);
+  out.set("unused", unused);
+  out.set("bytes", static_cast<double>(l.bytes));
+  out.set("maxTokens", static_cast<double>(l.max_tokens));
+  out.set("parameters", static_cast<double>(l.config.parameter_count()));
+  return out;
+}
+
+// Checks a model folder without reading its weights (HfLoadOptions::check_only): {config, ...info} or {error}.
+val inspect_hf(const val& files, double max_bytes) {
+  HfFilesFromJs source(files);
+  HfLoadOptions options;
+  options.check_only = true;
+  options.max_bytes = max_bytes > 0 ? static_cast<int64_t>(max_bytes) : available_bytes();
+  HfLoaded loaded;
+  const Status st = load_hf_model(source, options, &loaded);
+  if (!st.ok()) return error_js(st);
+  val out = info_js(loaded);
+  out.set("config", config_json(loaded.config));
+  return out;
+}
+
 class HfModelHandle {
  public:
   // "" or the reason the files cannot be loaded. max_bytes <= 0: what the WebAssembly memory has left.
@@ -87,52 +156,10 @@ class HfModelHandle {
     return "";
   }
 
-  // {family, architectures, vocab_size, d_model, num_layers, num_heads, ffn_dim, max_positions, ... } as JSON text.
-  std::string config() const {
-    const HfConfig& c = loaded_.model->config;
-    Json j = Json::object();
-    j.set("family", Json::string(hf_family_name(c.family)));
-    Json arch = Json::array();
-    for (const auto& a : c.architectures) arch.push(Json::string(a));
-    j.set("architectures", std::move(arch));
-    const auto num = [&](const char* k, double v) { j.set(k, Json::number(v)); };
-    num("vocab_size", static_cast<double>(c.vocab_size));
-    num("d_model", static_cast<double>(c.d_model));
-    num("num_layers", static_cast<double>(c.num_layers));
-    num("num_heads", static_cast<double>(c.num_heads));
-    num("ffn_dim", static_cast<double>(c.ffn_dim));
-    num("max_positions", static_cast<double>(c.max_positions));
-    num("layer_norm_eps", static_cast<double>(c.layer_norm_eps));
-    j.set("activation", Json::string(activation_name(c.activation)));
-    num("type_vocab_size", static_cast<double>(c.type_vocab_size));
-    if (c.encoder_decoder()) {
-      num("decoder_layers", static_cast<double>(c.decoder_layers));
-      num("decoder_heads", static_cast<double>(c.decoder_heads));
-      num("decoder_ffn_dim", static_cast<double>(c.decoder_ffn_dim));
-      num("decoder_vocab_size", static_cast<double>(c.decoder_vocab_size));
-      num("decoder_start_token_id", c.decoder_start_token_id);
-      num("max_length", c.max_length);
-    }
-    num("pad_token_id", c.pad_token_id);
-    num("bos_token_id", c.bos_token_id);
-    num("eos_token_id", c.eos_token_id);
-    j.set("lm_head", Json::boolean(c.family == HfFamily::kGpt2 || c.encoder_decoder() || c.lm_head));
-    j.set("causal", Json::boolean(c.causal()));
-    return j.dump();
-  }
+  std::string config() const { return config_json(loaded_.config); }
 
   // {dtype, unused: [names], bytes, maxTokens, parameters}
-  val info() {
-    val out = val::object();
-    out.set("dtype", loaded_.dtype);
-    val unused = val::array();
-    for (const auto& n : loaded_.unused) unused.call<void>("push", n);
-    out.set("unused", unused);
-    out.set("bytes", static_cast<double>(loaded_.bytes));
-    out.set("maxTokens", static_cast<double>(loaded_.max_tokens));
-    out.set("parameters", static_cast<double>(loaded_.model->num_parameters()));
-    return out;
-  }
+  val info() { return info_js(loaded_); }
 
   // inputs: {input_ids, attention_mask?, token_type_ids?, decoder_input_ids?} (Int32Arrays);
   // options JSON: {"logits": "all" | "last" | "none" | [positions], "trace": "none" | "weights" | "full",
@@ -291,6 +318,7 @@ class HfModelHandle {
 
 EMSCRIPTEN_BINDINGS(attn_hf) {
   using attn::HfModelHandle;
+  emscripten::function("inspectHuggingFace", &attn::inspect_hf);
   emscripten::class_<HfModelHandle>("HfModelHandle")
       .constructor<>()
       .function("load", &HfModelHandle::load)

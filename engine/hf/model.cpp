@@ -472,8 +472,9 @@ Status HfModel::generate(const HfInput& source, int64_t max_new_tokens, std::vec
     seq.push_back(next);
     if (next == eos) break;
   }
-  // The whole sequence teacher-forced: every generated token's attention, and the logits of every position.
-  run_decoder(c, seq, pad, source.full_trace);
+  // The decoder inputs of the whole translation (every token but the last) teacher-forced: row i is the step that
+  // wrote token i + 1, with its attention and its logits, as Hugging Face's per-step outputs of generate().
+  run_decoder(c, std::vector<int32_t>(seq.begin(), seq.end() - 1), pad, source.full_trace);
   apply_head(c, {});
   *ids = std::move(seq);
   return Status();

@@ -98,9 +98,12 @@ class HfModel {
   Status forward(const HfInput& in, HfCache* cache) const;
 
   // Greedy translation (Marian), as Hugging Face's generate(num_beams=1, do_sample=False): from
-  // decoder_start_token_id, one token at a time, the pad token never chosen, until eos_token_id or max_new_tokens
-  // tokens. *ids receives the sequence with its start token (Hugging Face's `sequences`); the cache holds the
-  // decoder's pass over that sequence teacher-forced, so its attention rows are those of every generated token.
+  // decoder_start_token_id, one token at a time, the pad token never chosen, forced_eos_token_id at the last
+  // position the limit allows, until eos_token_id or max_new_tokens tokens. *ids receives the sequence with its
+  // start token (Hugging Face's `sequences`, n + 1 ids for n generated). The cache holds the decoder's pass over
+  // the n inputs that wrote them (all but the last id), teacher-forced: row i is the step that wrote token i + 1,
+  // with its attention (cross-attention [1, H, n, S]) and logits, as generate(output_attentions=True) gives them
+  // step by step.
   Status generate(const HfInput& source, int64_t max_new_tokens, std::vector<int32_t>* ids, HfCache* cache) const;
 
   // The Trace of the last forward: "encoder.layers.{i}.self_attn.weights", "decoder.layers.{i}.multihead_attn.*", ...

@@ -554,6 +554,21 @@ Status load_hf_model(const HfFiles& files, const HfLoadOptions& options, HfLoade
                          std::to_string(config.parameter_count() / 1000000) + " million parameters), more than the " +
                          std::to_string(options.max_bytes >> 20) + " MB available");
 
+  const auto finish = [&](HfLoaded* o) {
+    o->config = config;
+    o->dtype = index.dtypes.size() == 1 ? *index.dtypes.begin() : (index.dtypes.empty() ? "F32" : "mixed");
+    o->unused = std::move(unused);
+    o->bytes = bytes;
+    o->max_tokens = options.max_bytes > 0
+                        ? hf_max_tokens(config, options.max_bytes - static_cast<int64_t>(index.largest))
+                        : config.max_positions;
+  };
+  if (options.check_only) {
+    out->model.reset();
+    finish(out);
+    return Status();
+  }
+
   // 6. Allocate, then fill every parameter from its source, one tensor at a time.
   auto model = std::make_unique<HfModel>(config);
   std::map<std::string, Param*> params;
@@ -598,11 +613,7 @@ Status load_hf_model(const HfFiles& files, const HfLoadOptions& options, HfLoade
   }
 
   out->model = std::move(model);
-  out->dtype = index.dtypes.size() == 1 ? *index.dtypes.begin() : (index.dtypes.empty() ? "F32" : "mixed");
-  out->unused = std::move(unused);
-  out->bytes = bytes;
-  out->max_tokens = options.max_bytes > 0 ? hf_max_tokens(config, options.max_bytes - static_cast<int64_t>(index.largest))
-                                          : config.max_positions;
+  finish(out);
   return Status();
 }
 

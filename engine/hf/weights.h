@@ -75,13 +75,18 @@ class HfFilesInMemory : public HfFiles {
 };
 
 struct HfLoadOptions {
+  // Only check (config.json, the safetensors headers, every tensor's name, dtype and shape, the memory) and fill
+  // in everything but the model: the files' data is never read, so the weight files may be given by their first
+  // bytes only (HfFiles::size must still be the whole file's). A page checks a model this way before reading it.
+  bool check_only = false;
   // Refuse models whose parameters and working memory for a text of kHfWorkingTokens tokens would need more
   // than this many bytes (0: no limit). The check runs before anything is allocated.
   int64_t max_bytes = 0;
 };
 
 struct HfLoaded {
-  std::unique_ptr<HfModel> model;
+  std::unique_ptr<HfModel> model;     // null after check_only
+  HfConfig config;
   std::string dtype;                  // of the stored weights: "F32", "F16", "BF16", or "mixed"
   std::vector<std::string> unused;    // checkpoint tensors the engine did not use (besides the known buffers)
   int64_t bytes = 0;                  // the memory estimate that max_bytes was checked against

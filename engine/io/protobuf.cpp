@@ -8,12 +8,18 @@ namespace protobuf {
 
 const char* wire_name(Wire w) {
   switch (w) {
-    case Wire::kVarint: return "varint";
-    case Wire::kFixed64: return "64-bit";
-    case Wire::kLen: return "length-delimited";
-    case Wire::kStartGroup: return "start-group";
-    case Wire::kEndGroup: return "end-group";
-    case Wire::kFixed32: return "32-bit";
+    case Wire::kVarint:
+      return "varint";
+    case Wire::kFixed64:
+      return "64-bit";
+    case Wire::kLen:
+      return "length-delimited";
+    case Wire::kStartGroup:
+      return "start-group";
+    case Wire::kEndGroup:
+      return "end-group";
+    case Wire::kFixed32:
+      return "32-bit";
   }
   return "?";
 }
@@ -102,12 +108,18 @@ Status Reader::skip(uint32_t field, Wire wire) {
   uint32_t u32;
   std::string_view sv;
   switch (wire) {
-    case Wire::kVarint: return varint(&u64);
-    case Wire::kFixed64: return fixed64(&u64);
-    case Wire::kFixed32: return fixed32(&u32);
-    case Wire::kLen: return bytes(&sv);
-    case Wire::kEndGroup: return error("unexpected end-group", pos_);
-    case Wire::kStartGroup: break;
+    case Wire::kVarint:
+      return varint(&u64);
+    case Wire::kFixed64:
+      return fixed64(&u64);
+    case Wire::kFixed32:
+      return fixed32(&u32);
+    case Wire::kLen:
+      return bytes(&sv);
+    case Wire::kEndGroup:
+      return error("unexpected end-group", pos_);
+    case Wire::kStartGroup:
+      break;
   }
   // A group: fields until the end-group of the same number; nested groups are tracked on a small stack.
   std::vector<uint32_t> open = {field};

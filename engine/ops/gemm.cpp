@@ -232,6 +232,19 @@ void gemm_dot(float* C, int64_t ldc, const float* A, int64_t lda, const float* B
       const float* a0 = A + i * lda;
       const float* a1 = two ? a0 + lda : a0;
       int64_t j = n0;
+      if (!two) {  // a single row (one new token, one position's logits): 1 x 8, not 2 x 4 with a copy
+        for (; j + 8 <= n1; j += 8) {
+          const float* b[8];
+          for (int r = 0; r < 8; ++r) b[r] = B + (j + r) * ldb;
+          v128_t s[8];
+          for (int r = 0; r < 8; ++r) s[r] = wasm_f32x4_splat(0);
+          for (int k = 0; k < k4; k += 4) {
+            const v128_t x = wasm_v128_load(a0 + k);
+            for (int r = 0; r < 8; ++r) s[r] = wasm_f32x4_add(s[r], wasm_f32x4_mul(x, wasm_v128_load(b[r] + k)));
+          }
+          for (int r = 0; r < 8; ++r) store(C + i * ldc + j + r, dot_finish(s[r], a0, b[r], k4, K));
+        }
+      }
       for (; j + 4 <= n1; j += 4) {
         const float* b0 = B + j * ldb;
         const float* b1 = b0 + ldb;

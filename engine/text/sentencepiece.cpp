@@ -62,6 +62,8 @@ std::string quoted(std::string_view s) {
 // (the root); each node's children are contiguous and sorted by byte. The root has a direct 256-entry table.
 class ByteTrie {
  public:
+  ByteTrie() { root_.fill(-1); }
+
   // keys must be sorted and distinct.
   void build(const std::vector<std::pair<std::string_view, int32_t>>& keys) {
     nodes_.assign(1, Node{});
@@ -182,7 +184,8 @@ class Charsmap {
     auto fail = [&](const std::string& what) { return bad(field + ": " + what); };
     if (blob.size() < 4) return fail("shorter than its 4-byte trie size");
     uint32_t trie_bytes = 0;
-    for (int i = 3; i >= 0; --i) trie_bytes = (trie_bytes << 8) | static_cast<unsigned char>(blob[static_cast<size_t>(i)]);
+    for (int i = 3; i >= 0; --i)
+      trie_bytes = (trie_bytes << 8) | static_cast<unsigned char>(blob[static_cast<size_t>(i)]);
     if (trie_bytes > blob.size() - 4)
       return fail("trie size " + std::to_string(trie_bytes) + " runs past the end of the blob (" +
                   std::to_string(blob.size() - 4) + " bytes)");
@@ -269,8 +272,7 @@ class Charsmap {
       depth[p] = d;
       state[p] = 2;
       stack.pop_back();
-      if (d > kMaxKeyBytes)
-        return fail("a key is longer than " + std::to_string(kMaxKeyBytes) + " bytes");
+      if (d > kMaxKeyBytes) return fail("a key is longer than " + std::to_string(kMaxKeyBytes) + " bytes");
     }
     m.max_key_ = depth[0];
     if (has_values) {
@@ -417,12 +419,14 @@ Status read_normalizer_spec(std::string_view bytes, size_t base, const std::stri
         const std::string fname = name + "." + kNames[field - 3];
         ATTN_TRY(wire_ok(fname, wire, Wire::kVarint));
         if (!(st = r.varint(&v)).ok()) return bad(fname + ": " + st.message());
-        (field == 3 ? opt->add_dummy_prefix : field == 4 ? opt->remove_extra_whitespaces : opt->escape_whitespaces) =
-            protobuf::as_bool(v);
+        bool* flag = field == 3 ? &opt->add_dummy_prefix : &opt->remove_extra_whitespaces;
+        if (field == 5) flag = &opt->escape_whitespaces;
+        *flag = protobuf::as_bool(v);
         break;
       }
       default:
-        if (!(st = r.skip(field, wire)).ok()) return bad(name + ": field " + std::to_string(field) + ": " + st.message());
+        if (!(st = r.skip(field, wire)).ok())
+          return bad(name + ": field " + std::to_string(field) + ": " + st.message());
     }
   }
   return Status();
@@ -512,36 +516,44 @@ Status read_piece(std::string_view bytes, size_t base, size_t index, RawPiece* o
 }
 
 Status read_trainer_spec(std::string_view bytes, size_t base, SentencePiece::Spec* spec) {
+  // The fields used here (the others are skipped): varints, or strings stored into Spec.
+  struct Field {
+    uint32_t number;
+    const char* name;
+    std::string SentencePiece::Spec::*str;
+  };
+  static const Field kFields[] = {
+      {3, "model_type", nullptr},
+      {4, "vocab_size", nullptr},
+      {24, "treat_whitespace_as_suffix", nullptr},
+      {35, "byte_fallback", nullptr},
+      {44, "unk_surface", &SentencePiece::Spec::unk_surface},
+      {45, "unk_piece", &SentencePiece::Spec::unk_piece},
+      {46, "bos_piece", &SentencePiece::Spec::bos_piece},
+      {47, "eos_piece", &SentencePiece::Spec::eos_piece},
+      {48, "pad_piece", &SentencePiece::Spec::pad_piece},
+  };
   Reader r(bytes, base);
   while (!r.done()) {
     uint32_t field;
     Wire wire;
     Status st = r.next(&field, &wire);
     if (!st.ok()) return bad("trainer_spec: " + st.message());
-    const char* fname = nullptr;
-    std::string* str = nullptr;
-    switch (field) {
-      case 3: fname = "model_type"; break;
-      case 4: fname = "vocab_size"; break;
-      case 24: fname = "treat_whitespace_as_suffix"; break;
-      case 35: fname = "byte_fallback"; break;
-      case 44: fname = "unk_surface"; str = &spec->unk_surface; break;
-      case 45: fname = "unk_piece"; str = &spec->unk_piece; break;
-      case 46: fname = "bos_piece"; str = &spec->bos_piece; break;
-      case 47: fname = "eos_piece"; str = &spec->eos_piece; break;
-      case 48: fname = "pad_piece"; str = &spec->pad_piece; break;
-      default:
-        if (!(st = r.skip(field, wire)).ok())
-          return bad("trainer_spec: field " + std::to_string(field) + ": " + st.message());
-        continue;
+    const Field* f = nullptr;
+    for (const Field& k : kFields)
+      if (k.number == field) f = &k;
+    if (!f) {
+      if (!(st = r.skip(field, wire)).ok())
+        return bad("trainer_spec: field " + std::to_string(field) + ": " + st.message());
+      continue;
     }
-    const std::string name = std::string("trainer_spec.") + fname;
-    if (str) {
+    const std::string name = std::string("trainer_spec.") + f->name;
+    if (f->str) {
       ATTN_TRY(wire_ok(name, wire, Wire::kLen));
       std::string_view s;
       if (!(st = r.bytes(&s)).ok()) return bad(name + ": " + st.message());
       if (!valid_utf8(s)) return bad(name + " is not valid UTF-8");
-      *str = std::string(s);
+      spec->*(f->str) = std::string(s);
       continue;
     }
     ATTN_TRY(wire_ok(name, wire, Wire::kVarint));
@@ -569,9 +581,13 @@ int byte_piece_value(std::string_view p) {
   for (size_t i = 3; i < 5; ++i) {
     const char c = p[i];
     v <<= 4;
-    if (c >= '0' && c <= '9') v |= c - '0';
-    else if (c >= 'A' && c <= 'F') v |= c - 'A' + 10;
-    else return -1;
+    if (c >= '0' && c <= '9') {
+      v |= c - '0';
+    } else if (c >= 'A' && c <= 'F') {
+      v |= c - 'A' + 10;
+    } else {
+      return -1;
+    }
   }
   return v;
 }
@@ -596,7 +612,8 @@ Status SentencePiece::load(std::string_view proto_bytes, SentencePiece* out) {
     switch (field) {
       case 1:  // pieces
         if (wire != Wire::kLen) return wire_ok("pieces[" + std::to_string(raw.size()) + "]", wire, Wire::kLen);
-        if (!(st = r.bytes(&sub, &base)).ok()) return bad("pieces[" + std::to_string(raw.size()) + "]: " + st.message());
+        if (!(st = r.bytes(&sub, &base)).ok())
+          return bad("pieces[" + std::to_string(raw.size()) + "]: " + st.message());
         if (raw.size() >= 0x7FFFFFFF) return bad("more than 2^31 - 1 pieces");
         raw.emplace_back();
         ATTN_TRY(read_piece(sub, base, raw.size() - 1, &raw.back()));
@@ -606,7 +623,7 @@ Status SentencePiece::load(std::string_view proto_bytes, SentencePiece* out) {
         if (!(st = r.bytes(&sub, &base)).ok()) return bad("trainer_spec: " + st.message());
         ATTN_TRY(read_trainer_spec(sub, base, &sp.spec_));
         break;
-      case 3:  // normalizer_spec
+      case 3:    // normalizer_spec
       case 5: {  // denormalizer_spec
         const bool denorm = field == 5;
         const std::string name = denorm ? "denormalizer_spec" : "normalizer_spec";
@@ -649,7 +666,8 @@ Status SentencePiece::load(std::string_view proto_bytes, SentencePiece* out) {
       sp.unk_id_ = id;
     }
     if (type == PieceType::kByte) {
-      if (!sp.spec_.byte_fallback) return bad(name() + ": BYTE piece " + quoted(p.piece) + " but byte_fallback is false");
+      if (!sp.spec_.byte_fallback)
+        return bad(name() + ": BYTE piece " + quoted(p.piece) + " but byte_fallback is false");
       const int b = byte_piece_value(p.piece);
       if (b < 0) return bad(name() + ": BYTE piece " + quoted(p.piece) + " is not of the form <0xXX>");
       byte_found[static_cast<size_t>(b)] = true;
@@ -697,7 +715,8 @@ Status SentencePiece::load(std::string_view proto_bytes, SentencePiece* out) {
   bool space_first = true, space_last = true;
   for (const auto& [piece, id] : all_keys) {
     if (!is_model_piece(sp.types_[static_cast<size_t>(id)])) continue;
-    for (size_t pos = piece.find(kSpaceSymbol); pos != std::string_view::npos; pos = piece.find(kSpaceSymbol, pos + 1)) {
+    for (size_t pos = piece.find(kSpaceSymbol); pos != std::string_view::npos;
+         pos = piece.find(kSpaceSymbol, pos + 1)) {
       if (pos != 0) space_first = false;
       if (pos + kSpaceSymbol.size() != piece.size()) space_last = false;
     }
@@ -746,7 +765,9 @@ SentencePiece::PieceType SentencePiece::piece_type(int32_t id) const {
   return (id >= 0 && id < size()) ? types_[static_cast<size_t>(id)] : PieceType::kNormal;
 }
 
-float SentencePiece::score(int32_t id) const { return (id >= 0 && id < size()) ? scores_[static_cast<size_t>(id)] : 0.0f; }
+float SentencePiece::score(int32_t id) const {
+  return (id >= 0 && id < size()) ? scores_[static_cast<size_t>(id)] : 0.0f;
+}
 
 int32_t SentencePiece::control_id(const std::string& piece) const {
   const int32_t id = piece_to_id(piece);
@@ -841,8 +862,8 @@ struct BpeScratch {
   std::vector<std::pair<size_t, size_t>> stack;
 };
 
-void encode_bpe(const SentencePiece& sp, const SentencePiece::Impl& m, std::string_view text, size_t begin,
-                size_t end, BpeScratch* ws, std::vector<Segment>* out) {
+void encode_bpe(const SentencePiece& sp, const SentencePiece::Impl& m, std::string_view text, size_t begin, size_t end,
+                BpeScratch* ws, std::vector<Segment>* out) {
   auto& symbols = ws->symbols;
   auto& pairs = ws->pairs;
   auto& heap = ws->heap;
@@ -905,8 +926,8 @@ void encode_bpe(const SentencePiece& sp, const SentencePiece::Impl& m, std::stri
       const std::string_view w = text.substr(b, e - b);
       int32_t id = m.ids.find(w);
       if (id >= 0 && !is_model_piece(sp.piece_type(id))) id = -1;
-      const auto it = (id >= 0 && sp.piece_type(id) == SentencePiece::PieceType::kUnused) ? rev_merge.find(w)
-                                                                                        : rev_merge.end();
+      const auto it =
+          (id >= 0 && sp.piece_type(id) == SentencePiece::PieceType::kUnused) ? rev_merge.find(w) : rev_merge.end();
       if (it == rev_merge.end()) {
         out->push_back({b, e, id});  // -1 (not a piece): resolved to the unk id by the caller
         continue;
@@ -1059,8 +1080,8 @@ std::string SentencePiece::decode_pieces(const std::vector<std::string>& pieces)
     bos_ws_seen = false;
     if (type == PieceType::kControl) continue;
     if (type == PieceType::kUnknown) {
-      if (pieces_[static_cast<size_t>(id)] == piece) text += spec_.unk_surface;
-      else text += piece;  // a string that is not a piece of the model is kept as it is
+      // The unknown piece itself is unk_surface; a string that is not a piece of the model is kept as it is.
+      text += pieces_[static_cast<size_t>(id)] == piece ? spec_.unk_surface : piece;
       continue;
     }
     std::string_view w = piece;

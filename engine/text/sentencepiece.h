@@ -95,7 +95,7 @@ class SentencePiece {
     bool treat_whitespace_as_suffix = false;
     std::string unk_piece = "<unk>", bos_piece = "<s>", eos_piece = "</s>", pad_piece = "<pad>";
     std::string unk_surface = " \xE2\x81\x87 ";  // decode_pieces' text for the unknown piece
-    std::string normalizer_name;                  // "nmt_nfkc", "identity", ... (informational)
+    std::string normalizer_name;                 // "nmt_nfkc", "identity", ... (informational)
     bool add_dummy_prefix = true;
     bool remove_extra_whitespaces = true;
     bool escape_whitespaces = true;
@@ -124,10 +124,10 @@ class SentencePiece {
   Status decode_ids(const std::vector<int32_t>& ids, std::string* out) const;
 
   int32_t size() const { return static_cast<int32_t>(pieces_.size()); }
-  int32_t piece_to_id(std::string_view piece) const;   // -1 when absent
-  const std::string& id_to_piece(int32_t id) const;    // "" when out of range
-  PieceType piece_type(int32_t id) const;              // kNormal when out of range
-  float score(int32_t id) const;                       // 0 when out of range
+  int32_t piece_to_id(std::string_view piece) const;  // -1 when absent
+  const std::string& id_to_piece(int32_t id) const;   // "" when out of range
+  PieceType piece_type(int32_t id) const;             // kNormal when out of range
+  float score(int32_t id) const;                      // 0 when out of range
   int32_t unk_id() const { return unk_id_; }
   // The ids of the bos / eos / pad pieces named by trainer_spec, when they are CONTROL pieces; else -1 (as
   // sentencepiece's bos_id() ...).

@@ -20,7 +20,13 @@ export interface Session {
 export async function startSession(): Promise<Session> {
   const { serve } = await import(/* @vite-ignore */ path.join(root, 'tools/serve.mjs'));
   // ATTN_DIST: another build of the site (e.g. `vite build --outDir /tmp/dist-x`), to test side by side.
-  const { server, url } = await serve({ dir: process.env.ATTN_DIST ?? path.join(root, 'web/dist'), port: 0 });
+  // The Hugging Face model folders of the tests (tests/fixtures/hf/make_models.sh) are served next to the site, at
+  // /hf-fixtures/, without being part of it (web/dist never holds them).
+  const { server, url } = await serve({
+    dir: process.env.ATTN_DIST ?? path.join(root, 'web/dist'),
+    port: 0,
+    mounts: { '/hf-fixtures/': path.join(root, 'tests/fixtures/hf/models') },
+  });
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',

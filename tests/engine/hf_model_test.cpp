@@ -233,9 +233,23 @@ TEST(HfGenerate, MarianGreedyTranslationMatchesTheReference) {
     HfCache cache;
     ASSERT_TRUE(loaded.model->generate(src, max_new, &ids, &cache).ok());
     EXPECT_EQ(ids, c.ids("generated_ids")) << id;
-    // The cache is the teacher-forced pass over the whole sequence: one decoder row per token.
-    EXPECT_EQ(cache.Td, static_cast<int64_t>(ids.size()));
-    EXPECT_EQ(cache.decoder.layers[0].multihead_attn.weights.dim(2), static_cast<int64_t>(ids.size()));
+    // The cache is the teacher-forced pass over the decoder inputs: one row per generated token, whose logits
+    // choose it.
+    const int64_t n = static_cast<int64_t>(ids.size()) - 1;
+    EXPECT_EQ(cache.Td, n);
+    EXPECT_EQ(cache.decoder.layers[0].multihead_attn.weights.dim(2), n);
+    const int64_t V = cache.logits.dim(2);
+    for (int64_t i = 0; i + 1 < n; ++i) {  // (the last may be the forced eos)
+      const float* row = cache.logits.ptr() + i * V;
+      float best = -INFINITY;
+      int32_t arg = -1;
+      for (int64_t v = 0; v < V; ++v)
+        if (v != loaded.model->config.pad_token_id && row[v] > best) {
+          best = row[v];
+          arg = static_cast<int32_t>(v);
+        }
+      EXPECT_EQ(arg, ids[i + 1]) << id << " step " << i;
+    }
   }
 }
 
@@ -413,6 +427,45 @@ TEST(HfLoader, BadFoldersGetMessagesThatNameTheProblem) {
 
   // Too large for the memory allowed: refused before anything is allocated.
   EXPECT_NE(load_message(f, 1 << 20).find("more than the 1 MB available"), std::string::npos) << load_message(f, 1 << 20);
+}
+
+// A check reads only config.json and the safetensors header: given the first bytes of a file, it says what a load
+// would say (the same numbers, the same messages), and builds nothing.
+TEST(HfLoader, CheckOnlyNeedsTheHeadersAlone) {
+  const Case bert("bert_mlm_f32");
+  SafetensorsFile whole;
+  ASSERT_TRUE(SafetensorsFile::parse(bert.weights, &whole).ok());
+  // A file source that holds only the first bytes of model.safetensors, but knows its size.
+  struct Head : HfFilesInMemory {
+    uint64_t full = 0;
+    uint64_t size(const std::string& name) const override {
+      return name == "model.safetensors" ? full : HfFilesInMemory::size(name);
+    }
+  } head;
+  head.full = bert.weights.size();
+  const std::string first = bert.weights.substr(0, whole.data_start());
+  head.files["config.json"] = bert.config;
+  head.files["model.safetensors"] = first;
+  HfLoadOptions check;
+  check.check_only = true;
+  HfLoaded checked, loaded;
+  ASSERT_TRUE(load_hf_model(head, check, &checked).ok()) << load_message(head);
+  EXPECT_EQ(checked.model, nullptr);
+  ASSERT_TRUE(load_hf_model(bert.files(), {}, &loaded).ok());
+  EXPECT_EQ(checked.bytes, loaded.bytes);
+  EXPECT_EQ(checked.dtype, loaded.dtype);
+  EXPECT_EQ(checked.config.parameter_count(), loaded.model->num_parameters());
+  EXPECT_TRUE(checked.config.lm_head);
+  // The same messages as a load.
+  std::string deeper = bert.config;
+  deeper.replace(deeper.find("\"num_hidden_layers\": 2"), 22, "\"num_hidden_layers\": 3");
+  head.files["config.json"] = deeper;
+  HfLoaded refused;
+  const Status st = load_hf_model(head, check, &refused);
+  EXPECT_NE(st.message().find("config.json says 3 layers but model.safetensors has 2"), std::string::npos) << st.message();
+  // Without the options, a load of the same partial file cannot read the weights, and says so.
+  head.files["config.json"] = bert.config;
+  EXPECT_NE(load_message(head).find("model.safetensors: read past the end"), std::string::npos) << load_message(head);
 }
 
 TEST(HfLoader, ShardedCheckpointsLoadThroughTheirIndex) {

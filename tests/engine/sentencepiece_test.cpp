@@ -24,6 +24,10 @@ namespace {
 using Strings = std::vector<std::string>;
 using PieceType = SentencePiece::PieceType;
 
+const std::string kSpace = "\xE2\x96\x81";  // U+2581, sentencepiece's space
+
+bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
+
 // tests/fixtures/hf/tokenizers/<rel>: next to tests/golden, which the build gives as ATTN_GOLDEN_DIR (an absolute
 // path; the WebAssembly build reads it through NODERAWFS).
 std::string fixture_path(const std::string& rel) {
@@ -71,7 +75,9 @@ std::string unhex(const std::string& h) {
   return out;
 }
 
-std::string case_text(const Json& c) { return c.find("text") ? c.find("text")->as_string() : unhex(c.find("hex")->as_string()); }
+std::string case_text(const Json& c) {
+  return c.find("text") ? c.find("text")->as_string() : unhex(c.find("hex")->as_string());
+}
 
 Strings strings(const Json& a) {
   Strings out;
@@ -135,7 +141,8 @@ void expect_well_formed(const SentencePiece& sp, const std::string& text, const 
     ASSERT_LE(0, p.begin) << what;
     ASSERT_LE(p.begin, p.end) << what;
     ASSERT_LE(p.end, static_cast<int64_t>(text.size())) << what;
-    ASSERT_TRUE(boundary[static_cast<size_t>(p.begin)] && boundary[static_cast<size_t>(p.end)]) << what << " piece " << i;
+    ASSERT_TRUE(boundary[static_cast<size_t>(p.begin)] && boundary[static_cast<size_t>(p.end)])
+        << what << " piece " << i;
     ASSERT_GE(p.begin, prev_begin) << what << " piece " << i;
     ASSERT_GE(p.end, prev_end) << what << " piece " << i;
     prev_begin = p.begin;
@@ -212,9 +219,10 @@ TEST(SentencePiece, EncodesEveryGoldenTextExactlyAsSpmEncode) {
     ++per_model[name];
   }
   EXPECT_EQ(per_model.size(), golden().find("models")->members().size());
-  std::printf("[ sentencepiece ] %d texts on %zu models, %d pieces: ids, pieces and byte offsets all equal "
-              "(%d texts also via the spm_encode program; %d normalized texts equal spm_normalize's)\n",
-              texts, per_model.size(), pieces, with_cli, normalized);
+  std::printf(
+      "[ sentencepiece ] %d texts on %zu models, %d pieces: ids, pieces and byte offsets all equal "
+      "(%d texts also via the spm_encode program; %d normalized texts equal spm_normalize's)\n",
+      texts, per_model.size(), pieces, with_cli, normalized);
   EXPECT_GT(texts, 600);
 }
 
@@ -241,7 +249,8 @@ TEST(SentencePiece, DecodesAsSpmDecode) {
     const Strings pieces = strings(*c.find("pieces"));
     std::string joined;
     for (const std::string& p : pieces) joined += "[" + p + "]";
-    ASSERT_EQ(sp.decode_pieces(pieces), c.find("decoded")->as_string()) << c.find("model")->as_string() << " " << joined;
+    ASSERT_EQ(sp.decode_pieces(pieces), c.find("decoded")->as_string())
+        << c.find("model")->as_string() << " " << joined;
     ++n;
   }
   std::printf("[ sentencepiece ] %d piece sequences decode to spm_decode's text\n", n);
@@ -321,10 +330,12 @@ TEST(SentencePiece, MarianFixtureIsConsistent) {
 
 TEST(SentencePiece, EveryEncodingIsWellFormed) {
   // Random byte strings over an alphabet of troublesome pieces, for every model.
+  // clang-format off
   const Strings alphabet = {"a", "b", " ", "  ", "\t", "\n", "\xC3\xA9", "e\xCC\x81", "\xEF\xAC\x81", "\xE2\x96\x81",
                             "\xE2\x80\x8B", "\xEF\xBB\xBF", "\xE3\x80\x80", "\xC2\xA0", "\xF0\x9F\x91\x8D",
                             "\xE2\x98\x83", "\xFF", "\xE2\x82", "\xC0", std::string(1, '\0'), "<sep>", "[MASK]",
                             "ab", "\xEF\xBC\xA1", "\xE2\x91\xA0", ".", "...", "\xE2\x80\xA6"};
+  // clang-format on
   uint64_t state = 12345;
   auto next = [&state]() {
     state = state * 6364136223846793005ull + 1442695040888963407ull;
@@ -359,7 +370,7 @@ TEST(SentencePiece, AnEmptyObjectEncodesNothingAndCopiesShareTheModel) {
   const SentencePiece empty;
   EXPECT_TRUE(empty.encode("hello").empty());
   EXPECT_EQ(empty.size(), 0);
-  EXPECT_EQ(empty.decode_pieces({"\xE2\x96\x81" "a"}), "");
+  EXPECT_EQ(empty.decode_pieces({kSpace + "a"}), "");
   EXPECT_EQ(empty.normalize("x").to_input.size(), 1u);
   const SentencePiece copy = model("marian_target");
   EXPECT_EQ(copy.encode_ids("Bonjour !"), model("marian_target").encode_ids("Bonjour !"));
@@ -377,7 +388,9 @@ std::string varint(uint64_t v) {
   out.push_back(static_cast<char>(v));
   return out;
 }
-std::string key(uint32_t field, int wire) { return varint((static_cast<uint64_t>(field) << 3) | static_cast<uint64_t>(wire)); }
+std::string key(uint32_t field, int wire) {
+  return varint((static_cast<uint64_t>(field) << 3) | static_cast<uint64_t>(wire));
+}
 std::string vfield(uint32_t field, uint64_t v) { return key(field, 0) + varint(v); }
 std::string bfield(uint32_t field, const std::string& b) { return key(field, 2) + varint(b.size()) + b; }
 std::string ffield(uint32_t field, float f) {
@@ -388,12 +401,14 @@ std::string ffield(uint32_t field, float f) {
   return out;
 }
 std::string piece(const std::string& p, float score, int type = 1) {
-  return bfield(1, bfield(1, p) + ffield(2, score) + (type == 1 ? std::string() : vfield(3, static_cast<uint64_t>(type))));
+  return bfield(1,
+                bfield(1, p) + ffield(2, score) + (type == 1 ? std::string() : vfield(3, static_cast<uint64_t>(type))));
 }
 // <unk> <s> </s> then a few normal pieces; `extra` is appended to the message.
-std::string small_model(const std::string& extra = "", const std::string& trainer = "", const std::string& normalizer = "") {
+std::string small_model(const std::string& extra = "", const std::string& trainer = "",
+                        const std::string& normalizer = "") {
   std::string m = piece("<unk>", 0, 2) + piece("<s>", 0, 3) + piece("</s>", 0, 3) + piece("\xE2\x96\x81", -1) +
-                  piece("a", -2) + piece("b", -3) + piece("\xE2\x96\x81" "ab", -1.5f);
+                  piece("a", -2) + piece("b", -3) + piece(kSpace + "ab", -1.5f);
   m += bfield(2, vfield(3, 1) + trainer);
   m += bfield(3, bfield(1, "identity") + normalizer);
   return m + extra;
@@ -436,7 +451,7 @@ TEST(SentencePiece, AHandMadeModelLoadsAndEncodes) {
   const std::string norm = bfield(2, charsmap(trie_a(0), std::string("b\0", 2)));
   ASSERT_EQ(load_error(small_model("", "", norm)), "(loaded)");
   ASSERT_TRUE(SentencePiece::load(small_model("", "", norm), &sp).ok());
-  EXPECT_EQ(sp.normalize("aab").text, "\xE2\x96\x81" "bbb");
+  EXPECT_EQ(sp.normalize("aab").text, kSpace + "bbb");
   // Unknown fields of every wire type, groups included, are skipped.
   const std::string unknown = vfield(99, 7) + key(98, 1) + "12345678" + bfield(97, "xyz") + key(96, 5) + "1234" +
                               key(95, 3) + vfield(1, 1) + key(94, 3) + key(94, 4) + key(95, 4);
@@ -455,19 +470,25 @@ TEST(SentencePiece, LoadRejectsBadModelsWithClearMessages) {
   auto at = [n](size_t k) { return " at byte " + std::to_string(n + k); };
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"", "sentencepiece model: no pieces"},
-      {good.substr(0, n - 1), "sentencepiece model: normalizer_spec: length 10 runs past the end of the message (9 bytes left)" + at(-11)},
+      {good.substr(0, n - 1),
+       "sentencepiece model: normalizer_spec: length 10 runs past the end of the message (9 bytes left)" + at(-11)},
       {good + "\x80", "sentencepiece model: truncated varint" + at(0)},
-      {good + key(99, 0) + std::string(10, '\xff') + "\x01", "sentencepiece model: field 99: varint longer than 10 bytes" + at(2)},
+      {good + key(99, 0) + std::string(10, '\xff') + "\x01",
+       "sentencepiece model: field 99: varint longer than 10 bytes" + at(2)},
       {good + key(0, 0) + varint(1), "sentencepiece model: field number 0" + at(0)},
       {good + "\x0f", "sentencepiece model: invalid wire type 7" + at(0)},
       {good + key(9, 4), "sentencepiece model: end-group (field 9) without a start-group" + at(0)},
       {good + key(9, 3) + vfield(1, 1), "sentencepiece model: field 9: group (field 9) never closed" + at(3)},
       {good + key(9, 3) + key(8, 4), "sentencepiece model: field 9: end-group 8 closes group 9" + at(1)},
       {good + vfield(1, 5), "sentencepiece model: pieces[7]: wire type 0 (varint), expected 2 (length-delimited)"},
-      {good + bfield(1, vfield(1, 5)), "sentencepiece model: pieces[7].piece: wire type 0 (varint), expected 2 (length-delimited)"},
-      {good + bfield(1, bfield(1, "x") + vfield(2, 5)), "sentencepiece model: pieces[7].score: wire type 0 (varint), expected 5 (32-bit)"},
-      {good + bfield(1, bfield(1, "x") + key(2, 5) + "12"), "sentencepiece model: pieces[7].score: truncated 32-bit value" + at(6)},
-      {good + bfield(1, bfield(1, "x") + bfield(3, "y")), "sentencepiece model: pieces[7].type: wire type 2 (length-delimited), expected 0 (varint)"},
+      {good + bfield(1, vfield(1, 5)),
+       "sentencepiece model: pieces[7].piece: wire type 0 (varint), expected 2 (length-delimited)"},
+      {good + bfield(1, bfield(1, "x") + vfield(2, 5)),
+       "sentencepiece model: pieces[7].score: wire type 0 (varint), expected 5 (32-bit)"},
+      {good + bfield(1, bfield(1, "x") + key(2, 5) + "12"),
+       "sentencepiece model: pieces[7].score: truncated 32-bit value" + at(6)},
+      {good + bfield(1, bfield(1, "x") + bfield(3, "y")),
+       "sentencepiece model: pieces[7].type: wire type 2 (length-delimited), expected 0 (varint)"},
       {good + piece("x", 0, 7), "sentencepiece model: pieces[7].type: unknown piece type 7"},
       {good + piece("x", 0, 0), "sentencepiece model: pieces[7].type: unknown piece type 0"},
       {good + piece("", 0), "sentencepiece model: pieces[7]: the piece is empty"},
@@ -479,20 +500,31 @@ TEST(SentencePiece, LoadRejectsBadModelsWithClearMessages) {
       {good + piece("a", 0), "sentencepiece model: pieces[7] \"a\" duplicates pieces[4]"},
       {good + piece("<s>", 0, 1), "sentencepiece model: pieces[7] \"<s>\" duplicates pieces[1]"},
       {good + piece("<unk2>", 0, 2), "sentencepiece model: pieces[7]: a second UNKNOWN piece (the first is pieces[0])"},
-      {good + piece("<0x41>", 0, 6), "sentencepiece model: pieces[7]: BYTE piece \"<0x41>\" but byte_fallback is false"},
-      {small_model(piece("<0x4g>", 0, 6), vfield(35, 1)), "sentencepiece model: pieces[7]: BYTE piece \"<0x4g>\" is not of the form <0xXX>"},
-      {small_model(piece("<0x41>", 0, 6), vfield(35, 1)), "sentencepiece model: byte_fallback is set but there is no BYTE piece <0x00>"},
+      {good + piece("<0x41>", 0, 6),
+       "sentencepiece model: pieces[7]: BYTE piece \"<0x41>\" but byte_fallback is false"},
+      {small_model(piece("<0x4g>", 0, 6), vfield(35, 1)),
+       "sentencepiece model: pieces[7]: BYTE piece \"<0x4g>\" is not of the form <0xXX>"},
+      {small_model(piece("<0x41>", 0, 6), vfield(35, 1)),
+       "sentencepiece model: byte_fallback is set but there is no BYTE piece <0x00>"},
       {piece("a", 0) + piece("b", 0), "sentencepiece model: no piece of type UNKNOWN (the unk piece)"},
-      {piece("<unk>", 0, 2) + piece("<s>", 0, 3), "sentencepiece model: a unigram model needs at least one NORMAL, USER_DEFINED or UNUSED piece"},
+      {piece("<unk>", 0, 2) + piece("<s>", 0, 3),
+       "sentencepiece model: a unigram model needs at least one NORMAL, USER_DEFINED or UNUSED piece"},
       {small_model("", vfield(3, 5)), "sentencepiece model: trainer_spec.model_type: unknown model type 5"},
-      {small_model("", bfield(3, "x")), "sentencepiece model: trainer_spec.model_type: wire type 2 (length-delimited), expected 0 (varint)"},
-      {small_model("", vfield(35, 1) + key(24, 5) + "1234"), "sentencepiece model: trainer_spec.treat_whitespace_as_suffix: wire type 5 (32-bit), expected 0 (varint)"},
+      {small_model("", bfield(3, "x")),
+       "sentencepiece model: trainer_spec.model_type: wire type 2 (length-delimited), expected 0 (varint)"},
+      {small_model("", vfield(35, 1) + key(24, 5) + "1234"),
+       "sentencepiece model: trainer_spec.treat_whitespace_as_suffix: wire type 5 (32-bit), expected 0 (varint)"},
       {small_model("", bfield(44, "\xFF")), "sentencepiece model: trainer_spec.unk_surface is not valid UTF-8"},
-      {small_model("", vfield(45, 1)), "sentencepiece model: trainer_spec.unk_piece: wire type 0 (varint), expected 2 (length-delimited)"},
-      {small_model("", "", vfield(2, 1)), "sentencepiece model: normalizer_spec.precompiled_charsmap: wire type 0 (varint), expected 2 (length-delimited)"},
-      {small_model("", "", bfield(3, "x")), "sentencepiece model: normalizer_spec.add_dummy_prefix: wire type 2 (length-delimited), expected 0 (varint)"},
+      {small_model("", vfield(45, 1)),
+       "sentencepiece model: trainer_spec.unk_piece: wire type 0 (varint), expected 2 (length-delimited)"},
+      {small_model("", "", vfield(2, 1)),
+       "sentencepiece model: normalizer_spec.precompiled_charsmap: wire type 0 (varint), expected 2 "
+       "(length-delimited)"},
+      {small_model("", "", bfield(3, "x")),
+       "sentencepiece model: normalizer_spec.add_dummy_prefix: wire type 2 (length-delimited), expected 0 (varint)"},
       {small_model("", "", bfield(1, "\xC0\x80")), "sentencepiece model: normalizer_spec.name is not valid UTF-8"},
-      {small_model(bfield(5, vfield(4, 1) + bfield(2, "ab"))), "sentencepiece model: denormalizer_spec.precompiled_charsmap: shorter than its 4-byte trie size"},
+      {small_model(bfield(5, vfield(4, 1) + bfield(2, "ab"))),
+       "sentencepiece model: denormalizer_spec.precompiled_charsmap: shorter than its 4-byte trie size"},
       {good + bfield(2, key(3, 0)), "sentencepiece model: trainer_spec.model_type: truncated varint" + at(3)},
   };
   for (const auto& [bytes, message] : cases) EXPECT_EQ(load_error(bytes), message);
@@ -515,7 +547,8 @@ TEST(SentencePiece, LoadRejectsBadModelsWithClearMessages) {
   {
     std::vector<uint32_t> u = trie_a(0);
     u[97] = node('a', 97 ^ 300, true);  // its value unit would be at 300, outside the 256 units
-    EXPECT_EQ(load_error(with_charsmap(charsmap(u, std::string("b\0", 2)))), cm + "a value of the trie lies outside it");
+    EXPECT_EQ(load_error(with_charsmap(charsmap(u, std::string("b\0", 2)))),
+              cm + "a value of the trie lies outside it");
   }
   {
     // 'a' (unit 97, base 200) -> 'a' (unit 200 ^ 97 = 169, base 0) -> 'a' (unit 97 again): a cycle.
@@ -559,18 +592,19 @@ TEST(SentencePiece, EveryTruncationOfARealModelIsRefusedOrLoads) {
 TEST(SentencePiece, FuzzSeedsAreWhatTheirNamesSay) {
   // tests/fuzz/corpus/sentencepiece (written by make_spm.py): model_* load, bad_* are refused.
   const std::string dir = std::string(ATTN_GOLDEN_DIR) + "/../fuzz/corpus/sentencepiece/";
-  for (const char* name : {"model_identity_bytes", "model_bpe_rules", "model_suffix_rules", "model_char_identity",
-                           "model_bpe_unused", "model_tiny_handmade", "model_tiny_bpe", "model_unigram_rules",
-                           "model_word_rules"}) {
+  for (const char* name :
+       {"model_identity_bytes", "model_bpe_rules", "model_suffix_rules", "model_char_identity", "model_bpe_unused",
+        "model_tiny_handmade", "model_tiny_bpe", "model_unigram_rules", "model_word_rules"}) {
     EXPECT_EQ(load_error(read_file(dir + name + ".model")), "(loaded)") << name;
   }
-  EXPECT_EQ(load_error(read_file(dir + "bad_truncated.model")).rfind("sentencepiece model: ", 0), 0u);
-  EXPECT_EQ(load_error(read_file(dir + "bad_length_past_end.model")).rfind("sentencepiece model: pieces[0]: length", 0), 0u);
-  EXPECT_EQ(load_error(read_file(dir + "bad_charsmap.model")).rfind(
-                "sentencepiece model: normalizer_spec.precompiled_charsmap: trie size 4294967040 runs past the end", 0),
-            0u);
-  EXPECT_EQ(load_error(read_file(dir + "bad_duplicate_piece.model")).find("duplicates pieces[5]") != std::string::npos, true);
-  EXPECT_EQ(load_error(read_file(dir + "bad_no_unk.model")), "sentencepiece model: no piece of type UNKNOWN (the unk piece)");
+  EXPECT_TRUE(starts_with(load_error(read_file(dir + "bad_truncated.model")), "sentencepiece model: "));
+  EXPECT_TRUE(
+      starts_with(load_error(read_file(dir + "bad_length_past_end.model")), "sentencepiece model: pieces[0]: length"));
+  EXPECT_TRUE(starts_with(load_error(read_file(dir + "bad_charsmap.model")),
+                          "sentencepiece model: normalizer_spec.precompiled_charsmap: trie size 4294967040 runs past"));
+  EXPECT_NE(load_error(read_file(dir + "bad_duplicate_piece.model")).find("duplicates pieces[5]"), std::string::npos);
+  EXPECT_EQ(load_error(read_file(dir + "bad_no_unk.model")),
+            "sentencepiece model: no piece of type UNKNOWN (the unk piece)");
 }
 
 }  // namespace

@@ -1,16 +1,19 @@
 // libFuzzer target: attn::SentencePiece (engine/text/sentencepiece.h) on arbitrary bytes.
 //
 // The input is used twice:
-//  1. as text (its first 256 bytes), encoded by one of seven fixed valid models (the committed fixtures:
-//     unigram with nmt_nfkc, unigram with byte fallback and user-defined symbols, BPE with custom (de)normalization rules, whitespace as suffix, CHAR,
-//     WORD, and a model with UNUSED pieces; loaded once). Properties: ids in range, never a control piece, known
-//     pieces are the ids' strings; spans in bounds, on sentencepiece's character boundaries (an invalid byte is
-//     one), never decreasing; the pieces spell the normalized text (byte pieces by their byte); the normalized
-//     text's origins never decrease and stay in the input; decoding the pieces gives the normalized text with
-//     "▁" as spaces (leading spaces aside, for models without a denormalizer, when no piece is unknown);
+//  1. as text (its first 128 bytes), encoded by one of seven fixed valid models chosen by the input (the committed
+//     fixtures: unigram with nmt_nfkc, unigram with byte fallback and user-defined symbols, BPE with custom
+//     (de)normalization rules, whitespace as suffix, CHAR, WORD, and BPE with UNUSED pieces; loaded once).
+//     Properties: ids in range, never a control piece, known pieces are the ids' strings; spans in bounds, on
+//     sentencepiece's character boundaries (an invalid byte is one), never decreasing; the pieces spell the
+//     normalized text (byte pieces by their byte); the normalized text's origins never decrease and stay in the
+//     input; decoding the pieces gives the normalized text with "▁" as spaces (leading spaces aside, for models
+//     without a denormalizer, when no piece is unknown);
 //  2. as a serialized ModelProto, read by SentencePiece::load: never crashes, a failure says why (starting
 //     "sentencepiece model: "); a model that loads encodes a few fixed texts with the properties above, and a
 //     copy of it encodes the same.
+// Both are kept small per execution (one model, 128 bytes of text) so that the target runs fast: long texts and
+// every model on every text are the unit tests' job (tests/engine/sentencepiece_test.cpp).
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -131,7 +134,8 @@ void fuzz_model(std::string_view bytes) {
     if (st.message().rfind("sentencepiece model: ", 0) != 0) broken("a failed load says why", st.message());
     return;
   }
-  static const char* const kTexts[] = {"", "Hello, w\xC3\xB6rld!  ab  ", "\xEF\xAC\x81 \xE2\x80\x8B\xC2\xA0x\xFF\xE2\x82",
+  static const char* const kTexts[] = {"", "Hello, w\xC3\xB6rld!  ab  ",
+                                       "\xEF\xAC\x81 \xE2\x80\x8B\xC2\xA0x\xFF\xE2\x82",
                                        "<sep> [MASK] \xE2\x96\x81\xE2\x96\x81 \xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD"};
   for (const char* text : kTexts) check(sp, text, "loaded model");
   // A copy shares the model and encodes the same.
@@ -147,8 +151,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
   static const char* const kNames[] = {"marian_source", "identity_bytes", "bpe_rules", "suffix_rules",
                                        "char_identity", "word_rules",     "bpe_unused"};
-  // As text: its first kMaxText bytes (long texts are the unit tests' job), by one of the fixed models, chosen by
-  // the input's size and first byte (encoding by all seven each time would cost seven times the executions).
+  // As text: its first kMaxText bytes, by one of the fixed models, chosen by the input's size and first byte
+  // (encoding by all seven each time would cost seven times the executions).
   const std::string_view text = bytes.substr(0, kMaxText);
   const std::vector<SentencePiece>& all = models();
   const size_t which = (size + (size ? data[0] : 0)) % all.size();

@@ -265,7 +265,9 @@ describe('README', () => {
     // Every ```js block of the README, in order, as one module (the training example runs 20 steps, not 2000).
     const blocks = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
     expect(blocks.length).toBeGreaterThanOrEqual(2);
-    const code = blocks.join('\n').replaceAll('2000', '20');
+    // (and the Hugging Face example reads the project's test folders, from the repository's root)
+    const root = path.resolve(__dirname, '../..');
+    const code = blocks.join('\n').replaceAll('2000', '20').replaceAll("folder('tests/", `folder('${root}/tests/`);
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'attn-readme-')), 'example.mjs');
     const apiUrl = pathToFileURL(path.join(engineDir, 'attn.mjs')).href;
     writeFileSync(

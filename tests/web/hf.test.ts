@@ -129,7 +129,7 @@ describe('attn.loadHuggingFace', () => {
         { maxNewTokens: Number(ref.meta.max_new_tokens) },
       );
       expect(Array.from(out.sequences)).toEqual(ref.ids('generated_ids'));
-      expect(out.cross_attentions![0].shape[2]).toBe(out.sequences.length);
+      expect(out.cross_attentions![0].shape[2]).toBe(out.sequences.length - 1); // one row per generated token
       model.delete();
     }
   });
@@ -196,8 +196,25 @@ describe('attn.loadHuggingFace', () => {
     const t = marian.generate('The cat sat on the mat.', { maxNewTokens: 12 });
     expect(t.sequences[0]).toBe(marian.config.decoder_start_token_id);
     expect(typeof t.text).toBe('string');
-    expect(t.cross_attentions![0].shape).toEqual([1, marian.config.num_heads, t.sequences.length, t.input!.input_ids.length]);
+    expect(t.cross_attentions![0].shape).toEqual([1, marian.config.num_heads, t.sequences.length - 1, t.input!.input_ids.length]);
     marian.delete();
+  });
+
+  it('inspectHuggingFace checks a folder from the weights\' header alone', () => {
+    const f = folder('bert');
+    const weights = f['model.safetensors'];
+    const headerEnd = 8 + Number(Buffer.from(weights).readBigUInt64LE(0));
+    const partial = { ...f, 'model.safetensors': { size: weights.length, head: weights.subarray(0, headerEnd) } };
+    const info = attn.inspectHuggingFace(partial);
+    const model = attn.loadHuggingFace(f);
+    expect(info.family).toBe('bert');
+    expect(info.config).toEqual(model.config);
+    expect(info.parameters).toBe(model.numParameters);
+    expect(info.memoryBytes).toBe(model.memoryBytes);
+    model.delete();
+    expect(() => attn.inspectHuggingFace({ ...partial, 'config.json': '{"model_type": "t5"}' })).toThrow(/model_type "t5" is not supported/);
+    expect(() => attn.inspectHuggingFace(partial, { maxBytes: 1 << 20 })).toThrow(/more than the 1 MB available/);
+    expect(() => attn.loadHuggingFace(partial as never)).toThrow(/only its first \d+ bytes were given/);
   });
 
   it('a tokenizer of another model is refused', () => {

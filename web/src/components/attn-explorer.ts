@@ -1,6 +1,8 @@
 // <attn-explorer>: the explorer page. Pick a model (three trained by this project, or an untrained one you
 // configure), type, and the engine (WebAssembly, in a worker) computes every layer's and head's attention and
 // the model's outputs. Pick a layer and a head (or their mean), or a head from the gallery, and read the heatmap.
+// Or open a Hugging Face checkpoint from your disk (files, a folder, or dropped on the page), kept in this browser
+// afterwards, or linked from the site (?hf=models/opus-mt-en-fr/).
 // State lives in one Store; this element wires it to the engine client and the child components.
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
@@ -9,11 +11,15 @@ import { Superseded, type EngineClient } from '../engine/client';
 import { onEngineStatus, onModelStatus, sharedEngine } from '../engine/shared';
 import type { AttentionView } from '../engine/protocol';
 import { modelInfo } from '../models/catalog';
+import { HF_FAMILIES, formatBytes, formatCount, pickModelFiles } from '../models/hf';
+import { deleteHfModel, listHfModels, saveHfModel } from '../models/hf-store';
 import { COLORMAPS } from './colormaps';
 import { queryFromState, stateFromQuery } from './url-state';
 import { Store, applyChipEdit, currentView, selectedMatrix, type ChipEdit, type ExplorerState, type HeadChoice, type ModelSettings } from '../state/store';
+import type { ChosenFile } from './hf-open';
 import './attn-heatmap';
 import './head-gallery';
+import './hf-open';
 import './model-controls';
 import './model-outputs';
 import './model-picker';
@@ -28,6 +34,8 @@ export class AttnExplorer extends LitElement {
   readonly store = new Store(stateFromQuery(location.search));
   @state() private s: ExplorerState = this.store.state;
   @state() private activeRow = -1;
+  /** Files are being dragged over the page: show where to drop them. */
+  @state() private dropping = false;
 
   private client?: EngineClient;
   private requested = '';
@@ -42,14 +50,18 @@ export class AttnExplorer extends LitElement {
     this.client = sharedEngine();
     this.unsubscribeEngine = onEngineStatus((st) => this.store.setEngine(st));
     this.unsubscribeModels = onModelStatus((st) => this.store.setModelStatus(st));
-    this.unsubscribe = this.store.subscribe((s) => {
-      this.s = s;
+    this.unsubscribe = this.store.subscribe(() => {
       this.ensureModel();
       this.analyze();
-      if (this.syncUrl) history.replaceState(null, '', `?${queryFromState(s)}`);
+      // The state as it is now: loading a model may have changed it again (a model's preset text) meanwhile.
+      this.s = this.store.state;
+      if (this.syncUrl) history.replaceState(null, '', `?${queryFromState(this.s)}`);
     });
     this.ensureModel();
     this.analyze();
+    void this.refreshStored();
+    window.addEventListener('dragover', this.onDragOver);
+    window.addEventListener('drop', this.onDrop);
   }
 
   override disconnectedCallback() {
@@ -57,19 +69,106 @@ export class AttnExplorer extends LitElement {
     this.unsubscribe?.();
     this.unsubscribeEngine?.();
     this.unsubscribeModels?.();
+    window.removeEventListener('dragover', this.onDragOver);
+    window.removeEventListener('drop', this.onDrop);
   }
+
+  // ------------------------------------------------------------------------------- Hugging Face models
+  private async refreshStored() {
+    try {
+      this.store.setHfStored(await listHfModels());
+    } catch {
+      // No IndexedDB here (some private windows): models open, and last as long as the page.
+    }
+  }
+
+  /** Opens the files of a Hugging Face model: the worker reads and builds it; only then is it kept and shown. */
+  private async openFiles(chosen: ChosenFile[]) {
+    const st = this.store.state.hfOpen.state;
+    if (st === 'reading' || st === 'building' || !this.client) return;
+    let picked;
+    try {
+      picked = pickModelFiles(chosen.map((c) => ({ name: c.file.name, size: c.file.size, path: c.path, file: c.file })));
+    } catch (e) {
+      this.store.setHfOpen({ state: 'failed', message: (e as Error).message });
+      return;
+    }
+    const files = Object.fromEntries(Object.entries(picked.files).map(([n, f]) => [n, f.file]));
+    const total = Object.values(files).reduce((n, f) => n + f.size, 0);
+    let name = picked.name;
+    this.store.setHfOpen({ state: 'reading', name, loaded: 0, total });
+    try {
+      const info = await this.client.openHf({ kind: 'files', name, files }, (phase, loaded, all) =>
+        this.store.setHfOpen(phase === 'reading' ? { state: 'reading', name, loaded, total: all } : { state: 'building', name }));
+      const hf = info.hf!;
+      name = hf.name;
+      let kept: string;
+      try {
+        await saveHfModel({
+          id: hf.key, name, family: hf.family, architecture: hf.architecture, dtype: hf.dtype, numParameters: hf.numParameters,
+          memoryBytes: hf.memoryBytes, bytes: total, savedAt: Date.now(), files,
+        });
+        await this.refreshStored();
+        kept = 'kept in this browser for your next visit';
+      } catch (e) {
+        kept = `it could not be kept in this browser (${(e as Error).message}), so it lasts until you leave the page`;
+      }
+      const left = picked.ignored.length ? ` ${picked.ignored.length} other file${picked.ignored.length > 1 ? 's were' : ' was'} left out.` : '';
+      this.store.setHfOpen({ state: 'done', message: `Opened ${name} (${HF_FAMILIES[hf.family].title}, ${formatCount(hf.numParameters)} parameters): ${kept}.${left}`, opened: true });
+      this.store.setHf(hf.key);
+    } catch (e) {
+      if (e instanceof Superseded) return;
+      this.store.setHfOpen({ state: 'failed', message: (e as Error).message });
+    }
+  }
+
+  private async removeStored(id: string) {
+    try {
+      await deleteHfModel(id);
+    } catch (e) {
+      this.store.setHfOpen({ state: 'failed', message: `It could not be removed: ${(e as Error).message}` });
+      return;
+    }
+    const m = this.store.state.hfStored.find((x) => x.id === id);
+    await this.refreshStored();
+    this.store.setHfOpen({ state: 'done', message: `Removed ${m?.name ?? 'the model'} from this browser.` });
+    this.store.forgetHf(id); // if it is the one shown: its files are gone, the page goes back to its language model
+  }
+
+  private dropTimer = 0;
+
+  private readonly onDragOver = (ev: DragEvent) => {
+    if (!ev.dataTransfer?.types.includes('Files')) return;
+    ev.preventDefault();
+    ev.dataTransfer.dropEffect = 'copy';
+    this.dropping = true;
+    clearTimeout(this.dropTimer);
+    this.dropTimer = window.setTimeout(() => (this.dropping = false), 200);
+  };
+
+  private readonly onDrop = (ev: DragEvent) => {
+    if (!ev.dataTransfer?.types.includes('Files')) return;
+    ev.preventDefault();
+    this.dropping = false;
+    void filesFromDrop(ev.dataTransfer).then(
+      (files) => this.openFiles(files),
+      (e: Error) => this.store.setHfOpen({ state: 'failed', message: `The dropped files could not be read: ${e.message}` }),
+    );
+  };
 
   /** Loads the chosen model in the worker (once per model; the untrained one again when its settings change). */
   private ensureModel() {
-    const { model, settings, labRun } = this.store.state;
-    const key = model === 'untrained' ? `untrained:${JSON.stringify(settings)}` : model === 'lab' ? `lab:${labRun}` : model;
+    const { model, settings, labRun, hf } = this.store.state;
+    if (!hf) this.client?.releaseHf('page'); // no Hugging Face model any more: the worker may free it
+    const key = model === 'untrained' ? `untrained:${JSON.stringify(settings)}` : model === 'lab' ? `lab:${labRun}` : model === 'hf' ? `hf:${hf}` : model;
     if (key === this.loading || !this.client) return;
     this.loading = key;
     this.requested = '';
-    this.client.load(model, settings, labRun).then(
+    this.client.load(model, settings, model === 'hf' ? hf : labRun).then(
       () => this.analyze(),
       (e: Error) => {
-        if (!(e instanceof Superseded)) this.store.setError(e.message);
+        // A failed load shows as the model's state (with its message); other errors as the page's.
+        if (!(e instanceof Superseded) && this.store.state.models[model]?.state !== 'failed') this.store.setError(e.message);
       },
     );
   }
@@ -78,12 +177,13 @@ export class AttnExplorer extends LitElement {
   private analyze() {
     const s = this.store.state;
     const text = s.texts[s.model];
-    const key = JSON.stringify([s.model, text, s.model === 'untrained' ? s.settings : null]);
+    const hf = s.model === 'hf' ? s.hf : undefined;
+    const key = JSON.stringify([s.model, text, s.model === 'untrained' ? s.settings : null, hf ?? null]);
     if (key === this.requested || !this.client) return;
     if (s.models[s.model]?.state !== 'ready' && s.model !== 'untrained') return;
     this.requested = key;
     this.store.setBusy(true);
-    this.client.analyze({ model: s.model, text, settings: s.settings, run: s.labRun }).then(
+    this.client.analyze({ model: s.model, text, settings: s.settings, run: s.labRun, hf }).then(
       (a) => {
         this.store.setAnalysis(a);
         this.store.setBusy(false);
@@ -107,8 +207,32 @@ export class AttnExplorer extends LitElement {
   }
 
   // ------------------------------------------------------------------------------------------ templates
+  /** The Hugging Face model shown, once loaded. */
+  private get hfInfo() {
+    const ms = this.s.models.hf;
+    return this.s.model === 'hf' && ms?.state === 'ready' ? ms.info.hf : undefined;
+  }
+
+  /** The analysis of what is shown now (same model; for Hugging Face, the same checkpoint). */
+  private get shownAnalysis() {
+    const a = this.s.analysis;
+    return a && a.model === this.s.model && (a.model !== 'hf' || a.hf === this.s.hf) ? a : undefined;
+  }
+
+  /** The model's title in sentences: "the language model", or a Hugging Face model's name. */
+  private get modelName() {
+    if (this.s.model !== 'hf') return `the ${modelInfo(this.s.model).title.toLowerCase()}`;
+    return this.hfInfo?.name ?? (this.s.hf ?? '').split('/').filter(Boolean).pop() ?? 'the model';
+  }
+
+  /** The text preloaded for the model (a Hugging Face model's family's preset). */
+  private get example() {
+    const hf = this.hfInfo;
+    return hf ? HF_FAMILIES[hf.family].example : modelInfo(this.s.model).example;
+  }
+
   private renderViews() {
-    const views = this.s.analysis?.model === this.s.model ? this.s.analysis.views : [];
+    const views = this.shownAnalysis?.views ?? [];
     if (views.length < 2) return nothing;
     const cur = currentView(this.s);
     return html`<div class="seg views" role="tablist" aria-label="Attention">
@@ -152,13 +276,21 @@ export class AttnExplorer extends LitElement {
 
   private renderExplanation(v: AttentionView) {
     const m = this.s.model;
+    const hf = this.hfInfo;
+    if (v.name === 'cross' && hf)
+      return html`Row <em>i</em> is the <em>i</em>-th piece of the translation, as the model wrote it (greedy decoding, one
+        piece at a time); the columns are the pieces of your sentence, and <code>&lt;/s&gt;</code> ends each side. The bright
+        cells show where each piece reads from: the alignment the model learned between the two languages.`;
+    if (v.name === 'decoder' && hf)
+      return html`Row <em>i</em> is the decoder’s input <em>i</em> (it starts from <code>${v.rows[0]}</code>, Marian’s start
+        token, then each piece written so far), attending to the pieces before it: the causal mask hides the future.`;
     if (v.name === 'cross' && m === 'lab')
       return html`Row <em>i</em> is the <em>i</em>-th token of the answer being written; the columns are the input's
         tokens. The bright cells show where each output token reads from: the alignment the model learned.`;
     if (v.name === 'cross')
       return html`Row <em>i</em> is output character <em>i</em> being written; the columns are the input characters.
         The bright cells show where it reads from: the alignment between the date you typed and the ISO date.`;
-    const causal = m === 'lm' || v.name === 'decoder' || (m === 'untrained' && this.s.settings.causal);
+    const causal = m === 'lm' || v.name === 'decoder' || (m === 'untrained' && this.s.settings.causal) || hf?.family === 'gpt2';
     return html`Row <em>i</em> is token <em>i</em>’s query: how its attention is shared among the keys. Each row is a
       softmax, so it sums to 1${causal ? html`; with the causal mask a token sees only itself and the tokens before it` : nothing}.`;
   }
@@ -170,21 +302,25 @@ export class AttnExplorer extends LitElement {
     if (e.state === 'failed')
       return html`<div class="state error" role="alert"><strong>The engine could not start.</strong> ${e.message}</div>`;
     const ms = s.models[s.model];
-    if (ms?.state === 'failed') return html`<div class="state error" role="alert">The ${info.title.toLowerCase()} could not load: ${ms.message}</div>`;
+    if (ms?.state === 'failed')
+      return html`<div class="state error" role="alert">${s.model === 'hf' ? html`<strong dir="auto">${this.modelName}</strong>` : `The ${info.title.toLowerCase()}`}
+        could not load: ${ms.message}</div>`;
     if (e.state === 'loading' || (s.model !== 'untrained' && ms?.state !== 'ready')) {
       const loaded = e.state === 'loading' ? e.loaded : ms?.state === 'loading' ? ms.loaded : 0;
       const total = e.state === 'loading' ? e.total : ms?.state === 'loading' ? ms.total : 0;
       const pct = total ? Math.round((100 * loaded) / total) : 0;
-      const what = e.state === 'loading' ? 'the attention engine (WebAssembly)' : `the ${info.title.toLowerCase()}`;
+      const what = e.state === 'loading' ? 'the attention engine (WebAssembly)' : this.modelName;
+      const building = e.state !== 'loading' && ms?.state === 'loading' && ms.phase === 'building';
       return html`<div class="state loading" role="status">
-        <p>Loading ${what}… ${total ? html`${pct}%` : nothing}</p>
-        <div class="progress"><div class="fill" style=${cssProps({ width: `${pct}%` })}></div></div>
+        <p>${building ? html`Building <span dir="auto">${what}</span> in the engine…` : html`Loading <span dir="auto">${what}</span>… ${total ? html`${pct}%` : nothing}`}</p>
+        <div class="progress"><div class="fill" style=${cssProps({ width: `${building ? 100 : pct}%` })}></div></div>
       </div>`;
     }
-    const a = s.analysis?.model === s.model ? s.analysis : undefined;
+    const a = this.shownAnalysis;
+    const example = this.example;
     if (!this.store.text.trim() && s.model !== 'lm')
       return html`<div class="state empty"><p class="big">Type ${s.model === 'dates' ? 'a date' : s.model === 'lab' ? 'an input' : 'a sentence'} to see
-        how each token attends to the others.</p><p>For example: <button class="example" @click=${() => this.store.setText(info.example)}>${info.example}</button></p></div>`;
+        how each token attends to the others.</p>${example ? html`<p>For example: <button class="example" @click=${() => this.store.setText(example)}>${example}</button></p>` : nothing}</div>`;
     if (!a) return html`<div class="state loading" role="status"><p>Computing attention…</p></div>`;
     const v = currentView(s);
     if (!v) return html`<model-outputs .outputs=${a.outputs}></model-outputs>`;
@@ -201,6 +337,7 @@ export class AttnExplorer extends LitElement {
     const cross = v.name === 'cross';
     const ready = s.engine.state === 'ready' ? s.engine : undefined;
     const params = s.models[s.model]?.state === 'ready' ? (s.models[s.model] as { info: { numParameters: number } }).info.numParameters : 0;
+    const hfCross = cross && s.model === 'hf';
     return html`
       <model-outputs .outputs=${a.outputs}></model-outputs>
       ${this.renderViews()}
@@ -215,8 +352,8 @@ export class AttnExplorer extends LitElement {
         .mask=${mask}
         .colormap=${s.colormap}
         .domain=${[0, hi] as [number, number]}
-        row-title=${cross ? 'Output' : 'Query'}
-        col-title=${cross ? 'Input' : 'Key'}
+        row-title=${hfCross ? 'Target' : cross ? 'Output' : 'Query'}
+        col-title=${hfCross ? 'Source' : cross ? 'Input' : 'Key'}
         caption="${v.title} · layer ${layer + 1} · ${headName}"
         @cell-active=${(ev: CustomEvent) => (this.activeRow = ev.detail.row)}
       ></attn-heatmap>
@@ -234,14 +371,50 @@ export class AttnExplorer extends LitElement {
     const v = currentView(s);
     const ms = s.models[s.model];
     if (!v || ms?.state !== 'ready') return nothing;
+    const p = ms.info.statsProgress;
+    const hint = s.model === 'lab'
+      ? `${v.title}: one row per layer; each thumbnail is the head's pattern on your input (scaled to its own maximum).`
+      : s.model === 'hf'
+        ? `${v.title}: one row per layer. Each line says what the head does over ${p ? p.total : 'a dozen'} built-in sentences${this.hfInfo?.family === 'marian' ? ' (the decoder reading the model’s own translations of them)' : ''}; each thumbnail is its pattern on your text (scaled to its own maximum).`
+        : '';
     return html`<section class="panel gallery" aria-label="Head gallery">
+      ${p ? html`<div class="stats-progress" role="status">
+          <span>Measuring what each head does over ${p.total} sentences: ${p.done} of ${p.total}…</span>
+          <span class="progress" role="progressbar" aria-label="Head statistics" aria-valuemin="0" aria-valuemax=${p.total} aria-valuenow=${p.done}>
+            <span class="fill" style=${cssProps({ width: `${Math.round((100 * p.done) / p.total)}%` })}></span></span>
+        </div>` : nothing}
       <head-gallery .view=${v} .stats=${ms.info.stats[v.name]} .layer=${s.layer} .head=${s.head} .colormap=${s.colormap}
-        hint=${s.model === 'lab' ? `${v.title}: one row per layer; each thumbnail is the head's pattern on your input (scaled to its own maximum).` : ''}
+        hint=${hint}
         @head-select=${(e: CustomEvent) => this.store.select(e.detail.layer, e.detail.head)}></head-gallery>
     </section>`;
   }
 
+  /** What the Hugging Face checkpoint is: family, architecture, size, memory, dtype, tokenizer, unused tensors. */
+  private renderHfInfo() {
+    const hf = this.hfInfo;
+    if (!hf) return nothing;
+    const fam = HF_FAMILIES[hf.family];
+    const stored = this.s.hfStored.some((m) => m.id === hf.key);
+    const from = hf.source === 'url' ? html`from <code>${new URL(hf.key).pathname}</code> on this site`
+      : stored ? 'kept in this browser' : 'from your files';
+    const layers = hf.family === 'marian' ? `${hf.layers} + ${hf.decoderLayers} layers` : `${hf.layers} layers`;
+    return html`<dl class="hf-info" aria-label="The model">
+      <div><dt>Family</dt><dd>${fam.title} (<code>${hf.family}</code>), ${fam.kind}</dd></div>
+      <div><dt>Architecture</dt><dd><code>${hf.architecture}</code>, ${layers} × ${hf.heads} heads, d<sub>model</sub> ${hf.dModel}, ${hf.maxPositions} positions</dd></div>
+      <div><dt>Parameters</dt><dd>${hf.numParameters.toLocaleString('en-US')} (${hf.dtype} weights)</dd></div>
+      <div><dt>Memory</dt><dd>${formatBytes(hf.memoryBytes)} in the engine (its estimate for a text of 256 tokens)${hf.maxTokens < hf.maxPositions
+        ? html`; its memory holds texts of up to ${hf.maxTokens} tokens with this model` : nothing}</dd></div>
+      <div><dt>Tokenizer</dt><dd>${hf.tokenizer} (${hf.tokenizerKind === 'bpe' ? 'byte-level BPE' : hf.tokenizerKind === 'wordpiece' ? 'WordPiece' : 'SentencePiece'})</dd></div>
+      ${hf.unused.length
+        ? html`<div><dt>Unused</dt><dd title=${hf.unused.join(', ')}>${hf.unused.length} tensor${hf.unused.length > 1 ? 's' : ''} the engine does not need:
+            ${hf.unused.slice(0, 3).map((u, i) => html`${i ? ', ' : ''}<code>${u}</code>`)}${hf.unused.length > 3 ? ', …' : ''}</dd></div>`
+        : nothing}
+      <div><dt>Files</dt><dd>${from}</dd></div>
+    </dl>`;
+  }
+
   private renderMetrics() {
+    if (this.s.model === 'hf') return this.renderHfInfo();
     const ms = this.s.models[this.s.model];
     const m = ms?.state === 'ready' ? (ms.info.metrics as Record<string, number | string> | null) : null;
     if (!m) return nothing;
@@ -272,15 +445,34 @@ export class AttnExplorer extends LitElement {
   override render() {
     const s = this.s;
     const info = modelInfo(s.model);
-    const a = s.analysis?.model === s.model && s.analysis.text === this.store.text ? s.analysis : undefined;
+    const shown = this.shownAnalysis;
+    const a = shown && shown.text === this.store.text ? shown : undefined;
     const chips = a?.tokens.map((t) => t.text.trim() || '␣') ?? [];
+    const special = a?.tokens.some((t) => t.special) ? a.tokens.map((t) => !!t.special) : undefined;
     const tags = a?.outputs.kind === 'tagger' ? a.outputs.tags : undefined;
+    const hf = this.hfInfo;
+    const example = this.example;
+    const summary = s.model === 'hf' ? (hf ? HF_FAMILIES[hf.family].summary : '') : info.summary;
+    const tokenHint = s.model === 'untrained' ? '' : s.model === 'dates' ? 'characters' : s.model === 'lab' ? 'the symbols of the task'
+      : !hf ? 'byte-level BPE, as the model reads them'
+      : hf.tokenizerKind === 'bpe' ? 'byte-level BPE, as the model reads them'
+      : hf.tokenizerKind === 'wordpiece' ? 'WordPiece, as the model reads them; dashed ones are added by the tokenizer'
+      : 'SentencePiece pieces of the source, as the encoder reads them';
+    // The heatmap's rows are the chips, except where a row was added before them (the language model's <bos>)
+    // or the rows are another sequence (cross-attention).
+    const v = currentView(s);
+    const rowsAreChips = !!v && v.name !== 'cross' && v.name !== 'decoder';
     return html`
       <div class="layout">
         <section class="panel input" aria-labelledby="model-h">
           <h2 id="model-h">Model</h2>
-          <model-picker .value=${s.model} .status=${s.models} .labRun=${s.labRun} @model-change=${(e: CustomEvent) => this.store.setModel(e.detail)}></model-picker>
-          <p class="summary">${info.summary}</p>
+          <model-picker .value=${s.model} .status=${s.models} .labRun=${s.labRun} .hf=${s.hf} .hfStored=${s.hfStored}
+            @model-change=${(e: CustomEvent) => this.store.setModel(e.detail)}
+            @hf-pick=${(e: CustomEvent<string>) => this.store.setHf(e.detail)}></model-picker>
+          <hf-open .status=${s.hfOpen} .stored=${s.hfStored} .current=${s.hf}
+            @hf-files=${(e: CustomEvent<{ files: ChosenFile[] }>) => this.openFiles(e.detail.files)}
+            @hf-remove=${(e: CustomEvent<string>) => this.removeStored(e.detail)}></hf-open>
+          ${summary ? html`<p class="summary">${summary}</p>` : nothing}
           ${this.renderMetrics()}
           ${s.model === 'untrained'
             ? html`<model-controls .settings=${s.settings}
@@ -289,20 +481,22 @@ export class AttnExplorer extends LitElement {
           <h2 class="text-h" id="sentence-h">${s.model === 'dates' ? 'Date' : 'Text'}</h2>
           <textarea
             aria-labelledby="sentence-h"
-            placeholder=${s.model === 'dates' ? 'Type a date, e.g. 23rd of Nov. 2026' : s.model === 'lab' ? 'Type an input in the task’s format' : 'Type a sentence…'}
+            placeholder=${s.model === 'dates' ? 'Type a date, e.g. 23rd of Nov. 2026' : s.model === 'lab' ? 'Type an input in the task’s format'
+              : hf && hf.family !== 'gpt2' && hf.family !== 'marian' ? `Type a sentence with ${hf.maskToken || '[MASK]'} in it…` : 'Type a sentence…'}
             rows="3"
             spellcheck="false"
             .value=${this.store.text}
             @input=${this.onText}
           ></textarea>
           <div class="examples small">
-            ${info.example ? html`<button class="example" @click=${() => this.store.setText(info.example)}>Example</button>` : nothing}
+            ${example ? html`<button class="example" @click=${() => this.store.setText(example)}>Example</button>` : nothing}
             <button class="example" @click=${() => this.store.setText('')}>Clear</button>
           </div>
           ${a?.truncated ? html`<p class="note" role="status">${a.truncated}</p>` : nothing}
           <h3>Tokens <span class="count">${chips.length}</span>
-            ${s.model !== 'untrained' ? html`<span class="hint">${s.model === 'dates' ? 'characters' : s.model === 'lab' ? 'the symbols of the task' : 'byte-level BPE, as the model reads them'}</span>` : nothing}</h3>
-          <token-chips .tokens=${chips} .tags=${tags} .highlight=${this.activeRow - (s.model === 'lm' ? 1 : 0)} .max=${512}
+            ${tokenHint ? html`<span class="hint">${tokenHint}</span>` : nothing}</h3>
+          <token-chips .tokens=${chips} .tags=${tags} .special=${special}
+            .highlight=${rowsAreChips ? this.activeRow - (s.model === 'lm' ? 1 : 0) : -1} .max=${512}
             @chip-edit=${this.onChipEdit}></token-chips>
         </section>
         <section class="panel view" aria-label="Attention heatmap">
@@ -316,6 +510,7 @@ export class AttnExplorer extends LitElement {
         </section>
       </div>
       ${this.renderGallery()}
+      ${this.dropping ? html`<div class="drop-overlay" aria-hidden="true"><p>Drop a Hugging Face model’s files or folder to open it</p></div>` : nothing}
     `;
   }
 
@@ -384,9 +579,47 @@ export class AttnExplorer extends LitElement {
     .progress { height: 6px; width: 260px; border-radius: 3px; background: var(--border, #e4e1ef); overflow: hidden; }
     .fill { height: 100%; background: var(--accent, #5b3cc4); transition: width 0.2s; }
     .note { margin: 8px 0 0; font-size: 12.5px; color: var(--warn, #8a5a00); }
+    .hf-info { margin: 10px 0 4px; font-size: 12.5px; display: grid; gap: 3px; }
+    .hf-info div { display: grid; grid-template-columns: 92px minmax(0, 1fr); gap: 8px; }
+    .hf-info dt { color: var(--muted, #666); }
+    .hf-info dd { margin: 0; overflow-wrap: anywhere; }
+    .hf-info code, .explain code { font-size: 11.5px; background: var(--chip-bg, #f0eefa); padding: 0 4px; border-radius: 4px; }
+    .stats-progress { display: flex; align-items: center; gap: 12px; font-size: 12.5px; color: var(--muted, #555); margin-bottom: 10px; }
+    .stats-progress .progress { display: inline-block; width: 160px; }
+    .stats-progress .fill { display: block; }
+    .drop-overlay { position: fixed; inset: 0; z-index: 50; pointer-events: none; display: flex; align-items: center; justify-content: center;
+      background: rgba(91, 60, 196, 0.12); border: 3px dashed var(--accent, #5b3cc4); }
+    .drop-overlay p { background: var(--panel, #fff); color: var(--fg, #222); padding: 14px 20px; border-radius: 12px; font-size: 16px; font-weight: 600;
+      box-shadow: 0 4px 20px rgba(0, 0, 0, 0.15); }
     .banner { margin: -2px 0 14px; padding: 9px 12px; border-radius: 10px; font-size: 13px; background: var(--banner-bg, #fff4d6);
       color: var(--banner-fg, #5a4300); border: 1px solid var(--banner-border, #f1dc9c); }
   `;
+}
+
+/**
+ * The files of a drop, folders walked (a few levels deep): each with its path in the drop, so a dropped model
+ * folder is named after itself. Entries must be taken while the drop event runs; reading them is asynchronous.
+ */
+async function filesFromDrop(dt: DataTransfer): Promise<ChosenFile[]> {
+  const entries = [...dt.items].map((i) => i.webkitGetAsEntry?.()).filter((e): e is FileSystemEntry => !!e);
+  if (!entries.length) return [...dt.files].map((file) => ({ file, path: file.name }));
+  const out: ChosenFile[] = [];
+  const walk = async (e: FileSystemEntry, depth: number): Promise<void> => {
+    if (out.length > 2000) return;
+    if (e.isFile) {
+      const file = await new Promise<File>((resolve, reject) => (e as FileSystemFileEntry).file(resolve, reject));
+      out.push({ file, path: e.fullPath.replace(/^\//, '') });
+    } else if (e.isDirectory && depth < 3) {
+      const reader = (e as FileSystemDirectoryEntry).createReader();
+      for (;;) {
+        const batch = await new Promise<FileSystemEntry[]>((resolve, reject) => reader.readEntries(resolve, reject));
+        if (!batch.length) break;
+        for (const child of batch) await walk(child, depth + 1);
+      }
+    }
+  };
+  for (const e of entries) await walk(e, 0);
+  return out;
 }
 
 declare global {

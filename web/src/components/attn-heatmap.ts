@@ -347,7 +347,9 @@ export class AttnHeatmap extends LitElement {
   private tableAlternative() {
     if (this.rows * this.cols > 1024 || !this.matrix) return nothing;
     const m = this.matrix;
-    return html`<table class="sr-only data-table">
+    // The table sits in a 1-pixel clipping box: a table is never narrower than its cells, so on a wide map it
+    // would otherwise widen the page.
+    return html`<div class="sr-only"><table class="data-table">
       <caption>${this.caption}</caption>
       <thead><tr><th scope="col">${this.rowTitle} \ ${this.colTitle}</th>${this.colLabels.slice(0, this.cols).map((c) => html`<th scope="col">${c}</th>`)}</tr></thead>
       <tbody>
@@ -357,7 +359,7 @@ export class AttnHeatmap extends LitElement {
           return html`<td>${masked ? 'masked' : Number.isNaN(v) ? 'NaN' : v.toFixed(4)}</td>`;
         })}</tr>`)}
       </tbody>
-    </table>`;
+    </table></div>`;
   }
 
   override render() {

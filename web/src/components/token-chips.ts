@@ -1,6 +1,7 @@
 // <token-chips>: the tokens as chips that can be edited (click or Enter), inserted (+), deleted (x or Delete)
 // and reordered (drag, or Alt+Left / Alt+Right). Every change fires `chip-edit` with the operation
 // (state/store.ts applies it to the text). With `tags`, each chip shows a label under it (the tagger's output).
+// Tokens the tokenizer adds ([CLS], [SEP], </s>: `special`) are shown by name, dashed, and cannot be edited.
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { ChipEdit } from '../state/store';
@@ -14,6 +15,8 @@ export class TokenChips extends LitElement {
   @property({ type: Number }) max = 512;
   /** Optional labels under the chips (one per token), e.g. part-of-speech tags with their probability. */
   @property({ attribute: false }) tags?: { tag: string; prob: number; continues?: boolean }[];
+  /** Per token: added by the tokenizer, not typed (a fixed chip). */
+  @property({ attribute: false }) special?: boolean[];
 
   @state() private editing = -1;
   @state() private dragFrom = -1;
@@ -71,6 +74,13 @@ export class TokenChips extends LitElement {
   }
 
   private onChipKey(ev: KeyboardEvent, i: number) {
+    if (this.special?.[i]) {
+      if (ev.key === 'ArrowLeft') this.focusChip(Math.max(0, i - 1));
+      else if (ev.key === 'ArrowRight') this.focusChip(Math.min(this.tokens.length - 1, i + 1));
+      else return;
+      ev.preventDefault();
+      return;
+    }
     if (ev.altKey && ev.key === 'ArrowLeft') this.move(i, i - 1);
     else if (ev.altKey && ev.key === 'ArrowRight') this.move(i, i + 1);
     else if (ev.key === 'Delete' || ev.key === 'Backspace') this.removeAt(i);
@@ -123,8 +133,13 @@ export class TokenChips extends LitElement {
   override render() {
     return html`
       <ol class="chips ${this.tags ? 'tagged' : ''}" aria-label="Tokens" @drop=${this.onDrop}>
-        ${this.tokens.map(
-          (t, i) => html`<li
+        ${this.tokens.map((t, i) => this.special?.[i]
+          ? html`<li class="chip special ${i === this.highlight ? 'hl' : ''}" data-index=${i}>
+              <span class="idx" aria-hidden="true">${i}</span>
+              <span class="chip-text" tabindex="-1" dir="ltr" title="Added by the tokenizer: not part of your text"
+                aria-label="Token ${i}: ${t}, added by the tokenizer" @keydown=${(e: KeyboardEvent) => this.onChipKey(e, i)}>${t}</span>
+            </li>`
+          : html`<li
             class="chip ${i === this.highlight ? 'hl' : ''} ${i === this.dragFrom ? 'dragging' : ''} ${this.dropAt === i ? 'drop-before' : ''} ${this.dropAt === i + 1 && i === this.tokens.length - 1 ? 'drop-after' : ''}"
             data-index=${i}
             draggable=${this.editing === i ? 'false' : 'true'}
@@ -187,6 +202,8 @@ export class TokenChips extends LitElement {
       font-size: 13.5px;
       position: relative;
     }
+    .chip.special { background: transparent; border-style: dashed; color: var(--muted, #666); padding-right: 7px; }
+    .chip.special .chip-text { cursor: default; font-size: 12.5px; }
     .chip.hl { background: var(--accent-soft, #ddd4ff); border-color: var(--accent, #5b3cc4); }
     .chip.dragging { opacity: 0.4; }
     .chip.drop-before { box-shadow: -3px 0 0 var(--accent, #5b3cc4); }

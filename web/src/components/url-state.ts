@@ -1,13 +1,25 @@
 // The explorer's state in a URL query string, so a view can be shared or embedded exactly:
 // ?m=lm&text=...&view=self&layer=0&head=mean&cmap=viridis&range=max  (+ d, h, n, ff, seed, pe, causal, scale
-// for the untrained model). Invalid values fall back to the defaults rather than failing.
+// for the untrained model; hf=<stored id or model folder> for a Hugging Face model: ?hf=models/opus-mt-en-fr/ alone
+// opens that folder). Invalid values fall back to the defaults rather than failing.
 import { COLORMAPS } from './colormaps';
 import { MODELS, type ModelId } from '../models/catalog';
+import { folderPath, folderUrl, isFolderKey } from '../models/hf';
 import { DEFAULT_SETTINGS, defaultTexts, type ExplorerState, type ModelSettings } from '../state/store';
 
 const VIEWS = ['self', 'encoder', 'decoder', 'cross'] as const;
 
-export function stateFromQuery(search: string): Partial<ExplorerState> {
+/** A Hugging Face key as the page uses it: a stored model's id, or a folder's absolute URL (when on this site). */
+export function hfKey(value: string, base: string): string {
+  if (!isFolderKey(value)) return value;
+  try {
+    return folderUrl(value, base);
+  } catch {
+    return value; // another site: loading it says why it cannot
+  }
+}
+
+export function stateFromQuery(search: string, base = globalThis.location?.href ?? 'http://localhost/'): Partial<ExplorerState> {
   const q = new URLSearchParams(search);
   const num = (k: string, d: number) => {
     const v = Number(q.get(k));
@@ -33,7 +45,9 @@ export function stateFromQuery(search: string): Partial<ExplorerState> {
     Number.isInteger(settings.seed) && settings.seed >= 0 && settings.seed <= 999999;
   const m = q.get('m');
   const labRun = q.get('run') ?? undefined;
-  const model: ModelId = MODELS.some((x) => x.id === m) && (m !== 'lab' || labRun) ? (m as ModelId) : 'lm';
+  const hf = q.get('hf') ? hfKey(q.get('hf')!, base) : undefined;
+  const model: ModelId = hf && (!m || m === 'hf') ? 'hf'
+    : MODELS.some((x) => x.id === m) && (m !== 'lab' || labRun) && m !== 'hf' ? (m as ModelId) : 'lm';
   const texts = defaultTexts();
   if (q.has('text')) texts[model] = q.get('text')!;
   const head = q.get('head');
@@ -41,6 +55,9 @@ export function stateFromQuery(search: string): Partial<ExplorerState> {
   return {
     model,
     labRun,
+    hf,
+    // A link's text and view for a Hugging Face model are kept (not replaced by the family's preset).
+    hfTextFor: hf && model === 'hf' && (q.has('text') || q.has('view')) ? hf : undefined,
     texts,
     settings: valid ? settings : { ...d },
     view: view && VIEWS.includes(view) ? view : model === 'dates' ? 'cross' : 'self',
@@ -55,6 +72,7 @@ export function queryFromState(s: ExplorerState): string {
   const q = new URLSearchParams();
   q.set('m', s.model);
   if (s.labRun) q.set('run', s.labRun);
+  if (s.hf) q.set('hf', isFolderKey(s.hf) ? folderPath(s.hf) : s.hf);
   q.set('text', s.texts[s.model]);
   if (s.model === 'untrained') {
     q.set('d', String(s.settings.d_model));

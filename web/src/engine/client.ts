@@ -2,22 +2,38 @@
 // and analyzes text with "latest wins" scheduling per view (while one analysis runs, only each view's newest
 // waiting request is kept), so typing never queues up stale work. Widgets run engine calls the same way. If the
 // worker dies, a new one is started, the current model is loaded again and the last request is replayed once.
+//
+// Hugging Face models are held in the worker by key (a stored id or a folder URL) for as long as a view uses one
+// (useHf / releaseHf; the explorer is one view, each <attn-view hf> another). openHf reads and builds a model from
+// files without showing it anywhere yet. A load in flight when the worker dies may be what killed it (out of
+// memory): it fails with a message and is never replayed; the new worker gets the models that were working.
 import type { ModelId } from '../models/catalog';
+import { folderUrl, isFolderKey } from '../models/hf';
 import type { ModelSettings } from '../state/store';
 import type { CallArgs, CallName, CallResult } from './calls';
-import type { Analysis, AnalyzeRequest, EngineInfo, FromWorker, LoadedModel } from './protocol';
+import type { Analysis, AnalyzeRequest, EngineInfo, FromWorker, HfSource, LoadedModel } from './protocol';
 
 export type EngineStatus =
   | { state: 'loading'; loaded: number; total: number }
   | { state: 'ready'; info: EngineInfo }
   | { state: 'failed'; message: string };
 
+/** `key`: which Hugging Face model (model 'hf'); the page shows the status of its own only. */
 export type ModelStatus =
-  | { state: 'loading'; model: ModelId; loaded: number; total: number }
-  | { state: 'ready'; model: ModelId; info: LoadedModel }
-  | { state: 'failed'; model: ModelId; message: string };
+  | { state: 'loading'; model: ModelId; loaded: number; total: number; phase?: HfPhase; key?: string }
+  | { state: 'ready'; model: ModelId; info: LoadedModel; key?: string }
+  | { state: 'failed'; model: ModelId; message: string; key?: string };
 
 type Request = Omit<AnalyzeRequest, 'kind' | 'id'>;
+export type HfPhase = 'reading' | 'building';
+export type HfProgress = (phase: HfPhase, loaded: number, total: number) => void;
+type HfRequest = {
+  source: HfSource;
+  key?: string; // a view's model (useHf), or undefined: files being opened (openHf)
+  resolve: (m: LoadedModel) => void;
+  reject: (e: Error) => void;
+  onProgress?: HfProgress;
+};
 type PendingCall = { name: CallName; args: unknown; resolve: (v: unknown) => void; reject: (e: Error) => void };
 type Pending = { req: Request; key: string; resolve: (r: Analysis) => void; reject: (e: Error) => void };
 
@@ -38,6 +54,13 @@ export class EngineClient {
   private restarts = 0;
   private current?: { model: ModelId; settings: ModelSettings; run?: string };
   private loads = new Map<ModelId, { resolve: (m: LoadedModel) => void; reject: (e: Error) => void }>();
+  // Hugging Face models: requests in flight (by request id), the models the worker has or is loading (by key),
+  // which key each view uses, how to load each key again, and why the worker died (for the message).
+  private hfRequests = new Map<number, HfRequest>();
+  private hfModels = new Map<string, { promise: Promise<LoadedModel>; info?: LoadedModel }>();
+  private hfUsers = new Map<string, string>();
+  private hfSources = new Map<string, HfSource>();
+  private crashReason = '';
   // Widget calls, "latest wins" per key: at most one running and one waiting call per key.
   private callsRunning = new Map<number, PendingCall & { key: string }>();
   private callKeysBusy = new Set<string>();
@@ -85,8 +108,28 @@ export class EngineClient {
           case 'call-error':
             this.finishCall(m.callId, m.kind === 'result' ? m.value : undefined, m.kind === 'call-error' ? m : undefined);
             break;
+          case 'hf-progress': {
+            const r = this.hfRequests.get(m.reqId);
+            r?.onProgress?.(m.phase, m.loaded, m.total);
+            if (r?.key) this.onModel({ state: 'loading', model: 'hf', key: r.key, loaded: m.loaded, total: m.total, phase: m.phase });
+            break;
+          }
+          case 'hf-loaded':
+            this.hfLoaded(m.reqId, m.info);
+            break;
+          case 'hf-error':
+            this.hfFailed(m.reqId, m.message, m.fatal);
+            break;
+          case 'hf-stats': {
+            const held = this.hfModels.get(m.key);
+            if (held?.info) {
+              held.info = { ...held.info, stats: m.stats ?? held.info.stats, statsProgress: m.stats ? undefined : { done: m.done, total: m.total } };
+              this.onModel({ state: 'ready', model: 'hf', key: m.key, info: held.info });
+            }
+            break;
+          }
           case 'error':
-            if (m.id !== undefined) this.finish(m.id, undefined, new Error(m.message), m.fatal);
+            if (m.id !== undefined) this.finish(m.id, undefined, m.superseded ? new Superseded() : new Error(m.message), m.fatal);
             else if (m.model) {
               this.onModel({ state: 'failed', model: m.model, message: m.message });
               this.loads.get(m.model)?.reject(new Error(m.message));
@@ -99,6 +142,7 @@ export class EngineClient {
       };
       this.worker.onerror = (ev) => {
         ev.preventDefault();
+        this.crashReason ||= ev.message || '';
         this.crashed(`the engine worker failed: ${ev.message || 'unknown error'}`);
       };
     });
@@ -112,6 +156,7 @@ export class EngineClient {
    * same trained model share one load; a new untrained request supersedes a pending one.
    */
   load(model: ModelId, settings: ModelSettings, run?: string): Promise<LoadedModel> {
+    if (model === 'hf') return this.useHf(run ?? '', 'page');
     this.current = { model, settings, run };
     if (model !== 'untrained') {
       const pending = this.trainedLoads.get(model);
@@ -128,6 +173,128 @@ export class EngineClient {
       p.catch(() => this.trainedLoads.delete(model)); // a failed load may be retried
     }
     return p;
+  }
+
+  // ------------------------------------------------------------------------------- Hugging Face models
+  /**
+   * Opens a Hugging Face model from files (or a folder) in the worker: reads and builds it, reporting progress,
+   * without showing it in any view. Once it resolves, useHf(info.hf.key, ...) shows it at once. Fails with the
+   * engine's message, and every view keeps its model.
+   */
+  openHf(source: HfSource, onProgress?: HfProgress): Promise<LoadedModel> {
+    return this.requestHf(source, undefined, onProgress).then((info) => {
+      const key = info.hf!.key;
+      this.hfSources.set(key, source);
+      if (!this.hfModels.has(key)) this.hfModels.set(key, { promise: Promise.resolve(info), info });
+      return info;
+    });
+  }
+
+  /**
+   * The Hugging Face model `key` (a stored id or a folder URL) for a view (`user`): loaded once, held while any
+   * view uses it. A view that moves to another model releases its old one.
+   */
+  useHf(key: string, user: string): Promise<LoadedModel> {
+    const prev = this.hfUsers.get(user);
+    this.hfUsers.set(user, key);
+    if (prev !== undefined && prev !== key) this.releaseUnused(prev);
+    const held = this.hfModels.get(key);
+    if (held) {
+      if (held.info) this.onModel({ state: 'ready', model: 'hf', key, info: held.info });
+      return held.promise;
+    }
+    if (isFolderKey(key)) {
+      try {
+        folderUrl(key, location.href); // the page may read its own site only
+      } catch (e) {
+        this.onModel({ state: 'failed', model: 'hf', key, message: (e as Error).message });
+        return Promise.reject(e);
+      }
+    }
+    return this.loadHf(key);
+  }
+
+  /** The view no longer shows a Hugging Face model: the worker frees a model no view uses. */
+  releaseHf(user: string) {
+    const key = this.hfUsers.get(user);
+    this.hfUsers.delete(user);
+    if (key !== undefined) this.releaseUnused(key);
+  }
+
+  private releaseUnused(key: string) {
+    if ([...this.hfUsers.values()].includes(key) || !this.hfModels.has(key)) return;
+    this.hfModels.delete(key);
+    for (const [id, r] of this.hfRequests) {
+      if (r.key !== key) continue;
+      this.hfRequests.delete(id);
+      r.reject(new Superseded());
+    }
+    // In the worker's queue after its load, if one is still running.
+    this.ready.then(() => this.worker.postMessage({ kind: 'hf-release', key }), () => {});
+  }
+
+  private loadHf(key: string): Promise<LoadedModel> {
+    const source: HfSource = this.hfSources.get(key) ?? (isFolderKey(key) ? { kind: 'url', url: key } : { kind: 'stored', id: key });
+    this.onModel({ state: 'loading', model: 'hf', key, loaded: 0, total: 0 });
+    const entry: { promise: Promise<LoadedModel>; info?: LoadedModel } = { promise: this.requestHf(source, key) };
+    this.hfModels.set(key, entry);
+    entry.promise.then(
+      (info) => (entry.info = info),
+      () => {
+        if (this.hfModels.get(key) === entry) this.hfModels.delete(key); // a failed load may be retried
+      },
+    );
+    return entry.promise;
+  }
+
+  private requestHf(source: HfSource, key?: string, onProgress?: HfProgress): Promise<LoadedModel> {
+    const reqId = this.nextId++;
+    return new Promise<LoadedModel>((resolve, reject) => {
+      this.hfRequests.set(reqId, { source, key, resolve, reject, onProgress });
+      this.ready.then(() => {
+        if (this.hfRequests.has(reqId)) this.worker.postMessage({ kind: 'load-hf', reqId, source });
+      }, reject);
+    });
+  }
+
+  /** Analyses of a Hugging Face model wait while it loads. */
+  private hfLoading(key?: string) {
+    return key !== undefined && [...this.hfRequests.values()].some((r) => r.key === key);
+  }
+
+  private hfLoaded(reqId: number, info: LoadedModel) {
+    const r = this.hfRequests.get(reqId);
+    if (!r) return; // released meanwhile
+    this.hfRequests.delete(reqId);
+    if (r.key) {
+      const held = this.hfModels.get(r.key);
+      if (held) held.info = info;
+      this.onModel({ state: 'ready', model: 'hf', key: r.key, info });
+    }
+    r.resolve(info);
+    this.pump();
+  }
+
+  private hfFailed(reqId: number, message: string, fatal: boolean) {
+    const r = this.hfRequests.get(reqId);
+    if (!fatal) {
+      if (!r) return;
+      this.hfRequests.delete(reqId);
+      this.failHf(r, message);
+      return;
+    }
+    // The engine aborted (out of memory, most likely): the worker is replaced, and respawn fails this load.
+    this.crashReason = message;
+    this.crashed(`the engine stopped: ${message}`);
+  }
+
+  private failHf(r: HfRequest, message: string) {
+    if (r.key) {
+      this.hfModels.delete(r.key);
+      this.onModel({ state: 'failed', model: 'hf', key: r.key, message });
+    }
+    r.reject(Object.assign(new Error(message), { name: 'AttnError' }));
+    this.pump();
   }
 
   /**
@@ -191,7 +358,7 @@ export class EngineClient {
     if (this.running || !this.waiting.size) return;
     this.ready.then(() => {
       if (this.running) return;
-      const p = [...this.waiting.values()].find((w) => !this.loads.has(w.req.model));
+      const p = [...this.waiting.values()].find((w) => !this.loads.has(w.req.model) && !(w.req.model === 'hf' && this.hfLoading(w.req.hf)));
       if (!p) return;
       this.waiting.delete(p.key);
       const id = this.nextId++;
@@ -228,11 +395,25 @@ export class EngineClient {
   private respawn() {
     this.start();
     this.failCalls('the engine stopped');
+    // A Hugging Face load in flight may be what killed the worker (out of memory): it fails, is never replayed,
+    // and its views let go of it.
+    const inFlight = [...this.hfRequests.values()];
+    this.hfRequests.clear();
+    const reason = this.crashReason ? ` (${this.crashReason})` : '';
+    this.crashReason = '';
+    for (const r of inFlight) {
+      if (r.key) for (const [user, key] of [...this.hfUsers]) if (key === r.key) this.hfUsers.delete(user);
+      this.failHf(r, `The engine stopped while opening this model${reason}: most likely it ran out of memory, so the model is too large for this browser. The engine was restarted` +
+        (r.key ? '.' : ', and the page goes on with the model it had.'));
+    }
     // The new worker has no models: forget the old loads (pending ones fail unless they are reloaded below).
     this.trainedLoads.clear();
     for (const [model, l] of this.loads) if (model !== this.current?.model) l.reject(new Error('the engine restarted'));
     for (const model of [...this.loads.keys()]) if (model !== this.current?.model) this.loads.delete(model);
     if (this.current) void this.load(this.current.model, this.current.settings, this.current.run).catch(() => {});
+    // The Hugging Face models that views use and that had loaded are loaded again.
+    this.hfModels.clear();
+    for (const key of new Set(this.hfUsers.values())) void this.loadHf(key).catch(() => {});
   }
 
   /** Replaces a dead worker and replays the request that killed it, once. */

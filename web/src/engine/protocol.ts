@@ -13,9 +13,11 @@ export interface EngineInfo {
 
 /** A token of the analyzed text: what the user typed, by UTF-16 offsets. */
 export interface TokenInfo {
-  text: string; // the typed characters of the token (may start with a space)
+  text: string; // the typed characters of the token (may start with a space); a special token's name
   start: number;
   end: number;
+  /** Added by the tokenizer ([CLS], [SEP], </s>): not typed, so its span is empty and its chip cannot be edited. */
+  special?: boolean;
 }
 
 /** One kind of attention of a model, ready to draw: queries are rows, keys columns. */
@@ -35,11 +37,16 @@ export type Outputs =
   | { kind: 'lm'; next: { token: string; prob: number }[] }
   | { kind: 'tagger'; tags: TokenTag[] } // one per token
   | { kind: 'dates'; translation: string; finished: boolean }
-  | { kind: 'lab'; output: string; expected?: string; finished: boolean };
+  | { kind: 'lab'; output: string; expected?: string; finished: boolean }
+  /** BERT / DistilBERT: the top fillers of every [MASK] (by its position in the tokens), or why there are none. */
+  | { kind: 'mlm'; mask: string; head: boolean; masks: { position: number; predictions: { token: string; prob: number }[] }[] }
+  /** Marian: the translation, and the target pieces it wrote one by one (the cross-attention's rows). */
+  | { kind: 'translation'; text: string; pieces: string[]; finished: boolean; limit: number };
 
 export interface Analysis {
   id: number;
   model: ModelId;
+  hf?: string; // model 'hf': the key of the Hugging Face model that computed it
   text: string;
   tokens: TokenInfo[];
   truncated: string; // "" or a sentence saying what was cut
@@ -50,6 +57,10 @@ export interface Analysis {
 
 export interface LoadedModel {
   model: ModelId;
+  /** A Hugging Face model: what it is (model 'hf'). */
+  hf?: HfInfo;
+  /** Head statistics still being computed (Hugging Face models, after the first picture): texts done of total. */
+  statsProgress?: { done: number; total: number };
   numParameters: number;
   config: Record<string, unknown>;
   metrics: Record<string, unknown> | null;
@@ -64,6 +75,42 @@ export interface AnalyzeRequest {
   text: string;
   settings: ModelSettings; // used by the untrained model
   run?: string; // the lab run (model 'lab'), by its id in the lab's IndexedDB
+  hf?: string; // the Hugging Face model (model 'hf'), by its key
+}
+
+/** Where a Hugging Face model's files come from. */
+export type HfSource =
+  | { kind: 'files'; name: string; files: Record<string, Blob> } // chosen or dropped by the user, by file name
+  | { kind: 'stored'; id: string } // kept in this browser (IndexedDB, models/hf-store.ts)
+  | { kind: 'url'; url: string }; // a folder on the page's own site (absolute URL, ending in /)
+
+/** What the page shows about a loaded Hugging Face checkpoint. */
+export interface HfInfo {
+  /** The stored id (files and stored models) or the folder's URL. */
+  key: string;
+  source: HfSource['kind'];
+  name: string;
+  family: 'gpt2' | 'bert' | 'distilbert' | 'marian';
+  architecture: string;
+  dtype: string;
+  numParameters: number;
+  memoryBytes: number;
+  unused: string[];
+  layers: number;
+  heads: number;
+  decoderLayers: number;
+  dModel: number;
+  vocabSize: number;
+  maxPositions: number;
+  /** The longest text, in tokens, the engine's memory holds with this model (at most maxPositions). */
+  maxTokens: number;
+  /** BERT checkpoints without the masked-language-model head (BertModel) show attention only. */
+  lmHead: boolean;
+  /** The tokenizer's files (e.g. "tokenizer.json"), its kind, and its mask token's name (BERT). */
+  tokenizer: string;
+  tokenizerKind: string;
+  maskToken: string;
+  files: { name: string; size: number }[];
 }
 
 /** A widget's engine call (see calls.ts). */
@@ -77,6 +124,10 @@ export interface CallRequest {
 export type ToWorker =
   | { kind: 'init'; engineUrl: string; modelsUrl: string }
   | { kind: 'load'; model: ModelId; settings: ModelSettings; run?: string }
+  /** Opens a Hugging Face model: reply hf-progress*, then hf-loaded or hf-error with the same reqId. */
+  | { kind: 'load-hf'; reqId: number; source: HfSource }
+  /** No view shows the Hugging Face model `key` any more: free it. */
+  | { kind: 'hf-release'; key: string }
   | AnalyzeRequest
   | CallRequest;
 
@@ -86,7 +137,12 @@ export type FromWorker =
   | { kind: 'load-progress'; model: ModelId; loaded: number; total: number }
   | ({ kind: 'loaded' } & LoadedModel)
   | ({ kind: 'analysis' } & Analysis)
-  | { kind: 'error'; id?: number; model?: ModelId; message: string; fatal: boolean }
+  | { kind: 'error'; id?: number; model?: ModelId; message: string; fatal: boolean; superseded?: boolean }
+  | { kind: 'hf-progress'; reqId: number; phase: 'reading' | 'building'; loaded: number; total: number }
+  | { kind: 'hf-loaded'; reqId: number; info: LoadedModel }
+  | { kind: 'hf-error'; reqId: number; message: string; fatal: boolean }
+  /** Head statistics of the Hugging Face model `key`, computed after its first picture: progress, then the result. */
+  | { kind: 'hf-stats'; key: string; done: number; total: number; stats?: LoadedModel['stats'] }
   | { kind: 'result'; callId: number; value: unknown }
   | { kind: 'call-error'; callId: number; message: string; fatal: boolean };
 

@@ -12,6 +12,7 @@ import type { HeadStat } from '../models/describe';
 import { MAX_TOKENS, splitWords } from '../text/words';
 import { modelConfig, tokenIds, type ModelSettings } from '../state/store';
 import { runCall, transferables, type CallArgs, type CallName } from './calls';
+import { HfHost } from './hf-worker';
 import type { AnalyzeRequest, AttentionView, FromWorker, LoadedModel, Outputs, ToWorker, TokenInfo } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -33,6 +34,7 @@ let modelsUrl = '';
 const trained = new Map<ModelId, Trained>();
 let untrained: { key: string; model: Model; info: LoadedModel } | undefined;
 let lab: { id: string; run: Run; info: LoadedModel } | undefined;
+const hfHost = new HfHost(() => engine, post);
 
 function post(msg: FromWorker, transfer: Transferable[] = []) {
   self.postMessage(msg, transfer);
@@ -197,10 +199,12 @@ const show = (s: string) => (s === ' ' ? '␣' : s.replace(/\n/g, '⏎').trim() 
 
 function analyze(req: AnalyzeRequest) {
   const t0 = performance.now();
-  const base = { id: req.id, model: req.model, text: req.text, ms: 0 };
+  const base: { id: number; model: ModelId; text: string; ms: number; hf?: string } = { id: req.id, model: req.model, text: req.text, ms: 0 };
   let result: Omit<typeof base, 'ms'> & { tokens: TokenInfo[]; truncated: string; views: AttentionView[]; outputs: Outputs };
 
-  if (req.model === 'lab') {
+  if (req.model === 'hf') {
+    result = { ...base, hf: req.hf, ...hfHost.analyze(req) };
+  } else if (req.model === 'lab') {
     if (!lab || lab.id !== req.run) throw new Error('the lab model is not loaded yet');
     if (!req.text.trim()) {
       result = { ...base, tokens: [], truncated: '', views: [], outputs: { kind: 'none' } };
@@ -316,6 +320,8 @@ function analyze(req: AnalyzeRequest) {
     for (const w of v.weights) transfer.push(w.buffer);
   }
   post(msg, dedupe(transfer));
+  // A Hugging Face model's head statistics start once it has shown its first picture.
+  if (req.model === 'hf' && req.hf) hfHost.startStats(req.hf);
 }
 
 function dedupe(buffers: Transferable[]) {
@@ -325,6 +331,7 @@ function dedupe(buffers: Transferable[]) {
 async function load(model: ModelId, settings: ModelSettings, run?: string) {
   if (model === 'untrained') post({ kind: 'loaded', ...untrainedModel(settings).info });
   else if (model === 'lab') post({ kind: 'loaded', ...(await labModel(run ?? '')).info });
+  else if (model === 'hf') throw new Error('Hugging Face models load with load-hf');
   else await loadTrained(model);
 }
 
@@ -397,10 +404,23 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
     void call(msg.id, msg.name, msg.args);
     return;
   }
+  if (msg.kind === 'load-hf') {
+    hfHost.load(msg.reqId, msg.source);
+    return;
+  }
+  if (msg.kind === 'hf-release') {
+    hfHost.release(msg.key);
+    return;
+  }
   try {
     analyze(msg);
   } catch (e) {
     const err = e as Error;
+    if (err.name === 'Superseded') {
+      // A request for a Hugging Face model the worker has just replaced: the page has moved on.
+      post({ kind: 'error', id: msg.id, message: err.message, fatal: false, superseded: true });
+      return;
+    }
     // AttnError: bad input, the engine is fine. Anything else (an abort): this worker must be replaced.
     const fatal = err.name !== 'AttnError' && !/not loaded yet/.test(err.message);
     post({ kind: 'error', id: msg.id, message: err.message, fatal });

@@ -1,7 +1,8 @@
 // The models the page offers: the three the project trained (files under models/<id>/, copied to the site's
 // models/<id>/ by tools/build.sh), the untrained toy model built from the controls, and a model trained in the
-// training lab (offered only when the page is opened from the lab: ?m=lab&run=<id>).
-export type ModelId = 'lm' | 'tagger' | 'dates' | 'untrained' | 'lab';
+// training lab (offered only when the page is opened from the lab: ?m=lab&run=<id>), and a Hugging Face checkpoint
+// the user opened (offered once one is open or linked: ?m=hf&hf=<id or folder>; models/hf.ts).
+export type ModelId = 'lm' | 'tagger' | 'dates' | 'untrained' | 'lab' | 'hf';
 
 export interface ModelInfo {
   id: ModelId;
@@ -53,11 +54,19 @@ export const MODELS: ModelInfo[] = [
     example: '',
     trained: true,
   },
+  {
+    id: 'hf',
+    title: 'Hugging Face model',
+    kind: 'a real checkpoint, from your files',
+    summary: 'A pretrained checkpoint from the Hugging Face Hub (GPT-2, BERT, DistilBERT or MarianMT), run by the engine in this page.',
+    example: '',
+    trained: true,
+  },
 ];
 
-/** The models the picker shows: the lab's only when a lab run was opened. */
-export function pickable(labRun?: string): ModelInfo[] {
-  return MODELS.filter((m) => m.id !== 'lab' || !!labRun);
+/** The models the picker shows: the lab's only when a lab run was opened, a Hugging Face one when one is open. */
+export function pickable(labRun?: string, hf?: string): ModelInfo[] {
+  return MODELS.filter((m) => (m.id !== 'lab' || !!labRun) && (m.id !== 'hf' || !!hf));
 }
 
 export function modelInfo(id: ModelId): ModelInfo {

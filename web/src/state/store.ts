@@ -4,6 +4,8 @@ import type { ModelConfig } from '../../../engine/bindings/attn';
 import type { Analysis, AttentionView, TokenInfo } from '../engine/protocol';
 import type { EngineStatus, ModelStatus } from '../engine/client';
 import { MODELS, modelInfo, type ModelId } from '../models/catalog';
+import { HF_FAMILIES } from '../models/hf';
+import type { StoredHfSummary } from '../models/hf-store';
 import { MAX_TOKENS, wordId } from '../text/words';
 
 /** The untrained toy model's settings, as the controls show them. */
@@ -20,6 +22,14 @@ export interface ModelSettings {
 
 export type HeadChoice = number | 'mean';
 
+/** Opening a Hugging Face model from files: reading them, building it in the engine, and how that ended. */
+export type HfOpenState =
+  | { state: 'idle' }
+  | { state: 'reading'; name: string; loaded: number; total: number }
+  | { state: 'building'; name: string }
+  | { state: 'failed'; message: string }
+  | { state: 'done'; message: string; opened?: boolean };
+
 export interface ExplorerState {
   model: ModelId;
   /** What the user typed, per model (each model keeps its own text). */
@@ -27,6 +37,13 @@ export interface ExplorerState {
   settings: ModelSettings;
   /** The lab run opened in the explorer (model 'lab'): its id in the lab's browser storage. */
   labRun?: string;
+  /** The Hugging Face model shown as model 'hf': a stored model's id, or a folder's URL (models/hf.ts). */
+  hf?: string;
+  /** The Hugging Face model whose preset the 'hf' text and view were set from (so they are set once per model). */
+  hfTextFor?: string;
+  /** Hugging Face models kept in this browser (IndexedDB). */
+  hfStored: StoredHfSummary[];
+  hfOpen: HfOpenState;
   view: AttentionView['name'];
   layer: number;
   head: HeadChoice;
@@ -99,6 +116,8 @@ export class Store {
       engine: { state: 'loading', loaded: 0, total: 0 },
       models: {},
       busy: false,
+      hfStored: [],
+      hfOpen: { state: 'idle' },
       ...initial,
     };
   }
@@ -123,8 +142,35 @@ export class Store {
 
   setModel(model: ModelId) {
     if (model === this.s.model) return;
-    const view = model === 'dates' ? 'cross' : 'self';
+    if (model === 'hf' && !this.s.hf) return;
+    const hf = this.s.models.hf?.state === 'ready' ? this.s.models.hf.info.hf : undefined;
+    const view = model === 'dates' || (model === 'hf' && hf?.family === 'marian') ? 'cross' : 'self';
     this.set({ model, view, layer: 0, head: 0, analysis: undefined, error: undefined });
+  }
+
+  /** Shows the Hugging Face model `key` (stored id or folder URL). Its text and view are its family's preset. */
+  setHf(key: string) {
+    if (this.s.model === 'hf' && this.s.hf === key) return;
+    const same = this.s.hf === key;
+    const marian = same && this.s.models.hf?.state === 'ready' && this.s.models.hf.info.hf?.family === 'marian';
+    this.set({ model: 'hf', hf: key, view: marian ? 'cross' : 'self', layer: 0, head: 0, analysis: undefined, error: undefined,
+      ...(same ? {} : { models: { ...this.s.models, hf: undefined }, texts: { ...this.s.texts, hf: '' }, hfTextFor: undefined }) });
+  }
+
+  /** The Hugging Face model `key` is gone (removed from the browser): the page goes back to its language model. */
+  forgetHf(key: string) {
+    if (this.s.hf !== key) return;
+    const leave = this.s.model === 'hf';
+    this.set({ hf: undefined, hfTextFor: undefined, models: { ...this.s.models, hf: undefined },
+      ...(leave ? { model: 'lm' as ModelId, view: 'self' as const, layer: 0, head: 0, analysis: undefined, error: undefined } : {}) });
+  }
+
+  setHfStored(hfStored: StoredHfSummary[]) {
+    this.set({ hfStored });
+  }
+
+  setHfOpen(hfOpen: HfOpenState) {
+    this.set({ hfOpen });
   }
 
   setText(text: string) {
@@ -160,7 +206,17 @@ export class Store {
   }
 
   setModelStatus(status: ModelStatus) {
-    this.set({ models: { ...this.s.models, [status.model]: status } });
+    if (status.model === 'hf' && status.key !== this.s.hf) return; // another view's model, or one the page left
+    const hf = status.state === 'ready' ? status.info.hf : undefined;
+    const patch: Partial<ExplorerState> = { models: { ...this.s.models, [status.model]: status } };
+    // A Hugging Face model, the first time it is ready: its family's preset text and first view (a link's text
+    // and view are kept: they were set for this model).
+    if (hf && this.s.hfTextFor !== hf.key) {
+      patch.hfTextFor = hf.key;
+      patch.texts = { ...this.s.texts, hf: HF_FAMILIES[hf.family].example };
+      patch.view = hf.family === 'marian' ? 'cross' : 'self';
+    }
+    this.set(patch);
   }
 
   setBusy(busy: boolean) {

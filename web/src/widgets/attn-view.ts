@@ -1,9 +1,10 @@
 // <attn-view>: the explorer's main view as a widget, so a lesson can show "this sentence, this model, layer 2,
 // head 3" and let the reader change the sentence. Uses the same worker, models and heatmap as the explorer page.
 //
-// Attributes: model ("lm" | "tagger" | "dates" | "untrained"), text, view ("self" | "cross" | "encoder" |
-// "decoder"; the first one the model has by default), layer and head (1-based; head "mean" averages the heads),
-// readonly (the text cannot be edited).
+// Attributes: model ("lm" | "tagger" | "dates" | "untrained"), hf (a Hugging Face model folder on the same site,
+// e.g. "models/opus-mt-en-fr/": it replaces model), text, view ("self" | "cross" | "encoder" | "decoder"; the first
+// one the model has by default), layer and head (1-based; head "mean" averages the heads), readonly (the text
+// cannot be edited).
 import { css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { Analysis, AttentionView } from '../engine/protocol';
@@ -11,8 +12,14 @@ import { Superseded } from '../engine/client';
 import { sharedEngine } from '../engine/shared';
 import type { MatrixExport } from '../export/export';
 import { MODELS, modelInfo, type ModelId } from '../models/catalog';
+import { HF_FAMILIES, folderPath, folderUrl } from '../models/hf';
+import type { HfInfo } from '../engine/protocol';
 import { DEFAULT_SETTINGS, selectedMatrix, type HeadChoice } from '../state/store';
 import { registerWidget } from './registry';
+
+function folderName(value: string) {
+  return value.split('/').filter(Boolean).pop() ?? 'a Hugging Face model';
+}
 import { WidgetBase } from './widget-base';
 import '../components/attn-heatmap';
 import '../components/model-outputs';
@@ -20,9 +27,11 @@ import '../components/model-outputs';
 @customElement('attn-view')
 export class AttnView extends WidgetBase {
   static override widgetTag = 'attn-view';
-  static override stateKeys = ['model', 'text', 'view', 'layer', 'head', 'readonly'];
+  static override stateKeys = ['model', 'hf', 'text', 'view', 'layer', 'head', 'readonly'];
 
   @property({ reflect: true }) model: ModelId = 'lm';
+  /** A Hugging Face model folder on this site ("models/opus-mt-en-fr/"), read as the engine reads a Hub folder. */
+  @property({ reflect: true }) hf = '';
   @property({ reflect: true }) text = '';
   @property({ reflect: true }) view = '';
   @property({ reflect: true }) layer = '1';
@@ -31,17 +40,48 @@ export class AttnView extends WidgetBase {
 
   @state() private analysis?: Analysis;
   @state() private loading = '';
+  /** The Hugging Face model, once loaded. */
+  @state() private hfInfo?: HfInfo;
 
   get widgetTitle() {
+    if (this.hf) return `Attention in ${this.hfInfo?.name ?? folderName(this.hf)}`;
     return `Attention in the ${modelInfo(this.model).title.toLowerCase()}`;
   }
 
   private get modelId(): ModelId {
-    return MODELS.some((m) => m.id === this.model && m.id !== 'lab') ? this.model : 'lm';
+    if (this.hf) return 'hf';
+    return MODELS.some((m) => m.id === this.model && m.id !== 'lab' && m.id !== 'hf') ? this.model : 'lm';
   }
 
   private get currentText() {
+    if (this.modelId === 'hf') return this.text || (this.hfInfo ? HF_FAMILIES[this.hfInfo.family].example : '');
     return this.text || modelInfo(this.modelId).example;
+  }
+
+  /** The hf attribute as a URL on this site (relative to the page); the error says why when it cannot be. */
+  private get hfUrl(): string {
+    return folderUrl(this.hf, document.baseURI);
+  }
+
+  /** State attributes, with the model folder as its path on the site, so the Embed snippets work from any page. */
+  override stateAttributes(): Record<string, string> {
+    const out = super.stateAttributes();
+    if (out.hf) {
+      try {
+        out.hf = folderPath(this.hfUrl);
+      } catch {
+        // another site: kept as written (loading it says why it cannot)
+      }
+      // hf replaces model; empty attributes say nothing.
+      delete out.model;
+      for (const k of ['text', 'view']) if (out[k] === '') delete out[k];
+    }
+    return out;
+  }
+
+  override disconnectedCallback() {
+    super.disconnectedCallback();
+    sharedEngine().releaseHf(this.viewKey);
   }
 
   private get currentView(): AttentionView | undefined {
@@ -59,6 +99,23 @@ export class AttnView extends WidgetBase {
   protected async compute() {
     const client = sharedEngine();
     const model = this.modelId;
+    if (model === 'hf') {
+      const url = this.hfUrl;
+      this.loading = `Loading the model from ${folderPath(url)}…`;
+      try {
+        this.hfInfo = (await client.useHf(url, this.viewKey)).hf;
+      } finally {
+        this.loading = '';
+      }
+      try {
+        this.analysis = await client.analyze({ model, hf: url, text: this.currentText, settings: DEFAULT_SETTINGS }, this.viewKey);
+      } catch (e) {
+        if (!(e instanceof Superseded)) throw e;
+      }
+      return;
+    }
+    client.releaseHf(this.viewKey);
+    this.hfInfo = undefined;
     this.loading = model === 'untrained' ? '' : `Loading the ${modelInfo(model).title.toLowerCase()}…`;
     try {
       await client.load(model, DEFAULT_SETTINGS);
@@ -123,7 +180,8 @@ export class AttnView extends WidgetBase {
             </div>
             <attn-heatmap colormap=${this.colormap} class="main" .matrix=${sel.matrix} rows=${v.rows.length} cols=${v.cols.length} .rowLabels=${v.rows}
               .colLabels=${v.cols} .mask=${sel.mask} .domain=${[0, 1] as [number, number]}
-              row-title=${v.name === 'cross' ? 'Output' : 'Query'} col-title=${v.name === 'cross' ? 'Input' : 'Key'}
+              row-title=${v.name === 'cross' ? (a!.model === 'hf' ? 'Target' : 'Output') : 'Query'}
+              col-title=${v.name === 'cross' ? (a!.model === 'hf' ? 'Source' : 'Input') : 'Key'}
               caption="${v.title} · layer ${pick.layer + 1} · ${pick.head === 'mean' ? 'mean of the heads' : `head ${pick.head + 1}`}"
               max-size="460"></attn-heatmap>
             <model-outputs .outputs=${a!.outputs}></model-outputs>
