@@ -55,6 +55,43 @@ function withoutTensors(file: Buffer, prefix: string): Buffer {
 }
 
 /**
+ * GPT-2 weights whose token embedding has two more rows than the tokenizer has tokens (a vocabulary padded to a
+ * round number, as some checkpoints are): +1000 and -1000 times the first row, so one of them wins the next token.
+ */
+function withPaddedVocab(file: Buffer): Buffer {
+  const n = Number(file.readBigUInt64LE(0));
+  const header = JSON.parse(file.subarray(8, 8 + n).toString('utf8'));
+  const data = file.subarray(8 + n);
+  const out: Record<string, unknown> = { __metadata__: header.__metadata__ };
+  const parts: Buffer[] = [];
+  let offset = 0;
+  for (const [name, e] of Object.entries(header) as [string, { dtype: string; shape: number[]; data_offsets: [number, number] }][]) {
+    if (name === '__metadata__') continue;
+    let bytes = data.subarray(e.data_offsets[0], e.data_offsets[1]);
+    let shape = e.shape;
+    if (name.endsWith('wte.weight')) {
+      const E = e.shape[1];
+      const first = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + 4 * E));
+      const extra = new Float32Array(2 * E);
+      for (let i = 0; i < E; i++) {
+        extra[i] = 1000 * first[i];
+        extra[E + i] = -1000 * first[i];
+      }
+      bytes = Buffer.concat([bytes, Buffer.from(extra.buffer)]);
+      shape = [e.shape[0] + 2, E];
+    }
+    out[name] = { dtype: e.dtype, shape, data_offsets: [offset, offset + bytes.length] };
+    parts.push(bytes);
+    offset += bytes.length;
+  }
+  let json = JSON.stringify(out);
+  json += ' '.repeat((8 - (json.length % 8)) % 8);
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(json.length));
+  return Buffer.concat([len, Buffer.from(json), ...parts]);
+}
+
+/**
  * Probabilities are the softmax of the engine's logits in JavaScript (Math.exp), whose last bit may differ between
  * Node's V8 and Chromium's: equal to 1e-15.
  */
@@ -85,7 +122,7 @@ async function waitForHf(page: Page, text?: string) {
   await page.waitForFunction((t) => {
     const s = (document.querySelector('attn-explorer') as any).store.state;
     const a = s.analysis;
-    return s.model === 'hf' && a?.model === 'hf' && a.hf === s.hf && !s.busy && (t === null ? a.text === s.texts.hf : a.text === t);
+    return s.model === 'hf' && a?.model === 'hf' && a.hf === s.hf && !s.busy && !a.pendingOutputs && (t === null ? a.text === s.texts.hf : a.text === t);
   }, text ?? null, { timeout: 30000 });
   await page.evaluate(async () => {
     const ex = document.querySelector('attn-explorer') as any;
@@ -360,6 +397,27 @@ describe('Hugging Face models in the page', () => {
     expectStatsClose(stats.encoder, node.encoder);
     expectStatsClose(stats.decoder, node.decoder);
     await page.screenshot({ path: path.join(screenshotDir, 'hf-marian.png'), fullPage: true });
+    model.delete();
+    expect(problems).toEqual([]);
+  });
+
+  it('a vocabulary padded past the tokenizer: the next token names its id, and nothing fails', async () => {
+    const files = bytes('gpt2');
+    const config = JSON.parse(files['config.json'].toString('utf8'));
+    const padded = { ...files, 'config.json': JSON.stringify({ ...config, vocab_size: config.vocab_size + 2 }),
+      'model.safetensors': withPaddedVocab(files['model.safetensors']) };
+    const model = nodeModel(padded);
+    const text = "The animal didn't cross the street because it was too";
+    const out = model.nextTokens(text, { topK: 5 });
+    expect(out.predictions[0].id).toBeGreaterThanOrEqual(config.vocab_size); // one of the two extra rows
+    const { page, problems } = await openPage(session);
+    await page.locator('hf-open .open-btn').click();
+    await openFiles(page, payload(padded));
+    await waitForHf(page, text);
+    const next = (await storeState(page)).analysis.outputs.next as { token: string; prob: number }[];
+    expect(next[0].token).toBe(`[id ${out.predictions[0].id}]`);
+    expectProbs(next.map((x) => x.prob), out.predictions.map((p) => p.probability));
+    expect(await page.evaluate(() => (document.querySelector('attn-explorer') as any).store.state.error ?? '')).toBe('');
     model.delete();
     expect(problems).toEqual([]);
   });

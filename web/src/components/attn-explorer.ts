@@ -187,6 +187,7 @@ export class AttnExplorer extends LitElement {
       (a) => {
         this.store.setAnalysis(a);
         this.store.setBusy(false);
+        a.later?.then((outputs) => this.store.setOutputs(a.id, outputs));
       },
       (e: Error) => {
         if (e instanceof Superseded) return;
@@ -519,7 +520,9 @@ export class AttnExplorer extends LitElement {
     .layout { display: grid; grid-template-columns: minmax(300px, 390px) minmax(0, 1fr); gap: 20px; align-items: start; }
     @media (max-width: 900px) { .layout { grid-template-columns: 1fr; } }
     .panel { background: var(--panel, #fff); border: 1px solid var(--border, #e4e1ef); border-radius: 14px; padding: 16px 18px; min-width: 0; }
-    .gallery { margin-top: 20px; }
+    /* Off screen, the gallery's many thumbnails (144 heads for GPT-2 small) are skipped by style, layout and paint:
+       each keystroke's frame is the main heatmap's. */
+    .gallery { margin-top: 20px; content-visibility: auto; contain-intrinsic-size: auto 640px; }
     h2 { font-size: 13px; text-transform: uppercase; letter-spacing: 0.06em; color: var(--muted, #666); margin: 0 0 10px; }
     h3 { font-size: 13px; font-weight: 600; margin: 14px 0 8px; color: var(--fg, #333); }
     .text-h { margin-top: 20px; }

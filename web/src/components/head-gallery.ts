@@ -2,12 +2,15 @@
 // sentence and a line saying what it does over held-out text (statistics computed by the engine). Clicking a
 // head selects it (fires `head-select` with {layer, head}).
 import { LitElement, css, html, nothing } from 'lit';
-import { customElement, property } from 'lit/decorators.js';
+import { customElement, property, state } from 'lit/decorators.js';
 import type { AttentionView } from '../engine/protocol';
 import { describeHead, type HeadStat } from '../models/describe';
 import { selectedMatrix, type HeadChoice } from '../state/store';
 import { cssProps } from './css-props';
 import './attn-heatmap';
+
+/** How long the text must stay unchanged before the thumbnails follow it (ms). */
+export const GALLERY_SETTLE_MS = 400;
 
 @customElement('head-gallery')
 export class HeadGallery extends LitElement {
@@ -18,13 +21,46 @@ export class HeadGallery extends LitElement {
   @property() colormap = 'viridis';
   /** The sentence under the heading (the explorer's default explains the held-out statistics). */
   @property() hint = '';
+  /**
+   * The view the thumbnails draw. While the text changes quickly (typing), it follows `view` once the changes pause,
+   * so each keystroke's frame paints the main heatmap without also redrawing every head (a large model has 144).
+   */
+  @state() private shown?: AttentionView;
+  private pending = 0;
+  /** Each head's picture of `shown`, [layer][head], made once per view (the same arrays: nothing redraws). */
+  private thumbs: { matrix: Float32Array; mask?: Float32Array; domain: [number, number] }[][] = [];
+
+  override willUpdate(changed: Map<string, unknown>) {
+    if (changed.has('view')) {
+      window.clearTimeout(this.pending);
+      const v = this.view;
+      const sameShape = v && this.shown && v.name === this.shown.name && v.layers === this.shown.layers && v.heads === this.shown.heads;
+      if (!sameShape) this.shown = v;  // a new model or view: at once
+      else this.pending = window.setTimeout(() => (this.shown = this.view), GALLERY_SETTLE_MS);
+    }
+    if (changed.has('shown')) {
+      const v = this.shown;
+      this.thumbs = !v ? [] : Array.from({ length: v.layers }, (_, l) =>
+        Array.from({ length: v.heads }, (_, h) => {
+          const { matrix, mask } = selectedMatrix(v, l, h);
+          let hi = 0;
+          for (const x of matrix) if (x > hi) hi = x;
+          return { matrix, mask, domain: [0, hi || 1] as [number, number] };
+        }));
+    }
+  }
+
+  override disconnectedCallback() {
+    super.disconnectedCallback();
+    window.clearTimeout(this.pending);
+  }
 
   private select(layer: number, head: number) {
     this.dispatchEvent(new CustomEvent('head-select', { detail: { layer, head }, bubbles: true, composed: true }));
   }
 
   override render() {
-    const v = this.view;
+    const v = this.shown;
     if (!v) return nothing;
     const kind = v.name === 'cross' ? 'cross' : 'self';
     const hint = this.hint || `${v.title}: one row per layer. Each line says what the head does over held-out text; each thumbnail is its pattern on your text (scaled to its own maximum).`;
@@ -34,15 +70,13 @@ export class HeadGallery extends LitElement {
           Array.from({ length: v.heads }, (_, h) => {
             const s = this.stats?.[l]?.[h];
             const on = this.layer === l && this.head === h;
-            const { matrix, mask } = selectedMatrix(v, l, h);
-            let hi = 0;
-            for (const x of matrix) if (x > hi) hi = x;
+            const { matrix, mask, domain } = this.thumbs[l][h];
             return html`<button class="head-card ${on ? 'on' : ''}" role="listitem" aria-pressed=${on} data-layer=${l} data-head=${h}
               aria-label="Layer ${l + 1}, head ${h + 1}${s ? `: ${describeHead(s, kind)}` : ''}"
               @click=${() => this.select(l, h)}>
               <span class="name">L${l + 1} · H${h + 1}</span>
               <attn-heatmap compact max-size="96" .matrix=${matrix} .rows=${v.rows.length} .cols=${v.cols.length} .mask=${mask}
-                .colormap=${this.colormap} .domain=${[0, hi || 1] as [number, number]}></attn-heatmap>
+                .colormap=${this.colormap} .domain=${domain}></attn-heatmap>
               <span class="desc">${s ? describeHead(s, kind) : ''}</span>
               ${s ? html`<span class="num">entropy ${s.entropy.toFixed(2)} bits</span>` : nothing}
             </button>`;

@@ -28,9 +28,11 @@ export class ModelOutputs extends LitElement {
     const o = this.outputs;
     if (!o || o.kind === 'none') return nothing;
     if (o.kind === 'lm')
-      return html`<section aria-label="Next-token predictions">
+      // stale: the previous text's predictions, faded, while this text's follow its heatmap (a moment later).
+      return html`<section aria-label="Next-token predictions" aria-busy=${o.stale || !o.next.length ? 'true' : 'false'}
+        class=${o.stale ? 'stale' : ''}>
         <h3>Next token <span class="hint">the model’s five likeliest continuations</span></h3>
-        ${this.bars(o.next)}
+        ${o.next.length ? this.bars(o.next) : html`<p class="note">Computing…</p>`}
       </section>`;
     if (o.kind === 'mlm') {
       if (!o.head)
@@ -86,6 +88,7 @@ export class ModelOutputs extends LitElement {
 
   static override styles = css`
     :host { display: block; margin-bottom: 14px; }
+    .stale ol, .stale ul { opacity: 0.55; transition: opacity 0.12s; }
     h3 { font-size: 13px; margin: 0 0 8px; color: var(--fg, #222); }
     .hint { font-weight: 400; color: var(--muted, #666); font-size: 12px; margin-left: 6px; }
     .legend { display: flex; flex-wrap: wrap; gap: 4px 14px; margin: 0; font-size: 12px; }

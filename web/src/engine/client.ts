@@ -11,7 +11,7 @@ import type { ModelId } from '../models/catalog';
 import { folderUrl, isFolderKey } from '../models/hf';
 import type { ModelSettings } from '../state/store';
 import type { CallArgs, CallName, CallResult } from './calls';
-import type { Analysis, AnalyzeRequest, EngineInfo, FromWorker, HfSource, LoadedModel } from './protocol';
+import type { Analysis, AnalyzeRequest, EngineInfo, FromWorker, HfSource, LoadedModel, Outputs } from './protocol';
 
 export type EngineStatus =
   | { state: 'loading'; loaded: number; total: number }
@@ -45,6 +45,8 @@ export class Superseded extends Error {
 }
 
 export class EngineClient {
+  /** Outputs that follow their analysis (Analysis.later), by analysis id. */
+  private laterOutputs = new Map<number, (o: Outputs) => void>();
   private worker!: Worker;
   private nextId = 1;
   private running?: Pending & { id: number };
@@ -101,9 +103,17 @@ export class EngineClient {
           }
           case 'analysis': {
             const { kind: _kind, ...analysis } = m;
+            if (analysis.pendingOutputs) {
+              analysis.later = new Promise<Outputs>((resolve) => this.laterOutputs.set(analysis.id, resolve));
+              analysis.later.catch(() => {});
+            }
             this.finish(analysis.id, analysis);
             break;
           }
+          case 'outputs':
+            this.laterOutputs.get(m.id)?.(m.outputs);
+            this.laterOutputs.delete(m.id);
+            break;
           case 'result':
           case 'call-error':
             this.finishCall(m.callId, m.kind === 'result' ? m.value : undefined, m.kind === 'call-error' ? m : undefined);
@@ -382,6 +392,7 @@ export class EngineClient {
   }
 
   private crashed(message: string) {
+    this.laterOutputs.clear();  // a dead worker's outputs never come
     const r = this.running;
     this.running = undefined;
     if (r) this.restart(r, message);

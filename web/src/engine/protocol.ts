@@ -34,7 +34,8 @@ export interface AttentionView {
 
 export type Outputs =
   | { kind: 'none' }
-  | { kind: 'lm'; next: { token: string; prob: number }[] }
+  /** stale: the previous text's predictions, shown while this text's are computed (they follow its heatmap). */
+  | { kind: 'lm'; next: { token: string; prob: number }[]; stale?: boolean }
   | { kind: 'tagger'; tags: TokenTag[] } // one per token
   | { kind: 'dates'; translation: string; finished: boolean }
   | { kind: 'lab'; output: string; expected?: string; finished: boolean }
@@ -53,6 +54,13 @@ export interface Analysis {
   views: AttentionView[];
   outputs: Outputs;
   ms: number;
+  /**
+   * The outputs follow in an `outputs` message (GPT-2's next tokens: the heatmap is posted as soon as the attention
+   * is computed, before the vocabulary projection). EngineClient.analyze then resolves with `later`, which
+   * resolves with them.
+   */
+  pendingOutputs?: boolean;
+  later?: Promise<Outputs>;
 }
 
 export interface LoadedModel {
@@ -137,6 +145,7 @@ export type FromWorker =
   | { kind: 'load-progress'; model: ModelId; loaded: number; total: number }
   | ({ kind: 'loaded' } & LoadedModel)
   | ({ kind: 'analysis' } & Analysis)
+  | { kind: 'outputs'; id: number; outputs: Outputs }
   | { kind: 'error'; id?: number; model?: ModelId; message: string; fatal: boolean; superseded?: boolean }
   | { kind: 'hf-progress'; reqId: number; phase: 'reading' | 'building'; loaded: number; total: number }
   | { kind: 'hf-loaded'; reqId: number; info: LoadedModel }

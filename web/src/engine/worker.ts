@@ -202,8 +202,11 @@ function analyze(req: AnalyzeRequest) {
   const base: { id: number; model: ModelId; text: string; ms: number; hf?: string } = { id: req.id, model: req.model, text: req.text, ms: 0 };
   let result: Omit<typeof base, 'ms'> & { tokens: TokenInfo[]; truncated: string; views: AttentionView[]; outputs: Outputs };
 
+  let later: (() => Outputs) | undefined;
   if (req.model === 'hf') {
-    result = { ...base, hf: req.hf, ...hfHost.analyze(req) };
+    const { later: after, ...r } = hfHost.analyze(req);
+    later = after;
+    result = { ...base, hf: req.hf, ...r };
   } else if (req.model === 'lab') {
     if (!lab || lab.id !== req.run) throw new Error('the lab model is not loaded yet');
     if (!req.text.trim()) {
@@ -314,12 +317,21 @@ function analyze(req: AnalyzeRequest) {
       }
     }
   }
-  const msg = { kind: 'analysis' as const, ...result, ms: performance.now() - t0 };
+  const msg = { kind: 'analysis' as const, ...result, ms: performance.now() - t0, ...(later ? { pendingOutputs: true } : {}) };
   const transfer: Transferable[] = [];
   for (const v of msg.views) {
     for (const w of v.weights) transfer.push(w.buffer);
   }
   post(msg, dedupe(transfer));
+  // Outputs that follow the picture (GPT-2's next tokens: the vocabulary projection, after the heatmap is posted).
+  if (later) {
+    try {
+      post({ kind: 'outputs', id: req.id, outputs: later() });
+    } catch (e) {
+      post({ kind: 'outputs', id: req.id, outputs: { kind: 'none' } });
+      throw e;
+    }
+  }
   // A Hugging Face model's head statistics start once it has shown its first picture.
   if (req.model === 'hf' && req.hf) hfHost.startStats(req.hf);
 }

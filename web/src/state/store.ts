@@ -1,7 +1,7 @@
 // The page's one store: the source of truth for what the user typed and chose, and the last engine results.
 // Components read `store.state` and call the actions below; every change notifies subscribers once.
 import type { ModelConfig } from '../../../engine/bindings/attn';
-import type { Analysis, AttentionView, TokenInfo } from '../engine/protocol';
+import type { Analysis, AttentionView, Outputs, TokenInfo } from '../engine/protocol';
 import type { EngineStatus, ModelStatus } from '../engine/client';
 import { MODELS, modelInfo, type ModelId } from '../models/catalog';
 import { HF_FAMILIES } from '../models/hf';
@@ -223,11 +223,24 @@ export class Store {
     this.set({ busy });
   }
 
-  setAnalysis(analysis: Analysis) {
+  setAnalysis(incoming: Analysis) {
+    const { later: _later, ...analysis } = incoming;
+    // Outputs that follow the picture: until they come, the previous text's stay, marked stale (no flash of an
+    // empty list while typing).
+    const prev = this.s.analysis;
+    if (analysis.pendingOutputs && prev?.model === analysis.model && prev.outputs.kind === 'lm' && analysis.outputs.kind === 'lm')
+      analysis.outputs = { ...prev.outputs, stale: true };
     const v = currentView({ ...this.s, analysis });
     const layer = v ? Math.min(this.s.layer, v.layers - 1) : 0;
     const head = this.s.head === 'mean' ? 'mean' : v ? Math.min(this.s.head, v.heads - 1) : 0;
     this.set({ analysis, error: undefined, layer, head });
+  }
+
+  /** The outputs of analysis `id`, which came after it (Analysis.pendingOutputs); ignored if a newer one is shown. */
+  setOutputs(id: number, outputs: Outputs) {
+    const a = this.s.analysis;
+    if (a?.id !== id) return;
+    this.set({ analysis: { ...a, outputs, pendingOutputs: false } });
   }
 
   setError(error: string | undefined) {

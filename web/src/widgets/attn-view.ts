@@ -108,7 +108,11 @@ export class AttnView extends WidgetBase {
         this.loading = '';
       }
       try {
-        this.analysis = await client.analyze({ model, hf: url, text: this.currentText, settings: DEFAULT_SETTINGS }, this.viewKey);
+        const a = await client.analyze({ model, hf: url, text: this.currentText, settings: DEFAULT_SETTINGS }, this.viewKey);
+        this.analysis = a;
+        a.later?.then((outputs) => {
+          if (this.analysis === a) this.analysis = { ...a, outputs, later: undefined };
+        });
       } catch (e) {
         if (!(e instanceof Superseded)) throw e;
       }
