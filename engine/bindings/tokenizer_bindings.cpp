@@ -39,6 +39,22 @@ val typed_array(const std::vector<T>& v) {
   return val(emscripten::typed_memory_view(v.size(), v.data())).call<val>("slice");
 }
 
+// An encoding as {ids: Int32Array, offsets: Int32Array [start0, end0, ...] (bytes), truncated, replaced}.
+val encoding_js(const Encoding& e) {
+  std::vector<int32_t> offsets;
+  offsets.reserve(2 * e.offsets.size());
+  for (const auto& [start, end] : e.offsets) {
+    offsets.push_back(static_cast<int32_t>(start));  // < kMaxInputBytes
+    offsets.push_back(static_cast<int32_t>(end));
+  }
+  val out = val::object();
+  out.set("ids", typed_array(e.ids));
+  out.set("offsets", typed_array(offsets));
+  out.set("truncated", e.truncated);
+  out.set("replaced", static_cast<double>(e.replaced));
+  return out;
+}
+
 class TokenizerHandle {
  public:
   std::string load(const std::string& json) {
@@ -67,24 +83,13 @@ class TokenizerHandle {
 
   val encode(const val& utf8, double max_tokens) const {
     const Encoding e = tokenizer_.encode(bytes_from(utf8), max_tokens >= 0 ? static_cast<int64_t>(max_tokens) : -1);
-    std::vector<int32_t> offsets;
-    offsets.reserve(2 * e.offsets.size());
-    for (const auto& [start, end] : e.offsets) {
-      offsets.push_back(static_cast<int32_t>(start));  // < kMaxInputBytes
-      offsets.push_back(static_cast<int32_t>(end));
-    }
-    val out = val::object();
-    out.set("ids", typed_array(e.ids));
-    out.set("offsets", typed_array(offsets));
-    out.set("truncated", e.truncated);
-    out.set("replaced", static_cast<double>(e.replaced));
-    return out;
+    return encoding_js(e);
   }
 
   // UTF-8 bytes (a Uint8Array): as a std::string, embind would decode it with a TextDecoder that drops a leading BOM.
   val decode(const val& ids, bool skip_special_tokens) const {
     const std::string text = tokenizer_.decode(emscripten::convertJSArrayToNumberVector<int32_t>(ids), skip_special_tokens);
-    return val(emscripten::typed_memory_view(text.size(), reinterpret_cast<const uint8_t*>(text.data()))).call<val>("slice");
+    return js::bytes_js(text);
   }
 
   // Every token's string, id order, as a JSON array (one call instead of one per token).
@@ -139,18 +144,7 @@ class HfTokenizerHandle {
   val encode(const val& utf8, double max_tokens, bool add_special_tokens, bool target) const {
     const Encoding e = tokenizer_.encode(bytes_from(utf8), add_special_tokens,
                                          max_tokens >= 0 ? static_cast<int64_t>(max_tokens) : -1, target);
-    std::vector<int32_t> offsets;
-    offsets.reserve(2 * e.offsets.size());
-    for (const auto& [start, end] : e.offsets) {
-      offsets.push_back(static_cast<int32_t>(start));  // < kMaxInputBytes
-      offsets.push_back(static_cast<int32_t>(end));
-    }
-    val out = val::object();
-    out.set("ids", typed_array(e.ids));
-    out.set("offsets", typed_array(offsets));
-    out.set("truncated", e.truncated);
-    out.set("replaced", static_cast<double>(e.replaced));
-    return out;
+    return encoding_js(e);
   }
 
   val decode(const val& ids, bool skip_special_tokens) const {

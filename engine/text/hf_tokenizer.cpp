@@ -12,6 +12,7 @@
 #include <unordered_set>
 
 #include "io/json.h"
+#include "text/json_fields.h"
 #include "text/sentencepiece.h"
 #include "text/unicode.h"
 #include "text/wordpiece.h"
@@ -20,24 +21,11 @@ namespace attn {
 
 namespace {
 
-// A token or key for an error message: JSON-quoted, shortened.
-std::string q(const std::string& s) {
-  std::string d = Json::string(s).dump();
-  if (d.size() > 48) d = Json::string(unicode::to_valid_utf8(s.substr(0, 40))).dump() + "...";
-  return d;
-}
-
-const char* type_of(const Json& obj) {
-  const Json* t = obj.find("type");
-  return (t && t->is_string()) ? t->as_string().c_str() : "";
-}
-
 Status check_keys(const Json& obj, const std::string& where, std::initializer_list<const char*> allowed) {
-  for (const auto& member : obj.members())
-    if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return member.first == a; }))
-      return Status::error(where + ": unknown key " + q(member.first));
-  return Status();
+  return tokfile::check_keys(obj, where, allowed, "");
 }
+using tokfile::type_of;
+using tokfile::quoted;
 
 bool is_id(const Json& v, int64_t limit) {
   return v.is_number() && v.as_number() >= 0 && v.as_number() < static_cast<double>(limit) &&
@@ -261,11 +249,11 @@ Status read_vocab_json(std::string_view text, const std::string& name, std::vect
   for (const auto& [token, value] : j.members()) {
     if (token.empty()) return Status::error(name + " has an empty token");
     if (!is_id(value, static_cast<int64_t>(tokens->size())))
-      return Status::error(name + ": the id of " + q(token) + " must be an integer in [0, " +
+      return Status::error(name + ": the id of " + quoted(token) + " must be an integer in [0, " +
                            std::to_string(tokens->size()) + ") (ids run from 0, one per token)");
     const auto id = static_cast<size_t>(value.as_number());
-    if (filled[id]) return Status::error(name + ": id " + std::to_string(id) + " is given to both " + q((*tokens)[id]) +
-                                         " and " + q(token));
+    if (filled[id]) return Status::error(name + ": id " + std::to_string(id) + " is given to both " + quoted((*tokens)[id]) +
+                                         " and " + quoted(token));
     filled[id] = 1;
     (*tokens)[id] = token;
   }
@@ -280,7 +268,7 @@ Status HfTokenizer::finish_vocab(const std::string& file) {
   for (size_t id = 0; id < tokens_.size(); ++id) {
     const auto [it, fresh] = ids_.emplace(tokens_[id], static_cast<int32_t>(id));
     if (!fresh)
-      return Status::error(file + ": " + q(tokens_[id]) + " has two ids, " + std::to_string(it->second) + " and " +
+      return Status::error(file + ": " + quoted(tokens_[id]) + " has two ids, " + std::to_string(it->second) + " and " +
                            std::to_string(id));
   }
   special_.resize(tokens_.size(), 0);
@@ -335,7 +323,7 @@ Status read_added_tokens(const Json& root, std::vector<std::string>* contents, s
       return Status::error(where + ".content must be a non-empty string");
     const std::string& c = content->as_string();
     if (c.size() > HfTokenizer::kMaxAddedTokenBytes)
-      return Status::error(where + ".content " + q(c) + " is longer than " +
+      return Status::error(where + ".content " + quoted(c) + " is longer than " +
                            std::to_string(HfTokenizer::kMaxAddedTokenBytes) + " bytes, which is not supported");
     std::array<bool, 5> f{};  // special, single_word, lstrip, rstrip, normalized
     const char* keys[] = {"special", "single_word", "lstrip", "rstrip", "normalized"};
@@ -344,7 +332,7 @@ Status read_added_tokens(const Json& root, std::vector<std::string>* contents, s
       if (v && !v->is_bool()) return Status::error(where + "." + keys[k] + " must be true or false");
       f[k] = v ? v->as_bool() : (k == 4 ? !f[0] : false);  // normalized defaults to !special, as Hugging Face
     }
-    if (!seen_content.insert(c).second) return Status::error(where + ": " + q(c) + " is added twice");
+    if (!seen_content.insert(c).second) return Status::error(where + ": " + quoted(c) + " is added twice");
     const auto i32 = static_cast<int32_t>(id->as_number());
     if (!seen_id.insert(i32).second)
       return Status::error(where + ": id " + std::to_string(i32) + " is given to two added tokens");
@@ -413,20 +401,20 @@ Status read_post_processor(const Json* p, bool byte_level_ok, std::vector<int32_
         const Json* entry = specials->find(id->as_string());
         const Json* ids = entry ? entry->find("ids") : nullptr;
         if (ids == nullptr || !ids->is_array())
-          return Status::error(at + ": " + q(id->as_string()) + " is not in special_tokens (with \"ids\")");
+          return Status::error(at + ": " + quoted(id->as_string()) + " is not in special_tokens (with \"ids\")");
         for (const Json& v : ids->items()) {
           if (!is_id(v, WordPieceTokenizer::kMaxVocabSize))
-            return Status::error(where + ".special_tokens[" + q(id->as_string()) + "].ids must be integer ids");
+            return Status::error(where + ".special_tokens[" + quoted(id->as_string()) + "].ids must be integer ids");
           (seen_a ? suffix : prefix)->push_back(static_cast<int32_t>(v.as_number()));
         }
       } else {
-        return Status::error(at + ": unknown item " + q(kind) + " (SpecialToken or Sequence)");
+        return Status::error(at + ": unknown item " + quoted(kind) + " (SpecialToken or Sequence)");
       }
     }
     if (!seen_a) return Status::error(where + ".single has no sequence \"A\"");
     return Status();
   }
-  return Status::error(where + " type " + q(type) + " is not supported (TemplateProcessing, BertProcessing, " +
+  return Status::error(where + " type " + quoted(type) + " is not supported (TemplateProcessing, BertProcessing, " +
                        "RobertaProcessing" + (byte_level_ok ? ", ByteLevel" : "") + " or null)");
 }
 
@@ -553,14 +541,14 @@ Status HfTokenizer::load_tokenizer_json(const Files& files, HfTokenizer* t, Impl
     for (size_t i = 0; i < contents.size(); ++i) {
       const int32_t in_model = impl.wordpiece.model_token_to_id(contents[i]);
       if (in_model >= 0 && in_model != added_ids[i])
-        return Status::error("tokenizer.json: added_tokens[" + std::to_string(i) + "]: " + q(contents[i]) +
+        return Status::error("tokenizer.json: added_tokens[" + std::to_string(i) + "]: " + quoted(contents[i]) +
                              " has id " + std::to_string(added_ids[i]) + " but id " + std::to_string(in_model) +
                              " in model.vocab");
       const auto id = static_cast<size_t>(added_ids[i]);
       if (id >= t->tokens_.size()) t->tokens_.resize(id + 1);
       if (!t->tokens_[id].empty() && t->tokens_[id] != contents[i])
-        return Status::error("tokenizer.json: id " + std::to_string(id) + " is given to both " + q(t->tokens_[id]) +
-                             " and " + q(contents[i]));
+        return Status::error("tokenizer.json: id " + std::to_string(id) + " is given to both " + quoted(t->tokens_[id]) +
+                             " and " + quoted(contents[i]));
       t->tokens_[id] = contents[i];
     }
     for (size_t id = 0; id < t->tokens_.size(); ++id)
@@ -570,7 +558,7 @@ Status HfTokenizer::load_tokenizer_json(const Files& files, HfTokenizer* t, Impl
     ATTN_TRY(t->finish_vocab("tokenizer.json"));
     for (size_t i = 0; i < contents.size(); ++i) t->special_[added_ids[i]] = flags[i][0];
   } else {
-    return Status::error("tokenizer.json: model.type " + q(model_type) +
+    return Status::error("tokenizer.json: model.type " + quoted(model_type) +
                          " is not supported (BPE for GPT-2, WordPiece for BERT)");
   }
   if (t->kind_ == Kind::kBpe) ATTN_TRY(t->finish_vocab("tokenizer.json"));
@@ -613,7 +601,7 @@ Status HfTokenizer::load_gpt2_legacy(const Files& files, HfTokenizer* t, Impl& i
     const size_t space = merge.find(' ');
     if (space == std::string::npos || space == 0 || space + 1 == merge.size() ||
         merge.find(' ', space + 1) != std::string::npos)
-      return Status::error(where + " " + q(merge) + " must be two tokens separated by one space");
+      return Status::error(where + " " + quoted(merge) + " must be two tokens separated by one space");
     if (count++) merges += ',';
     merges += Json::string(merge).dump();
   }
@@ -695,7 +683,7 @@ Status HfTokenizer::load_vocab_txt(const Files& files, HfTokenizer* t, Impl& imp
   std::vector<std::string> additional;
   ATTN_TRY(read_role_contents(files, &roles, &additional));
   if (roles["unk"] != impl.wordpiece.unk_token())
-    return Status::error("tokenizer_config.json: unk_token " + q(roles["unk"]) + " is not supported (only \"[UNK]\")");
+    return Status::error("tokenizer_config.json: unk_token " + quoted(roles["unk"]) + " is not supported (only \"[UNK]\")");
   std::vector<std::string> specials;
   for (const char* role : {"pad", "unk", "cls", "sep", "mask"}) specials.push_back(roles[role]);
   specials.insert(specials.end(), additional.begin(), additional.end());
@@ -739,7 +727,7 @@ Status HfTokenizer::load_marian(const Files& files, HfTokenizer* t, Impl& impl) 
   ATTN_TRY(read_role_contents(files, &roles, &additional));
   for (const char* role : {"eos", "unk", "pad"})
     if (roles[role].empty() || t->token_to_id(roles[role]) < 0)
-      return Status::error("vocab.json has no " + std::string(role) + " token " + q(roles[role]) +
+      return Status::error("vocab.json has no " + std::string(role) + " token " + quoted(roles[role]) +
                            " (MarianTokenizer needs </s>, <unk> and <pad>)");
   impl.unk = t->token_to_id(roles["unk"]);
   t->suffix_ids_ = {t->token_to_id(roles["eos"])};
@@ -747,7 +735,7 @@ Status HfTokenizer::load_marian(const Files& files, HfTokenizer* t, Impl& impl) 
     const auto eos = t->target_ids_.find(roles["eos"]);
     const auto unk = t->target_ids_.find(roles["unk"]);
     if (eos == t->target_ids_.end() || unk == t->target_ids_.end())
-      return Status::error("target_vocab.json has no " + q(roles["eos"]) + " or " + q(roles["unk"]));
+      return Status::error("target_vocab.json has no " + quoted(roles["eos"]) + " or " + quoted(roles["unk"]));
     impl.target_suffix_ids = {eos->second};
     impl.target_unk = unk->second;
   } else {
@@ -807,20 +795,6 @@ void HfTokenizer::split_added(std::string_view text, size_t begin, size_t end, b
   if (start_offset < end) out->push_back({-1, start_offset, end});
 }
 
-namespace {
-
-bool emit(Encoding* e, int64_t limit, int32_t id, const std::string& token, int64_t start, int64_t end) {
-  if (limit >= 0 && static_cast<int64_t>(e->ids.size()) >= limit) {
-    e->truncated = true;
-    return false;
-  }
-  e->ids.push_back(id);
-  e->tokens.push_back(token);
-  e->offsets.emplace_back(start, end);
-  return true;
-}
-
-}  // namespace
 
 // Appends the tokens of the whole text (added tokens and the model's) to *e until it holds `limit` tokens.
 bool HfTokenizer::encode_body(std::string_view text, int64_t limit, bool target_side, Encoding* e) const {
@@ -840,7 +814,7 @@ bool HfTokenizer::encode_body(std::string_view text, int64_t limit, bool target_
         const auto it = target_ids_.find(tokens_[id]);
         id = it == target_ids_.end() ? impl.target_unk : it->second;
       }
-      if (!emit(e, limit, id, token_of(id), static_cast<int64_t>(seg.begin), static_cast<int64_t>(seg.end)))
+      if (!e->emit(limit, id, token_of(id), static_cast<int64_t>(seg.begin), static_cast<int64_t>(seg.end)))
         return false;
       continue;
     }
@@ -852,7 +826,7 @@ bool HfTokenizer::encode_body(std::string_view text, int64_t limit, bool target_
         split_added(n.text, 0, n.text.size(), true, &inner);
         for (const Segment& sub : inner) {
           if (sub.id >= 0) {
-            if (!emit(e, limit, sub.id, tokens_[sub.id], n.start[sub.begin], n.end[sub.end - 1])) return false;
+            if (!e->emit(limit, sub.id, tokens_[sub.id], n.start[sub.begin], n.end[sub.end - 1])) return false;
           } else if (!impl.wordpiece.encode_normalized(n, sub.begin, sub.end, limit, e)) {
             return false;
           }
@@ -864,7 +838,7 @@ bool HfTokenizer::encode_body(std::string_view text, int64_t limit, bool target_
         split_added(text, seg.begin, seg.end, true, &inner);
         for (const Segment& sub : inner) {
           if (sub.id >= 0) {
-            if (!emit(e, limit, sub.id, tokens_[sub.id], static_cast<int64_t>(sub.begin), static_cast<int64_t>(sub.end)))
+            if (!e->emit(limit, sub.id, tokens_[sub.id], static_cast<int64_t>(sub.begin), static_cast<int64_t>(sub.end)))
               return false;
             continue;
           }
@@ -893,7 +867,7 @@ bool HfTokenizer::encode_body(std::string_view text, int64_t limit, bool target_
             const std::string code(piece_text.substr(0, close + 2));
             int32_t id = marian_target ? (target_ids_.count(code) ? target_ids_.at(code) : impl.target_unk)
                                        : (ids_.count(code) ? ids_.at(code) : impl.unk);
-            if (!emit(e, limit, id, token_of(id), static_cast<int64_t>(base), static_cast<int64_t>(base + close + 2)))
+            if (!e->emit(limit, id, token_of(id), static_cast<int64_t>(base), static_cast<int64_t>(base + close + 2)))
               return false;
             piece_text.remove_prefix(close + 2);
             base += close + 2;
@@ -938,7 +912,7 @@ bool HfTokenizer::encode_body(std::string_view text, int64_t limit, bool target_
             s = f = p.begin < static_cast<int64_t>(from.size()) ? from[p.begin]
                                                                  : static_cast<int64_t>(base + piece_text.size());
           }
-          if (!emit(e, limit, id, token_of(id), s, f)) return false;
+          if (!e->emit(limit, id, token_of(id), s, f)) return false;
         }
         break;
       }
@@ -966,13 +940,13 @@ Encoding HfTokenizer::encode(std::string_view text, bool add_special_tokens, int
   const auto token_of = [&](int32_t id) -> const std::string& {
     return marian_target ? target_tokens_[id] : tokens_[id];
   };
-  for (const int32_t id : prefix) emit(&e, -1, id, token_of(id), 0, 0);
+  for (const int32_t id : prefix) e.emit(-1, id, token_of(id), 0, 0);
   const bool body_complete = encode_body(text, body_limit, target_side, &e);
   const auto n = static_cast<int64_t>(text.size());
   // The part of the text that was read: all of it, or up to the last token's end.
   int64_t covered = n;
   if (!body_complete) covered = e.ids.size() > prefix.size() ? e.offsets.back().second : 0;
-  for (const int32_t id : after) emit(&e, -1, id, token_of(id), n, n);
+  for (const int32_t id : after) e.emit(-1, id, token_of(id), n, n);
   if (max_tokens >= 0 && static_cast<int64_t>(e.ids.size()) > max_tokens) {
     e.ids.resize(max_tokens);
     e.tokens.resize(max_tokens);

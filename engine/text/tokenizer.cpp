@@ -71,18 +71,6 @@ bool Tokenizer::is_special(int32_t id) const { return id >= 0 && id < vocab_size
 
 namespace {
 
-// Appends one token unless max_tokens is reached (then marks the encoding truncated and returns false).
-bool emit(Encoding* e, int64_t max_tokens, int32_t id, const std::string& token, int64_t start, int64_t end) {
-  if (max_tokens >= 0 && static_cast<int64_t>(e->ids.size()) >= max_tokens) {
-    e->truncated = true;
-    return false;
-  }
-  e->ids.push_back(id);
-  e->tokens.push_back(token);
-  e->offsets.emplace_back(start, end);
-  return true;
-}
-
 // The longest prefix of `text` of at most `limit` bytes that ends between two characters.
 size_t prefix_at_char_boundary(std::string_view text, size_t limit) {
   if (text.size() <= limit) return text.size();
@@ -123,7 +111,7 @@ void Tokenizer::encode_chars(std::string_view text, int64_t max_tokens, Encoding
     const unicode::Utf8Char c = unicode::decode_utf8(text, pos);
     const auto it = char_id_.find(c.cp);
     const int32_t id = it == char_id_.end() ? unk_id_ : it->second;
-    if (!emit(e, max_tokens, id, tokens_[id], static_cast<int64_t>(pos), static_cast<int64_t>(pos + c.len))) return;
+    if (!e->emit(max_tokens, id, tokens_[id], static_cast<int64_t>(pos), static_cast<int64_t>(pos + c.len))) return;
     if (c.invalid) ++e->replaced;
     pos += c.len;
   }
@@ -145,7 +133,7 @@ void Tokenizer::encode_bytes(std::string_view text, int64_t max_tokens, Encoding
     size_t pos = 0, invalid = 0;
     for (const int32_t id : *ids) {
       const size_t len = bytes_[id].size();
-      if (!emit(e, max_tokens, id, tokens_[id], ws.start[pos], ws.end[pos + len - 1])) return false;
+      if (!e->emit(max_tokens, id, tokens_[id], ws.start[pos], ws.end[pos + len - 1])) return false;
       pos += len;
       for (; invalid < ws.invalid_at.size() && ws.invalid_at[invalid] < pos; ++invalid) ++e->replaced;
     }

@@ -50,6 +50,18 @@ struct Encoding {
   std::vector<std::pair<int64_t, int64_t>> offsets;
   bool truncated = false;  // stopped at max_tokens, or the input was longer than kMaxInputBytes
   int64_t replaced = 0;    // invalid UTF-8 subsequences (in the encoded part) read as U+FFFD
+
+  // Appends one token unless it already holds max_tokens (>= 0): then marks itself truncated and returns false.
+  bool emit(int64_t max_tokens, int32_t id, const std::string& token, int64_t start, int64_t end) {
+    if (max_tokens >= 0 && static_cast<int64_t>(ids.size()) >= max_tokens) {
+      truncated = true;
+      return false;
+    }
+    ids.push_back(id);
+    tokens.push_back(token);
+    offsets.emplace_back(start, end);
+    return true;
+  }
 };
 
 class Tokenizer {

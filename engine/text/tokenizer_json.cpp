@@ -12,6 +12,7 @@
 #include <unordered_set>
 
 #include "io/json.h"
+#include "text/json_fields.h"
 #include "text/pretokenize.h"
 #include "text/tokenizer.h"
 #include "text/unicode.h"
@@ -61,20 +62,13 @@ std::string Tokenizer::to_json() const {
 namespace {
 
 Status fail(const std::string& message) { return Status::error("tokenizer.json: " + message); }
-
-// A token or key for an error message: JSON-quoted, shortened.
-std::string q(const std::string& s) {
-  std::string d = Json::string(s).dump();
-  if (d.size() > 48) d = Json::string(unicode::to_valid_utf8(s.substr(0, 40))).dump() + "...";
-  return d;
-}
-
 Status check_keys(const Json& obj, const std::string& where, std::initializer_list<const char*> allowed) {
-  for (const auto& member : obj.members())
-    if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return member.first == a; }))
-      return fail(where + ": unknown key " + q(member.first));
-  return Status();
+  return tokfile::check_keys(obj, where, allowed, "tokenizer.json: ");
 }
+using tokfile::quoted;
+using tokfile::type_of;
+
+
 
 bool is_null_or_absent(const Json& obj, const char* key) {
   const Json* v = obj.find(key);
@@ -100,10 +94,6 @@ Status get_id(const Json& v, const std::string& where, int32_t* id) {
   return Status();
 }
 
-const char* type_of(const Json& obj) {
-  const Json* t = obj.find("type");
-  return (t && t->is_string()) ? t->as_string().c_str() : "";
-}
 
 // A ByteLevel pre-tokenizer, decoder or post-processor (only the GPT-2 configuration changes no ids).
 Status check_byte_level(const Json* v, const std::string& where, bool required) {
@@ -127,7 +117,7 @@ Status get_merge(const Json& m, size_t i, std::string* left, std::string* right)
     const std::string& s = m.as_string();
     const size_t space = s.find(' ');
     if (space == std::string::npos || space == 0 || space + 1 == s.size() || s.find(' ', space + 1) != std::string::npos)
-      return fail(where + " " + q(s) + " must be two tokens separated by one space");
+      return fail(where + " " + quoted(s) + " must be two tokens separated by one space");
     *left = s.substr(0, space);
     *right = s.substr(space + 1);
     return Status();
@@ -210,7 +200,7 @@ Status Tokenizer::from_json(std::string_view text, Tokenizer* out) {
       filled.resize(id + 1, 0);
     }
     if (filled[id] && tokens[id] != token)
-      return fail("id " + std::to_string(id) + " is given to both " + q(tokens[id]) + " and " + q(token));
+      return fail("id " + std::to_string(id) + " is given to both " + quoted(tokens[id]) + " and " + quoted(token));
     tokens[id] = token;
     filled[id] = 1;
     return Status();
@@ -218,7 +208,7 @@ Status Tokenizer::from_json(std::string_view text, Tokenizer* out) {
   for (const auto& [token, value] : vocab->members()) {
     if (token.empty()) return fail("model.vocab has an empty token");
     int32_t id;
-    ATTN_TRY(get_id(value, "model.vocab[" + q(token) + "]", &id));
+    ATTN_TRY(get_id(value, "model.vocab[" + quoted(token) + "]", &id));
     ATTN_TRY(place(id, token));
   }
   std::unordered_map<std::string, int32_t> vocab_ids;
@@ -241,10 +231,10 @@ Status Tokenizer::from_json(std::string_view text, Tokenizer* out) {
       for (const char* key : {"single_word", "lstrip", "rstrip", "normalized", "special"})
         ATTN_TRY(check_bool(a, where, key));
       const std::string& c = content->as_string();
-      if (!seen.insert(c).second) return fail(where + ": " + q(c) + " is added twice");
+      if (!seen.insert(c).second) return fail(where + ": " + quoted(c) + " is added twice");
       const auto in_vocab = vocab_ids.find(c);
       if (in_vocab != vocab_ids.end() && in_vocab->second != id)
-        return fail(where + ": " + q(c) + " has id " + std::to_string(id) + " but id " +
+        return fail(where + ": " + quoted(c) + " has id " + std::to_string(id) + " but id " +
                     std::to_string(in_vocab->second) + " in model.vocab");
       ATTN_TRY(place(id, c));
       roles[id] = a.bool_or("special", false) ? kSpecialToken : kAddedToken;
@@ -265,13 +255,13 @@ Status Tokenizer::from_json(std::string_view text, Tokenizer* out) {
     if (roles[id] == kModelToken) {
       if (kind == Kind::kByteBpe) {
         if (!token_to_bytes(token, &bytes))
-          return fail("model.vocab: token " + q(token) + " (id " + std::to_string(id) +
+          return fail("model.vocab: token " + quoted(token) + " (id " + std::to_string(id) +
                       ") has characters that stand for no byte (GPT-2's bytes_to_unicode)");
         if (bytes.size() == 1) t.byte_id_[static_cast<unsigned char>(bytes[0])] = static_cast<int32_t>(id);
       } else {
         const unicode::Utf8Char c = unicode::decode_utf8(token, 0);
         if (c.invalid || c.len != token.size())
-          return fail("model.vocab: token " + q(token) + " (id " + std::to_string(id) +
+          return fail("model.vocab: token " + quoted(token) + " (id " + std::to_string(id) +
                       ") is not a single character, which a character-level tokenizer needs");
         t.char_id_[c.cp] = static_cast<int32_t>(id);
       }
@@ -283,9 +273,9 @@ Status Tokenizer::from_json(std::string_view text, Tokenizer* out) {
     for (int b = 0; b < 256; ++b)
       if (t.byte_id_[b] < 0)
         return fail("model.vocab has no token for byte " + std::to_string(b) + " (" +
-                    q(bytes_to_token(std::string(1, static_cast<char>(b)))) + ")");
+                    quoted(bytes_to_token(std::string(1, static_cast<char>(b)))) + ")");
     if (unk && unk->is_string() && t.token_to_id(unk->as_string()) < 0)
-      return fail("model.unk_token " + q(unk->as_string()) + " is not in the vocabulary");
+      return fail("model.unk_token " + quoted(unk->as_string()) + " is not in the vocabulary");
     // Merges: both parts and the result must be model tokens; each pair once.
     auto model_token = [&](const std::string& s) {
       const int32_t id = t.token_to_id(s);
@@ -294,17 +284,17 @@ Status Tokenizer::from_json(std::string_view text, Tokenizer* out) {
     for (size_t i = 0; i < merges->items().size(); ++i) {
       std::string left, right;
       ATTN_TRY(get_merge(merges->items()[i], i, &left, &right));
-      const std::string where = "model.merges[" + std::to_string(i) + "] " + q(left + " " + right);
+      const std::string where = "model.merges[" + std::to_string(i) + "] " + quoted(left + " " + right);
       const int32_t l = model_token(left), r = model_token(right), m = model_token(left + right);
-      if (l < 0) return fail(where + ": " + q(left) + " is not a token of the model's vocabulary");
-      if (r < 0) return fail(where + ": " + q(right) + " is not a token of the model's vocabulary");
-      if (m < 0) return fail(where + ": the merged " + q(left + right) + " is not a token of the model's vocabulary");
+      if (l < 0) return fail(where + ": " + quoted(left) + " is not a token of the model's vocabulary");
+      if (r < 0) return fail(where + ": " + quoted(right) + " is not a token of the model's vocabulary");
+      if (m < 0) return fail(where + ": the merged " + quoted(left + right) + " is not a token of the model's vocabulary");
       if (t.merge_rules_.count(pair_key(l, r))) return fail(where + " appears twice");
       t.add_merge(l, r, m);
     }
   } else {
     t.unk_id_ = t.token_to_id(unk->as_string());
-    if (t.unk_id_ < 0) return fail("model.unk_token " + q(unk->as_string()) + " is not in the vocabulary");
+    if (t.unk_id_ < 0) return fail("model.unk_token " + quoted(unk->as_string()) + " is not in the vocabulary");
   }
   *out = std::move(t);
   return Status();

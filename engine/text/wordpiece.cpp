@@ -7,6 +7,7 @@
 #include <iterator>
 
 #include "io/json.h"
+#include "text/json_fields.h"
 #include "text/unicode.h"
 
 namespace attn {
@@ -303,23 +304,11 @@ namespace {
 
 Status fail(const std::string& message) { return Status::error("tokenizer.json: " + message); }
 
-std::string q(const std::string& s) {
-  std::string d = Json::string(s).dump();
-  if (d.size() > 48) d = Json::string(unicode::to_valid_utf8(s.substr(0, 40))).dump() + "...";
-  return d;
-}
-
-const char* type_of(const Json& obj) {
-  const Json* t = obj.find("type");
-  return (t && t->is_string()) ? t->as_string().c_str() : "";
-}
-
 Status check_keys(const Json& obj, const std::string& where, std::initializer_list<const char*> allowed) {
-  for (const auto& member : obj.members())
-    if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return member.first == a; }))
-      return fail(where + ": unknown key " + q(member.first));
-  return Status();
+  return tokfile::check_keys(obj, where, allowed, "tokenizer.json: ");
 }
+using tokfile::type_of;
+using tokfile::quoted;
 
 Status read_bool(const Json& obj, const std::string& where, const char* key, bool* out) {
   const Json* v = obj.find(key);
@@ -344,7 +333,7 @@ Status WordPieceTokenizer::finish(const std::string& where) {
   for (size_t id = 0; id < tokens_.size(); ++id)
     if (!tokens_[id].empty()) ids_.emplace(tokens_[id], static_cast<int32_t>(id));
   unk_id_ = model_token_to_id(unk_token_);
-  if (unk_id_ < 0) return Status::error(where + "unk_token " + q(unk_token_) + " is not in the vocabulary");
+  if (unk_id_ < 0) return Status::error(where + "unk_token " + quoted(unk_token_) + " is not in the vocabulary");
   trie_.build(tokens_);
   prefix_node_ = 0;
   for (const char ch : prefix_)
@@ -358,7 +347,7 @@ Status WordPieceTokenizer::from_json(const Json& root, WordPieceTokenizer* out) 
   if (const Json* n = root.find("normalizer"); n && !n->is_null()) {
     if (!n->is_object()) return fail("normalizer must be an object or null");
     if (std::string(type_of(*n)) != "BertNormalizer")
-      return fail("normalizer type " + q(type_of(*n)) + " is not supported for a WordPiece tokenizer (BertNormalizer or null)");
+      return fail("normalizer type " + quoted(type_of(*n)) + " is not supported for a WordPiece tokenizer (BertNormalizer or null)");
     ATTN_TRY(check_keys(*n, "normalizer", {"type", "clean_text", "handle_chinese_chars", "strip_accents", "lowercase"}));
     BertNormalizerOptions& o = t.normalizer_;
     ATTN_TRY(read_bool(*n, "normalizer", "clean_text", &o.clean_text));
@@ -376,13 +365,13 @@ Status WordPieceTokenizer::from_json(const Json& root, WordPieceTokenizer* out) 
   if (pre == nullptr || !pre->is_object())
     return fail("pre_tokenizer must be {\"type\": \"BertPreTokenizer\"} for a WordPiece tokenizer");
   if (std::string(type_of(*pre)) != "BertPreTokenizer")
-    return fail("pre_tokenizer type " + q(type_of(*pre)) + " is not supported for a WordPiece tokenizer (BertPreTokenizer)");
+    return fail("pre_tokenizer type " + quoted(type_of(*pre)) + " is not supported for a WordPiece tokenizer (BertPreTokenizer)");
   ATTN_TRY(check_keys(*pre, "pre_tokenizer", {"type"}));
   // Decoder: WordPiece or none.
   if (const Json* d = root.find("decoder"); d && !d->is_null()) {
     if (!d->is_object()) return fail("decoder must be an object or null");
     if (std::string(type_of(*d)) != "WordPiece")
-      return fail("decoder type " + q(type_of(*d)) + " is not supported for a WordPiece tokenizer (WordPiece or null)");
+      return fail("decoder type " + quoted(type_of(*d)) + " is not supported for a WordPiece tokenizer (WordPiece or null)");
     ATTN_TRY(check_keys(*d, "decoder", {"type", "prefix", "cleanup"}));
     ATTN_TRY(read_string(*d, "decoder", "prefix", &t.decoder_prefix_));
     ATTN_TRY(read_bool(*d, "decoder", "cleanup", &t.decoder_cleanup_));
@@ -406,7 +395,7 @@ Status WordPieceTokenizer::from_json(const Json& root, WordPieceTokenizer* out) 
   const Json* vocab = model->find("vocab");
   if (vocab == nullptr || !vocab->is_object()) return fail("model.vocab must be an object {token: id}");
   for (const auto& [token, value] : vocab->members()) {
-    const std::string where = "model.vocab[" + q(token) + "]";
+    const std::string where = "model.vocab[" + quoted(token) + "]";
     if (token.empty()) return fail("model.vocab has an empty token");
     if (!value.is_number() || !(value.as_number() >= 0) || value.as_number() >= kMaxVocabSize ||
         value.as_number() != std::floor(value.as_number()))
@@ -414,7 +403,7 @@ Status WordPieceTokenizer::from_json(const Json& root, WordPieceTokenizer* out) 
     const auto id = static_cast<size_t>(value.as_number());
     if (id >= t.tokens_.size()) t.tokens_.resize(id + 1);
     if (!t.tokens_[id].empty())
-      return fail("model.vocab: id " + std::to_string(id) + " is given to both " + q(t.tokens_[id]) + " and " + q(token));
+      return fail("model.vocab: id " + std::to_string(id) + " is given to both " + quoted(t.tokens_[id]) + " and " + quoted(token));
     t.tokens_[id] = token;
   }
   if (t.tokens_.empty()) return fail("model.vocab is empty");
@@ -441,7 +430,7 @@ Status WordPieceTokenizer::from_vocab_txt(std::string_view text, const BertNorma
     if (!valid_utf8(token)) return Status::error(where + " is not valid UTF-8");
     const auto [it, fresh] = seen.emplace(token, line);
     if (!fresh)
-      return Status::error(where + ": " + q(token) + " is already on line " + std::to_string(it->second + 1));
+      return Status::error(where + ": " + quoted(token) + " is already on line " + std::to_string(it->second + 1));
     if (line >= static_cast<size_t>(kMaxVocabSize))
       return Status::error("vocab.txt: more than " + std::to_string(kMaxVocabSize) + " tokens");
     t.tokens_.push_back(std::move(token));
