@@ -32,20 +32,23 @@ const paths = (name: string) => fileNames(name).map((f) => path.join(dir(name), 
 const payload = (files: Record<string, Buffer | string>) =>
   Object.entries(files).map(([name, b]) => ({ name, mimeType: 'application/octet-stream', buffer: Buffer.isBuffer(b) ? b : Buffer.from(b) }));
 
-/** A safetensors file without the tensors whose names start with `prefix` (e.g. a BertModel without the MLM head). */
-function withoutTensors(file: Buffer, prefix: string): Buffer {
+type Entry = { dtype: string; shape: number[]; data_offsets: [number, number] };
+
+/** A safetensors file rewritten tensor by tensor: `edit` returns the tensor's new shape and bytes, or null to drop it. */
+function rewriteSafetensors(file: Buffer, edit: (name: string, e: Entry, bytes: Buffer) => { shape: number[]; bytes: Buffer } | null): Buffer {
   const n = Number(file.readBigUInt64LE(0));
   const header = JSON.parse(file.subarray(8, 8 + n).toString('utf8'));
   const data = file.subarray(8 + n);
   const out: Record<string, unknown> = { __metadata__: header.__metadata__ };
   const parts: Buffer[] = [];
   let offset = 0;
-  for (const [name, e] of Object.entries(header) as [string, { dtype: string; shape: number[]; data_offsets: [number, number] }][]) {
-    if (name === '__metadata__' || name.startsWith(prefix)) continue;
-    const bytes = data.subarray(e.data_offsets[0], e.data_offsets[1]);
-    out[name] = { dtype: e.dtype, shape: e.shape, data_offsets: [offset, offset + bytes.length] };
-    parts.push(bytes);
-    offset += bytes.length;
+  for (const [name, e] of Object.entries(header) as [string, Entry][]) {
+    if (name === '__metadata__') continue;
+    const t = edit(name, e, data.subarray(e.data_offsets[0], e.data_offsets[1]));
+    if (!t) continue;
+    out[name] = { dtype: e.dtype, shape: t.shape, data_offsets: [offset, offset + t.bytes.length] };
+    parts.push(t.bytes);
+    offset += t.bytes.length;
   }
   let json = JSON.stringify(out);
   json += ' '.repeat((8 - (json.length % 8)) % 8);
@@ -54,42 +57,26 @@ function withoutTensors(file: Buffer, prefix: string): Buffer {
   return Buffer.concat([len, Buffer.from(json), ...parts]);
 }
 
+/** A safetensors file without the tensors whose names start with `prefix` (e.g. a BertModel without the MLM head). */
+const withoutTensors = (file: Buffer, prefix: string) =>
+  rewriteSafetensors(file, (name, e, bytes) => (name.startsWith(prefix) ? null : { shape: e.shape, bytes }));
+
 /**
  * GPT-2 weights whose token embedding has two more rows than the tokenizer has tokens (a vocabulary padded to a
  * round number, as some checkpoints are): +1000 and -1000 times the first row, so one of them wins the next token.
  */
-function withPaddedVocab(file: Buffer): Buffer {
-  const n = Number(file.readBigUInt64LE(0));
-  const header = JSON.parse(file.subarray(8, 8 + n).toString('utf8'));
-  const data = file.subarray(8 + n);
-  const out: Record<string, unknown> = { __metadata__: header.__metadata__ };
-  const parts: Buffer[] = [];
-  let offset = 0;
-  for (const [name, e] of Object.entries(header) as [string, { dtype: string; shape: number[]; data_offsets: [number, number] }][]) {
-    if (name === '__metadata__') continue;
-    let bytes = data.subarray(e.data_offsets[0], e.data_offsets[1]);
-    let shape = e.shape;
-    if (name.endsWith('wte.weight')) {
-      const E = e.shape[1];
-      const first = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + 4 * E));
-      const extra = new Float32Array(2 * E);
-      for (let i = 0; i < E; i++) {
-        extra[i] = 1000 * first[i];
-        extra[E + i] = -1000 * first[i];
-      }
-      bytes = Buffer.concat([bytes, Buffer.from(extra.buffer)]);
-      shape = [e.shape[0] + 2, E];
+const withPaddedVocab = (file: Buffer) =>
+  rewriteSafetensors(file, (name, e, bytes) => {
+    if (!name.endsWith('wte.weight')) return { shape: e.shape, bytes };
+    const E = e.shape[1];
+    const first = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + 4 * E));
+    const extra = new Float32Array(2 * E);
+    for (let i = 0; i < E; i++) {
+      extra[i] = 1000 * first[i];
+      extra[E + i] = -1000 * first[i];
     }
-    out[name] = { dtype: e.dtype, shape, data_offsets: [offset, offset + bytes.length] };
-    parts.push(bytes);
-    offset += bytes.length;
-  }
-  let json = JSON.stringify(out);
-  json += ' '.repeat((8 - (json.length % 8)) % 8);
-  const len = Buffer.alloc(8);
-  len.writeBigUInt64LE(BigInt(json.length));
-  return Buffer.concat([len, Buffer.from(json), ...parts]);
-}
+    return { shape: [e.shape[0] + 2, E], bytes: Buffer.concat([bytes, Buffer.from(extra.buffer)]) };
+  });
 
 /**
  * Probabilities are the softmax of the engine's logits in JavaScript (Math.exp), whose last bit may differ between
