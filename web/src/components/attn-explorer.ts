@@ -447,7 +447,9 @@ export class AttnExplorer extends LitElement {
     const s = this.s;
     const info = modelInfo(s.model);
     const shown = this.shownAnalysis;
-    const a = shown && shown.text === this.store.text ? shown : undefined;
+    // While a new text is analyzed, the chips stay those of the last analysis (a keystroke's few milliseconds
+    // later they are replaced in place), rather than emptying and filling the list again at every keystroke.
+    const a = shown;
     const chips = a?.tokens.map((t) => t.text.trim() || '␣') ?? [];
     const special = a?.tokens.some((t) => t.special) ? a.tokens.map((t) => !!t.special) : undefined;
     const tags = a?.outputs.kind === 'tagger' ? a.outputs.tags : undefined;
