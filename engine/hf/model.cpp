@@ -364,7 +364,8 @@ void HfModel::forward_cached(const HfInput& in, int64_t P, HfCache* c) const {
   Tensor causal({1, 1, T, T});
   for (int64_t i = 0; i < T; ++i)
     for (int64_t j = i + 1; j < T; ++j) causal.data[static_cast<size_t>(i * T + j)] = -std::numeric_limits<float>::infinity();
-  Tensor h({1, n, E}), q({1, n, E}), k({1, n, E}), v({1, n, E}), heads({1, H, n, Dh}), concat({1, n, E});
+  Tensor h({1, n, E}), q({1, n, E}), k({1, n, E}), v({1, n, E}), head_q({1, H, n, Dh}), heads({1, H, n, Dh});
+  Tensor concat({1, n, E});
   Tensor attn_out({1, n, E}), resid({1, n, E}), pre({1, n, F}), ff({1, n, E});
   for (size_t l = 0; l < decoder_only.layers.size(); ++l) {
     const TransformerEncoderLayer& layer = decoder_only.layers[l];
@@ -393,10 +394,9 @@ void HfModel::forward_cached(const HfInput& in, int64_t P, HfCache* c) const {
       for (int64_t r = 0; r < n; ++r) {
         std::copy_n(k.ptr() + r * E + hd * Dh, Dh, ac.k.ptr() + (hd * T + P + r) * Dh);
         std::copy_n(v.ptr() + r * E + hd * Dh, Dh, ac.v.ptr() + (hd * T + P + r) * Dh);
-        std::copy_n(q.ptr() + r * E + hd * Dh, Dh, heads.ptr() + (hd * n + r) * Dh);  // the head's queries
+        std::copy_n(q.ptr() + r * E + hd * Dh, Dh, head_q.ptr() + (hd * n + r) * Dh);
       }
     const float factor = sa.config.score_scale.factor(Dh);
-    Tensor head_q = heads;
     for (int64_t hd = 0; hd < H; ++hd) {
       AttentionSlice<float> slice;
       slice.weights = ac.weights.ptr() + (hd * T + P) * T;
