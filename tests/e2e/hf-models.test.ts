@@ -231,7 +231,7 @@ describe('Hugging Face models in the page', () => {
     await page.screenshot({ path: path.join(screenshotDir, 'hf-gpt2.png'), fullPage: true });
 
     // A reload finds it in the browser's storage, with the URL's text.
-    expect(page.url()).toContain(`hf=${st.hf}`);
+    await expect.poll(() => page.url()).toContain(`hf=${st.hf}`); // the URL follows the state when it rests
     await page.reload();
     await waitForHf(page, text3);
     expect((await hfStatus(page)).info.source).toBe('stored');
@@ -257,7 +257,7 @@ describe('Hugging Face models in the page', () => {
     const model = nodeModel(bytes('bert'));
     const text = 'The capital of France is [MASK].';
     expect((await storeState(page)).text).toBe(text);
-    expect(new URL(page.url()).searchParams.get('text')).toBe(text); // a reload now shows the same
+    await expect.poll(() => new URL(page.url()).searchParams.get('text')).toBe(text); // a reload now shows the same
     const e = model.tokenizer!.encode(text);
     const chips = await chipTexts(page);
     expect(chips[0]).toBe('[CLS]');
@@ -525,7 +525,7 @@ describe('Hugging Face models in the page', () => {
     const st = await hfStatus(page);
     expect(st.info.source).toBe('url');
     expect(st.stored).toEqual([]);
-    expect(page.url()).toContain('hf=%2Fhf-fixtures%2Fmarian%2F');
+    await expect.poll(() => page.url()).toContain('hf=%2Fhf-fixtures%2Fmarian%2F');
     expect((await storeState(page)).analysis.outputs.kind).toBe('translation');
     // Relative to the page, and a folder that is not there.
     const rel = await openPage(session, 'hf=hf-fixtures/gpt2');

@@ -132,6 +132,33 @@ describe('trained models on the page', () => {
     await expect.poll(async () => [(await storeState(page)).layer, (await storeState(page)).head]).toEqual([1, 2]);
     const after = await page.locator('attn-heatmap.main canvas.plot-canvas').evaluate((c: HTMLCanvasElement) => c.toDataURL());
     expect(after).not.toBe(before);
+    // Each thumbnail is its head's picture, in its card: the gallery's canvas, under card (1, 2), has the colours
+    // of the main heatmap (which now shows that head, scaled to its maximum as the thumbnails are) cell by cell.
+    const pixels = await page.evaluate(() => {
+      const gallery = (document.querySelector('attn-explorer') as any).shadowRoot.querySelector('head-gallery').shadowRoot;
+      const main = (document.querySelector('attn-explorer') as any).shadowRoot.querySelector('attn-heatmap.main');
+      const mainCanvas = main.shadowRoot.querySelector('canvas.plot-canvas') as HTMLCanvasElement;
+      const thumbs = gallery.querySelector('canvas.thumbs') as HTMLCanvasElement;
+      const box = gallery.querySelector('.thumb[data-layer="1"][data-head="2"]') as HTMLElement;
+      const { rows, cols } = main;
+      const image = new Map<HTMLCanvasElement, ImageData>(); // one read-back per canvas
+      const rgb = (c: HTMLCanvasElement, x: number, y: number) => {
+        if (!image.has(c)) image.set(c, c.getContext('2d')!.getImageData(0, 0, c.width, c.height));
+        const o = (Math.floor(y) * c.width + Math.floor(x)) * 4;
+        return Array.from(image.get(c)!.data.slice(o, o + 3));
+      };
+      const dpr = window.devicePixelRatio || 1;
+      const out: { main: number[]; thumb: number[] }[] = [];
+      const big = mainCanvas.width / cols;
+      const small = 96 / Math.max(rows, cols);
+      const x0 = box.offsetLeft + (96 - cols * small) / 2;
+      const y0 = box.offsetTop + (96 - rows * small) / 2;
+      for (const [i, j] of [[0, 0], [1, 3], [rows - 1, cols - 1], [3, 1]])
+        out.push({ main: rgb(mainCanvas, (j + 0.2) * big, (i + 0.2) * big), thumb: rgb(thumbs, (x0 + (j + 0.5) * small) * dpr, (y0 + (i + 0.5) * small) * dpr) });
+      return out;
+    });
+    for (const p of pixels) expect(p.thumb).toEqual(p.main);
+    expect(new Set(pixels.map((p) => p.thumb.join())).size).toBeGreaterThan(1);
     expect(problems).toEqual([]);
   });
 });

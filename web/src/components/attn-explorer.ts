@@ -25,6 +25,9 @@ import './model-outputs';
 import './model-picker';
 import './token-chips';
 
+/** How long the state must rest before the URL follows it. */
+const URL_SETTLE_MS = 200;
+
 
 @customElement('attn-explorer')
 export class AttnExplorer extends LitElement {
@@ -55,17 +58,37 @@ export class AttnExplorer extends LitElement {
       this.analyze();
       // The state as it is now: loading a model may have changed it again (a model's preset text) meanwhile.
       this.s = this.store.state;
-      if (this.syncUrl) history.replaceState(null, '', `?${queryFromState(this.s)}`);
+      if (this.syncUrl) this.scheduleUrl();
     });
     this.ensureModel();
     this.analyze();
     void this.refreshStored();
     window.addEventListener('dragover', this.onDragOver);
     window.addEventListener('drop', this.onDrop);
+    window.addEventListener('pagehide', this.writeUrl);
   }
+
+  /**
+   * The URL follows the state a moment after it stops changing (history.replaceState costs milliseconds, and a
+   * keystroke changes the state several times), and at once when the page is left.
+   */
+  private urlTimer = 0;
+  private scheduleUrl() {
+    window.clearTimeout(this.urlTimer);
+    this.urlTimer = window.setTimeout(this.writeUrl, URL_SETTLE_MS);
+  }
+
+  private writeUrl = () => {
+    window.clearTimeout(this.urlTimer);
+    if (!this.syncUrl) return;
+    const q = `?${queryFromState(this.store.state)}`;
+    if (q !== location.search) history.replaceState(null, '', q);
+  };
 
   override disconnectedCallback() {
     super.disconnectedCallback();
+    this.writeUrl();
+    window.removeEventListener('pagehide', this.writeUrl);
     this.unsubscribe?.();
     this.unsubscribeEngine?.();
     this.unsubscribeModels?.();
@@ -296,6 +319,26 @@ export class AttnExplorer extends LitElement {
       softmax, so it sums to 1${causal ? html`; with the causal mask a token sees only itself and the tokens before it` : nothing}.`;
   }
 
+  /**
+   * The matrix the main heatmap shows, its mask and colour domain: the same objects while the analysis, layer, head
+   * and range stay (a render for anything else, such as the busy flag, does not make the heatmap draw again).
+   */
+  private shown?: { key: unknown[]; value: { matrix: Float32Array; mask?: Float32Array; domain: [number, number] } };
+
+  private shownMatrix(v: AttentionView, layer: number, head: HeadChoice, range: ExplorerState['range']) {
+    const key = [v, layer, head, range];
+    if (this.shown && key.every((k, i) => k === this.shown!.key[i])) return this.shown.value;
+    const { matrix, mask } = selectedMatrix(v, layer, head);
+    let hi = 1;
+    if (range === 'max') {
+      hi = 0;
+      for (const x of matrix) if (x > hi) hi = x;
+      hi = hi > 0 ? hi : 1;
+    }
+    this.shown = { key, value: { matrix, mask, domain: [0, hi] } };
+    return this.shown.value;
+  }
+
   private renderView() {
     const s = this.s;
     const e = s.engine;
@@ -327,13 +370,7 @@ export class AttnExplorer extends LitElement {
     if (!v) return html`<model-outputs .outputs=${a.outputs}></model-outputs>`;
     const layer = Math.min(s.layer, v.layers - 1);
     const head = s.head === 'mean' ? 'mean' : Math.min(s.head, v.heads - 1);
-    const { matrix, mask } = selectedMatrix(v, layer, head);
-    let hi = 1;
-    if (s.range === 'max') {
-      hi = 0;
-      for (const x of matrix) if (x > hi) hi = x;
-      hi = hi > 0 ? hi : 1;
-    }
+    const { matrix, mask, domain } = this.shownMatrix(v, layer, head, s.range);
     const headName = head === 'mean' ? 'mean of all heads' : `head ${head + 1}`;
     const cross = v.name === 'cross';
     const ready = s.engine.state === 'ready' ? s.engine : undefined;
@@ -352,7 +389,7 @@ export class AttnExplorer extends LitElement {
         .colLabels=${v.cols}
         .mask=${mask}
         .colormap=${s.colormap}
-        .domain=${[0, hi] as [number, number]}
+        .domain=${domain}
         row-title=${hfCross ? 'Target' : cross ? 'Output' : 'Query'}
         col-title=${hfCross ? 'Source' : cross ? 'Input' : 'Key'}
         caption="${v.title} · layer ${layer + 1} · ${headName}"

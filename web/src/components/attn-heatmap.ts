@@ -1,7 +1,9 @@
-// <attn-heatmap>: the one heatmap renderer of the project. Every view that draws a matrix uses it.
+// <attn-heatmap>: the one heatmap of the project. Every view that draws a matrix uses it (the head gallery's
+// thumbnails use its cell painter, heatmap-paint.ts, in a canvas of their own).
 //
 // Queries are rows, keys are columns. Values are drawn on a canvas (one pixel per cell, scaled without
-// smoothing, so 512 x 512 draws in a few milliseconds); labels are DOM text (never HTML); masked cells are
+// smoothing, so 512 x 512 draws in a few milliseconds; drawn again only when what it shows changes, and the
+// screen readers' table follows when the page is idle); labels are DOM text (never HTML); masked cells are
 // grey and hatched; NaN cells are red. Hover or the arrow keys show the exact value, the two tokens and the
 // row sum; a live region announces it to screen readers.
 //
@@ -14,9 +16,21 @@ import { customElement, property, query, state } from 'lit/decorators.js';
 import { cssProps } from './css-props';
 import { scaleLinear } from 'd3-scale';
 import { colormapLut, lutLuminance } from './colormaps';
+import { drawCells, rgbOf } from './heatmap-paint';
 
 const LABEL_MIN_SPACING = 13; // px between shown labels
 const MAX_CELL = 44;
+/** Bumped when the colour scheme changes: the canvases read their grey and hatch colours from CSS. */
+let themeGeneration = 0;
+globalThis.matchMedia?.('(prefers-color-scheme: dark)').addEventListener?.('change', () => {
+  themeGeneration++;
+  for (const el of live) el.requestUpdate();
+});
+const live = new Set<AttnHeatmap>();
+const LABEL_HALF = 7; // half a label's line box (14 px)
+const TILT = (55 * Math.PI) / 180; // column labels rise at 55 degrees
+const COS_TILT = Math.cos(TILT);
+const SIN_TILT = Math.sin(TILT);
 
 export interface CellInfo {
   row: number;
@@ -45,8 +59,6 @@ export class AttnHeatmap extends LitElement {
   @property({ attribute: 'mask-label' }) maskLabel = 'masked (score −∞, weight 0)';
   /** Largest side of the plot in CSS pixels. */
   @property({ type: Number, attribute: 'max-size' }) maxSize = 620;
-  /** A thumbnail: only the cells, `max-size` pixels on the longer side, no labels, legend or read-out. */
-  @property({ type: Boolean, reflect: true }) compact = false;
 
   @state() private active?: { row: number; col: number };
   @state() private width = 0;
@@ -62,11 +74,15 @@ export class AttnHeatmap extends LitElement {
   override connectedCallback() {
     super.connectedCallback();
     this.resizer.observe(this);
+    live.add(this);
   }
 
   override disconnectedCallback() {
     super.disconnectedCallback();
     this.resizer.disconnect();
+    live.delete(this);
+    cancelIdle(this.tableIdle);
+    this.table = undefined;
   }
 
   // ------------------------------------------------------------------------------------------- geometry
@@ -78,7 +94,6 @@ export class AttnHeatmap extends LitElement {
   /** Side of one cell in CSS pixels (may be fractional for long sequences). */
   get cell(): number {
     if (!this.rows || !this.cols) return 0;
-    if (this.compact) return this.maxSize / Math.max(this.rows, this.cols);
     const avail = Math.max(120, (this.width || 640) - 160);
     const side = Math.min(this.maxSize, avail);
     const c = Math.min(MAX_CELL, side / Math.max(this.rows, this.cols));
@@ -96,9 +111,23 @@ export class AttnHeatmap extends LitElement {
   }
 
   // -------------------------------------------------------------------------------------------- drawing
+  /** What the canvas shows now: drawing again is skipped when nothing it depends on changed (hover, a caption). */
+  private drawn: unknown[] = [];
+  private barDrawn: unknown[] = [];
+
   override updated() {
-    this.draw();
-    if (!this.compact) this.drawColorbar();
+    const key = [this.canvas, this.matrix, this.rows, this.cols, this.mask, this.colormap, this.domain[0], this.domain[1],
+      this.cell, window.devicePixelRatio, themeGeneration];
+    if (key.length !== this.drawn.length || key.some((k, i) => !Object.is(k, this.drawn[i]))) {
+      this.drawn = key;
+      this.draw();
+    }
+    this.scheduleTable();
+    const bar = [this.bar, this.colormap, themeGeneration];
+    if (this.bar && bar.some((k, i) => k !== this.barDrawn[i])) {
+      this.barDrawn = bar;
+      this.drawColorbar();
+    }
   }
 
   private draw() {
@@ -114,44 +143,17 @@ export class AttnHeatmap extends LitElement {
     canvas.height = Math.max(1, Math.round(H * dpr));
 
     const styles = getComputedStyle(this);
-    const maskedRgb = rgbOf(styles.getPropertyValue('--attn-masked').trim() || '#d9d9de');
+    const masked = rgbOf(styles.getPropertyValue('--attn-masked').trim() || '#d9d9de');
     const lut = colormapLut(this.colormap);
     const [lo, hi] = this.domain;
     const span = hi - lo || 1;
-
-    // One pixel per cell, then scaled up without smoothing.
-    const img = new ImageData(cols, rows);
-    const px = img.data;
-    for (let i = 0; i < rows * cols; i++) {
-      const v = this.matrix[i];
-      const o = i * 4;
-      px[o + 3] = 255;
-      if (this.mask && this.mask[i] === -Infinity) {
-        px[o] = maskedRgb[0];
-        px[o + 1] = maskedRgb[1];
-        px[o + 2] = maskedRgb[2];
-      } else if (Number.isNaN(v)) {
-        px[o] = 220;
-        px[o + 1] = 38;
-        px[o + 2] = 38;
-      } else {
-        const k = Math.max(0, Math.min(255, Math.round(((v - lo) / span) * 255))) * 3;
-        px[o] = lut[k];
-        px[o + 1] = lut[k + 1];
-        px[o + 2] = lut[k + 2];
-      }
-    }
-    const off = document.createElement('canvas');
-    off.width = cols;
-    off.height = rows;
-    off.getContext('2d')!.putImageData(img, 0, 0);
     const ctx = canvas.getContext('2d')!;
-    ctx.imageSmoothingEnabled = false;
-    ctx.drawImage(off, 0, 0, canvas.width, canvas.height);
+    drawCells(ctx, { matrix: this.matrix, rows, cols, mask: this.mask, colormap: this.colormap, domain: this.domain, masked }, 0, 0,
+      canvas.width, canvas.height);
     ctx.scale(dpr, dpr);
 
     // Hatching makes masked cells distinct from near-zero weights even in greyscale.
-    if (this.mask && cell >= 5 && !this.compact) {
+    if (this.mask && cell >= 5) {
       ctx.strokeStyle = styles.getPropertyValue('--attn-hatch').trim() || '#9a9aa4';
       ctx.lineWidth = 1;
       ctx.beginPath();
@@ -172,7 +174,7 @@ export class AttnHeatmap extends LitElement {
       ctx.stroke();
     }
     // Thin gaps between large cells read as tiles.
-    if (cell >= 12 && !this.compact) {
+    if (cell >= 12) {
       ctx.strokeStyle = styles.getPropertyValue('--attn-bg').trim() || '#fff';
       ctx.lineWidth = 1;
       ctx.beginPath();
@@ -187,7 +189,7 @@ export class AttnHeatmap extends LitElement {
       ctx.stroke();
     }
     // Values written in the cells when they are large enough to read.
-    if (cell >= 34 && !this.compact) {
+    if (cell >= 34) {
       ctx.font = `${Math.min(12, cell / 3.2)}px system-ui, sans-serif`;
       ctx.textAlign = 'center';
       ctx.textBaseline = 'middle';
@@ -271,30 +273,31 @@ export class AttnHeatmap extends LitElement {
   }
 
   // --------------------------------------------------------------------------------------------- template
+  /**
+   * The labels of one axis, as DOM text without a transform of their own: the row labels are placed by `top`, and
+   * the column labels sit in one container rotated by -55 degrees (positions computed in its turned frame), so a
+   * long axis costs the page's compositor one transformed box, not one per label.
+   */
   private labels(labels: string[], count: number, axis: 'row' | 'col') {
     const cell = this.cell;
     const every = Math.max(1, Math.ceil(LABEL_MIN_SPACING / cell));
+    const at = (k: number): Record<string, string> => {
+      const pos = k * cell + cell / 2;
+      return axis === 'row'
+        ? { top: `${(pos - LABEL_HALF).toFixed(2)}px` }
+        : { left: `${(pos * COS_TILT).toFixed(2)}px`, top: `${(pos * SIN_TILT - LABEL_HALF).toFixed(2)}px` };
+    };
     const out = [];
     for (let k = 0; k < count; k += every) {
-      const pos = k * cell + cell / 2;
       const active = axis === 'row' ? this.active?.row === k : this.active?.col === k;
-      out.push(html`<span
-        class="label ${active ? 'active' : ''}"
-        dir="auto"
-        title=${labels[k] ?? ''}
-        style=${cssProps(axis === 'row' ? { top: `${pos}px` } : { left: `${pos}px` })}
+      out.push(html`<span class="label ${active ? 'active' : ''}" dir="auto" title=${labels[k] ?? ''} style=${cssProps(at(k))}
         >${labels[k] ?? ''}</span
       >`);
     }
     if (this.active && every > 1) {
       // On dense maps the hovered row and column always get their label.
       const k = axis === 'row' ? this.active.row : this.active.col;
-      if (k % every !== 0) {
-        const pos = k * cell + cell / 2;
-        out.push(html`<span class="label active" dir="auto" style=${cssProps(axis === 'row' ? { top: `${pos}px` } : { left: `${pos}px` })}
-          >${labels[k] ?? ''}</span
-        >`);
-      }
+      if (k % every !== 0) out.push(html`<span class="label active" dir="auto" style=${cssProps(at(k))}>${labels[k] ?? ''}</span>`);
     }
     return out;
   }
@@ -343,19 +346,35 @@ export class AttnHeatmap extends LitElement {
     }${this.kind === 'weights' ? 'weight' : 'value'} ${Number.isNaN(info.value) ? 'not a number' : info.value.toFixed(4)}`;
   }
 
-  /** The same numbers as a table for screen readers (up to 32 x 32 cells; larger maps are read with the keys). */
+  /**
+   * The same numbers as a table for screen readers (up to 32 x 32 cells; larger maps are read with the keys). It
+   * follows the picture when the page is idle, so typing never waits for a thousand table cells.
+   */
+  @state() private table?: TableSnapshot;
+  private tableIdle = 0;
+
+  private scheduleTable() {
+    const want: TableSnapshot = { matrix: this.matrix, rows: this.rows, cols: this.cols, mask: this.mask, rowLabels: this.rowLabels,
+      colLabels: this.colLabels, caption: this.caption, rowTitle: this.rowTitle, colTitle: this.colTitle };
+    const t = this.table;
+    if (t && (Object.keys(want) as (keyof TableSnapshot)[]).every((k) => t[k] === want[k])) return;
+    cancelIdle(this.tableIdle);
+    this.tableIdle = whenIdle(() => (this.table = want));
+  }
+
   private tableAlternative() {
-    if (this.rows * this.cols > 1024 || !this.matrix) return nothing;
-    const m = this.matrix;
+    const t = this.table;
+    if (!t?.matrix || t.rows * t.cols > 1024) return nothing;
+    const m = t.matrix;
     // The table sits in a 1-pixel clipping box: a table is never narrower than its cells, so on a wide map it
     // would otherwise widen the page.
     return html`<div class="sr-only"><table class="data-table">
-      <caption>${this.caption}</caption>
-      <thead><tr><th scope="col">${this.rowTitle} \ ${this.colTitle}</th>${this.colLabels.slice(0, this.cols).map((c) => html`<th scope="col">${c}</th>`)}</tr></thead>
+      <caption>${t.caption}</caption>
+      <thead><tr><th scope="col">${t.rowTitle} \ ${t.colTitle}</th>${t.colLabels.slice(0, t.cols).map((c) => html`<th scope="col">${c}</th>`)}</tr></thead>
       <tbody>
-        ${Array.from({ length: this.rows }, (_, i) => html`<tr><th scope="row">${this.rowLabels[i] ?? i}</th>${Array.from({ length: this.cols }, (_, j) => {
-          const v = m[i * this.cols + j];
-          const masked = this.mask?.[i * this.cols + j] === -Infinity;
+        ${Array.from({ length: t.rows }, (_, i) => html`<tr><th scope="row">${t.rowLabels[i] ?? i}</th>${Array.from({ length: t.cols }, (_, j) => {
+          const v = m[i * t.cols + j];
+          const masked = t.mask?.[i * t.cols + j] === -Infinity;
           return html`<td>${masked ? 'masked' : Number.isNaN(v) ? 'NaN' : v.toFixed(4)}</td>`;
         })}</tr>`)}
       </tbody>
@@ -364,7 +383,6 @@ export class AttnHeatmap extends LitElement {
 
   override render() {
     if (!this.matrix || !this.rows || !this.cols) return html`<slot name="empty"></slot>`;
-    if (this.compact) return html`<canvas class="plot-canvas" data-rows=${this.rows} data-cols=${this.cols} aria-hidden="true"></canvas>`;
     const cell = this.cell;
     const W = this.cols * cell;
     const H = this.rows * cell;
@@ -374,7 +392,7 @@ export class AttnHeatmap extends LitElement {
       <figure>
         <div class="grid" style=${cssProps({ 'grid-template-columns': `${this.rowLabelWidth}px ${W}px` })}>
           <div class="corner"><span class="axis-name">${plural(this.colTitle)} →</span><span class="axis-name rows">${plural(this.rowTitle)} ↓</span></div>
-          <div class="col-labels" style=${cssProps({ width: `${W}px` })} aria-hidden="true">${this.labels(this.colLabels, this.cols, 'col')}</div>
+          <div class="col-labels" style=${cssProps({ width: `${W}px` })} aria-hidden="true"><div class="tilt">${this.labels(this.colLabels, this.cols, 'col')}</div></div>
           <div class="row-labels" style=${cssProps({ height: `${H}px` })} aria-hidden="true">${this.labels(this.rowLabels, this.rows, 'row')}</div>
           <div
             class="plot"
@@ -432,27 +450,18 @@ export class AttnHeatmap extends LitElement {
     .axis-name.rows { top: auto; bottom: 4px; }
     .col-labels, .row-labels { position: relative; }
     .col-labels { height: 92px; }
-    .col-labels .label {
-      position: absolute;
-      bottom: 4px;
-      transform-origin: 0 50%;
-      transform: rotate(-55deg);
-      white-space: nowrap;
-      max-width: 110px;
-      overflow: hidden;
-      text-overflow: ellipsis;
-    }
+    .col-labels .tilt { position: absolute; left: 0; bottom: 11px; width: 0; height: 0; transform: rotate(-55deg); transform-origin: 0 0; }
+    .col-labels .label { position: absolute; white-space: nowrap; max-width: 110px; overflow: hidden; text-overflow: ellipsis; }
     .row-labels .label {
       position: absolute;
       right: 8px;
-      transform: translateY(-50%);
       white-space: nowrap;
       max-width: 130px;
       overflow: hidden;
       text-overflow: ellipsis;
       text-align: right;
     }
-    .label { font-size: 12px; color: var(--fg, #1d1d24); line-height: 1.2; unicode-bidi: isolate; }
+    .label { font-size: 12px; color: var(--fg, #1d1d24); line-height: 14px; height: 14px; unicode-bidi: isolate; }
     .label.active { color: var(--accent, #5b3cc4); font-weight: 650; z-index: 2; background: var(--panel, #fff); }
     .plot { position: relative; outline: none; cursor: crosshair; }
     .plot:focus-visible { box-shadow: 0 0 0 3px var(--focus, #8f7cf0); border-radius: 2px; }
@@ -500,6 +509,28 @@ export class AttnHeatmap extends LitElement {
   `;
 }
 
+interface TableSnapshot {
+  matrix?: Float32Array;
+  rows: number;
+  cols: number;
+  mask?: Float32Array;
+  rowLabels: string[];
+  colLabels: string[];
+  caption: string;
+  rowTitle: string;
+  colTitle: string;
+}
+
+/** Runs fn when the page is idle (within half a second); returns a handle for cancelIdle. */
+function whenIdle(fn: () => void): number {
+  return 'requestIdleCallback' in globalThis ? requestIdleCallback(fn, { timeout: 500 }) : -window.setTimeout(fn, 50);
+}
+
+function cancelIdle(handle: number) {
+  if (handle > 0) cancelIdleCallback(handle);
+  else if (handle < 0) window.clearTimeout(-handle);
+}
+
 function plural(word: string) {
   return /[^aeiou]y$/i.test(word) ? `${word.slice(0, -1)}ies` : `${word}s`;
 }
@@ -514,15 +545,6 @@ function formatShort(v: number) {
   return Math.abs(v) >= 0.995 ? v.toFixed(2) : v.toFixed(2).replace(/^0/, '').replace(/^-0/, '-');
 }
 
-function rgbOf(color: string): [number, number, number] {
-  const m = color.match(/^#([0-9a-f]{6})$/i);
-  if (m) {
-    const n = parseInt(m[1], 16);
-    return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
-  }
-  const nums = color.match(/\d+/g);
-  return nums && nums.length >= 3 ? [Number(nums[0]), Number(nums[1]), Number(nums[2])] : [220, 220, 226];
-}
 
 declare global {
   interface HTMLElementTagNameMap {

@@ -1,16 +1,22 @@
 // <head-gallery>: every head of one attention view at a glance: a thumbnail of its weights for the current
 // sentence and a line saying what it does over held-out text (statistics computed by the engine). Clicking a
 // head selects it (fires `head-select` with {layer, head}).
+//
+// The thumbnails are drawn into one canvas laid over the cards (each card keeps an empty box where its picture
+// goes): a canvas is a layer of its own for the browser's compositor, and 144 of them (GPT-2) made every frame of
+// the page, typing included, slow to commit.
 import { LitElement, css, html, nothing } from 'lit';
-import { customElement, property, state } from 'lit/decorators.js';
+import { customElement, property, query, state } from 'lit/decorators.js';
 import type { AttentionView } from '../engine/protocol';
 import { describeHead, type HeadStat } from '../models/describe';
 import { selectedMatrix, type HeadChoice } from '../state/store';
 import { cssProps } from './css-props';
-import './attn-heatmap';
+import { drawCells, rgbOf } from './heatmap-paint';
 
 /** How long the text must stay unchanged before the thumbnails follow it (ms). */
 export const GALLERY_SETTLE_MS = 400;
+/** A thumbnail's side in CSS pixels. */
+const THUMB = 96;
 
 @customElement('head-gallery')
 export class HeadGallery extends LitElement {
@@ -50,9 +56,61 @@ export class HeadGallery extends LitElement {
     }
   }
 
+  @query('.grid') private grid?: HTMLElement;
+  @query('canvas.thumbs') private canvas?: HTMLCanvasElement;
+  /** The cards move when the gallery is resized (the grid wraps differently): the pictures follow. */
+  private resizer = new ResizeObserver(() => this.drawThumbs());
+  private drawn: unknown[] = [];
+
+  override connectedCallback() {
+    super.connectedCallback();
+    this.updateComplete.then(() => this.grid && this.resizer.observe(this.grid));
+  }
+
   override disconnectedCallback() {
     super.disconnectedCallback();
     window.clearTimeout(this.pending);
+    this.resizer.disconnect();
+  }
+
+  override updated() {
+    if (this.grid) this.resizer.observe(this.grid);
+    const key = [this.thumbs, this.colormap, this.grid];
+    if (key.some((k, i) => k !== this.drawn[i])) this.drawThumbs();
+  }
+
+  /** Every head's picture, in its card's box; the canvas covers the grid's whole scrollable area. */
+  private drawThumbs() {
+    const grid = this.grid;
+    const canvas = this.canvas;
+    const v = this.shown;
+    if (!grid || !canvas || !v) return;
+    this.drawn = [this.thumbs, this.colormap, this.grid];
+    canvas.style.width = '0';  // measured without the canvas, so the grid's scrollable area can also shrink
+    canvas.style.height = '0';
+    const boxes = [...grid.querySelectorAll<HTMLElement>('.thumb')].map((el) => ({
+      l: Number(el.dataset.layer), h: Number(el.dataset.head), x: el.offsetLeft, y: el.offsetTop,
+    }));
+    const W = grid.scrollWidth;
+    const H = grid.scrollHeight;
+    const dpr = window.devicePixelRatio || 1;
+    canvas.style.width = `${W}px`;
+    canvas.style.height = `${H}px`;
+    canvas.width = Math.max(1, Math.round(W * dpr));
+    canvas.height = Math.max(1, Math.round(H * dpr));
+    const ctx = canvas.getContext('2d')!;
+    ctx.scale(dpr, dpr);
+    const masked = rgbOf(getComputedStyle(this).getPropertyValue('--attn-masked-color').trim() || '#dcdce2');
+    const rows = v.rows.length;
+    const cols = v.cols.length;
+    const cell = THUMB / Math.max(rows, cols, 1);
+    for (const b of boxes) {
+      const t = this.thumbs[b.l]?.[b.h];
+      if (!t) continue;
+      const w = cols * cell;
+      const h = rows * cell;
+      drawCells(ctx, { ...t, rows, cols, colormap: this.colormap, masked }, b.x + (THUMB - w) / 2, b.y + (THUMB - h) / 2, w, h);
+    }
   }
 
   private select(layer: number, head: number) {
@@ -70,18 +128,17 @@ export class HeadGallery extends LitElement {
           Array.from({ length: v.heads }, (_, h) => {
             const s = this.stats?.[l]?.[h];
             const on = this.layer === l && this.head === h;
-            const { matrix, mask, domain } = this.thumbs[l][h];
             return html`<button class="head-card ${on ? 'on' : ''}" role="listitem" aria-pressed=${on} data-layer=${l} data-head=${h}
               aria-label="Layer ${l + 1}, head ${h + 1}${s ? `: ${describeHead(s, kind)}` : ''}"
               @click=${() => this.select(l, h)}>
               <span class="name">L${l + 1} · H${h + 1}</span>
-              <attn-heatmap compact max-size="96" .matrix=${matrix} .rows=${v.rows.length} .cols=${v.cols.length} .mask=${mask}
-                .colormap=${this.colormap} .domain=${domain}></attn-heatmap>
+              <span class="thumb" data-layer=${l} data-head=${h}></span>
               <span class="desc">${s ? describeHead(s, kind) : ''}</span>
               ${s ? html`<span class="num">entropy ${s.entropy.toFixed(2)} bits</span>` : nothing}
             </button>`;
           }),
         )}
+        <canvas class="thumbs" aria-hidden="true"></canvas>
       </div>`;
   }
 
@@ -89,7 +146,8 @@ export class HeadGallery extends LitElement {
     :host { display: block; }
     h2 { font-size: 13px; text-transform: uppercase; letter-spacing: 0.06em; color: var(--muted, #666); margin: 0 0 10px; }
     .hint { text-transform: none; letter-spacing: 0; font-weight: 400; margin-left: 6px; }
-    .grid { display: grid; gap: 10px; overflow-x: auto; }
+    .grid { display: grid; gap: 10px; overflow-x: auto; position: relative; }
+    canvas.thumbs { position: absolute; left: 0; top: 0; pointer-events: none; }
     .head-card {
       all: unset;
       box-sizing: border-box;
@@ -108,7 +166,7 @@ export class HeadGallery extends LitElement {
     .head-card.on { border-color: var(--accent, #5b3cc4); box-shadow: inset 0 0 0 1px var(--accent, #5b3cc4); }
     .head-card:focus-visible { outline: 2px solid var(--focus, #8f7cf0); outline-offset: 2px; }
     .name { font-size: 12px; font-weight: 650; color: var(--fg, #333); }
-    attn-heatmap { width: 96px; height: 96px; }
+    .thumb { display: block; width: 96px; height: 96px; flex: none; }
     .desc { font-size: 11.5px; color: var(--fg, #333); line-height: 1.3; min-height: 2.6em; }
     .num { font-size: 10.5px; color: var(--muted, #777); font-variant-numeric: tabular-nums; }
   `;

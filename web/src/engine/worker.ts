@@ -166,9 +166,17 @@ function softmaxRow(logits: Float32Array, offset: number, n: number) {
   return p;
 }
 
+/** The indices of the k largest entries of p, largest first (one pass over p; ties keep the lower index first). */
 function topK(p: Float64Array, k: number) {
-  const idx = Array.from(p.keys()).sort((a, b) => p[b] - p[a]);
-  return idx.slice(0, k);
+  const best: number[] = [];
+  for (let i = 0; i < p.length; i++) {
+    if (best.length === k && p[i] <= p[best[k - 1]]) continue;
+    let j = Math.min(best.length, k - 1);
+    while (j > 0 && p[best[j - 1]] < p[i]) j--;
+    best.splice(j, 0, i);
+    if (best.length > k) best.pop();
+  }
+  return best;
 }
 
 
