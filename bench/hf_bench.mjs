@@ -8,6 +8,8 @@
 //     the `input` event to the frame in which the new heatmap is painted (p50, p95, max; GPT-2 continues its cached
 //     pass, BERT recomputes the whole text);
 //   - a full pass over 128 tokens, as the worker times it.
+// Each model is measured twice: on the page served cross-origin isolated (the engine's build with threads, as
+// tools/serve.mjs serves it) and not (the single-threaded build).
 // It prints a table. A benchmark, not a test: numbers depend on the machine and on what else runs.
 //
 //   node bench/hf_bench.mjs [gpt2-small bert-base]      (run tools/build.sh first; needs python3-torch once, to
@@ -40,12 +42,14 @@ for (const name of names) {
   cpSync(path.join(root, 'tests/fixtures/hf/tokenizers', m.tokenizer), dir, { recursive: true });
 }
 
-const { server, url } = await serve({ dir: path.join(root, 'web/dist'), port: 0, mounts: { '/bench-hf/': hfDir } });
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
 });
-const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+// Each model twice: the page cross-origin isolated (the engine's build with threads) and not (one thread). Each
+// mode has its own server, so its own origin and browser storage.
+let url;
+let context;
 
 const TEXT = 'The animal did not cross the street because it was too tired, and the street was too wide for it';
 
@@ -55,6 +59,16 @@ const settled = (page, timeout = 600000) =>
     const s = document.querySelector('attn-explorer').store.state;
     return s.model === 'hf' && s.analysis?.model === 'hf' && s.analysis.text === s.texts.hf && !s.busy;
   }, null, { timeout, polling: 'raf' });
+
+/** How many threads the page's engine uses in this context (a fresh page at the site's root). */
+async function threadsOf(ctx) {
+  const page = await ctx.newPage();
+  await page.goto(`${url}index.html`);
+  await page.waitForFunction(() => document.querySelector('attn-explorer')?.store.state.engine.state === 'ready', null, { timeout: 60000 });
+  const n = await page.evaluate(() => document.querySelector('attn-explorer').store.state.engine.info.threads);
+  await page.close();
+  return n;
+}
 
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
 
@@ -140,15 +154,21 @@ async function bench(name) {
 }
 
 const rows = [];
-for (const name of names) rows.push(await bench(name));
+for (const isolate of [true, false]) {
+  const served = await serve({ dir: path.join(root, 'web/dist'), port: 0, mounts: { '/bench-hf/': hfDir }, isolate });
+  url = served.url;
+  context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  for (const name of names) rows.push({ ...(await bench(name)), threads: await threadsOf(context) });
+  await context.close();
+  served.server.close();
+}
 await browser.close();
-server.close();
 
-console.log('\n| model | first open (files → heatmap) | reopen from storage (navigation → heatmap) | head statistics done | engine memory | keystroke → heatmap, p50 / p95 / max (n) | of which the engine, p50 | tokens | full pass |');
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+console.log('\n| model | engine | first open (files → heatmap) | reopen from storage (navigation → heatmap) | head statistics done | engine memory | keystroke → heatmap, p50 / p95 / max (n) | of which the engine, p50 | tokens | full pass |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of rows) {
   const k = r.marks;
-  console.log(`| ${r.name} | ${r.firstOpen.toFixed(1)} s | ${r.reopen.toFixed(1)} s | ${r.stats.toFixed(1)} s | ${Math.round(r.memory / 2 ** 20)} MB | ` +
+  console.log(`| ${r.name} | ${r.threads > 1 ? `${r.threads} threads` : '1 thread'} | ${r.firstOpen.toFixed(1)} s | ${r.reopen.toFixed(1)} s | ${r.stats.toFixed(1)} s | ${Math.round(r.memory / 2 ** 20)} MB | ` +
     `${pct(k, 0.5).toFixed(0)} / ${pct(k, 0.95).toFixed(0)} / ${Math.max(...k).toFixed(0)} ms (${k.length}) | ${pct(r.engine, 0.5).toFixed(0)} ms | ${r.nTokens} | ` +
     `${r.full.ms.toFixed(0)} ms at ${r.full.tokens} tokens |`);
 }

@@ -7,6 +7,8 @@ log "Building the engine natively (g++) with its tests"
 configure "$ROOT/build/native" cmake
 cmake --build "$ROOT/build/native" -j "$JOBS"
 build_wasm
-log "Building the WebAssembly test suite"
+build_wasm_threads
+log "Building the WebAssembly test suite (single-threaded, and with threads)"
 cmake --build "$ROOT/build/wasm" -j "$JOBS"
+cmake --build "$ROOT/build/wasm-mt" -j "$JOBS"
 build_web

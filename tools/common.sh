@@ -86,6 +86,17 @@ build_wasm() {
      "$ROOT/web/public/engine/"
 }
 
+# The engine with threads (Emscripten pthreads, shared memory): a second build tree, its files in engine/mt/. The
+# page runs it when cross-origin isolated (web/src/engine/engine-build.ts).
+build_wasm_threads() {
+  log "Building the engine as WebAssembly with threads (em++ -pthread)"
+  configure "$ROOT/build/wasm-mt" emcmake cmake -DATTN_THREADS=ON
+  cmake --build "$ROOT/build/wasm-mt" -j "$JOBS" --target attn_wasm "$@"
+  mkdir -p "$ROOT/web/public/engine/mt"
+  cp "$ROOT/build/wasm-mt/attn.mjs" "$ROOT/build/wasm-mt/attn_engine.mjs" "$ROOT/build/wasm-mt/attn_engine.wasm" \
+     "$ROOT/build/wasm-mt/attn_engine.worker.js" "$ROOT/web/public/engine/mt/"
+}
+
 build_web() {
   copy_models
   log "Building the page (Vite) into web/dist"

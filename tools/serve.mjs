@@ -3,7 +3,12 @@
 // engine), the page's Content-Security-Policy as a header, no directory escapes. Only for local use:
 // the page itself is static and any static host serves it.
 //
-//   node tools/serve.mjs [--dir web/dist] [--port 8080] [--host 127.0.0.1] [--mount /prefix/=folder ...]
+//   node tools/serve.mjs [--dir web/dist] [--port 8080] [--host 127.0.0.1] [--mount /prefix/=folder ...] [--no-isolation]
+//
+// It also makes the page cross-origin isolated (Cross-Origin-Opener-Policy: same-origin, Cross-Origin-Embedder-
+// Policy: require-corp), which lets the page run the engine's build with threads (shared memory); any static host
+// that sends these two headers does the same. --no-isolation serves without them: the page then runs the
+// single-threaded build.
 //
 // --mount also serves another folder under a path of the same origin, e.g. the end-to-end tests' Hugging Face
 // model folders (--mount /hf-fixtures/=tests/fixtures/hf/models), which are not part of the site.
@@ -35,7 +40,10 @@ export const CSP =
  * Serves `dir` on host:port (port 0 = any free port), and each of `mounts` ({'/prefix/': folder}) under its
  * prefix. Resolves to {server, url}.
  */
-export function serve({ dir, port = 8080, host = '127.0.0.1', mounts = {} }) {
+export function serve({ dir, port = 8080, host = '127.0.0.1', mounts = {}, isolate = true }) {
+  const isolation = isolate
+    ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp', 'Cross-Origin-Resource-Policy': 'same-origin' }
+    : {};
   const folders = Object.entries(mounts).map(([prefix, d]) => [prefix.endsWith('/') ? prefix : `${prefix}/`, path.resolve(d)]);
   const server = createServer((req, res) => {
     let rel;
@@ -67,6 +75,7 @@ export function serve({ dir, port = 8080, host = '127.0.0.1', mounts = {} }) {
         'Content-Security-Policy': CSP,
         'Cache-Control': 'no-cache',
         'X-Content-Type-Options': 'nosniff',
+        ...isolation,
       });
       createReadStream(file).pipe(res);
     } catch {
@@ -101,11 +110,12 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     console.error(`serve: ${dir}/index.html not found; build the page first (tools/build.sh)`);
     process.exit(1);
   }
-  serve({ dir, port: Number(opt('port', process.env.PORT ?? 8080)), host: opt('host', '127.0.0.1'), mounts })
+  const isolate = !args.includes('--no-isolation');
+  serve({ dir, port: Number(opt('port', process.env.PORT ?? 8080)), host: opt('host', '127.0.0.1'), mounts, isolate })
     .then(({ url }) =>
       console.log(
         `\n  Attention Explorer is running at ${url}\n  Training lab: ${url}lab.html\n  Widget gallery (a course page): ${url}gallery.html\n` +
-          `  (serving ${dir}; Ctrl+C to stop)\n`,
+          `  (serving ${dir}${isolate ? ', cross-origin isolated: the engine runs on threads' : ''}; Ctrl+C to stop)\n`,
       ),
     )
     .catch((e) => {

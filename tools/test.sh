@@ -10,6 +10,8 @@ log "GoogleTest, native"
 "$ROOT/build/native/attn_tests" --gtest_brief=1
 log "GoogleTest, WebAssembly under Node (the same suite)"
 node --no-experimental-fetch "$ROOT/build/wasm/attn_tests.js" --gtest_brief=1
+log "GoogleTest, WebAssembly with threads under Node (the same suite on 4 threads: the same bits)"
+node --no-experimental-fetch "$ROOT/build/wasm-mt/attn_tests.js" --gtest_brief=1
 log "CLI trainer: string reversal must reach >= 99% greedy exact match"
 "$ROOT/build/native/attn-train" --help | grep -q "Usage: attn-train"
 run="$ROOT/build/runs/reverse"
@@ -37,6 +39,8 @@ log "JavaScript tests (Vitest): engine API vs PyTorch goldens, training, models,
 (cd "$ROOT/web" && ATTN_CLI_MODEL="$run/model.safetensors" ATTN_MODEL_PROBES="$probes" npx vitest run --config vitest.config.ts)
 log "Fuzzing the model-file loader, the JSON parser and the tokenizers (libFuzzer, ASan + UBSan)"
 "$ROOT/tools/fuzz.sh" "${FUZZ_SECONDS:-60}"
-log "End-to-end tests: the built page in headless Chromium"
+log "End-to-end tests: the built page in headless Chromium, cross-origin isolated (the engine with threads)"
 (cd "$ROOT/web" && npx vitest run --config vitest.e2e.config.ts)
+log "End-to-end tests again, not isolated (the single-threaded engine)"
+(cd "$ROOT/web" && ATTN_E2E_ISOLATION=0 npx vitest run --config vitest.e2e.config.ts)
 log "All tests passed"

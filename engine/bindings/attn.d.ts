@@ -21,6 +21,8 @@ export class AttnError extends Error {}
 export interface LoadOptions {
   wasmUrl?: string | URL;
   wasmBinary?: Uint8Array | ArrayBuffer;
+  /** The build with threads (engine/mt/) only: threads for the matrix products, the caller's included (default: the cores, at most 4). */
+  threads?: number;
   onProgress?: (loaded: number, total: number) => void;
 }
 export function loadEngine(options?: LoadOptions): Promise<Engine>;
@@ -274,7 +276,7 @@ export class Model {
 }
 
 export class Engine {
-  readonly info: { name: string; version: string; simd128: boolean; eigen: string };
+  readonly info: { name: string; version: string; simd128: boolean; eigen: string; threadsBuild: boolean; threads: number };
   scaledDotProductAttention(options: SdpaOptions): SdpaResult;
   multiheadAttention(options: MhaOptions): MhaResult;
   transformerEncoderLayer(options: EncoderOptions): LayerResult;

@@ -60,14 +60,29 @@ export async function fetchBytes(url, onProgress) {
   return bytes;
 }
 
+/** The threads an engine built with threads uses by default: the machine's cores, at most 4. */
+function defaultThreads() {
+  const cores = globalThis.navigator?.hardwareConcurrency ?? 2;
+  return Math.max(1, Math.min(4, cores));
+}
+
 /**
- * Loads the WebAssembly engine.
- * @param {{wasmUrl?: string|URL, wasmBinary?: Uint8Array|ArrayBuffer, onProgress?: (loaded: number, total: number) => void}} [options]
+ * Loads the WebAssembly engine. The build next to this file is either the single-threaded one or the one with
+ * threads (engine/mt/: pthreads, shared memory; a page must be cross-origin isolated to run it). `threads` (the
+ * latter only) is how many threads the matrix products use, the caller's included: their Web Workers start here.
+ * @param {{wasmUrl?: string|URL, wasmBinary?: Uint8Array|ArrayBuffer, threads?: number, onProgress?: (loaded: number, total: number) => void}} [options]
  */
 export async function loadEngine(options = {}) {
   const url = options.wasmUrl ? new URL(options.wasmUrl, import.meta.url) : new URL('./attn_engine.wasm', import.meta.url);
   const wasmBinary = options.wasmBinary ?? (await fetchBytes(url, options.onProgress));
-  const module = await createAttnModule({ wasmBinary, print: () => {}, printErr: (s) => console.warn('[attn]', s) });
+  const threads = Math.max(1, Math.min(8, Math.floor(options.threads ?? defaultThreads())));
+  const module = await createAttnModule({
+    wasmBinary,
+    attnHelpers: threads - 1, // read by the build with threads only (its PTHREAD_POOL_SIZE)
+    print: () => {},
+    printErr: (s) => console.warn('[attn]', s),
+  });
+  module.setThreads(threads);
   return new Engine(module);
 }
 
@@ -164,7 +179,7 @@ const LAYER_OPTIONS = ['d_model', 'nhead', 'dim_feedforward', 'dropout', 'activa
 export class Engine {
   constructor(module) {
     this.module = module;
-    /** {name, version, simd128, eigen} */
+    /** {name, version, simd128, eigen, threadsBuild, threads} */
     this.info = JSON.parse(module.engineInfo());
   }
 

@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "bindings/js_values.h"
+#include "core/parallel.h"
 
 #include "io/json.h"
 #include "io/model_file.h"
@@ -556,6 +557,12 @@ std::string engine_info() {
 #endif
   j.set("eigen", Json::string(std::to_string(EIGEN_WORLD_VERSION) + "." + std::to_string(EIGEN_MAJOR_VERSION) + "." +
                               std::to_string(EIGEN_MINOR_VERSION)));
+#if defined(ATTN_THREADS)
+  j.set("threadsBuild", Json::boolean(true));
+#else
+  j.set("threadsBuild", Json::boolean(false));
+#endif
+  j.set("threads", Json::number(num_threads()));
   return j.dump();
 }
 
@@ -565,6 +572,7 @@ std::string engine_info() {
 EMSCRIPTEN_BINDINGS(attn_engine) {
   using namespace attn;
   emscripten::function("engineInfo", &engine_info);
+  emscripten::function("setThreads", &set_num_threads);
   emscripten::function("sdpa", &sdpa);
   emscripten::function("multiheadAttention", &mha);
   emscripten::function("encoder", &encoder);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "core/parallel.h"
 #include "core/tensor.h"
 
 #if defined(__wasm_simd128__)
@@ -292,8 +293,9 @@ void gemm_dot(float* C, int64_t ldc, const float* A, int64_t lda, const float* B
   }
 }
 
-void gemm_simd(float* C, int64_t ldc, const float* A, int64_t lda, bool trans_a, const float* B, int64_t ldb,
-               bool trans_b, int64_t M, int64_t N, int64_t K, bool accumulate) {
+// Columns [0, N) of C on one thread: the kernel for the shape.
+void gemm_simd_columns(float* C, int64_t ldc, const float* A, int64_t lda, bool trans_a, const float* B, int64_t ldb,
+                       bool trans_b, int64_t M, int64_t N, int64_t K, bool accumulate) {
   if (!trans_a && trans_b) {
     gemm_dot(C, ldc, A, lda, B, ldb, M, N, K, accumulate);
     return;
@@ -334,6 +336,19 @@ void gemm_simd(float* C, int64_t ldc, const float* A, int64_t lda, bool trans_a,
       }
     }
   }
+}
+// With threads, each takes a block of columns of C (and the rows or columns of op(B) that make them): every C[i][j]
+// is summed as on one thread, so the bits do not depend on the number of threads. Products under ~100 k multiply-
+// adds stay on one thread (waking a helper costs more).
+constexpr double kParallelMacs = 1 << 17;
+
+void gemm_simd(float* C, int64_t ldc, const float* A, int64_t lda, bool trans_a, const float* B, int64_t ldb,
+               bool trans_b, int64_t M, int64_t N, int64_t K, bool accumulate) {
+  parallel_for(N, kDotRows, static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K), kParallelMacs,
+               [&](int64_t j0, int64_t j1) {
+                 gemm_simd_columns(C + j0, ldc, A, lda, trans_a, trans_b ? B + j0 * ldb : B + j0, ldb, trans_b, M,
+                                   j1 - j0, K, accumulate);
+               });
 }
 #endif
 

@@ -13,8 +13,9 @@
 //   - otherwise a 4 x 8 register-blocked kernel over packed panels, or, for at most 4 rows, the same sums
 //     without packing.
 // In WebAssembly a row of C has the same bits whatever the number of rows computed with it (a cached pass over
-// one new token equals the full pass). Every order of summation is fixed, so results are deterministic in each
-// build (bench/README.md has the speeds).
+// one new token equals the full pass). In the build with threads, each thread computes a block of columns of C
+// with the same arithmetic (core/parallel.h), so the bits do not depend on the number of threads either. Every
+// order of summation is fixed, so results are deterministic in each build (bench/README.md has the speeds).
 #pragma once
 
 #include <cstdint>

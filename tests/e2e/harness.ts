@@ -17,7 +17,11 @@ export interface Session {
   close(): Promise<void>;
 }
 
-export async function startSession(): Promise<Session> {
+/**
+ * A server and a browser. The site is served cross-origin isolated (the page runs the engine's build with threads)
+ * unless `isolate` is false or ATTN_E2E_ISOLATION=0 (tools/test.sh runs the suite both ways).
+ */
+export async function startSession({ isolate = process.env.ATTN_E2E_ISOLATION !== '0' } = {}): Promise<Session> {
   const { serve } = await import(/* @vite-ignore */ path.join(root, 'tools/serve.mjs'));
   // ATTN_DIST: another build of the site (e.g. `vite build --outDir /tmp/dist-x`), to test side by side.
   // The Hugging Face model folders of the tests (tests/fixtures/hf/make_models.sh) are served next to the site, at
@@ -26,6 +30,7 @@ export async function startSession(): Promise<Session> {
     dir: process.env.ATTN_DIST ?? path.join(root, 'web/dist'),
     port: 0,
     mounts: { '/hf-fixtures/': path.join(root, 'tests/fixtures/hf/models') },
+    isolate,
   });
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',

@@ -150,3 +150,11 @@ const auto* const kReportEnv = ::testing::AddGlobalTestEnvironment(new ReportEnv
 }  // namespace
 
 }  // namespace attn::test
+
+#if defined(ATTN_TEST_THREADS)
+#include "core/parallel.h"
+namespace {
+// The threaded WebAssembly suite runs every test on ATTN_TEST_THREADS threads (results must not change).
+const int kSuiteThreads = attn::set_num_threads(ATTN_TEST_THREADS);
+}  // namespace
+#endif

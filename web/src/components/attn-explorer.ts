@@ -398,7 +398,7 @@ export class AttnExplorer extends LitElement {
       <p class="explain">${this.renderExplanation(v)}</p>
       <p class="stats">
         ${a.tokens.length} tokens · ${v.layers} × ${v.heads} heads${params ? html` · ${params.toLocaleString('en-US')} parameters` : nothing} ·
-        computed in ${a.ms.toFixed(1)} ms by the C++ engine (WebAssembly${ready?.info.simd128 ? ' SIMD' : ''})
+        computed in ${a.ms.toFixed(1)} ms by the C++ engine (WebAssembly${ready?.info.simd128 ? ' SIMD' : ''}${(ready?.info.threads ?? 1) > 1 ? `, ${ready!.info.threads} threads` : ''})
         ${s.busy ? html`<span class="busy">· updating…</span>` : nothing}
       </p>
     `;

@@ -8,6 +8,9 @@ export interface EngineInfo {
   name: string;
   version: string;
   simd128: boolean;
+  /** The build with threads (engine/mt/), and how many threads its matrix products use (1 otherwise). */
+  threadsBuild: boolean;
+  threads: number;
   eigen: string;
 }
 
@@ -130,7 +133,7 @@ export interface CallRequest {
 }
 
 export type ToWorker =
-  | { kind: 'init'; engineUrl: string; modelsUrl: string }
+  | { kind: 'init'; engineUrls: string[]; modelsUrl: string }
   | { kind: 'load'; model: ModelId; settings: ModelSettings; run?: string }
   /** Opens a Hugging Face model: reply hf-progress*, then hf-loaded or hf-error with the same reqId. */
   | { kind: 'load-hf'; reqId: number; source: HfSource }

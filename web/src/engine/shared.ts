@@ -4,6 +4,7 @@
 // site's own pages. The embeddable bundle (attn-widgets.js) calls `setAssetBase` with its own location, so a
 // course page anywhere on the same site finds engine/ and models/ next to the bundle.
 import { EngineClient, type EngineStatus, type ModelStatus } from './client';
+import { engineUrls } from './engine-build';
 
 let base: string | undefined;
 let client: EngineClient | undefined;
@@ -25,7 +26,7 @@ export function sharedEngine(): EngineClient {
   if (!client) {
     const root = assetBase();
     client = new EngineClient(
-      new URL('engine/attn.mjs', root).href,
+      engineUrls(root),
       new URL('models/', root).href,
       (s) => {
         lastEngine = s;

@@ -12,6 +12,7 @@ import type { HeadStat } from '../models/describe';
 import { MAX_TOKENS, splitWords } from '../text/words';
 import { modelConfig, tokenIds, type ModelSettings } from '../state/store';
 import { runCall, transferables, type CallArgs, type CallName } from './calls';
+import { startEngine } from './engine-build';
 import { HfHost } from './hf-worker';
 import type { AnalyzeRequest, AttentionView, FromWorker, LoadedModel, Outputs, ToWorker, TokenInfo } from './protocol';
 
@@ -40,14 +41,12 @@ function post(msg: FromWorker, transfer: Transferable[] = []) {
   self.postMessage(msg, transfer);
 }
 
-async function init(engineUrl: string, models: string) {
+async function init(engineUrls: string[], models: string) {
   modelsUrl = models;
   try {
-    const api = await import(/* @vite-ignore */ engineUrl);
-    fetchBytes = api.fetchBytes;
-    engine = (await api.loadEngine({
-      onProgress: (loaded: number, total: number) => post({ kind: 'progress', loaded, total }),
-    })) as Engine;
+    const started = await startEngine<Engine>(engineUrls, (loaded, total) => post({ kind: 'progress', loaded, total }));
+    fetchBytes = started.api.fetchBytes;
+    engine = started.engine;
     post({ kind: 'ready', info: engine.info });
   } catch (e) {
     post({ kind: 'error', message: `The engine could not start: ${(e as Error).message}`, fatal: true });
@@ -411,7 +410,7 @@ async function call(id: number, name: CallName, args: unknown) {
 self.onmessage = (ev: MessageEvent<ToWorker>) => {
   const msg = ev.data;
   if (msg.kind === 'init') {
-    void init(msg.engineUrl, msg.modelsUrl);
+    void init(msg.engineUrls, msg.modelsUrl);
     return;
   }
   if (msg.kind === 'load') {

@@ -3,6 +3,7 @@
 // were training are marked failed, a new worker starts, and finished runs reload from their saved weights
 // when next needed.
 import type { RunConfig } from '../../../engine/bindings/attn';
+import { engineUrls } from '../engine/engine-build';
 import { assetBase } from '../engine/shared';
 import type { FromLabWorker, Inference, RunBatch, ToLabWorker } from './protocol';
 
@@ -60,7 +61,7 @@ export class LabClient {
       };
     });
     this.ready.catch(() => {});
-    this.post({ kind: 'init', engineUrl: new URL('engine/attn.mjs', assetBase()).href });
+    this.post({ kind: 'init', engineUrls: engineUrls(assetBase()) });
   }
 
   /** The worker died: fail what was in flight, report the runs it held, start a new one. */

@@ -6,6 +6,7 @@
 /// <reference lib="webworker" />
 import type { Engine, Run } from '../../../engine/bindings/attn';
 import { attentionSet, buffers } from './attention-set';
+import { startEngine } from '../engine/engine-build';
 import type { FromLabWorker, ToLabWorker } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -196,8 +197,7 @@ self.onmessage = async (ev: MessageEvent<ToLabWorker>) => {
   const msg = ev.data;
   if (msg.kind === 'init') {
     try {
-      const api = await import(/* @vite-ignore */ msg.engineUrl);
-      engine = (await api.loadEngine()) as Engine;
+      engine = (await startEngine<Engine>(msg.engineUrls)).engine;
       post({ kind: 'ready' });
     } catch (e) {
       post({ kind: 'engine-failed', message: (e as Error).message });
