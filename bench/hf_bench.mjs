@@ -8,8 +8,9 @@
 //     the `input` event to the frame in which the new heatmap is painted (p50, p95, max; GPT-2 continues its cached
 //     pass, BERT recomputes the whole text);
 //   - a full pass over 128 tokens, as the worker times it.
-// Each model is measured twice: on the page served cross-origin isolated (the engine's build with threads, as
-// tools/serve.mjs serves it) and not (the single-threaded build).
+// Each model is measured twice: on the page served cross-origin isolated with ?threads=2 (the engine's build with
+// threads, two of them) and not isolated (the single-threaded build, which is also what an isolated page runs by
+// default on a 2-core machine: it keeps a core for the page).
 // It prints a table. A benchmark, not a test: numbers depend on the machine and on what else runs.
 //
 //   node bench/hf_bench.mjs [gpt2-small bert-base]      (run tools/build.sh first; needs python3-torch once, to
@@ -50,6 +51,7 @@ const browser = await chromium.launch({
 // mode has its own server, so its own origin and browser storage.
 let url;
 let context;
+let extra = ''; // query parameters of the mode
 
 const TEXT = 'The animal did not cross the street because it was too tired, and the street was too wide for it';
 
@@ -63,7 +65,7 @@ const settled = (page, timeout = 600000) =>
 /** How many threads the page's engine uses in this context (a fresh page at the site's root). */
 async function threadsOf(ctx) {
   const page = await ctx.newPage();
-  await page.goto(`${url}index.html`);
+  await page.goto(`${url}index.html${extra ? `?${extra}` : ''}`);
   await page.waitForFunction(() => document.querySelector('attn-explorer')?.store.state.engine.state === 'ready', null, { timeout: 60000 });
   const n = await page.evaluate(() => document.querySelector('attn-explorer').store.state.engine.info.threads);
   await page.close();
@@ -76,7 +78,7 @@ async function bench(name) {
   const dir = path.join(hfDir, name);
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error(`  page error: ${e.message}`));
-  await page.goto(`${url}index.html`);
+  await page.goto(`${url}index.html${extra ? `?${extra}` : ''}`);
   await page.waitForFunction(() => document.querySelector('attn-explorer')?.store.state.engine.state === 'ready', null, { timeout: 60000 });
   // 1. First open, through the file picker.
   let t0 = Date.now();
@@ -90,7 +92,7 @@ async function bench(name) {
   // 2. Reopen from the browser's storage: a fresh page.
   const again = await context.newPage();
   t0 = Date.now();
-  await again.goto(`${url}index.html?m=hf&hf=${encodeURIComponent(id)}`);
+  await again.goto(`${url}index.html?m=hf&hf=${encodeURIComponent(id)}${extra ? `&${extra}` : ''}`);
   await settled(again);
   const reopen = (Date.now() - t0) / 1000;
 
@@ -154,9 +156,10 @@ async function bench(name) {
 }
 
 const rows = [];
-for (const isolate of [true, false]) {
-  const served = await serve({ dir: path.join(root, 'web/dist'), port: 0, mounts: { '/bench-hf/': hfDir }, isolate });
+for (const mode of [{ isolate: true, query: 'threads=2' }, { isolate: false, query: '' }]) {
+  const served = await serve({ dir: path.join(root, 'web/dist'), port: 0, mounts: { '/bench-hf/': hfDir }, isolate: mode.isolate });
   url = served.url;
+  extra = mode.query;
   context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
   for (const name of names) rows.push({ ...(await bench(name)), threads: await threadsOf(context) });
   await context.close();

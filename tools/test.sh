@@ -39,8 +39,8 @@ log "JavaScript tests (Vitest): engine API vs PyTorch goldens, training, models,
 (cd "$ROOT/web" && ATTN_CLI_MODEL="$run/model.safetensors" ATTN_MODEL_PROBES="$probes" npx vitest run --config vitest.config.ts)
 log "Fuzzing the model-file loader, the JSON parser and the tokenizers (libFuzzer, ASan + UBSan)"
 "$ROOT/tools/fuzz.sh" "${FUZZ_SECONDS:-60}"
-log "End-to-end tests: the built page in headless Chromium, cross-origin isolated (the engine with threads)"
-(cd "$ROOT/web" && npx vitest run --config vitest.e2e.config.ts)
+log "End-to-end tests: the built page in headless Chromium, cross-origin isolated, the engine on 2 threads"
+(cd "$ROOT/web" && ATTN_E2E_THREADS=2 npx vitest run --config vitest.e2e.config.ts)
 log "End-to-end tests again, not isolated (the single-threaded engine)"
 (cd "$ROOT/web" && ATTN_E2E_ISOLATION=0 npx vitest run --config vitest.e2e.config.ts)
 log "All tests passed"

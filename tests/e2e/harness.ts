@@ -14,6 +14,8 @@ export const screenshotDir = path.join(root, 'tests/e2e/screenshots');
 export interface Session {
   browser: Browser;
   url: string;
+  /** Served cross-origin isolated (the page may run the engine's build with threads). */
+  isolated: boolean;
   close(): Promise<void>;
 }
 
@@ -41,6 +43,7 @@ export async function startSession({ isolate = process.env.ATTN_E2E_ISOLATION !=
   return {
     browser,
     url,
+    isolated: isolate,
     async close() {
       await browser.close();
       await new Promise((r) => server.close(r));
@@ -67,7 +70,7 @@ export function withBrowserAndEngine(use: (session: Session, attn: Engine) => vo
 export async function openPage(
   session: Session,
   query = '',
-  opts: { width?: number; height?: number; dark?: boolean; path?: string; init?: string } = {},
+  opts: { width?: number; height?: number; dark?: boolean; path?: string; init?: string; defaultThreads?: boolean } = {},
 ) {
   const page = await session.browser.newPage({
     viewport: { width: opts.width ?? 1400, height: opts.height ?? 1000 },
@@ -84,7 +87,11 @@ export async function openPage(
     void d.dismiss();
   });
   if (opts.init) await page.addInitScript(opts.init); // runs before the page's own scripts, in every frame
-  await page.goto(session.url + (opts.path ?? '') + (query ? `?${query}` : ''));
+  // ATTN_E2E_THREADS=N: every page opened here asks for N engine threads (?threads=N), so that on a machine whose
+  // default is one thread the suite still runs the build with threads (tools/test.sh).
+  const threads = session.isolated && process.env.ATTN_E2E_THREADS && !opts.defaultThreads ? `threads=${process.env.ATTN_E2E_THREADS}` : '';
+  const q = [query, threads].filter(Boolean).join('&');
+  await page.goto(session.url + (opts.path ?? '') + (q ? `?${q}` : ''));
   return { page, problems };
 }
 

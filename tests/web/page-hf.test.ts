@@ -202,7 +202,7 @@ describe('EngineClient and Hugging Face loads', () => {
   it('a load the worker died in fails with a message and is not replayed; the models that worked are', async () => {
     g.Worker = FakeWorker;
     const statuses: ModelStatus[] = [];
-    const client = new EngineClient(['engine.mjs'], 'models/', () => {}, (s) => statuses.push(s));
+    const client = new EngineClient({ urls: ['engine.mjs'], threads: 1 }, 'models/', () => {}, (s) => statuses.push(s));
     const w1 = FakeWorker.all[0];
     await tick();
     // The page shows the tagger, and a stored Hugging Face model loads for a widget.
@@ -249,7 +249,7 @@ describe('EngineClient and Hugging Face loads', () => {
 
   it('a model no view uses is released in the worker', async () => {
     g.Worker = FakeWorker;
-    const client = new EngineClient(['engine.mjs'], 'models/', () => {}, () => {});
+    const client = new EngineClient({ urls: ['engine.mjs'], threads: 1 }, 'models/', () => {}, () => {});
     const w = FakeWorker.all[0];
     await tick();
     const a = client.useHf('gpt2-aaaaaaaaaaaa', 'v1');

@@ -81,7 +81,9 @@ export class AttnExplorer extends LitElement {
   private writeUrl = () => {
     window.clearTimeout(this.urlTimer);
     if (!this.syncUrl) return;
-    const q = `?${queryFromState(this.store.state)}`;
+    // ?threads=N (the engine's threads, read once at start: engine-build.ts) stays in the URL.
+    const threads = new URLSearchParams(location.search).get('threads');
+    const q = `?${queryFromState(this.store.state)}${threads ? `&threads=${encodeURIComponent(threads)}` : ''}`;
     if (q !== location.search) history.replaceState(null, '', q);
   };
 

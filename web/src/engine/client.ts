@@ -69,7 +69,7 @@ export class EngineClient {
   private callsWaiting = new Map<string, PendingCall>();
 
   constructor(
-    private readonly engineUrls: string[],
+    private readonly engineBuild: { urls: string[]; threads: number },
     private readonly modelsUrl: string,
     private readonly onEngine: (s: EngineStatus) => void,
     private readonly onModel: (s: ModelStatus) => void,
@@ -158,7 +158,7 @@ export class EngineClient {
     });
     this.ready.catch(() => {});
     this.onEngine({ state: 'loading', loaded: 0, total: 0 });
-    this.worker.postMessage({ kind: 'init', engineUrls: this.engineUrls, modelsUrl: this.modelsUrl });
+    this.worker.postMessage({ kind: 'init', engine: this.engineBuild, modelsUrl: this.modelsUrl });
   }
 
   /**

@@ -6,20 +6,34 @@
 // Cross-Origin-Embedder-Policy: require-corp); otherwise, or if the threaded build cannot start, the page runs the
 // single-threaded one. Both give the same numbers, bit for bit.
 
-/** The builds to try, best first, for a page whose assets are under `root`. */
-export function engineUrls(root: string): string[] {
-  const single = new URL('engine/attn.mjs', root).href;
+/**
+ * How many threads the engine should use: the page's `?threads=N` (1 to 8) if given, else one core fewer than the
+ * machine has, at most 4. The page's own rendering keeps a core: measured on 2 cores, a second engine thread
+ * competing with the page's frames made typing slower (bench/README.md).
+ */
+export function wantedThreads(search = globalThis.location?.search ?? ''): number {
+  const asked = Number(new URLSearchParams(search).get('threads'));
+  if (Number.isInteger(asked) && asked >= 1) return Math.min(8, asked);
   const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
-  return globalThis.crossOriginIsolated && cores > 1 ? [new URL('engine/mt/attn.mjs', root).href, single] : [single];
+  return Math.max(1, Math.min(4, cores - 1));
+}
+
+/** The builds to try, best first, for a page whose assets are under `root`, and the threads to ask for. */
+export function engineUrls(root: string, threads = wantedThreads()): { urls: string[]; threads: number } {
+  const single = new URL('engine/attn.mjs', root).href;
+  return globalThis.crossOriginIsolated && threads > 1
+    ? { urls: [new URL('engine/mt/attn.mjs', root).href, single], threads }
+    : { urls: [single], threads: 1 };
 }
 
 /** In a worker: the first build of `urls` that starts, its module (fetchBytes, …) and its engine. */
-export async function startEngine<E>(urls: string[], onProgress?: (loaded: number, total: number) => void) {
+export async function startEngine<E>(build: { urls: string[]; threads: number }, onProgress?: (loaded: number, total: number) => void) {
   let failure: unknown;
+  const { urls, threads } = build;
   for (const url of urls) {
     try {
       const api = await import(/* @vite-ignore */ url);
-      const engine = (await api.loadEngine({ onProgress })) as E;
+      const engine = (await api.loadEngine({ onProgress, threads })) as E;
       return { api, engine };
     } catch (e) {
       failure = e;

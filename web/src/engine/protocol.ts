@@ -133,7 +133,7 @@ export interface CallRequest {
 }
 
 export type ToWorker =
-  | { kind: 'init'; engineUrls: string[]; modelsUrl: string }
+  | { kind: 'init'; engine: { urls: string[]; threads: number }; modelsUrl: string }
   | { kind: 'load'; model: ModelId; settings: ModelSettings; run?: string }
   /** Opens a Hugging Face model: reply hf-progress*, then hf-loaded or hf-error with the same reqId. */
   | { kind: 'load-hf'; reqId: number; source: HfSource }

@@ -41,10 +41,10 @@ function post(msg: FromWorker, transfer: Transferable[] = []) {
   self.postMessage(msg, transfer);
 }
 
-async function init(engineUrls: string[], models: string) {
+async function init(build: { urls: string[]; threads: number }, models: string) {
   modelsUrl = models;
   try {
-    const started = await startEngine<Engine>(engineUrls, (loaded, total) => post({ kind: 'progress', loaded, total }));
+    const started = await startEngine<Engine>(build, (loaded, total) => post({ kind: 'progress', loaded, total }));
     fetchBytes = started.api.fetchBytes;
     engine = started.engine;
     post({ kind: 'ready', info: engine.info });
@@ -410,7 +410,7 @@ async function call(id: number, name: CallName, args: unknown) {
 self.onmessage = (ev: MessageEvent<ToWorker>) => {
   const msg = ev.data;
   if (msg.kind === 'init') {
-    void init(msg.engineUrls, msg.modelsUrl);
+    void init(msg.engine, msg.modelsUrl);
     return;
   }
   if (msg.kind === 'load') {

@@ -61,7 +61,7 @@ export class LabClient {
       };
     });
     this.ready.catch(() => {});
-    this.post({ kind: 'init', engineUrls: engineUrls(assetBase()) });
+    this.post({ kind: 'init', engine: engineUrls(assetBase()) });
   }
 
   /** The worker died: fail what was in flight, report the runs it held, start a new one. */

@@ -197,7 +197,7 @@ self.onmessage = async (ev: MessageEvent<ToLabWorker>) => {
   const msg = ev.data;
   if (msg.kind === 'init') {
     try {
-      engine = (await startEngine<Engine>(msg.engineUrls)).engine;
+      engine = (await startEngine<Engine>(msg.engine)).engine;
       post({ kind: 'ready' });
     } catch (e) {
       post({ kind: 'engine-failed', message: (e as Error).message });

@@ -43,7 +43,7 @@ export interface Inference {
 export type { RunBatch };
 
 export type ToLabWorker =
-  | { kind: 'init'; engineUrls: string[] }
+  | { kind: 'init'; engine: { urls: string[]; threads: number } }
   | { kind: 'validate'; id: number; config: RunConfig }
   | { kind: 'start'; run: string; config: RunConfig }
   | { kind: 'pause'; run: string }
