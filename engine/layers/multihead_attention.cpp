@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "core/parallel.h"
 #include "core/view.h"
 #include "ops/linear.h"
 
@@ -75,6 +76,9 @@ void AttentionCache::visit(const std::string& prefix,
 }
 
 namespace {
+
+// Attention over fewer multiply-adds than this stays on one thread (see kParallelMacs in ops/gemm.cpp).
+constexpr double kParallelAttentionMacs = 1 << 17;
 
 // [B, T, H*Dh] (heads side by side) <-> [B, H, T, Dh] (one contiguous matrix per head).
 void split_heads(float* heads, const float* merged, int64_t B, int64_t H, int64_t T, int64_t Dh) {
@@ -159,22 +163,28 @@ const Tensor& MultiheadAttention::forward(AttentionCache& c, const Tensor& query
   size_or_clear(c.dropped, drop);
   size_or_clear(c.keep, drop);
   const float factor = config.score_scale.factor(Dh);
-  for (int64_t bh = 0; bh < B * H; ++bh) {
-    const int64_t ls = bh * L * S;
-    AttentionSlice<float> slice;
-    slice.weights = c.weights.ptr() + ls;
-    if (ctx.record_scores) {
-      slice.scores = c.scores.ptr() + ls;
-      slice.scaled = c.scaled.ptr() + ls;
+  const auto slices = [&](int64_t first, int64_t last) {
+    for (int64_t bh = first; bh < last; ++bh) {
+      const int64_t ls = bh * L * S;
+      AttentionSlice<float> slice;
+      slice.weights = c.weights.ptr() + ls;
+      if (ctx.record_scores) {
+        slice.scores = c.scores.ptr() + ls;
+        slice.scaled = c.scaled.ptr() + ls;
+      }
+      if (drop) {
+        slice.dropped = c.dropped.ptr() + ls;
+        slice.keep = c.keep.ptr() + ls;
+      }
+      attention_forward(c.heads.ptr() + bh * L * Dh, slice, c.q.ptr() + bh * L * Dh, c.k.ptr() + bh * S * Dh,
+                        c.v.ptr() + bh * S * Dh, Hm == 0 ? nullptr : c.mask.ptr() + (Hm == H ? bh : bh / H) * L * S,
+                        factor, drop ? config.dropout : 0.0f, ctx.rng, L, S, Dh, Dh);
     }
-    if (drop) {
-      slice.dropped = c.dropped.ptr() + ls;
-      slice.keep = c.keep.ptr() + ls;
-    }
-    attention_forward(c.heads.ptr() + bh * L * Dh, slice, c.q.ptr() + bh * L * Dh, c.k.ptr() + bh * S * Dh,
-                      c.v.ptr() + bh * S * Dh, Hm == 0 ? nullptr : c.mask.ptr() + (Hm == H ? bh : bh / H) * L * S,
-                      factor, drop ? config.dropout : 0.0f, ctx.rng, L, S, Dh, Dh);
-  }
+  };
+  // With threads, the (batch, head) slices are shared out (each computed exactly as alone); with dropout they stay
+  // in order on one thread, so the generator's draws do not depend on the number of threads.
+  if (drop) slices(0, B * H);
+  else parallel_for(B * H, 1, 2.0 * static_cast<double>(B * H * L * S * Dh), kParallelAttentionMacs, slices);
 
   // 3. Concatenate the heads and project.
   c.concat.resize({B, L, E});
