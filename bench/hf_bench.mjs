@@ -62,16 +62,6 @@ const settled = (page, timeout = 600000) =>
     return s.model === 'hf' && s.analysis?.model === 'hf' && s.analysis.text === s.texts.hf && !s.busy;
   }, null, { timeout, polling: 'raf' });
 
-/** How many threads the page's engine uses in this context (a fresh page at the site's root). */
-async function threadsOf(ctx) {
-  const page = await ctx.newPage();
-  await page.goto(`${url}index.html${extra ? `?${extra}` : ''}`);
-  await page.waitForFunction(() => document.querySelector('attn-explorer')?.store.state.engine.state === 'ready', null, { timeout: 60000 });
-  const n = await page.evaluate(() => document.querySelector('attn-explorer').store.state.engine.info.threads);
-  await page.close();
-  return n;
-}
-
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
 
 async function bench(name) {
@@ -86,6 +76,7 @@ async function bench(name) {
   await settled(page);
   const firstOpen = (Date.now() - t0) / 1000;
   const id = await page.evaluate(() => document.querySelector('attn-explorer').store.state.hf);
+  const threads = await page.evaluate(() => document.querySelector('attn-explorer').store.state.engine.info.threads);
   const memory = await page.evaluate(() => document.querySelector('attn-explorer').store.state.models.hf?.info?.hf?.memoryBytes);
   await page.close();
 
@@ -152,7 +143,7 @@ async function bench(name) {
     return { ms: a.ms, tokens: a.tokens.length };
   });
   await again.close();
-  return { name, firstOpen, reopen, stats, memory, marks, engine, nTokens, full };
+  return { name, threads, firstOpen, reopen, stats, memory, marks, engine, nTokens, full };
 }
 
 const rows = [];
@@ -161,7 +152,7 @@ for (const mode of [{ isolate: true, query: 'threads=2' }, { isolate: false, que
   url = served.url;
   extra = mode.query;
   context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
-  for (const name of names) rows.push({ ...(await bench(name)), threads: await threadsOf(context) });
+  for (const name of names) rows.push(await bench(name));
   await context.close();
   served.server.close();
 }

@@ -60,7 +60,11 @@ export async function fetchBytes(url, onProgress) {
   return bytes;
 }
 
-/** The threads an engine built with threads uses by default: the machine's cores, at most 4. */
+/**
+ * The threads an engine built with threads uses by default: the machine's cores, at most 4. This is the rule for
+ * programs (Node, a worker of a course's own page); the explorer passes its own count, one core fewer, because its
+ * frames need a core while the engine runs (web/src/engine/engine-build.ts, wantedThreads).
+ */
 function defaultThreads() {
   const cores = globalThis.navigator?.hardwareConcurrency ?? 2;
   return Math.max(1, Math.min(4, cores));

@@ -21,22 +21,24 @@ namespace {
 
 thread_local bool in_parallel = false;  // nested calls run serially
 
-// The pieces of [0, n) for `parts` threads: boundaries multiples of align, the first pieces at least as long.
-std::vector<std::pair<int64_t, int64_t>> split(int64_t n, int64_t align, int parts) {
+#if defined(ATTN_THREADS)
+constexpr int kMaxPieces = kMaxThreads * kPiecesPerThread;
+
+// Cuts [0, n) into at most `parts` pieces with boundaries that are multiples of align, the first pieces at least as
+// long; writes them to out and returns how many.
+int split(int64_t n, int64_t align, int parts, std::pair<int64_t, int64_t>* out) {
   const int64_t units = (n + align - 1) / align;
   const int64_t p = std::min<int64_t>(parts, units);
-  std::vector<std::pair<int64_t, int64_t>> out;
   int64_t begin = 0;
   for (int64_t i = 0; i < p; ++i) {
     const int64_t take = units / p + (i < units % p ? 1 : 0);
     const int64_t end = std::min(n, begin + take * align);
-    out.emplace_back(begin, end);
+    out[i] = {begin, end};
     begin = end;
   }
-  return out;
+  return static_cast<int>(p);
 }
 
-#if defined(ATTN_THREADS)
 // How long a waiting thread spins before it sleeps: the products of one forward pass follow each other within
 // microseconds, and waking a sleeping thread costs about 0.1 ms (a futex; Atomics.wait in the browser).
 constexpr std::chrono::microseconds kSpin(100);
@@ -51,8 +53,10 @@ bool spin(Pred pred) {
   }
 }
 
-// A run is published as one 64-bit word, its generation number and its number of pieces: a helper reads both at
-// once, so it can never take a piece of one run for another. Helpers and the caller spin briefly, then sleep.
+// A run is published as one 64-bit word, its generation number and its number of pieces; the pieces are claimed
+// from a second word, the generation and the next piece, so a thread that wakes late can never take a piece of one
+// run for another. The caller takes pieces too: if no helper wakes, it does them all. Helpers and the caller spin
+// briefly, then sleep.
 class Pool {
  public:
   ~Pool() { resize(1); }
@@ -72,7 +76,7 @@ class Pool {
     starts_.reserve(static_cast<size_t>(n));
     for (int i = 1; i < n; ++i) {
       // A helper counts runs from the current one: a run that starts before the helper does is still its own.
-      starts_.push_back({this, i, generation(job_.load())});
+      starts_.push_back({this, generation(job_.load())});
       pthread_t t;
       // pthread_create, not std::thread: it reports a failure (a browser's worker pool used up) without an
       // exception, which WebAssembly builds could not catch. Fewer helpers then.
@@ -82,23 +86,20 @@ class Pool {
     return size();
   }
 
-  void run(const std::vector<std::pair<int64_t, int64_t>>& pieces, const std::function<void(int64_t, int64_t)>& fn) {
-    for (size_t i = 0; i < pieces.size(); ++i) pieces_[i] = pieces[i];
+  // Runs fn on pieces_[0, count), which the caller has written.
+  void run(int count, const std::function<void(int64_t, int64_t)>& fn) {
     fn_ = &fn;
     error_ = nullptr;
-    pending_.store(static_cast<int>(pieces.size()) - 1, std::memory_order_relaxed);
-    job_.store(((generation(job_.load()) + 1) << 8) | pieces.size(), std::memory_order_release);
+    pending_.store(count, std::memory_order_relaxed);
+    const uint64_t gen = generation(job_.load()) + 1;
+    next_.store(gen << 8, std::memory_order_relaxed);
+    job_.store((gen << 8) | static_cast<uint64_t>(count), std::memory_order_release);
     {
       std::lock_guard<std::mutex> lock(m_);
       if (sleepers_ > 0) start_.notify_all();
     }
-    std::exception_ptr mine;
     in_parallel = true;
-    try {
-      fn(pieces[0].first, pieces[0].second);
-    } catch (...) {
-      mine = std::current_exception();
-    }
+    work(gen, count);
     in_parallel = false;
     const auto done = [&] { return pending_.load(std::memory_order_acquire) == 0; };
     if (!spin(done)) {
@@ -108,26 +109,49 @@ class Pool {
       caller_sleeps_ = false;
     }
     fn_ = nullptr;
-    if (mine) std::rethrow_exception(mine);
     if (error_) std::rethrow_exception(error_);
   }
+
+  std::pair<int64_t, int64_t>* pieces() { return pieces_.data(); }
 
  private:
   struct Start {
     Pool* pool;
-    int index;
     uint64_t generation;
   };
 
-  static uint64_t generation(uint64_t job) { return job >> 8; }
+  static uint64_t generation(uint64_t word) { return word >> 8; }
 
   static void* thread_main(void* arg) {
     const Start* s = static_cast<const Start*>(arg);
-    s->pool->serve(s->index, s->generation);
+    s->pool->serve(s->generation);
     return nullptr;
   }
 
-  void serve(int index, uint64_t seen) {
+  // Takes the pieces of run `gen` one by one until none is left (or the run is over: then it is not this one's).
+  void work(uint64_t gen, int count) {
+    for (;;) {
+      uint64_t word = next_.load(std::memory_order_acquire);
+      int piece;
+      do {
+        piece = static_cast<int>(word & 0xff);
+        if (generation(word) != gen || piece >= count) return;
+      } while (!next_.compare_exchange_weak(word, word + 1, std::memory_order_acq_rel));
+      const std::pair<int64_t, int64_t> range = pieces_[static_cast<size_t>(piece)];
+      try {
+        (*fn_)(range.first, range.second);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(m_);
+        if (!error_) error_ = std::current_exception();
+      }
+      if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        std::lock_guard<std::mutex> lock(m_);
+        if (caller_sleeps_) done_.notify_one();
+      }
+    }
+  }
+
+  void serve(uint64_t seen) {
     in_parallel = true;
     for (;;) {
       uint64_t job = job_.load(std::memory_order_acquire);
@@ -143,22 +167,7 @@ class Pool {
       }
       if (stop_.load()) return;
       seen = generation(job);
-      if (static_cast<uint64_t>(index) >= (job & 0xff)) continue;  // fewer pieces than threads this time
-      const std::pair<int64_t, int64_t> piece = pieces_[static_cast<size_t>(index)];
-      std::exception_ptr error;
-      try {
-        (*fn_)(piece.first, piece.second);
-      } catch (...) {
-        error = std::current_exception();
-      }
-      if (error) {
-        std::lock_guard<std::mutex> lock(m_);
-        if (!error_) error_ = error;
-      }
-      if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-        std::lock_guard<std::mutex> lock(m_);
-        if (caller_sleeps_) done_.notify_one();
-      }
+      work(seen, static_cast<int>(job & 0xff));
     }
   }
 
@@ -166,13 +175,14 @@ class Pool {
   std::condition_variable start_, done_;
   std::vector<pthread_t> helpers_;
   std::vector<Start> starts_;  // reserved before the helpers start: their arguments never move
-  std::array<std::pair<int64_t, int64_t>, kMaxThreads> pieces_{};
+  std::array<std::pair<int64_t, int64_t>, kMaxPieces> pieces_{};
   const std::function<void(int64_t, int64_t)>* fn_ = nullptr;
-  std::atomic<uint64_t> job_{0};  // generation << 8 | number of pieces
-  std::atomic<int> pending_{0};   // pieces the helpers have not finished
+  std::atomic<uint64_t> job_{0};   // generation << 8 | number of pieces
+  std::atomic<uint64_t> next_{0};  // generation << 8 | the next piece to take
+  std::atomic<int> pending_{0};    // pieces not finished
   std::atomic<bool> stop_{false};
-  int sleepers_ = 0;              // helpers asleep on start_ (under m_)
-  bool caller_sleeps_ = false;    // the caller asleep on done_ (under m_)
+  int sleepers_ = 0;               // helpers asleep on start_ (under m_)
+  bool caller_sleeps_ = false;     // the caller asleep on done_ (under m_)
   std::exception_ptr error_;
 };
 
@@ -209,14 +219,14 @@ void parallel_for(int64_t n, int64_t align, double work, double min_work, const 
     fn(0, n);
     return;
   }
-  const std::vector<std::pair<int64_t, int64_t>> pieces = split(n, std::max<int64_t>(align, 1), threads);
-  if (pieces.size() == 1) {
-    fn(0, n);
+#if defined(ATTN_THREADS)
+  const int count = split(n, std::max<int64_t>(align, 1), threads * kPiecesPerThread, pool().pieces());
+  if (count > 1) {
+    pool().run(count, fn);
     return;
   }
-#if defined(ATTN_THREADS)
-  pool().run(pieces, fn);
 #endif
+  fn(0, n);
 }
 
 }  // namespace attn

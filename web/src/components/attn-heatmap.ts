@@ -11,12 +11,12 @@
 // masked), colormap (sequential, or "rdbu" for signed values), domain ([lo, hi]), rowTitle, colTitle, caption,
 // kind ("weights": rows are distributions, the read-out gives the row sum; "values": any matrix, e.g. Q or a
 // positional encoding), maskLabel (the legend's words for masked cells).
-import { LitElement, css, html, nothing } from 'lit';
+import { LitElement, css, html, nothing, unsafeCSS } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import { cssProps } from './css-props';
 import { scaleLinear } from 'd3-scale';
 import { colormapLut, lutLuminance } from './colormaps';
-import { drawCells, rgbOf } from './heatmap-paint';
+import { MASKED_COLOR, drawCells, maskedRgb } from './heatmap-paint';
 
 const LABEL_MIN_SPACING = 13; // px between shown labels
 const MAX_CELL = 44;
@@ -143,7 +143,7 @@ export class AttnHeatmap extends LitElement {
     canvas.height = Math.max(1, Math.round(H * dpr));
 
     const styles = getComputedStyle(this);
-    const masked = rgbOf(styles.getPropertyValue('--attn-masked').trim() || '#d9d9de');
+    const masked = maskedRgb(styles, '--attn-masked');
     const lut = colormapLut(this.colormap);
     const [lo, hi] = this.domain;
     const span = hi - lo || 1;
@@ -432,7 +432,7 @@ export class AttnHeatmap extends LitElement {
   static override styles = css`
     :host {
       display: block;
-      --attn-masked: var(--attn-masked-color, #dcdce2);
+      --attn-masked: var(--attn-masked-color, ${unsafeCSS(MASKED_COLOR)});
       --attn-hatch: var(--attn-hatch-color, #a4a4b0);
       --attn-bg: var(--panel, #fff);
       color: var(--fg, #1d1d24);

@@ -11,7 +11,7 @@ import type { AttentionView } from '../engine/protocol';
 import { describeHead, type HeadStat } from '../models/describe';
 import { selectedMatrix, type HeadChoice } from '../state/store';
 import { cssProps } from './css-props';
-import { drawCells, rgbOf } from './heatmap-paint';
+import { drawCells, maskedRgb } from './heatmap-paint';
 
 /** How long the text must stay unchanged before the thumbnails follow it (ms). */
 export const GALLERY_SETTLE_MS = 400;
@@ -100,7 +100,7 @@ export class HeadGallery extends LitElement {
     canvas.height = Math.max(1, Math.round(H * dpr));
     const ctx = canvas.getContext('2d')!;
     ctx.scale(dpr, dpr);
-    const masked = rgbOf(getComputedStyle(this).getPropertyValue('--attn-masked-color').trim() || '#dcdce2');
+    const masked = maskedRgb(getComputedStyle(this), '--attn-masked-color');
     const rows = v.rows.length;
     const cols = v.cols.length;
     const cell = THUMB / Math.max(rows, cols, 1);

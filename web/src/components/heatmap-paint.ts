@@ -17,6 +17,14 @@ export interface CellPicture {
 
 export const NAN_RGB: [number, number, number] = [220, 38, 38];
 
+/** The grey of masked cells unless the page sets `--attn-masked-color`. */
+export const MASKED_COLOR = '#dcdce2';
+
+/** The grey of masked cells for an element: its CSS custom property `property` if set, else MASKED_COLOR. */
+export function maskedRgb(styles: CSSStyleDeclaration, property: string): [number, number, number] {
+  return rgbOf(styles.getPropertyValue(property).trim() || MASKED_COLOR);
+}
+
 /** One reused scratch canvas: the picture is put there, then drawn at once by the caller. */
 let scratch: HTMLCanvasElement | undefined;
 
