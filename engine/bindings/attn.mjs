@@ -61,6 +61,33 @@ export async function fetchBytes(url, onProgress) {
 }
 
 /**
+ * Compiles and instantiates the .wasm at `url` as it downloads (progress from a copy of the stream), or from its
+ * bytes when the browser refuses to stream it (a server that does not label .wasm as application/wasm).
+ */
+async function instantiateStreaming(url, imports, onProgress) {
+  const res = await fetch(url, { credentials: 'same-origin' });
+  if (!res.ok) throw new AttnError(`could not load ${url}: HTTP ${res.status}`);
+  if (onProgress && res.body) {
+    const total = Number(res.headers.get('content-length')) || 0;
+    const reader = res.clone().body.getReader();
+    void (async () => {
+      for (let loaded = 0; ; ) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        loaded += value.length;
+        onProgress(loaded, total || loaded);
+      }
+    })().catch(() => {});
+  }
+  try {
+    return await WebAssembly.instantiateStreaming(res, imports);
+  } catch (e) {
+    if (!(e instanceof TypeError)) throw e; // the MIME type; a bad module is a CompileError
+    return WebAssembly.instantiate(await fetchBytes(url), imports);
+  }
+}
+
+/**
  * The threads an engine built with threads uses by default: the machine's cores, at most 4. This is the rule for
  * programs (Node, a worker of a course's own page); the explorer passes its own count, one core fewer, because its
  * frames need a core while the engine runs (web/src/engine/engine-build.ts, wantedThreads).
@@ -78,14 +105,28 @@ function defaultThreads() {
  */
 export async function loadEngine(options = {}) {
   const url = options.wasmUrl ? new URL(options.wasmUrl, import.meta.url) : new URL('./attn_engine.wasm', import.meta.url);
-  const wasmBinary = options.wasmBinary ?? (await fetchBytes(url, options.onProgress));
   const threads = Math.max(1, Math.min(8, Math.floor(options.threads ?? defaultThreads())));
-  const module = await createAttnModule({
-    wasmBinary,
-    attnHelpers: threads - 1, // read by the build with threads only (its PTHREAD_POOL_SIZE)
-    print: () => {},
-    printErr: (s) => console.warn('[attn]', s),
-  });
+  // In a browser the module compiles while it downloads, and the browser keeps the compiled code with the cached
+  // file, so a later visit need not compile it again (WebAssembly.instantiateStreaming); elsewhere from the bytes.
+  const streamed = !options.wasmBinary && !isNode && typeof WebAssembly.instantiateStreaming === 'function';
+  const wasmBinary = streamed ? undefined : (options.wasmBinary ?? (await fetchBytes(url, options.onProgress)));
+  let failed;
+  const failure = new Promise((_, reject) => (failed = reject));
+  const module = await Promise.race([
+    createAttnModule({
+      wasmBinary,
+      ...(streamed && {
+        instantiateWasm: (imports, receive) => {
+          instantiateStreaming(url, imports, options.onProgress).then((r) => receive(r.instance, r.module), failed);
+          return {};
+        },
+      }),
+      attnHelpers: threads - 1, // read by the build with threads only (its PTHREAD_POOL_SIZE)
+      print: () => {},
+      printErr: (s) => console.warn('[attn]', s),
+    }),
+    failure,
+  ]);
   module.setThreads(threads);
   return new Engine(module);
 }

@@ -124,9 +124,12 @@ describe('trained models on the page', () => {
     const heads = page.locator('head-gallery button.head-card');
     const s = await storeState(page);
     const v = s.analysis.views[0];
-    expect(await heads.count()).toBe(v.layers * v.heads);
-    const desc = await page.locator('head-gallery .desc').allTextContents();
-    expect(desc.every((d) => /attends to|focused|broad|alignment/.test(d))).toBe(true);
+    // The gallery follows the first heatmap, and its descriptions the engine's statistics, computed after it.
+    await expect.poll(() => heads.count()).toBe(v.layers * v.heads);
+    await expect
+      .poll(async () => (await page.locator('head-gallery .desc').allTextContents()).every((d) => /attends to|focused|broad|alignment/.test(d)), { timeout: 30000 })
+      .toBe(true);
+    await expect.poll(() => page.locator('attn-explorer .stats-progress').count()).toBe(0);
     const before = await page.locator('attn-heatmap.main canvas.plot-canvas').evaluate((c: HTMLCanvasElement) => c.toDataURL());
     await page.locator('head-gallery button.head-card[data-layer="1"][data-head="2"]').click();
     await expect.poll(async () => [(await storeState(page)).layer, (await storeState(page)).head]).toEqual([1, 2]);

@@ -39,6 +39,9 @@ export class AttnExplorer extends LitElement {
   @state() private activeRow = -1;
   /** Files are being dragged over the page: show where to drop them. */
   @state() private dropping = false;
+  /** The head gallery waits for the page's first heatmap to be painted: it is below it, and drawing its cards first
+   * made the first picture ~0.2 s later. */
+  @state() private galleryShown = false;
 
   private client?: EngineClient;
   private requested = '';
@@ -411,6 +414,11 @@ export class AttnExplorer extends LitElement {
     const v = currentView(s);
     const ms = s.models[s.model];
     if (!v || ms?.state !== 'ready') return nothing;
+    if (!this.galleryShown) {
+      // After the frame that paints the first heatmap (a task queued from its animation frame runs after it).
+      requestAnimationFrame(() => setTimeout(() => (this.galleryShown = true)));
+      return nothing;
+    }
     const p = ms.info.statsProgress;
     const hint = s.model === 'lab'
       ? `${v.title}: one row per layer; each thumbnail is the head's pattern on your input (scaled to its own maximum).`

@@ -56,6 +56,8 @@ export class EngineClient {
   private restarts = 0;
   private current?: { model: ModelId; settings: ModelSettings; run?: string };
   private loads = new Map<ModelId, { resolve: (m: LoadedModel) => void; reject: (e: Error) => void }>();
+  /** What each loaded model is, as last told (its head statistics follow its first picture). */
+  private loaded = new Map<ModelId, LoadedModel>();
   // Hugging Face models: requests in flight (by request id), the models the worker has or is loading (by key),
   // which key each view uses, how to load each key again, and why the worker died (for the message).
   private hfRequests = new Map<number, HfRequest>();
@@ -95,6 +97,7 @@ export class EngineClient {
             break;
           case 'loaded': {
             const { kind: _kind, ...info } = m;
+            this.loaded.set(info.model, info);
             this.onModel({ state: 'ready', model: info.model, info });
             this.loads.get(info.model)?.resolve(info);
             this.loads.delete(info.model);
@@ -130,6 +133,15 @@ export class EngineClient {
           case 'hf-error':
             this.hfFailed(m.reqId, m.message, m.fatal);
             break;
+          case 'model-stats': {
+            const held = this.loaded.get(m.model);
+            if (held) {
+              const info = { ...held, stats: m.stats ?? held.stats, statsProgress: m.stats ? undefined : { done: m.done, total: m.total } };
+              this.loaded.set(m.model, info);
+              this.onModel({ state: 'ready', model: m.model, info });
+            }
+            break;
+          }
           case 'hf-stats': {
             const held = this.hfModels.get(m.key);
             if (held?.info) {
@@ -176,7 +188,7 @@ export class EngineClient {
       this.loads.get(model)?.reject(new Superseded());
       this.loads.set(model, { resolve, reject });
       if (model !== 'untrained') this.onModel({ state: 'loading', model, loaded: 0, total: 0 });
-      this.ready.then(() => this.worker.postMessage({ kind: 'load', model, settings, run }), () => {});
+      this.worker.postMessage({ kind: 'load', model, settings, run }); // at once: the worker fetches while its engine starts
     });
     if (model !== 'untrained') {
       this.trainedLoads.set(model, p);
@@ -419,6 +431,7 @@ export class EngineClient {
     }
     // The new worker has no models: forget the old loads (pending ones fail unless they are reloaded below).
     this.trainedLoads.clear();
+    this.loaded.clear();
     for (const [model, l] of this.loads) if (model !== this.current?.model) l.reject(new Error('the engine restarted'));
     for (const model of [...this.loads.keys()]) if (model !== this.current?.model) this.loads.delete(model);
     if (this.current) void this.load(this.current.model, this.current.settings, this.current.run).catch(() => {});

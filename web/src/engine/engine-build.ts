@@ -26,13 +26,22 @@ export function engineUrls(root: string, threads = wantedThreads()): { urls: str
     : { urls: [single], threads: 1 };
 }
 
-/** In a worker: the first build of `urls` that starts, its module (fetchBytes, …) and its engine. */
-export async function startEngine<E>(build: { urls: string[]; threads: number }, onProgress?: (loaded: number, total: number) => void) {
+/**
+ * In a worker: the first build of `urls` that starts, its module (fetchBytes, …) and its engine. `onModule` gets
+ * the module as soon as it is imported, before its WebAssembly is compiled (the worker fetches the first model's
+ * files meanwhile).
+ */
+export async function startEngine<E>(
+  build: { urls: string[]; threads: number },
+  onProgress?: (loaded: number, total: number) => void,
+  onModule?: (api: { fetchBytes: (url: URL, onProgress?: (loaded: number, total: number) => void) => Promise<Uint8Array> }) => void,
+) {
   let failure: unknown;
   const { urls, threads } = build;
   for (const url of urls) {
     try {
       const api = await import(/* @vite-ignore */ url);
+      onModule?.(api);
       const engine = (await api.loadEngine({ onProgress, threads })) as E;
       return { api, engine };
     } catch (e) {

@@ -70,7 +70,7 @@ export interface LoadedModel {
   model: ModelId;
   /** A Hugging Face model: what it is (model 'hf'). */
   hf?: HfInfo;
-  /** Head statistics still being computed (Hugging Face models, after the first picture): texts done of total. */
+  /** Head statistics still being computed (after the model's first picture): texts done of total. */
   statsProgress?: { done: number; total: number };
   numParameters: number;
   config: Record<string, unknown>;
@@ -155,6 +155,8 @@ export type FromWorker =
   | { kind: 'hf-error'; reqId: number; message: string; fatal: boolean }
   /** Head statistics of the Hugging Face model `key`, computed after its first picture: progress, then the result. */
   | { kind: 'hf-stats'; key: string; done: number; total: number; stats?: LoadedModel['stats'] }
+  /** The same for a trained model, over its held-out texts. */
+  | { kind: 'model-stats'; model: ModelId; done: number; total: number; stats?: LoadedModel['stats'] }
   | { kind: 'result'; callId: number; value: unknown }
   | { kind: 'call-error'; callId: number; message: string; fatal: boolean };
 

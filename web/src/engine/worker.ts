@@ -8,6 +8,7 @@ import { attentionSet } from '../lab/attention-set';
 import { loadRun as loadStoredRun } from '../lab/persist';
 import type { ModelId } from '../models/catalog';
 import { TAGS } from '../models/catalog';
+import { combineHeadStats } from '../models/hf';
 import type { HeadStat } from '../models/describe';
 import { MAX_TOKENS, splitWords } from '../text/words';
 import { modelConfig, tokenIds, type ModelSettings } from '../state/store';
@@ -26,11 +27,17 @@ interface Trained {
   tokenizer: Tokenizer;
   heldout: string[];
   metrics: Record<string, unknown> | null;
-  info?: LoadedModel; // with the head statistics, once a view has asked for the model
+  info?: LoadedModel; // once a view has asked for the model; with the head statistics once they are computed
+  stats?: 'running' | 'done';
 }
 
 let engine: Engine | undefined;
-let fetchBytes: (url: URL, onProgress?: (loaded: number, total: number) => void) => Promise<Uint8Array>;
+type FetchBytes = (url: URL, onProgress?: (loaded: number, total: number) => void) => Promise<Uint8Array>;
+/** The engine module's fetch with progress, once its JavaScript is imported (before its WebAssembly compiles). */
+const moduleImported = deferred<FetchBytes>();
+/** The engine, started: loads may arrive before (the page sends them at once), and fetch their files meanwhile. */
+const engineStarted = deferred<Engine>();
+let engineFailed = false;
 let modelsUrl = '';
 const trained = new Map<ModelId, Trained>();
 let untrained: { key: string; model: Model; info: LoadedModel } | undefined;
@@ -41,14 +48,43 @@ function post(msg: FromWorker, transfer: Transferable[] = []) {
   self.postMessage(msg, transfer);
 }
 
+/** A progress callback that passes on at most ten calls a second, and the last one: each message renders the page
+ * (one per 64 KiB chunk of a download made its first picture later). */
+function seldom(report: (loaded: number, total: number) => void) {
+  let last = 0;
+  return (loaded: number, total: number) => {
+    const now = performance.now();
+    if (loaded < total && now - last < 100) return;
+    last = now;
+    report(loaded, total);
+  };
+}
+
+function deferred<T>() {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+  promise.catch(() => {});
+  return { promise, resolve, reject };
+}
+
 async function init(build: { urls: string[]; threads: number }, models: string) {
   modelsUrl = models;
+  performance.mark('attn:init');
   try {
-    const started = await startEngine<Engine>(build, (loaded, total) => post({ kind: 'progress', loaded, total }));
-    fetchBytes = started.api.fetchBytes;
+    const started = await startEngine<Engine>(
+      build,
+      seldom((loaded, total) => post({ kind: 'progress', loaded, total })),
+      (api) => moduleImported.resolve(api.fetchBytes),
+    );
     engine = started.engine;
+    performance.mark('attn:engine-ready');
+    engineStarted.resolve(engine);
     post({ kind: 'ready', info: engine.info });
   } catch (e) {
+    engineFailed = true;
+    moduleImported.reject(e);
+    engineStarted.reject(e);
     post({ kind: 'error', message: `The engine could not start: ${(e as Error).message}`, fatal: true });
   }
 }
@@ -68,12 +104,13 @@ function isPunct(s: string) {
 
 /** Fetches and loads a trained model's files once (weights, tokenizer, held-out texts, metrics). */
 async function fetchTrained(id: ModelId): Promise<Trained> {
-  if (!engine) throw new Error('engine not loaded');
   const cached = trained.get(id);
   if (cached) return cached;
   const base = `${modelsUrl}${id}/`;
-  const bytes = await fetchBytes(new URL(`${base}model.safetensors`, self.location.href), (loaded, total) =>
-    post({ kind: 'load-progress', model: id, loaded, total }),
+  const fetchBytes = await moduleImported.promise;
+  const bytes = await fetchBytes(
+    new URL(`${base}model.safetensors`, self.location.href),
+    seldom((loaded, total) => post({ kind: 'load-progress', model: id, loaded, total })),
   );
   const [tokenizerJson, heldout, metrics] = await Promise.all([
     fetch(`${base}tokenizer.json`).then((r) => {
@@ -83,12 +120,17 @@ async function fetchTrained(id: ModelId): Promise<Trained> {
     fetchJson<string[]>(`${base}heldout.json`),
     fetchJson<Record<string, unknown>>(`${base}metrics.json`).catch(() => null),
   ]);
+  performance.mark(`attn:fetched:${id}`);
+  const engine = await engineStarted.promise;
+  const again = trained.get(id); // fetched twice at once: keep the first
+  if (again) return again;
   const t: Trained = { model: engine.loadModel(bytes), tokenizer: engine.loadTokenizer(tokenizerJson), heldout, metrics };
   trained.set(id, t);
+  performance.mark(`attn:built:${id}`);
   return t;
 }
 
-/** Loads a trained model for a view: its head statistics are computed on the first such load. */
+/** Loads a trained model for a view. Its head statistics follow its first picture (startTrainedStats). */
 async function loadTrained(id: ModelId) {
   const t = await fetchTrained(id);
   t.info ??= {
@@ -96,35 +138,74 @@ async function loadTrained(id: ModelId) {
     numParameters: t.model.numParameters,
     config: t.model.config,
     metrics: t.metrics,
-    stats: headStats(id, t.model, t.tokenizer, t.heldout),
+    stats: {},
+    statsProgress: { done: 0, total: t.heldout.length },
   };
+  performance.mark(`attn:loaded:${id}`);
   post({ kind: 'loaded', ...t.info });
 }
 
-/** Head statistics over the model's held-out sentences, computed by the engine. */
-function headStats(id: ModelId, model: Model, tok: Tokenizer, texts: string[]): LoadedModel['stats'] {
-  const seqs: Int32Array[] = [];
-  const punct: Uint8Array[] = [];
-  const tgts: Int32Array[] = [];
-  const maxLen = Number(model.config.max_len);
-  for (const t of texts) {
-    const e = tok.encode(t, { maxTokens: maxLen - 1 });
-    if (e.ids.length === 0) continue;
-    const withBos = id === 'lm';
-    const ids = withBos ? Int32Array.from([BOS, ...e.ids]) : e.ids;
-    // Punctuation by what the token covers in the text (vocabulary strings are byte-level: 'Ġ.' for ' .').
-    const p = Uint8Array.from(e.offsets.map(([a, b]) => (isPunct(t.slice(a, b)) ? 1 : 0)));
-    seqs.push(ids);
-    punct.push(withBos ? Uint8Array.from([0, ...p]) : p);
-    if (id === 'dates') {
-      const out = model.greedy(e.ids, { bos: BOS, eos: EOS, max_len: 12, trace: 'none' });
-      tgts.push(Int32Array.from([BOS, ...out.tokens]));
-    }
-  }
-  const raw = model.headStats(seqs, punct, id === 'dates' ? tgts : undefined) as Record<string, HeadStat[][]>;
+/** One held-out text's head statistics by view name (the language model's texts start with <bos>, the date
+ * translator's decoder reads its own greedy translation), or none for a text with no tokens. */
+function textStats(id: ModelId, { model, tokenizer }: Trained, text: string): Record<string, HeadStat[][]> | undefined {
+  const e = tokenizer.encode(text, { maxTokens: Number(model.config.max_len) - 1 });
+  if (e.ids.length === 0) return undefined;
+  const withBos = id === 'lm';
+  // Punctuation by what the token covers in the text (vocabulary strings are byte-level: 'Ġ.' for ' .').
+  const p = Uint8Array.from(e.offsets.map(([a, b]) => (isPunct(text.slice(a, b)) ? 1 : 0)));
+  const seq = withBos ? Int32Array.from([BOS, ...e.ids]) : e.ids;
+  const tgts = id === 'dates' ? [Int32Array.from([BOS, ...model.greedy(e.ids, { bos: BOS, eos: EOS, max_len: 12, trace: 'none' }).tokens])] : undefined;
+  const raw = model.headStats([seq], [withBos ? Uint8Array.from([0, ...p]) : p], tgts) as Record<string, HeadStat[][]>;
   if (id === 'lm') return { self: raw.decoder };
   if (id === 'tagger') return { self: raw.encoder };
   return { encoder: raw.encoder, decoder: raw.decoder, cross: raw.cross };
+}
+
+/**
+ * After a trained model's first picture: what each head does over the model's held-out texts, computed by the
+ * engine a few milliseconds of texts per turn of the worker's event loop (an analysis the page asks for meanwhile
+ * goes first), with progress; the texts' statistics are then combined as one pass over all of them would give
+ * (tests/web/page-hf.test.ts checks that).
+ */
+function startTrainedStats(id: ModelId) {
+  const t = trained.get(id);
+  if (!t?.info || t.stats) return;
+  t.stats = 'running';
+  const parts: Record<string, HeadStat[][]>[] = [];
+  const total = t.heldout.length;
+  let i = 0;
+  let told = performance.now();
+  const finish = (stats: LoadedModel['stats']) => {
+    t.info = { ...t.info!, stats, statsProgress: undefined };
+    t.stats = 'done';
+    post({ kind: 'model-stats', model: id, done: total, total, stats });
+  };
+  const step = () => {
+    const until = performance.now() + 8;
+    try {
+      for (; i < total && performance.now() < until; i++) {
+        const s = textStats(id, t, t.heldout[i]);
+        if (s) parts.push(s);
+      }
+    } catch (e) {
+      // Statistics are extra: a failure leaves the gallery without descriptions, never the page.
+      console.warn(`head statistics: ${(e as Error).message}`);
+      finish({});
+      return;
+    }
+    if (i < total) {
+      t.info = { ...t.info!, statsProgress: { done: i, total } };
+      if (performance.now() - told > 250) {  // progress a few times a second: each message renders the page
+        told = performance.now();
+        post({ kind: 'model-stats', model: id, done: i, total });
+      }
+      setTimeout(step, 0);
+      return;
+    }
+    const names = parts.length ? (Object.keys(parts[0]) as AttentionView['name'][]) : [];
+    finish(Object.fromEntries(names.map((n) => [n, combineHeadStats(parts.map((p) => p[n]), n === 'cross' ? 'cross' : 'self')])));
+  };
+  setTimeout(step, 0);
 }
 
 function untrainedModel(settings: ModelSettings) {
@@ -324,6 +405,7 @@ function analyze(req: AnalyzeRequest) {
       }
     }
   }
+  performance.mark(`attn:analysis:${req.id}`);
   const msg = { kind: 'analysis' as const, ...result, ms: performance.now() - t0, ...(later ? { pendingOutputs: true } : {}) };
   const transfer: Transferable[] = [];
   for (const v of msg.views) {
@@ -339,8 +421,9 @@ function analyze(req: AnalyzeRequest) {
       throw e;
     }
   }
-  // A Hugging Face model's head statistics start once it has shown its first picture.
+  // A model's head statistics start once it has shown its first picture.
   if (req.model === 'hf' && req.hf) hfHost.startStats(req.hf);
+  else if (trained.has(req.model)) startTrainedStats(req.model);
 }
 
 function dedupe(buffers: Transferable[]) {
@@ -348,10 +431,11 @@ function dedupe(buffers: Transferable[]) {
 }
 
 async function load(model: ModelId, settings: ModelSettings, run?: string) {
+  if (model !== 'untrained' && model !== 'lab' && model !== 'hf') return loadTrained(model); // fetches while the engine starts
+  await engineStarted.promise;
   if (model === 'untrained') post({ kind: 'loaded', ...untrainedModel(settings).info });
   else if (model === 'lab') post({ kind: 'loaded', ...(await labModel(run ?? '')).info });
-  else if (model === 'hf') throw new Error('Hugging Face models load with load-hf');
-  else await loadTrained(model);
+  else throw new Error('Hugging Face models load with load-hf');
 }
 
 /** A run trained in the lab, from the weights the lab kept in this browser (IndexedDB, lab/persist.ts). */
@@ -414,9 +498,10 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
     return;
   }
   if (msg.kind === 'load') {
-    load(msg.model, msg.settings, msg.run).catch((e: Error) =>
-      post({ kind: 'error', model: msg.model, message: e.message, fatal: e.name !== 'AttnError' && !/could not load/.test(e.message) }),
-    );
+    load(msg.model, msg.settings, msg.run).catch((e: Error) => {
+      if (engineFailed) return; // said once, by init
+      post({ kind: 'error', model: msg.model, message: e.message, fatal: e.name !== 'AttnError' && !/could not load/.test(e.message) });
+    });
     return;
   }
   if (msg.kind === 'call') {
