@@ -8,6 +8,8 @@
 #   bench/run.sh --runs 9 ...         (options first: the same as `mha`, as before the training benchmark)
 #   bench/run.sh lab [preset ...]     the training lab in headless Chromium vs attn-train natively (builds
 #                                     everything with tools/build.sh first; writes web/src/lab/native-speed.json)
+#   bench/run.sh ort [options...]     engine kernels (GEMM, MHA forward, softmax) against ONNX Runtime Web in one
+#                                     Node run (bench/ort/ort_bench.mjs options, e.g. --runs 9 --run-ms 300)
 # Build trees: build/native and build/wasm (configured here if missing). Raw outputs: build/bench/*.txt.
 # TORCH_LD_LIBRARY_PATH=dir: prepended to LD_LIBRARY_PATH for the PyTorch run only (a folder holding an optimized
 # libblas.so.3, e.g. OpenBLAS's; see bench/README.md).
@@ -17,15 +19,39 @@ cd "$(dirname "$0")/.."
 what=all
 case "${1:-}" in
   lab) shift; ./tools/build.sh >&2; exec node bench/lab_bench.mjs "$@" ;;
+  ort) what=ort; shift ;;
   mha | train | all) what=$1; shift ;;
-  -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h | --help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   -*) what=mha ;;
   "") ;;
-  *) echo "bench/run.sh: unknown benchmark '$1' (want mha, train, lab or all)" >&2; exit 2 ;;
+  *) echo "bench/run.sh: unknown benchmark '$1' (want mha, train, lab, ort or all)" >&2; exit 2 ;;
 esac
 if [[ $what == all && $# -gt 0 ]]; then
   echo "bench/run.sh: options go to one benchmark: bench/run.sh mha|train [options...]" >&2
   exit 2
+fi
+
+# Engine kernels against ONNX Runtime Web: the kernels' module in build/wasm (configured as for mha), onnxruntime-web
+# from bench/ort/package-lock.json, the ONNX graphs from bench/ort/make_graphs.py (python3-onnx; made by the script).
+if [[ $what == ort ]]; then
+  export NODE_PATH="${NODE_PATH:+$NODE_PATH:}/usr/share/nodejs"
+  if [[ -z "${BENCH_NO_INSTALL:-}" ]]; then
+    source tools/common.sh
+    apt_install python3-onnx python3-numpy
+  fi
+  echo "== building attn_kernels (wasm: em++ -O3 -msimd128)" >&2
+  emcmake cmake -S . -B build/wasm -DCMAKE_BUILD_TYPE=Release >&2
+  cmake --build build/wasm --target attn_kernels -j"$(nproc)" >&2
+  stamp=bench/ort/node_modules/.lock-stamp
+  want="$(sha256sum bench/ort/package-lock.json | cut -d' ' -f1)"
+  if [[ ! -f $stamp || "$(cat "$stamp")" != "$want" ]]; then
+    echo "== npm ci in bench/ort (onnxruntime-web)" >&2
+    (cd bench/ort && npm ci --no-audit --no-fund --loglevel=error) >&2
+    echo "$want" > "$stamp"
+  fi
+  mkdir -p build/bench
+  node --no-experimental-fetch bench/ort/ort_bench.mjs "$@" | tee build/bench/ort.txt
+  exit 0
 fi
 
 # The peer: PyTorch from Debian on an optimized single-threaded BLAS (Debian's default is the reference BLAS,
