@@ -1,13 +1,99 @@
 #include "ops/softmax.h"
 
+#include <cmath>
 #include <limits>
+#include <type_traits>
 
 #include "core/tensor.h"
 
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#endif
+
 namespace attn {
+
+#if defined(__wasm_simd128__)
+namespace {
+
+// exp(x) for four x <= 0 at once (the softmax's x - max): x = n ln 2 + r with |r| <= ln 2 / 2, exp(r) by its
+// degree-6 Taylor-like polynomial (Cephes' expf coefficients, error under 2 ulp), times 2^n built in the exponent
+// bits. Below -87.3 (where exp underflows float) it is 0; a NaN stays NaN. Eigen has no WebAssembly SIMD exp, and
+// its scalar one made the softmax of attention 3.5 ns per element (bench/README.md, kernels against ORT Web).
+inline v128_t exp_nonpositive(v128_t x) {
+  const v128_t log2e = wasm_f32x4_splat(1.44269504088896341f);
+  const v128_t ln2_hi = wasm_f32x4_splat(0.693359375f), ln2_lo = wasm_f32x4_splat(-2.12194440e-4f);
+  const v128_t n = wasm_f32x4_nearest(wasm_f32x4_mul(x, log2e));
+  v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, ln2_hi));
+  r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, ln2_lo));
+  v128_t p = wasm_f32x4_splat(1.9875691500e-4f);
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.3981999507e-3f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(8.3334519073e-3f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(4.1665795894e-2f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.6666665459e-1f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(5.0000001201e-1f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(p, r), r), wasm_f32x4_add(r, wasm_f32x4_splat(1.0f)));
+  // 2^n: n + 127 in the exponent field (n >= -126 here: smaller x are flushed to 0 below).
+  const v128_t scale = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
+  const v128_t y = wasm_f32x4_mul(p, scale);
+  return wasm_v128_andnot(y, wasm_f32x4_lt(x, wasm_f32x4_splat(-87.33654f)));  // underflow: 0 (NaN compares false)
+}
+
+// One row of softmax_forward<float>, four lanes at a time: the maximum, exp(x - max) with masked keys (-inf)
+// exactly 0, their sum, then each divided by it. The row's sum is taken lane-wise then across lanes, so the bits
+// differ from Eigen's scalar loop by rounding only (tests/engine/ops_test.cpp compares both with PyTorch).
+void softmax_row(float* y, const float* x, int64_t C) {
+  const float neg_inf = -std::numeric_limits<float>::infinity();
+  const int64_t c4 = C - C % 4;
+  v128_t mx = wasm_f32x4_splat(neg_inf);
+  for (int64_t j = 0; j < c4; j += 4) mx = wasm_f32x4_max(mx, wasm_v128_load(x + j));  // NaN wins, as in PyTorch
+  float m = std::fmax(std::fmax(wasm_f32x4_extract_lane(mx, 0), wasm_f32x4_extract_lane(mx, 1)),
+                      std::fmax(wasm_f32x4_extract_lane(mx, 2), wasm_f32x4_extract_lane(mx, 3)));
+  bool nan = wasm_v128_any_true(wasm_f32x4_ne(mx, mx));
+  for (int64_t j = c4; j < C; ++j) {
+    nan |= std::isnan(x[j]);
+    m = std::fmax(m, x[j]);
+  }
+  if (m == neg_inf) {  // every key masked: the query attends to nothing
+    for (int64_t j = 0; j < C; ++j) y[j] = 0.0f;
+    return;
+  }
+  if (nan) {  // a NaN logit makes the row NaN
+    for (int64_t j = 0; j < C; ++j) y[j] = std::numeric_limits<float>::quiet_NaN();
+    return;
+  }
+  const v128_t vm = wasm_f32x4_splat(m), ninf = wasm_f32x4_splat(neg_inf);
+  v128_t sum4 = wasm_f32x4_splat(0.0f);
+  for (int64_t j = 0; j < c4; j += 4) {
+    const v128_t v = wasm_v128_load(x + j);
+    const v128_t e = wasm_v128_andnot(exp_nonpositive(wasm_f32x4_sub(v, vm)), wasm_f32x4_eq(v, ninf));
+    wasm_v128_store(y + j, e);
+    sum4 = wasm_f32x4_add(sum4, e);
+  }
+  float sum = (wasm_f32x4_extract_lane(sum4, 0) + wasm_f32x4_extract_lane(sum4, 1)) +
+              (wasm_f32x4_extract_lane(sum4, 2) + wasm_f32x4_extract_lane(sum4, 3));
+  if (c4 < C) {  // the last C % 4 through the same exp, one vector padded with -inf
+    float in[4] = {neg_inf, neg_inf, neg_inf, neg_inf}, out[4];
+    for (int64_t j = c4; j < C; ++j) in[j - c4] = x[j];
+    const v128_t v = wasm_v128_load(in);
+    wasm_v128_store(out, wasm_v128_andnot(exp_nonpositive(wasm_f32x4_sub(v, vm)), wasm_f32x4_eq(v, ninf)));
+    for (int64_t j = c4; j < C; ++j) sum += y[j] = out[j - c4];
+  }
+  const v128_t vs = wasm_f32x4_splat(sum);
+  for (int64_t j = 0; j < c4; j += 4) wasm_v128_store(y + j, wasm_f32x4_div(wasm_v128_load(y + j), vs));
+  for (int64_t j = c4; j < C; ++j) y[j] /= sum;
+}
+
+}  // namespace
+#endif
 
 template <class T>
 void softmax_forward(T* w, const T* logits, int64_t N, int64_t C) {
+#if defined(__wasm_simd128__)
+  if constexpr (std::is_same_v<T, float>) {
+    for (int64_t i = 0; i < N; ++i) softmax_row(w + i * C, logits + i * C, C);
+    return;
+  }
+#endif
   const T neg_inf = -std::numeric_limits<T>::infinity();
   CMapT<T> x(logits, N, C);
   MapT<T> y(w, N, C);

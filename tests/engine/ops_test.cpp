@@ -1,6 +1,7 @@
 // Ops on hand-made inputs: the masked-softmax rule, dropout, the generator, half floats.
 #include <cmath>
 #include <cstdio>
+#include <vector>
 #include <limits>
 
 #include "core/rng.h"
@@ -45,6 +46,46 @@ TEST(Softmax, NaNPropagatesLikePyTorch) {
   Mat w(1, 2);
   softmax_forward(w.data(), x.data(), x.rows(), x.cols());
   EXPECT_TRUE(std::isnan(w(0, 1)));
+}
+
+// Rows of every length mod 4 (the WebAssembly build's four-lane exp and its tail), wide ranges, masked keys and
+// aliasing (w == logits), against exp in double precision.
+TEST(Softmax, MatchesDoublePrecisionOnLongRowsWithMasks) {
+  Rng rng(7);
+  for (int64_t C : {1, 4, 5, 7, 8, 33, 130}) {
+    const int64_t N = 6;
+    std::vector<float> x(static_cast<size_t>(N * C));
+    for (int64_t i = 0; i < N; ++i)
+      for (int64_t j = 0; j < C; ++j) {
+        const float spread = i < 2 ? 3.0f : 60.0f;  // some rows with weights down to exp(-120): flushed to 0
+        float v = static_cast<float>(rng.uniform(-spread, spread));
+        if (i == 3 && j % 3 == 1) v = -kInf;
+        x[static_cast<size_t>(i * C + j)] = v;
+      }
+    std::vector<float> w(x.size()), alias = x;
+    softmax_forward(w.data(), x.data(), N, C);
+    softmax_forward(alias.data(), alias.data(), N, C);
+    for (int64_t i = 0; i < N; ++i) {
+      double m = -INFINITY, sum = 0.0;
+      for (int64_t j = 0; j < C; ++j) m = std::max(m, double(x[size_t(i * C + j)]));
+      for (int64_t j = 0; j < C; ++j) sum += std::exp(double(x[size_t(i * C + j)]) - m);
+      double total = 0.0;
+      for (int64_t j = 0; j < C; ++j) {
+        const size_t k = static_cast<size_t>(i * C + j);
+        const double want = std::exp(double(x[k]) - m) / sum;
+        // x - max is rounded to float first: its relative error (6e-8) times |x - max| moves exp that much.
+        const double tol = want * (2e-6 + 1.2e-7 * std::abs(double(x[k]) - m)) + 1e-37;
+        if (x[k] == -kInf) {
+          EXPECT_EQ(w[k], 0.0f);
+        } else {
+          EXPECT_NEAR(w[k], want, tol) << "C " << C << " row " << i << " col " << j;
+        }
+        EXPECT_EQ(w[k], alias[k]);
+        total += w[k];
+      }
+      EXPECT_NEAR(total, 1.0, 1e-6);
+    }
+  }
 }
 
 TEST(Attention, FullyMaskedQueryGivesZeroOutput) {
