@@ -19,6 +19,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { clockKeystrokes, percentile } from './page_clock.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { chromium } = await import(path.join(root, 'web/node_modules/playwright-core/index.mjs'));
@@ -62,7 +63,7 @@ const settled = (page, timeout = 600000) =>
     return s.model === 'hf' && s.analysis?.model === 'hf' && s.analysis.text === s.texts.hf && !s.busy;
   }, null, { timeout, polling: 'raf' });
 
-const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
+
 
 async function bench(name) {
   const dir = path.join(hfDir, name);
@@ -96,23 +97,8 @@ async function bench(name) {
   }, null, { timeout: 600000, polling: 200 });
   const stats = reopen + (Date.now() - t0) / 1000;
 
-  // 3. Keystrokes at the end of a text of about 64 tokens. Each `input` event starts a clock that stops at the
-  // animation frame after the explorer holds the analysis of that very text (the frame that paints it).
-  await again.evaluate(() => {
-    const ex = document.querySelector('attn-explorer');
-    const ta = ex.shadowRoot.querySelector('textarea');
-    window.__marks = [];
-    ta.addEventListener('input', () => {
-      const t0 = performance.now();
-      const want = ta.value;
-      const check = () => {
-        const s = ex.store.state;
-        if (s.analysis?.text === want && !s.busy) requestAnimationFrame(() => window.__marks.push([performance.now() - t0, s.analysis.ms]));
-        else requestAnimationFrame(check);
-      };
-      requestAnimationFrame(check);
-    });
-  });
+  // 3. Keystrokes at the end of a text of about 64 tokens, each from its `input` event to the heatmap of that very
+  // text painted (bench/page_clock.mjs).
   const words = `${TEXT} ${TEXT} ${TEXT}`.split(' ');
   let prefix = '';
   for (let n = 8; n <= words.length; n += 2) {  // grow the text until the model reads about 60 tokens
@@ -121,7 +107,7 @@ async function bench(name) {
     await settled(again);
     if ((await again.evaluate(() => document.querySelector('attn-explorer').store.state.analysis.tokens.length)) >= 60) break;
   }
-  await again.evaluate(() => (window.__marks = []));
+  await clockKeystrokes(again);
   await again.locator('attn-explorer textarea').focus();
   await again.keyboard.press('End');
   for (const ch of ' and then they all went home to sleep') {
@@ -129,7 +115,7 @@ async function bench(name) {
     await again.waitForTimeout(250);
   }
   await settled(again);
-  const pairs = await again.evaluate(() => window.__marks);
+  const pairs = await again.evaluate(() => window.__keys);
   const marks = pairs.map((p) => p[0]);
   const engine = pairs.map((p) => p[1]);
   const nTokens = await again.evaluate(() => document.querySelector('attn-explorer').store.state.analysis.tokens.length);
@@ -163,6 +149,6 @@ console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of rows) {
   const k = r.marks;
   console.log(`| ${r.name} | ${r.threads > 1 ? `${r.threads} threads` : '1 thread'} | ${r.firstOpen.toFixed(1)} s | ${r.reopen.toFixed(1)} s | ${r.stats.toFixed(1)} s | ${Math.round(r.memory / 2 ** 20)} MB | ` +
-    `${pct(k, 0.5).toFixed(0)} / ${pct(k, 0.95).toFixed(0)} / ${Math.max(...k).toFixed(0)} ms (${k.length}) | ${pct(r.engine, 0.5).toFixed(0)} ms | ${r.nTokens} | ` +
+    `${percentile(k, 0.5).toFixed(0)} / ${percentile(k, 0.95).toFixed(0)} / ${Math.max(...k).toFixed(0)} ms (${k.length}) | ${percentile(r.engine, 0.5).toFixed(0)} ms | ${r.nTokens} | ` +
     `${r.full.ms.toFixed(0)} ms at ${r.full.tokens} tokens |`);
 }
