@@ -32,23 +32,29 @@ inline v128_t exp_nonpositive(v128_t x) {
   p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.6666665459e-1f));
   p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(5.0000001201e-1f));
   p = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(p, r), r), wasm_f32x4_add(r, wasm_f32x4_splat(1.0f)));
-  // 2^n: n + 127 in the exponent field (n >= -126 here: smaller x are flushed to 0 below).
-  const v128_t scale = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
+  // 2^n: n + 127 in the exponent field (n >= -126 here: smaller x are flushed to 0 below). Adding 1.5 * 2^23
+  // puts the integer n + 127 in the low mantissa bits, and the shift by 23 drops everything above them.
+  const v128_t biased = wasm_f32x4_add(n, wasm_f32x4_splat(12582912.0f + 127.0f));
+  const v128_t scale = wasm_i32x4_shl(biased, 23);
   const v128_t y = wasm_f32x4_mul(p, scale);
   return wasm_v128_andnot(y, wasm_f32x4_lt(x, wasm_f32x4_splat(-87.33654f)));  // underflow: 0 (NaN compares false)
 }
 
 // One row of softmax_forward<float>, four lanes at a time: the maximum, exp(x - max) with masked keys (-inf)
-// exactly 0, their sum, then each divided by it. The row's sum is taken lane-wise then across lanes, so the bits
+// exactly 0, their sum, then each times its reciprocal. The row's sum is taken lane-wise then across lanes, so the bits
 // differ from Eigen's scalar loop by rounding only (tests/engine/ops_test.cpp compares both with PyTorch).
 void softmax_row(float* y, const float* x, int64_t C) {
   const float neg_inf = -std::numeric_limits<float>::infinity();
   const int64_t c4 = C - C % 4;
-  v128_t mx = wasm_f32x4_splat(neg_inf);
-  for (int64_t j = 0; j < c4; j += 4) mx = wasm_f32x4_max(mx, wasm_v128_load(x + j));  // NaN wins, as in PyTorch
+  v128_t mx = wasm_f32x4_splat(neg_inf), nans = wasm_i32x4_splat(0);
+  for (int64_t j = 0; j < c4; j += 4) {  // pmax is one instruction (max with NaN rules is several): NaNs apart
+    const v128_t v = wasm_v128_load(x + j);
+    mx = wasm_f32x4_pmax(mx, v);
+    nans = wasm_v128_or(nans, wasm_f32x4_ne(v, v));
+  }
   float m = std::fmax(std::fmax(wasm_f32x4_extract_lane(mx, 0), wasm_f32x4_extract_lane(mx, 1)),
                       std::fmax(wasm_f32x4_extract_lane(mx, 2), wasm_f32x4_extract_lane(mx, 3)));
-  bool nan = wasm_v128_any_true(wasm_f32x4_ne(mx, mx));
+  bool nan = wasm_v128_any_true(nans);
   for (int64_t j = c4; j < C; ++j) {
     nan |= std::isnan(x[j]);
     m = std::fmax(m, x[j]);
@@ -78,9 +84,10 @@ void softmax_row(float* y, const float* x, int64_t C) {
     wasm_v128_store(out, wasm_v128_andnot(exp_nonpositive(wasm_f32x4_sub(v, vm)), wasm_f32x4_eq(v, ninf)));
     for (int64_t j = c4; j < C; ++j) sum += y[j] = out[j - c4];
   }
-  const v128_t vs = wasm_f32x4_splat(sum);
-  for (int64_t j = 0; j < c4; j += 4) wasm_v128_store(y + j, wasm_f32x4_div(wasm_v128_load(y + j), vs));
-  for (int64_t j = c4; j < C; ++j) y[j] /= sum;
+  const float inv = 1.0f / sum;  // times the reciprocal, as PyTorch's CPU softmax does
+  const v128_t vs = wasm_f32x4_splat(inv);
+  for (int64_t j = 0; j < c4; j += 4) wasm_v128_store(y + j, wasm_f32x4_mul(wasm_v128_load(y + j), vs));
+  for (int64_t j = c4; j < C; ++j) y[j] *= inv;
 }
 
 }  // namespace
