@@ -40,6 +40,8 @@ export async function clockKeystrokes(page) {
     const ex = document.querySelector('attn-explorer');
     const ta = ex.shadowRoot.querySelector('textarea');
     window.__keys = [];
+    if (ta.dataset.clocked) return; // once per textarea: a second call only starts a new list
+    ta.dataset.clocked = '1';
     ta.addEventListener('input', () => {
       const t0 = performance.now();
       const want = ta.value;
