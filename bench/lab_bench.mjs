@@ -9,6 +9,8 @@
 //
 //   node bench/lab_bench.mjs [preset ...]       (default: every preset; run tools/build.sh first)
 //   BENCH_NO_WRITE=1 node bench/lab_bench.mjs   measure only
+//   BENCH_THREADS=2 node bench/lab_bench.mjs    the page cross-origin isolated with ?threads=2 (the engine's build
+//                                               with threads); measures only (native-speed.json is one thread's)
 // A benchmark, not a test: numbers depend on the machine and on what else runs.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -26,7 +28,8 @@ const presets = process.argv.slice(2).length ? process.argv.slice(2) : ALL;
 const out = path.join(root, 'build/bench');
 mkdirSync(out, { recursive: true });
 
-const { server, url } = await serve({ dir: path.join(root, 'web/dist'), port: 0 });
+const THREADS = Number(process.env.BENCH_THREADS ?? 1);
+const { server, url } = await serve({ dir: path.join(root, 'web/dist'), port: 0, isolate: THREADS > 1 });
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
@@ -35,7 +38,8 @@ const browser = await chromium.launch({
 async function inPage(preset) {
   const page = await browser.newPage();
   page.on('pageerror', (e) => console.error(`  page error: ${e.message}`));
-  await page.goto(`${url}lab.html`);
+  await page.goto(`${url}lab.html${THREADS > 1 ? `?threads=${THREADS}` : ''}`);
+  if (THREADS > 1 && !(await page.evaluate(() => crossOriginIsolated))) throw new Error('the page is not cross-origin isolated: no threads');
   // Ready: the lab has checked exactly the configuration its attributes hold, and it is valid.
   const ready = () =>
     page.waitForFunction(() => {
@@ -85,7 +89,7 @@ await browser.close();
 server.close();
 
 const pct = (v) => (Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : '–');
-console.log(`\nTraining lab, headless Chromium ${chromiumVersion} vs native attn-train (${os.cpus()[0]?.model ?? 'cpu'}, ${os.cpus().length} cores; one thread each)\n`);
+console.log(`\nTraining lab, headless Chromium ${chromiumVersion} vs native attn-train (${os.cpus()[0]?.model ?? 'cpu'}, ${os.cpus().length} cores; the page ${THREADS > 1 ? `with ?threads=${THREADS}` : 'on one thread'}, native on one)\n`);
 console.log('| preset | steps | page: training time | page: time to ≥99% held-out exact match (step) | page: final exact match, generated | page steps/s | native steps/s | page / native |');
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const { preset, page: p, native: n } of rows) {
@@ -94,7 +98,7 @@ for (const { preset, page: p, native: n } of rows) {
   console.log(`| ${preset} | ${p.steps} | ${p.trainSeconds.toFixed(1)} s (wall ${p.wall.toFixed(1)} s) | ${to} | ${pct(p.final?.greedyExactMatch)} | ${rate.toFixed(1)} | ${n.stepsPerSecond.toFixed(1)} | ${(rate / n.stepsPerSecond).toFixed(2)}× |`);
 }
 
-if (!process.env.BENCH_NO_WRITE) {
+if (!process.env.BENCH_NO_WRITE && THREADS === 1) {
   const file = path.join(root, 'web/src/lab/native-speed.json');
   const previous = JSON.parse(readFileSync(file, 'utf8')).runs.filter((e) => !rows.some((r) => r.preset === e.preset));
   const runs = [...previous, ...rows.map(({ preset, page: p, native: n }) => ({

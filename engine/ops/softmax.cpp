@@ -75,15 +75,20 @@ void softmax_row(float* y, const float* x, int64_t C) {
     wasm_v128_store(y + j, e);
     sum4 = wasm_f32x4_add(sum4, e);
   }
-  float sum = (wasm_f32x4_extract_lane(sum4, 0) + wasm_f32x4_extract_lane(sum4, 1)) +
-              (wasm_f32x4_extract_lane(sum4, 2) + wasm_f32x4_extract_lane(sum4, 3));
-  if (c4 < C) {  // the last C % 4 through the same exp, one vector padded with -inf
+  if (c4 < C) {  // the last C % 4 as one more vector padded with -inf, whose lanes come out exactly 0
     float in[4] = {neg_inf, neg_inf, neg_inf, neg_inf}, out[4];
     for (int64_t j = c4; j < C; ++j) in[j - c4] = x[j];
     const v128_t v = wasm_v128_load(in);
-    wasm_v128_store(out, wasm_v128_andnot(exp_nonpositive(wasm_f32x4_sub(v, vm)), wasm_f32x4_eq(v, ninf)));
-    for (int64_t j = c4; j < C; ++j) sum += y[j] = out[j - c4];
+    const v128_t e = wasm_v128_andnot(exp_nonpositive(wasm_f32x4_sub(v, vm)), wasm_f32x4_eq(v, ninf));
+    wasm_v128_store(out, e);
+    sum4 = wasm_f32x4_add(sum4, e);
+    for (int64_t j = c4; j < C; ++j) y[j] = out[j - c4];
   }
+  // Element j is always summed in lane j % 4, in order, and masked keys add exactly 0: a row has the same bits
+  // whatever masked keys follow it (a causal row in the full pass, and the same row computed alone from the
+  // KV cache while typing: tests/web/hf.test.ts checks them bit for bit).
+  const float sum = (wasm_f32x4_extract_lane(sum4, 0) + wasm_f32x4_extract_lane(sum4, 1)) +
+                    (wasm_f32x4_extract_lane(sum4, 2) + wasm_f32x4_extract_lane(sum4, 3));
   const float inv = 1.0f / sum;  // times the reciprocal, as PyTorch's CPU softmax does
   const v128_t vs = wasm_f32x4_splat(inv);
   for (int64_t j = 0; j < c4; j += 4) wasm_v128_store(y + j, wasm_f32x4_mul(wasm_v128_load(y + j), vs));

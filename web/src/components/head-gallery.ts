@@ -134,7 +134,7 @@ export class HeadGallery extends LitElement {
               <span class="name">L${l + 1} · H${h + 1}</span>
               <span class="thumb" data-layer=${l} data-head=${h}></span>
               <span class="desc">${s ? describeHead(s, kind) : ''}</span>
-              ${s ? html`<span class="num">entropy ${s.entropy.toFixed(2)} bits</span>` : nothing}
+              <span class="num">${s ? `entropy ${s.entropy.toFixed(2)} bits` : '\u00a0'}</span>
             </button>`;
           }),
         )}
@@ -168,7 +168,7 @@ export class HeadGallery extends LitElement {
     .name { font-size: 12px; font-weight: 650; color: var(--fg, #333); }
     .thumb { display: block; width: 96px; height: 96px; flex: none; }
     .desc { font-size: 11.5px; color: var(--fg, #333); line-height: 1.3; min-height: 2.6em; }
-    .num { font-size: 10.5px; color: var(--muted, #777); font-variant-numeric: tabular-nums; }
+    .num { font-size: 10.5px; min-height: 1.3em; /* kept while the statistics are computed: the cards do not move */ color: var(--muted, #777); font-variant-numeric: tabular-nums; }
   `;
 }
 
