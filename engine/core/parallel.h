@@ -28,10 +28,10 @@ int num_threads();
 int set_num_threads(int n);
 
 // Calls fn(begin, end) on contiguous pieces of [0, n), at most kPiecesPerThread per thread, on whichever thread
-// takes each (in any order); inner boundaries are multiples of `align`. Returns when every piece is done; natively, an exception in a piece
-// is rethrown here (the engine itself reports errors as Status; WebAssembly builds do not catch exceptions).
-// Runs fn(0, n) on the calling thread alone when one thread is set, when `work` (any measure, e.g. multiply-adds)
-// is below `min_work`, or inside another parallel_for.
+// takes each (in any order); inner boundaries are multiples of `align`. Returns when every piece is done; natively,
+// an exception in a piece is rethrown here (the engine itself reports errors as Status; WebAssembly builds do not
+// catch exceptions). Runs fn(0, n) on the calling thread alone when one thread is set, when `work` (any measure,
+// e.g. multiply-adds) is below `min_work`, or inside another parallel_for.
 void parallel_for(int64_t n, int64_t align, double work, double min_work, const std::function<void(int64_t, int64_t)>& fn);
 
 }  // namespace attn

@@ -42,6 +42,7 @@ export class AttnExplorer extends LitElement {
   /** The head gallery waits for the page's first heatmap to be painted: it is below it, and drawing its cards first
    * made the first picture ~0.2 s later. */
   @state() private galleryShown = false;
+  private galleryQueued = false;
 
   private client?: EngineClient;
   private requested = '';
@@ -415,8 +416,10 @@ export class AttnExplorer extends LitElement {
     const ms = s.models[s.model];
     if (!v || ms?.state !== 'ready') return nothing;
     if (!this.galleryShown) {
-      // After the frame that paints the first heatmap (a task queued from its animation frame runs after it).
-      requestAnimationFrame(() => setTimeout(() => (this.galleryShown = true)));
+      // After the frame that paints the first heatmap (a task queued from its animation frame runs after it);
+      // asked for once, however many renders come before.
+      if (!this.galleryQueued) requestAnimationFrame(() => setTimeout(() => (this.galleryShown = true)));
+      this.galleryQueued = true;
       return nothing;
     }
     const p = ms.info.statsProgress;
