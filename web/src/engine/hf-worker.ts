@@ -10,7 +10,6 @@ import type { HeadStat } from '../models/describe';
 import {
   byteLevelLabel,
   STATS_TEXTS,
-  combineHeadStats,
   folderName,
   inputError,
   modelKey,
@@ -20,6 +19,7 @@ import {
   type HfFamily,
 } from '../models/hf';
 import { loadHfModel } from '../models/hf-store';
+import { runStatsJob } from './stats-job';
 import type { AnalyzeRequest, AttentionView, FromWorker, HfInfo, HfSource, LoadedModel, Outputs, TokenInfo } from './protocol';
 
 type Post = (msg: FromWorker, transfer?: Transferable[]) => void;
@@ -449,34 +449,18 @@ export class HfHost {
     const c = this.models.get(key);
     if (!c || c.stats !== 'none') return;
     c.stats = 'running';
-    const fam = c.info.hf!.family;
-    const parts: Record<string, HeadStat[][]>[] = [];
     const total = STATS_TEXTS.length;
-    const step = (i: number) => {
-      if (this.models.get(key) !== c) return; // released: stop
-      if (i < total) {
-        try {
-          parts.push(this.statsOf(c, STATS_TEXTS[i]));
-        } catch (e) {
-          // Statistics are extra: a failure leaves the gallery without descriptions, never the page.
-          console.warn(`head statistics: ${(e as Error).message}`);
-          c.stats = 'done';
-          return;
-        }
-        this.post({ kind: 'hf-stats', key, done: i + 1, total });
-        setTimeout(() => step(i + 1), 0);
-        return;
-      }
-      const combine = (k: string, kind: 'self' | 'cross') => combineHeadStats(parts.map((p) => p[k]), kind);
-      const stats: LoadedModel['stats'] =
-        fam === 'marian'
-          ? { encoder: combine('encoder', 'self'), decoder: combine('decoder', 'self'), cross: combine('cross', 'cross') }
-          : { self: combine(fam === 'gpt2' ? 'decoder' : 'encoder', 'self') };
-      c.info = { ...c.info, stats, statsProgress: undefined };
-      c.stats = 'done';
-      this.post({ kind: 'hf-stats', key, done: total, total, stats });
-    };
-    setTimeout(() => step(0), 0);
+    runStatsJob({
+      total,
+      one: (i) => this.statsOf(c, STATS_TEXTS[i]),
+      alive: () => this.models.get(key) === c, // released: stop
+      progress: (done) => this.post({ kind: 'hf-stats', key, done, total }),
+      finish: (stats) => {
+        c.info = { ...c.info, stats, statsProgress: undefined };
+        c.stats = 'done';
+        this.post({ kind: 'hf-stats', key, done: total, total, stats });
+      },
+    });
   }
 
   private statsOf(c: Current, text: string): Record<string, HeadStat[][]> {
@@ -488,7 +472,10 @@ export class HfHost {
       const g = c.model.generate({ input_ids: e.ids }, { maxNewTokens: this.maxNew(c, e.ids.length) });
       tgts = [g.sequences.slice(0, g.sequences.length - 1)];
     }
-    return c.model.headStats([e.ids], [punct], tgts) as Record<string, HeadStat[][]>;
+    const raw = c.model.headStats([e.ids], [punct], tgts) as Record<string, HeadStat[][]>;
+    // By view name, as the explorer shows them.
+    const fam = c.info.hf!.family;
+    return fam === 'marian' ? raw : { self: fam === 'gpt2' ? raw.decoder : raw.encoder };
   }
 }
 

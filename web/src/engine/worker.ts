@@ -8,13 +8,13 @@ import { attentionSet } from '../lab/attention-set';
 import { loadRun as loadStoredRun } from '../lab/persist';
 import type { ModelId } from '../models/catalog';
 import { TAGS } from '../models/catalog';
-import { combineHeadStats } from '../models/hf';
 import type { HeadStat } from '../models/describe';
 import { MAX_TOKENS, splitWords } from '../text/words';
 import { modelConfig, tokenIds, type ModelSettings } from '../state/store';
 import { runCall, transferables, type CallArgs, type CallName } from './calls';
 import { startEngine } from './engine-build';
 import { HfHost } from './hf-worker';
+import { runStatsJob } from './stats-job';
 import type { AnalyzeRequest, AttentionView, FromWorker, LoadedModel, Outputs, ToWorker, TokenInfo } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -161,51 +161,25 @@ function textStats(id: ModelId, { model, tokenizer }: Trained, text: string): Re
   return { encoder: raw.encoder, decoder: raw.decoder, cross: raw.cross };
 }
 
-/**
- * After a trained model's first picture: what each head does over the model's held-out texts, computed by the
- * engine a few milliseconds of texts per turn of the worker's event loop (an analysis the page asks for meanwhile
- * goes first), with progress; the texts' statistics are then combined as one pass over all of them would give
- * (tests/web/page-hf.test.ts checks that).
- */
+/** After a trained model's first picture: what each head does over the model's held-out texts (stats-job.ts). */
 function startTrainedStats(id: ModelId) {
   const t = trained.get(id);
   if (!t?.info || t.stats) return;
   t.stats = 'running';
-  const parts: Record<string, HeadStat[][]>[] = [];
   const total = t.heldout.length;
-  let i = 0;
-  let told = performance.now();
-  const finish = (stats: LoadedModel['stats']) => {
-    t.info = { ...t.info!, stats, statsProgress: undefined };
-    t.stats = 'done';
-    post({ kind: 'model-stats', model: id, done: total, total, stats });
-  };
-  const step = () => {
-    const until = performance.now() + 8;
-    try {
-      for (; i < total && performance.now() < until; i++) {
-        const s = textStats(id, t, t.heldout[i]);
-        if (s) parts.push(s);
-      }
-    } catch (e) {
-      // Statistics are extra: a failure leaves the gallery without descriptions, never the page.
-      console.warn(`head statistics: ${(e as Error).message}`);
-      finish({});
-      return;
-    }
-    if (i < total) {
-      t.info = { ...t.info!, statsProgress: { done: i, total } };
-      if (performance.now() - told > 250) {  // progress a few times a second: each message renders the page
-        told = performance.now();
-        post({ kind: 'model-stats', model: id, done: i, total });
-      }
-      setTimeout(step, 0);
-      return;
-    }
-    const names = parts.length ? (Object.keys(parts[0]) as AttentionView['name'][]) : [];
-    finish(Object.fromEntries(names.map((n) => [n, combineHeadStats(parts.map((p) => p[n]), n === 'cross' ? 'cross' : 'self')])));
-  };
-  setTimeout(step, 0);
+  runStatsJob({
+    total,
+    one: (i) => textStats(id, t, t.heldout[i]),
+    progress: (done) => {
+      t.info = { ...t.info!, statsProgress: { done, total } };
+      post({ kind: 'model-stats', model: id, done, total });
+    },
+    finish: (stats) => {
+      t.info = { ...t.info!, stats, statsProgress: undefined };
+      t.stats = 'done';
+      post({ kind: 'model-stats', model: id, done: total, total, stats });
+    },
+  });
 }
 
 function untrainedModel(settings: ModelSettings) {
