@@ -2,6 +2,7 @@
 // {data: Float32Array, shape}). Each entry is [arguments, result]. The worker runs them with `runCall`; the page
 // calls them through EngineClient.call, so every number a widget shows is computed by the engine.
 import type {
+  DecoderOptions,
   EncoderOptions,
   Engine,
   LayerResult,
@@ -21,6 +22,8 @@ export interface Calls {
   mha: [MhaOptions, MhaResult];
   /** nn.TransformerEncoderLayer, with the norms, residuals and feed-forward in the trace. */
   encoderLayer: [EncoderOptions, LayerResult];
+  /** nn.TransformerDecoderLayer (self-attention, cross-attention over the memory, feed-forward), traced alike. */
+  decoderLayer: [DecoderOptions, LayerResult];
   /** relu / gelu elementwise with the derivative: for plotting the curves. */
   activation: [{ name: 'relu' | 'gelu'; input: TensorLike }, { output: Tensor; derivative: Tensor }];
   /** The sinusoidal encoding, [length, d_model]. */
@@ -45,6 +48,8 @@ export function runCall<N extends CallName>(engine: Engine, name: N, args: CallA
       return engine.multiheadAttention(args as MhaOptions) as CallResult<N>;
     case 'encoderLayer':
       return engine.transformerEncoderLayer(args as EncoderOptions) as CallResult<N>;
+    case 'decoderLayer':
+      return engine.transformerDecoderLayer(args as DecoderOptions) as CallResult<N>;
     case 'activation': {
       const a = args as CallArgs<'activation'>;
       return engine.activation(a.name, a.input) as CallResult<N>;
