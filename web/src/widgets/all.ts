@@ -6,5 +6,6 @@ import './attn-multihead';
 import './attn-masks';
 import './attn-dropout-norm';
 import './attn-ffn';
+import './attn-block';
 import './attn-view';
 import '../lab/attn-lab';

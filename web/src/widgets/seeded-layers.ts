@@ -195,6 +195,182 @@ export function rowStats(data: ArrayLike<number>, rows: number, cols: number): {
 /** x from -4 to 4 in steps of 0.05: where the activation curves are sampled. */
 export const CURVE_X = Float32Array.from({ length: 161 }, (_, i) => -4 + i / 20);
 
+// ------------------------------------------------------------------------------------- a whole block
+
+/** <attn-block>: defaults and the limits that keep every matrix readable. */
+export const BLOCK = {
+  d: 8,
+  nhead: 2,
+  F: 16,
+  maxD: 32,
+  maxF: 64,
+  maxHeads: 8,
+  maxTokens: 12,
+  /** Parameter seeds: the layer shown, and the encoder layer that makes the decoder's memory. */
+  seed: 31,
+  memorySeed: 41,
+  /** Dropout's random draws: the same for the sentence and the comparison, so only the edit differs. */
+  dropoutSeed: 5,
+  eps: 1e-5,
+};
+
+export type BlockLayer = 'encoder' | 'decoder';
+
+/** What the learner chose: the layer's constructor arguments and mode (nn.Transformer{Encoder,Decoder}Layer). */
+export interface BlockOptions {
+  layer: BlockLayer;
+  normFirst: boolean;
+  d: number; // d_model
+  nhead: number;
+  F: number; // dim_feedforward
+  activation: 'relu' | 'gelu';
+  p: number; // dropout
+  training: boolean;
+}
+
+/** The words of a sentence (the page's word splitter), at most BLOCK.maxTokens; `cut` counts what was left out. */
+export function blockWords(text: string): { words: string[]; cut: boolean } {
+  const t = splitWords(text, BLOCK.maxTokens);
+  return { words: t.tokens.map((w) => w.text), cut: t.truncated };
+}
+
+/** nn.TransformerDecoderLayer(d_model = d, dim_feedforward = F) parameters, by their state_dict names. */
+export function decoderParams(seed: number, d: number, F: number): Record<string, Tensor> {
+  return {
+    ...encoderParams(seed, d, F),
+    ...mhaParams(seed + 20, d, 'multihead_attn.'),
+    'norm3.weight': tensor(new Float32Array(d).fill(1), [d]),
+    'norm3.bias': tensor(new Float32Array(d), [d]),
+  };
+}
+
+/**
+ * A sentence as the layer's input [1, L, d]: each word's made-up vector (wordVector, entries in [-1, 1)) plus the
+ * sinusoidal position of its place, `pe` = the engine's positionalEncoding(L', d) for any L' ≥ L. The positions
+ * make "the" at place 0 and "the" at place 4 different rows, as in a real model.
+ */
+export function blockInput(words: string[], d: number, pe: Float32Array): Tensor {
+  const x = new Float32Array(words.length * d);
+  words.forEach((w, i) => {
+    const v = wordVector(w, d);
+    for (let j = 0; j < d; j++) x[i * d + j] = v[j] + pe[i * d + j];
+  });
+  return tensor(x, [1, words.length, d]);
+}
+
+function layerOptions(o: BlockOptions) {
+  return {
+    d_model: o.d,
+    nhead: o.nhead,
+    dim_feedforward: o.F,
+    dropout: o.p,
+    activation: o.activation,
+    layer_norm_eps: BLOCK.eps,
+    batch_first: true,
+    norm_first: o.normFirst,
+    training: o.training,
+    seed: BLOCK.dropoutSeed,
+  };
+}
+
+/** The encoder layer shown (layer "encoder"), or the one that turns the source into the decoder's memory. */
+export function blockEncoderCall(o: BlockOptions, src: Tensor, memory = false) {
+  return { ...layerOptions(o), params: encoderParams(memory ? BLOCK.memorySeed : BLOCK.seed, o.d, o.F), src };
+}
+
+/** The decoder layer: causal self-attention over the target (tgt_is_causal), cross-attention over `memory`. */
+export function blockDecoderCall(o: BlockOptions, tgt: Tensor, memory: Tensor) {
+  return { ...layerOptions(o), params: decoderParams(BLOCK.seed, o.d, o.F), tgt, memory, tgt_is_causal: true };
+}
+
+/** One matrix (or group of matrices) of the forward pass, in the order the layer computes them. */
+export interface BlockStage {
+  /** Trace entry: "norm1.out", "self_attn.weights", ...; for kind "qkv" the attention's prefix ("self_attn"). */
+  key: string;
+  kind: 'matrix' | 'qkv' | 'weights';
+  /** The operation, for the card's title. */
+  step: string;
+  /** The nn.Module (or functional step) of PyTorch's layer that made it. */
+  module: string;
+  formula: string;
+  /** The sublayer it belongs to. */
+  part: 'input' | 'self' | 'cross' | 'ff';
+  /** True when a row of this matrix depends on other tokens' rows (attention); false: each row on its own. */
+  mixes: boolean;
+  /** On a sublayer's output: the dropout applied before the residual adds it to `base`, giving `resid`. */
+  dropout?: { name: string; resid: string; base: string };
+}
+
+/**
+ * The forward pass of nn.TransformerEncoderLayer or nn.TransformerDecoderLayer, as the engine's trace names it
+ * (engine/layers/transformer_layers.h). Post-norm: x = norm1(x + sa(x)), ...; pre-norm: x = x + sa(norm1(x)), ...
+ * The last stage is the layer's output.
+ */
+export function blockStages(layer: BlockLayer, normFirst: boolean): BlockStage[] {
+  const stages: BlockStage[] = [{ key: 'input', kind: 'matrix', step: 'Input', module: 'embedding + positions', formula: 'x = word vector + PE(position)', part: 'input', mixes: false }];
+  const norm = (n: number, of: string, part: BlockStage['part']): BlockStage => ({
+    key: `norm${n}.out`, kind: 'matrix', step: 'LayerNorm', module: `norm${n}`, formula: `LN(${of})`, part, mixes: false,
+  });
+  const attention = (prefix: string, part: 'self' | 'cross', n: number, input: string, base: string) => {
+    const cross = part === 'cross';
+    const kv = cross ? 'memory' : input;
+    if (normFirst) stages.push(norm(n, base === 'input' ? 'x' : base, part));
+    const q = normFirst ? `LN${sub(n)}(${base === 'input' ? 'x' : base})` : base === 'input' ? 'x' : base;
+    stages.push(
+      { key: prefix, kind: 'qkv', step: 'Queries, keys, values', module: `${prefix}.in_proj`, formula: cross ? `Q = ${short(q)} W_Qᵀ; K, V from memory` : `Q, K, V = ${short(q)} W_Qᵀ, W_Kᵀ, W_Vᵀ`, part, mixes: false },
+      { key: `${prefix}.weights`, kind: 'weights', step: cross ? 'Cross-attention weights' : 'Self-attention weights', module: prefix,
+        formula: `softmax(QKᵀ/√d_k${cross ? '' : layer === 'decoder' ? ' + causal mask' : ''})`, part, mixes: true },
+      { key: `${prefix}.output`, kind: 'matrix', step: 'Attention output', module: `${prefix}.out_proj`, formula: `concat(heads) W_Oᵀ, heads = weights · V${cross ? ' (of ' + kv + ')' : ''}`, part, mixes: true,
+        dropout: { name: `dropout${n}`, resid: `resid${n}`, base } },
+      { key: `resid${n}`, kind: 'matrix', step: 'Residual', module: `dropout${n} + add`, formula: `${base === 'input' ? 'x' : base} + dropout${n}(${prefix})`, part, mixes: false },
+    );
+    if (!normFirst) stages.push(norm(n, `resid${n}`, part));
+    return normFirst ? `resid${n}` : `norm${n}.out`;
+  };
+  const ff = (n: number, base: string) => {
+    if (normFirst) stages.push(norm(n, base, 'ff'));
+    const into = normFirst ? `norm${n}.out` : base;
+    stages.push(
+      { key: 'ff.pre', kind: 'matrix', step: 'W₁', module: 'linear1', formula: `${short(into)} W₁ᵀ + b₁`, part: 'ff', mixes: false },
+      { key: 'ff.hidden', kind: 'matrix', step: 'Activation', module: 'activation + dropout', formula: 'act(ff.pre)', part: 'ff', mixes: false },
+      { key: 'ff.output', kind: 'matrix', step: 'W₂', module: 'linear2', formula: 'ff.hidden W₂ᵀ + b₂', part: 'ff', mixes: false,
+        dropout: { name: layer === 'decoder' ? 'dropout3' : 'dropout2', resid: `resid${n}`, base } },
+      { key: `resid${n}`, kind: 'matrix', step: 'Residual', module: `${layer === 'decoder' ? 'dropout3' : 'dropout2'} + add`, formula: `${base} + dropout(ff.output)`, part: 'ff', mixes: false },
+    );
+    if (!normFirst) stages.push(norm(n, `resid${n}`, 'ff'));
+  };
+  const afterSelf = attention('self_attn', 'self', 1, 'x', 'input');
+  if (layer === 'decoder') ff(3, attention('multihead_attn', 'cross', 2, afterSelf, afterSelf));
+  else ff(2, afterSelf);
+  return stages;
+}
+
+function sub(n: number) {
+  return '₀₁₂₃'[n] ?? String(n);
+}
+
+/** A trace name as a formula's operand: the input reads as x. */
+function short(name: string) {
+  return name === 'input' ? 'x' : name;
+}
+
+/**
+ * Which rows of two [rows, cols] matrices differ (rows past the shorter one count as changed). Equal bits are
+ * equal; otherwise a row changed if some entry moved by more than 1e-6 of its size (float32 rounding of the same
+ * sum computed for another length is not an edit).
+ */
+export function changedRows(a: ArrayLike<number>, aRows: number, b: ArrayLike<number>, bRows: number, cols: number): boolean[] {
+  return Array.from({ length: aRows }, (_, i) => {
+    if (i >= bRows) return true;
+    for (let j = 0; j < cols; j++) {
+      const x = a[i * cols + j];
+      const y = b[i * cols + j];
+      if (x !== y && !(Math.abs(x - y) <= 1e-6 * Math.max(1, Math.abs(x), Math.abs(y)))) return true;
+    }
+    return false;
+  });
+}
+
 // --------------------------------------------------------------------------------------- attribute values
 
 /** Boolean attributes written "true" / "false" (so a URL can say causal=false); absent = the default. */
