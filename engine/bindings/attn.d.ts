@@ -198,11 +198,16 @@ export interface Batch {
 }
 
 export interface TrainConfig {
-  optimizer?: 'adam' | 'adamw';
+  optimizer?: 'sgd' | 'adam' | 'adamw';
   lr?: number;
+  /** Adam, AdamW. */
   beta1?: number;
   beta2?: number;
   eps?: number;
+  /** SGD (torch.optim.SGD): momentum in [0, 1), dampening in [0, 1], Nesterov (momentum > 0, dampening 0). */
+  momentum?: number;
+  dampening?: number;
+  nesterov?: boolean;
   weight_decay?: number;
   clip_norm?: number;
   schedule?: 'constant' | 'linear' | 'cosine';
@@ -222,6 +227,26 @@ export interface StepStats {
   tokens: number;
 }
 
+/** One parameter after a step with {inspect: true}. */
+export interface StepParam {
+  name: string;
+  shape: number[];
+  before: Float32Array;
+  value: Float32Array;
+  /** The gradient as the optimizer used it (after clipping). */
+  grad: Float32Array;
+  /** torch.optim's state of the parameter: exp_avg and exp_avg_sq (Adam, AdamW), momentum_buffer (SGD). */
+  state: { exp_avg?: Float32Array; exp_avg_sq?: Float32Array; momentum_buffer?: Float32Array };
+}
+
+export interface StepDetails extends StepStats {
+  /** Each output position's loss [B * out_len], NaN where the target is ignored. */
+  losses: Float64Array;
+  /** What clipping multiplied every gradient by (1: not clipped). */
+  clip_coef: number;
+  params: StepParam[];
+}
+
 export interface EvalStats {
   loss: number;
   token_accuracy: number;
@@ -236,6 +261,7 @@ export interface EvalStats {
 export class Trainer {
   readonly model: Model;
   step(batch: Batch): StepStats;
+  step(batch: Batch, options: { inspect: true }): StepDetails;
   evaluate(batch: Batch): EvalStats;
 }
 

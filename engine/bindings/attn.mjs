@@ -439,8 +439,8 @@ export class Model {
   }
 
   /**
-   * Starts training this model (fresh optimizer state). config: {optimizer, lr, beta1, beta2, eps,
-   * weight_decay, clip_norm, schedule, warmup, total_steps, min_lr_ratio, label_smoothing, ignore_index, seed}.
+   * Starts training this model (fresh optimizer state). config: {optimizer ('sgd' | 'adam' | 'adamw'), lr, beta1,
+   * beta2, eps, momentum, dampening, nesterov, weight_decay, clip_norm, schedule, warmup, total_steps, min_lr_ratio, label_smoothing, ignore_index, seed}.
    * @returns {Trainer}
    */
   trainer(config = {}) {
@@ -464,9 +464,14 @@ export class Trainer {
     this.model = model;
   }
 
-  /** Forward (training mode), loss, backward, clip, optimizer update. @returns {{step, loss, grad_norm, lr, tokens}} */
-  step(batch) {
-    return unwrap(this.model.handle.trainStep(batch));
+  /**
+   * Forward (training mode), loss, backward, clip, optimizer update. @returns {{step, loss, grad_norm, lr, tokens}}
+   * With {inspect: true}, also the step taken apart: losses (Float64Array [B * out_len], NaN where the target is
+   * ignored), clip_coef, and params: [{name, shape, before, value, grad, state}] (Float32Arrays; grad as the
+   * optimizer used it, after clipping; state by torch.optim's names: exp_avg, exp_avg_sq or momentum_buffer).
+   */
+  step(batch, { inspect = false } = {}) {
+    return unwrap(this.model.handle.trainStep(batch, !!inspect));
   }
 
   /** Eval-mode forward: @returns {{loss, token_accuracy, exact_match, tokens, correct, sequences, exact, predictions}} */

@@ -434,18 +434,42 @@ class Model {
     return "";
   }
 
-  val train_step(const val& batch_js) {
+  // inspect: also what the step did, taken apart (train/trainer.h StepDetails): losses [B, out_len] (NaN where
+  // ignored), clip_coef, and per parameter {name, shape, before, value, grad (as used, after clipping), state
+  // {exp_avg, exp_avg_sq} or {momentum_buffer}} as Float32Arrays.
+  val train_step(const val& batch_js, bool inspect) {
     if (!trainer_) return error_js(Status::error("call trainStart first"));
     const Batch b = batch_from(batch_js);
     Status st = trainer_->check(b);
     if (!st.ok()) return error_js(st);
-    const StepStats s = trainer_->step(b);
+    StepDetails details;
+    const StepStats s = trainer_->step(b, inspect ? &details : nullptr);
     val out = val::object();
     out.set("step", static_cast<double>(s.step));
     out.set("loss", s.loss);
     out.set("grad_norm", s.grad_norm);
     out.set("lr", s.lr);
     out.set("tokens", static_cast<double>(s.tokens));
+    if (!inspect) return out;
+    out.set("losses", val(emscripten::typed_memory_view(details.losses.size(), details.losses.data())).call<val>("slice"));
+    out.set("clip_coef", details.clip_coef);
+    auto floats = [](const FloatBuffer& v) { return val(emscripten::typed_memory_view(v.size(), v.data())).call<val>("slice"); };
+    val params = val::array();
+    size_t k = 0;
+    model_->visit([&](const std::string& name, Param& p) {
+      val e = to_js(p.value);
+      e.set("name", name);
+      e.set("value", e["data"]);
+      e.delete_("data");
+      e.set("before", floats(details.before[k]));
+      e.set("grad", floats(p.grad.data));
+      val state = val::object();
+      for (const auto& [key, buf] : trainer_->optimizer().state(k)) state.set(key, floats(*buf));
+      e.set("state", state);
+      params.call<void>("push", e);
+      ++k;
+    });
+    out.set("params", params);
     return out;
   }
 

@@ -7,7 +7,7 @@ namespace attn {
 
 template <class T>
 double cross_entropy_forward(T* probs, int64_t* count, const T* logits, const int32_t* targets, int64_t N, int64_t C,
-                             int32_t ignore_index, double label_smoothing) {
+                             int32_t ignore_index, double label_smoothing, double* row_losses) {
   double total = 0.0;
   int64_t n_valid = 0;
   for (int64_t n = 0; n < N; ++n) {
@@ -28,13 +28,18 @@ double cross_entropy_forward(T* probs, int64_t* count, const T* logits, const in
       for (int64_t c = 0; c < C; ++c) e[c] *= inv;
     }
     const int32_t t = targets[n];
-    if (t == ignore_index) continue;
+    if (t == ignore_index) {
+      if (row_losses) row_losses[n] = std::nan("");
+      continue;
+    }
     double smooth = 0.0;
     if (label_smoothing > 0.0) {
       for (int64_t c = 0; c < C; ++c) smooth += lse - x[c];
       smooth /= static_cast<double>(C);
     }
-    total += (1.0 - label_smoothing) * (lse - x[t]) + label_smoothing * smooth;
+    const double loss = (1.0 - label_smoothing) * (lse - x[t]) + label_smoothing * smooth;
+    if (row_losses) row_losses[n] = loss;
+    total += loss;
     ++n_valid;
   }
   *count = n_valid;
@@ -57,9 +62,10 @@ void cross_entropy_backward(T* dlogits, const T* probs, const int32_t* targets, 
   }
 }
 
-template double cross_entropy_forward(float*, int64_t*, const float*, const int32_t*, int64_t, int64_t, int32_t, double);
+template double cross_entropy_forward(float*, int64_t*, const float*, const int32_t*, int64_t, int64_t, int32_t, double,
+                                      double*);
 template double cross_entropy_forward(double*, int64_t*, const double*, const int32_t*, int64_t, int64_t, int32_t,
-                                      double);
+                                      double, double*);
 template void cross_entropy_backward(float*, const float*, const int32_t*, int64_t, int64_t, int32_t, double, int64_t,
                                      double);
 template void cross_entropy_backward(double*, const double*, const int32_t*, int64_t, int64_t, int32_t, double, int64_t,

@@ -1,5 +1,6 @@
 #include "train/trainer.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "ops/cross_entropy.h"
@@ -42,6 +43,12 @@ Status train_config_from_json(const Json& j, TrainConfig* out) {
     else if (key == "beta1") st = number(&o.beta1);
     else if (key == "beta2") st = number(&o.beta2);
     else if (key == "eps") st = number(&o.eps);
+    else if (key == "momentum") st = number(&o.momentum);
+    else if (key == "dampening") st = number(&o.dampening);
+    else if (key == "nesterov") {
+      if (!v.is_bool()) st = Status::error("nesterov must be true or false");
+      else o.nesterov = v.as_bool();
+    }
     else if (key == "weight_decay") st = number(&o.weight_decay);
     else if (key == "clip_norm") st = number(&o.clip_norm);
     else if (key == "schedule") st = text(&o.schedule);
@@ -74,6 +81,9 @@ Json train_config_to_json(const TrainConfig& c) {
   j.set("beta1", Json::number(o.beta1));
   j.set("beta2", Json::number(o.beta2));
   j.set("eps", Json::number(o.eps));
+  j.set("momentum", Json::number(o.momentum));
+  j.set("dampening", Json::number(o.dampening));
+  j.set("nesterov", Json::boolean(o.nesterov));
   j.set("weight_decay", Json::number(o.weight_decay));
   j.set("clip_norm", Json::number(o.clip_norm));
   j.set("schedule", Json::string(o.schedule));
@@ -121,14 +131,15 @@ const Tensor& Trainer::forward(const Batch& b, bool training) {
   return model_.forward(cache_, b.src, b.B, b.S, ctx);
 }
 
-StepStats Trainer::step(const Batch& b) {
+StepStats Trainer::step(const Batch& b, StepDetails* details) {
   const Tensor& logits = forward(b, true);
   const int64_t C = logits.dim(-1), N = logits.numel() / C;
   probs_.resize(logits.shape);
   int64_t count = 0;
   StepStats s;
+  if (details) details->losses.assign(static_cast<size_t>(N), 0.0);
   s.loss = cross_entropy_forward(probs_.ptr(), &count, logits.ptr(), b.targets.data(), N, C, config_.ignore_index,
-                                 config_.label_smoothing);
+                                 config_.label_smoothing, details ? details->losses.data() : nullptr);
   s.tokens = count;
   dlogits_ = Tensor(logits.shape, 0.0f);
   cross_entropy_backward(dlogits_.ptr(), probs_.ptr(), b.targets.data(), N, C, config_.ignore_index,
@@ -137,6 +148,12 @@ StepStats Trainer::step(const Batch& b) {
   model_.backward(cache_, dlogits_);
   std::vector<Param*> ps = params();
   s.grad_norm = clip_grad_norm(ps, config_.optim.clip_norm);
+  if (details) {
+    const double max_norm = config_.optim.clip_norm;
+    details->clip_coef = max_norm > 0.0 ? std::min(1.0, max_norm / (s.grad_norm + 1e-6)) : 1.0;
+    details->before.clear();
+    for (const Param* p : ps) details->before.push_back(p->value.data);
+  }
   s.lr = config_.optim.lr_at(optimizer_.steps());
   optimizer_.step(ps, s.lr);
   s.step = optimizer_.steps();

@@ -61,13 +61,21 @@ struct EvalStats {
   double exact_match() const { return sequences ? static_cast<double>(exact) / sequences : 0.0; }
 };
 
+// What one step did, for a learner taking it apart (the page's <attn-train-step>). The gradients, as the optimizer
+// used them (after clipping), stay in each parameter's grad; the optimizer's state is optimizer().state(k).
+struct StepDetails {
+  std::vector<double> losses;       // [B * out_len] each position's loss, NaN where the target is ignored
+  std::vector<FloatBuffer> before;  // per parameter, in visit order: its value before the update
+  double clip_coef = 1.0;           // the factor clipping multiplied every gradient by (1: not clipped)
+};
+
 class Trainer {
  public:
   Trainer(TransformerModel& model, const TrainConfig& config);
 
   // Checks a batch against the model (shapes, id ranges, lengths); step() and evaluate() assume it passed.
   Status check(const Batch& batch) const;
-  StepStats step(const Batch& batch);
+  StepStats step(const Batch& batch, StepDetails* details = nullptr);
   EvalStats evaluate(const Batch& batch);
   // Argmax predictions [B, out_len] of the last forward (evaluate or step).
   std::vector<int32_t> predictions() const;
@@ -75,6 +83,7 @@ class Trainer {
   int64_t steps_done() const { return optimizer_.steps(); }
   const TrainConfig& config() const { return config_; }
   const ModelCache& cache() const { return cache_; }
+  const Optimizer& optimizer() const { return optimizer_; }
   std::vector<Param*> params();
 
  private:
@@ -82,7 +91,7 @@ class Trainer {
 
   TransformerModel& model_;
   TrainConfig config_;
-  AdamOptimizer optimizer_;
+  Optimizer optimizer_;
   Rng rng_;
   ModelCache cache_;
   Tensor probs_, dlogits_;

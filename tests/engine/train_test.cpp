@@ -206,6 +206,9 @@ OptimizerConfig optimizer_config_of(const Json& c) {
   o.beta1 = c.number_or("beta1", 0.9);
   o.beta2 = c.number_or("beta2", 0.999);
   o.eps = c.number_or("eps", 1e-8);
+  o.momentum = c.number_or("momentum", 0);
+  o.dampening = c.number_or("dampening", 0);
+  o.nesterov = c.bool_or("nesterov", false);
   o.weight_decay = c.number_or("weight_decay", 0);
   o.clip_norm = c.number_or("clip_norm", 0);
   o.warmup = static_cast<int64_t>(c.number_or("warmup", 0));
@@ -216,8 +219,10 @@ OptimizerConfig optimizer_config_of(const Json& c) {
   return o;
 }
 
-TEST(Optimizers, AdamAndAdamWWithClippingAndScheduleMatchTorch) {
-  const GoldenFile& g = GoldenFile::get("optim");
+// Six steps of fixed gradients through clipping, the schedule and the optimizer, against torch.optim; for SGD
+// with momentum the momentum buffer too (the state a learner inspects in <attn-train-step>).
+void expect_optimizer_matches_torch(const std::string& golden) {
+  const GoldenFile& g = GoldenFile::get(golden);
   for (const Json& c : g.cases()) {
     const std::string id = c.string_or("id", "");
     SCOPED_TRACE(id);
@@ -225,20 +230,53 @@ TEST(Optimizers, AdamAndAdamWWithClippingAndScheduleMatchTorch) {
     Param p, q;
     p.value = g.tensor(id + ".in.p");
     q.value = g.tensor(id + ".in.q");
-    AdamOptimizer opt(o);
+    Optimizer opt(o);
     const std::vector<Param*> params = {&p, &q};
+    EXPECT_TRUE(opt.state(0).empty());
     for (int step = 0; step < static_cast<int>(c.number_or("steps", 0)); ++step) {
-      p.grad = g.tensor(id + ".in.grad_p." + std::to_string(step));
-      q.grad = g.tensor(id + ".in.grad_q." + std::to_string(step));
+      const std::string s = std::to_string(step);
+      p.grad = g.tensor(id + ".in.grad_p." + s);
+      q.grad = g.tensor(id + ".in.grad_q." + s);
       const double norm = clip_grad_norm(params, o.clip_norm);
       if (o.clip_norm > 0) {
-        EXPECT_NEAR(norm, g.f64(id + ".out.norm." + std::to_string(step))[0], 1e-5);
+        EXPECT_NEAR(norm, g.f64(id + ".out.norm." + s)[0], 1e-5);
       }
       opt.step(params, o.lr_at(step));
-      expect_close_golden(p.value, g, id + ".out.p." + std::to_string(step), "optimizer params");
-      expect_close_golden(q.value, g, id + ".out.q." + std::to_string(step), "optimizer params");
+      expect_close_golden(p.value, g, id + ".out.p." + s, "optimizer params");
+      expect_close_golden(q.value, g, id + ".out.q." + s, "optimizer params");
+      const auto state = opt.state(0);
+      if (o.optimizer != "sgd") {
+        ASSERT_EQ(state.size(), 2u);
+        EXPECT_EQ(state[0].first, "exp_avg");
+        EXPECT_EQ(state[1].first, "exp_avg_sq");
+      } else if (o.momentum > 0) {
+        ASSERT_EQ(state.size(), 1u);
+        EXPECT_EQ(state[0].first, "momentum_buffer");
+        Tensor buf({4, 3});
+        buf.data = *state[0].second;
+        expect_close_golden(buf, g, id + ".out.buf_p." + s, "momentum buffer");
+      } else {
+        EXPECT_TRUE(state.empty());
+      }
     }
   }
+}
+
+TEST(Optimizers, AdamAndAdamWWithClippingAndScheduleMatchTorch) { expect_optimizer_matches_torch("optim"); }
+
+TEST(Optimizers, SgdWithMomentumDampeningNesterovAndClippingMatchesTorch) { expect_optimizer_matches_torch("optim_sgd"); }
+
+TEST(Optimizers, RejectsNesterovWithoutMomentum) {
+  OptimizerConfig o;
+  o.optimizer = "sgd";
+  o.nesterov = true;
+  EXPECT_FALSE(o.validate().ok());
+  o.momentum = 0.9;
+  EXPECT_TRUE(o.validate().ok());
+  o.dampening = 0.1;
+  EXPECT_FALSE(o.validate().ok());
+  o.optimizer = "lion";
+  EXPECT_NE(o.validate().message().find("sgd, adam or adamw"), std::string::npos);
 }
 
 TEST(Optimizers, ScheduleWarmsUpThenDecays) {
@@ -484,6 +522,73 @@ TEST(Trainer, LearnsToCopyAndDecodesGreedily) {
   const Decoded d = greedy_seq2seq(model, {3, 5, 7, 4}, kBos, kEos, 10);
   EXPECT_TRUE(d.finished);
   EXPECT_EQ(d.tokens, (std::vector<int32_t>{3, 5, 7, 4}));
+}
+
+// One step taken apart (what <attn-train-step> shows): each position's loss, each parameter's value before the
+// update, and the gradient as the optimizer used it (after clipping). Plain SGD makes the update checkable by
+// hand: w_after = w_before - lr * grad.
+TEST(Trainer, StepDetailsGiveLossesPerPositionValuesBeforeAndTheGradientUsed) {
+  TaskConfig task;
+  task.kind = TaskKind::kReverse;
+  task.symbols = 6;
+  task.min_len = 2;
+  task.max_len = 5;
+  ModelConfig c;
+  c.arch = Arch::kEncoderDecoder;
+  c.vocab_size = task.vocab_size();
+  c.head_size = task.vocab_size();
+  c.num_layers = 1;
+  c.num_decoder_layers = 1;
+  c.layer.d_model = 16;
+  c.layer.nhead = 2;
+  c.layer.dim_feedforward = 32;
+  c.layer.dropout = 0.0f;
+  c.max_len = task.max_positions(c.arch) + 1;
+  c.pad_id = kPad;
+  TransformerModel model(c);
+  Rng init(3);
+  model.reset_parameters(init);
+  for (double clip : {0.0, 0.05}) {
+    SCOPED_TRACE(clip);
+    TrainConfig tc;
+    tc.optim.optimizer = "sgd";
+    tc.optim.lr = 0.1;
+    tc.optim.weight_decay = 0.0;
+    tc.optim.clip_norm = clip;
+    tc.ignore_index = kPad;
+    Trainer trainer(model, tc);
+    Rng data(4);
+    const Batch b = task_batch(task, c.arch, 4, data);
+    StepDetails d;
+    const StepStats s = trainer.step(b, &d);
+    ASSERT_EQ(d.losses.size(), b.targets.size());
+    double sum = 0;
+    int64_t n = 0;
+    for (size_t i = 0; i < d.losses.size(); ++i) {
+      EXPECT_EQ(std::isnan(d.losses[i]), b.targets[i] == kPad) << i;
+      if (!std::isnan(d.losses[i])) sum += d.losses[i], ++n;
+    }
+    EXPECT_EQ(n, s.tokens);
+    EXPECT_NEAR(sum / static_cast<double>(n), s.loss, 1e-12);
+    if (clip > 0) {
+      EXPECT_GT(s.grad_norm, clip);  // the test needs clipping to happen
+      EXPECT_NEAR(d.clip_coef, clip / (s.grad_norm + 1e-6), 1e-12);
+    } else {
+      EXPECT_EQ(d.clip_coef, 1.0);
+    }
+    const std::vector<Param*> ps = trainer.params();
+    ASSERT_EQ(d.before.size(), ps.size());
+    double used_sq = 0;
+    for (size_t k = 0; k < ps.size(); ++k) {
+      const float* g = ps[k]->grad_ptr();
+      for (size_t i = 0; i < d.before[k].size(); ++i) {
+        used_sq += static_cast<double>(g[i]) * g[i];
+        EXPECT_EQ(ps[k]->value.data[i], static_cast<float>(static_cast<double>(d.before[k][i]) - 0.1 * g[i]));
+      }
+    }
+    EXPECT_NEAR(std::sqrt(used_sq), s.grad_norm * d.clip_coef, 1e-5 * s.grad_norm);
+    EXPECT_TRUE(trainer.optimizer().state(0).empty());  // plain SGD keeps no state
+  }
 }
 
 }  // namespace

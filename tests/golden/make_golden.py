@@ -861,6 +861,40 @@ def make_optim():
     return g.save()
 
 
+def make_sgd():
+    """torch.optim.SGD: plain, with momentum, dampening, Nesterov, L2 weight decay and clipping (its own seed, so
+    the files made before it keep their numbers)."""
+    torch.manual_seed(20261202)
+    g = Golden("optim_sgd")
+    cases = [(0.0, 0.0, False, 0.0, 0.0), (0.9, 0.0, False, 0.0, 0.0), (0.9, 0.0, True, 0.01, 0.0),
+             (0.5, 0.1, False, 0.1, 0.5)]
+    for i, (momentum, dampening, nesterov, wd, clip) in enumerate(cases):
+        p0 = torch.randn(4, 3)
+        q0 = torch.randn(5)
+        p, q = p0.clone().requires_grad_(True), q0.clone().requires_grad_(True)
+        cfg = {"id": f"sgd_{i:02d}", "optimizer": "sgd", "lr": 0.05, "momentum": momentum, "dampening": dampening,
+               "nesterov": nesterov, "weight_decay": wd, "clip_norm": clip, "warmup": 2, "total_steps": 6,
+               "schedule": "linear", "min_lr_ratio": 0.2, "steps": 6}
+        opt = torch.optim.SGD([p, q], lr=cfg["lr"], momentum=momentum, dampening=dampening, nesterov=nesterov,
+                              weight_decay=wd)
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_at(s, cfg) / cfg["lr"])
+        ins, outs = {"p": p0, "q": q0}, {}
+        for step in range(cfg["steps"]):
+            gp, gq = torch.randn(4, 3) * (step + 1), torch.randn(5)
+            ins[f"grad_p.{step}"], ins[f"grad_q.{step}"] = gp, gq
+            p.grad, q.grad = gp.clone(), gq.clone()
+            if clip > 0:
+                norm = torch.nn.utils.clip_grad_norm_([p, q], clip)
+                outs[f"norm.{step}"] = norm.reshape(1)
+            opt.step()
+            sched.step()
+            outs[f"p.{step}"], outs[f"q.{step}"] = p.detach().clone(), q.detach().clone()
+            if momentum > 0:
+                outs[f"buf_p.{step}"] = opt.state[p]["momentum_buffer"].clone()
+        g.add(cfg, ins, {}, outs)
+    return g.save()
+
+
 def reversal_batch(B, max_len, vocab):
     """src: random tokens 3..vocab-1 (length 2..max_len, padded with 0); tgt_in: BOS(1) + reversed;
     tgt_out: reversed + EOS(2)."""
@@ -931,4 +965,5 @@ if __name__ == "__main__":
     total += make_model_grads()
     total += make_optim()
     total += make_training()
+    total += make_sgd()
     print(f"{total} cases in all")

@@ -112,6 +112,53 @@ describe('trainer and toy tasks', () => {
     model.delete();
   });
 
+  it('takes one step apart: losses per position, gradients as used, values before and after, optimizer state', () => {
+    const spec = { task: 'reverse' as const, symbols: 5, min_len: 2, max_len: 4, arch: 'encoder-decoder' as const, batch: 4 };
+    const batch = attn.taskBatch(spec, 7);
+    const config = { arch: 'encoder-decoder' as const, vocab_size: batch.vocab_size!, tgt_vocab_size: batch.vocab_size!,
+      head_size: batch.vocab_size!, d_model: 16, nhead: 2, num_layers: 1, num_decoder_layers: 1, dim_feedforward: 32,
+      dropout: 0, pad_id: 0, max_len: batch.max_positions! + 1 };
+    const model = attn.createModel(config, 5);
+    const start = model.stateDict();
+    const names = Object.keys(start);
+    // SGD with momentum: the first step's buffer is the gradient itself, and w = before - lr * buffer.
+    const sgd = model.trainer({ optimizer: 'sgd', lr: 0.1, momentum: 0.9, weight_decay: 0, ignore_index: 0 });
+    const s = sgd.step(batch, { inspect: true });
+    expect(s.params.map((p) => p.name)).toEqual(names);
+    expect(s.losses.length).toBe(batch.B * batch.T);
+    const counted = Array.from(s.losses).filter((x, i) => (batch.targets[i] === 0 ? Number.isNaN(x) : true));
+    expect(counted.length).toBe(s.losses.length); // NaN exactly where the target is the pad
+    const mean = Array.from(s.losses).filter((x) => !Number.isNaN(x));
+    expect(mean.length).toBe(s.tokens);
+    expect(mean.reduce((a, b) => a + b, 0) / mean.length).toBeCloseTo(s.loss, 10);
+    expect(s.clip_coef).toBe(1);
+    let sq = 0;
+    for (const p of s.params) {
+      expect(p.before).toEqual(start[p.name].data);
+      expect(p.state.momentum_buffer).toEqual(p.grad);
+      for (let i = 0; i < p.value.length; i++) {
+        sq += p.grad[i] ** 2;
+        expect(p.value[i]).toBe(Math.fround(p.before[i] - 0.1 * p.grad[i]));
+      }
+    }
+    expect(Math.sqrt(sq)).toBeCloseTo(s.grad_norm, 4);
+    // AdamW from the same start: after one step exp_avg = (1 - beta1) g and exp_avg_sq = (1 - beta2) g^2.
+    model.loadStateDict(start);
+    const adamw = model.trainer({ optimizer: 'adamw', lr: 1e-2, beta1: 0.8, beta2: 0.9, weight_decay: 0.01, ignore_index: 0 });
+    const a = adamw.step(batch, { inspect: true });
+    expect(a.loss).toBe(s.loss); // the same start, the same forward pass
+    for (const p of a.params) {
+      expect(p.before).toEqual(start[p.name].data);
+      const i = p.grad.findIndex((g) => g !== 0);
+      if (i < 0) continue;
+      expect(p.state.exp_avg![i]).toBeCloseTo(0.2 * p.grad[i], 6);
+      expect(p.state.exp_avg_sq![i]).toBeCloseTo(0.1 * p.grad[i] ** 2, 8);
+      expect(p.state.momentum_buffer).toBeUndefined();
+    }
+    expect(() => model.trainer({ optimizer: 'sgd', nesterov: true })).toThrow(/Nesterov momentum requires/);
+    model.delete();
+  });
+
   it('explains invalid training settings before training', () => {
     const m = attn.createModel({ vocab_size: 5, d_model: 8, nhead: 2, head_size: 5 });
     expect(() => m.trainer({ lr: -1 })).toThrow(/lr must be a positive number/);
