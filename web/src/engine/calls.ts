@@ -71,6 +71,8 @@ export function runCall<N extends CallName>(engine: Engine, name: N, args: CallA
         model.delete();
       }
     }
+    case 'trainStep':
+      return runTrainStep(engine, args as TrainStepArgs) as CallResult<N>;
     default:
       throw new Error(`unknown engine call "${String(name)}"`);  // trainedParameter is answered by the worker
   }
@@ -86,4 +88,68 @@ export function transferables(value: unknown, out: Transferable[] = [], seen = n
   }
   for (const v of Object.values(value)) transferables(v, out, seen);
   return out;
+}
+
+// ------------------------------------------------------------------------------- trainStep (<attn-train-step>)
+import type { Batch, EvalStats, StepDetails, TaskSpec, TrainConfig } from '../../../engine/bindings/attn';
+
+export interface Calls {
+  /** One training step taken apart, replayed from scratch (stateless): see runTrainStep. */
+  trainStep: [TrainStepArgs, TrainStepResult];
+}
+
+/** Replays are capped: the widget says so when asked for more. */
+export const TRAIN_STEP_MAX = 200;
+
+export interface TrainStepArgs {
+  model: ModelConfig;
+  /** createModel's init seed. */
+  seed: number;
+  /** The toy task of every batch: step i (0-based) trains on taskBatch(task, batchSeed + i), or on
+   * taskBatch(task, batchSeed) at every step when sameBatch. */
+  task: TaskSpec;
+  batchSeed: number;
+  sameBatch: boolean;
+  train: TrainConfig;
+  /** n: steps 1 … n-1 run plainly, step n with {inspect: true}. 1 ≤ n ≤ TRAIN_STEP_MAX (clamped). */
+  steps: number;
+}
+
+export interface TrainStepResult {
+  /** Every step's training loss (before its update) and global gradient norm (before clipping), [n] each. */
+  history: { loss: Float64Array; grad_norm: Float64Array };
+  /** Step n's batch: src [B, S], tgt [B, T], targets [B, T] (Int32Arrays). */
+  batch: Batch;
+  /** Step n's forward pass: the argmax of the logits at each position, [B * T] (eval mode; dropout must be 0). */
+  before: Pick<EvalStats, 'loss' | 'token_accuracy' | 'predictions'>;
+  /** Step n taken apart: losses [B * T] (NaN where ignored), clip_coef, params [{name, shape, before, value, grad, state}]. */
+  step: StepDetails;
+  /** The same batch after step n's update. */
+  after: Pick<EvalStats, 'loss' | 'token_accuracy' | 'predictions'>;
+}
+
+/** Creates the model, takes n - 1 plain steps and an inspected n-th one, evaluates its batch, deletes the model. */
+function runTrainStep(engine: Engine, a: TrainStepArgs): TrainStepResult {
+  const n = Math.max(1, Math.min(TRAIN_STEP_MAX, Math.floor(a.steps) || 1));
+  const batchOf = (i: number) => engine.taskBatch(a.task, a.sameBatch ? a.batchSeed : a.batchSeed + i);
+  const model = engine.createModel(a.model, a.seed);
+  try {
+    const trainer = model.trainer(a.train);  // AttnError with the engine's message for a bad config
+    const loss = new Float64Array(n);
+    const gradNorm = new Float64Array(n);
+    for (let i = 0; i < n - 1; i++) {
+      const s = trainer.step(batchOf(i));
+      loss[i] = s.loss;
+      gradNorm[i] = s.grad_norm;
+    }
+    const batch = batchOf(n - 1);
+    const pick = (e: EvalStats) => ({ loss: e.loss, token_accuracy: e.token_accuracy, predictions: e.predictions });
+    const before = pick(trainer.evaluate(batch));
+    const step = trainer.step(batch, { inspect: true });
+    loss[n - 1] = step.loss;
+    gradNorm[n - 1] = step.grad_norm;
+    return { history: { loss, grad_norm: gradNorm }, batch, before, step, after: pick(trainer.evaluate(batch)) };
+  } finally {
+    model.delete();
+  }
 }
