@@ -1,11 +1,12 @@
 // <attn-ffn> end to end (embed.html?w=attn-ffn): the activation read-out and the hidden units of the chosen token
 // equal the engine API run in Node on the same inputs (seeded-layers.ts), bit for bit; ReLU zeroes exactly the
-// negative units and GELU keeps them slightly negative; the URL the widget writes restores it.
+// negative units and GELU keeps them slightly negative; W₂ (linear2) takes each hidden vector back to d_model, equal
+// to the engine's ff.output and to W₂ h + b₂ recomputed from the parameters; the URL the widget writes restores it.
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { Engine } from '../../engine/bindings/attn';
-import { CURVE_X, NORM, encoderCall } from '../../web/src/widgets/seeded-layers';
+import { CURVE_X, NORM, encoderCall, encoderParams } from '../../web/src/widgets/seeded-layers';
 import { waitForWidget, withBrowserAndEngine, openPage, screenshotDir, type Session } from './harness';
 
 let session: Session;
@@ -36,6 +37,8 @@ async function shown(page: Page) {
       pre: bars('pre'),
       reluHidden: bars('relu'),
       geluHidden: bars('gelu'),
+      reluOut: bars('out-relu'),
+      geluOut: bars('out-gelu'),
     };
   }, TAG);
 }
@@ -46,7 +49,23 @@ function expectedUnits(token: number) {
   const gelu = attn.transformerEncoderLayer(encoderCall(false, 'gelu')).trace;
   const slice = (t: { data: Float32Array }) => Array.from(t.data.slice(token * F, (token + 1) * F), String);
   expect(slice(relu['ff.pre'])).toEqual(slice(gelu['ff.pre'])); // the activation comes after linear1
-  return { pre: slice(gelu['ff.pre']), reluHidden: slice(relu['ff.hidden']), geluHidden: slice(gelu['ff.hidden']) };
+  const d = NORM.d;
+  const out = (t: { data: Float32Array }) => Array.from(t.data.slice(token * d, (token + 1) * d), String);
+  return {
+    pre: slice(gelu['ff.pre']),
+    reluHidden: slice(relu['ff.hidden']),
+    geluHidden: slice(gelu['ff.hidden']),
+    reluOut: out(relu['ff.output']),
+    geluOut: out(gelu['ff.output']),
+  };
+}
+
+/** W₂ h + b₂ in float64 from the layer's parameters: what the widget shows as linear2's output must be that. */
+function linear2(hidden: string[]) {
+  const p = encoderParams(NORM.seed, NORM.d, F);
+  const w = p['linear2.weight'].data;
+  const b = p['linear2.bias'].data;
+  return Array.from({ length: NORM.d }, (_, i) => hidden.reduce((s, h, j) => s + Number(h) * w[i * F + j], b[i]));
 }
 
 function expectedCurves(k: number) {
@@ -67,7 +86,15 @@ describe('attn-ffn widget', () => {
     let got = await shown(page);
     expect({ x: got.x, relu: got.relu, gelu: got.gelu }).toEqual(expectedCurves(100)); // x = 1
     const want = expectedUnits(1);
-    expect({ pre: got.pre, reluHidden: got.reluHidden, geluHidden: got.geluHidden }).toEqual(want);
+    expect({ pre: got.pre, reluHidden: got.reluHidden, geluHidden: got.geluHidden, reluOut: got.reluOut, geluOut: got.geluOut }).toEqual(want);
+    expect(got.reluOut).toHaveLength(NORM.d);
+    for (const act of ['relu', 'gelu'] as const) {
+      const shownOut = act === 'relu' ? got.reluOut : got.geluOut;
+      const hidden = act === 'relu' ? got.reluHidden : got.geluHidden;
+      linear2(hidden).forEach((v, i) => expect(Math.abs(Number(shownOut[i]) - v)).toBeLessThan(1e-5));
+    }
+    const diff = Math.max(...got.reluOut.map((v, i) => Math.abs(Number(v) - Number(got.geluOut[i]))));
+    expect(Number(await page.locator(`${TAG} .out-diff`).getAttribute('data-value'))).toBeCloseTo(diff, 6);
     const negative = want.pre.map(Number).map((v, j) => (v < 0 ? j : -1)).filter((j) => j >= 0);
     expect(negative.length).toBeGreaterThan(0);
     for (const j of negative) {
@@ -105,7 +132,7 @@ describe('attn-ffn widget', () => {
     await page.locator(`${TAG} button.act-relu`).click();
     await waitComputed(page);
     const got = await shown(page);
-    expect({ pre: got.pre, reluHidden: got.reluHidden, geluHidden: got.geluHidden }).toEqual(expectedUnits(3));
+    expect({ pre: got.pre, reluHidden: got.reluHidden, geluHidden: got.geluHidden, reluOut: got.reluOut, geluOut: got.geluOut }).toEqual(expectedUnits(3));
     const url = new URL(page.url());
     expect(url.searchParams.get('token')).toBe('3');
     expect(url.searchParams.get('activation')).toBe('relu');

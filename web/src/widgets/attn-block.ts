@@ -38,6 +38,7 @@ import {
   blockWords,
   boolAttribute,
   changedRows,
+  joinHeads,
   numberAttribute,
   type BlockLayer,
   type BlockOptions,
@@ -116,7 +117,8 @@ export class AttnBlock extends WidgetBase {
 
   @state() private result?: BlockResult;
   @state() private notice = '';
-  private resizer = new ResizeObserver(() => this.placeHighlights());
+  /** The widget and each heatmap (whose cells shrink on a narrow screen): the row outlines follow them. */
+  private resizer = new ResizeObserver(() => void this.placeHighlightsSoon());
 
   get widgetTitle() {
     return 'A whole Transformer block';
@@ -433,9 +435,11 @@ export class AttnBlock extends WidgetBase {
         <span class="formula">${formulaOf(layer, normFirst)}</span>
         <span class="muted">${normFirst ? 'Pre-norm: each sublayer sees a normalized copy; the residual path x stays untouched to the output.' : 'Post-norm (PyTorch’s default, the 2017 paper): the norm comes after each residual addition.'}</span>
       </p>
-      <p class="legend small"><span class="key changed"></span> row differs from the comparison
-        <span class="key spread"></span> …and this step made it differ (its input row was the same)
-        <span class="key mixes"></span> a step that mixes tokens</p>
+      <p class="legend small">
+        <span class="item"><span class="key changed"></span> row differs from the comparison</span>
+        <span class="item"><span class="key spread"></span> …and this step made it differ (its input row was the same)</span>
+        <span class="item"><span class="key mixes"></span> a step that mixes tokens</span>
+      </p>
       ${parts.map((part) => html`<section class="part part-${part.ids[part.ids.length - 1]}" aria-label=${part.title}>
         <h3>${part.title} <span class="muted small">${part.note}</span></h3>
         <div class="cards">
@@ -542,6 +546,7 @@ export class AttnBlock extends WidgetBase {
 
   private async placeHighlightsSoon() {
     const maps = [...this.renderRoot.querySelectorAll<AttnHeatmap>('attn-heatmap')];
+    for (const m of maps) this.resizer.observe(m);
     await Promise.all(maps.map((m) => m.updateComplete));
     requestAnimationFrame(() => this.placeHighlights());
   }
@@ -567,6 +572,7 @@ export class AttnBlock extends WidgetBase {
       :host { --changed: #d9731a; --changed-fill: rgba(217, 115, 26, 0.22); }
       :host([theme='dark']) { --changed: #f5a05a; --changed-fill: rgba(245, 160, 90, 0.25); }
       @media (prefers-color-scheme: dark) { :host(:not([theme='light'])) { --changed: #f5a05a; --changed-fill: rgba(245, 160, 90, 0.25); } }
+      .w-head { flex-wrap: wrap; }
       .notice { background: var(--w-error-bg); color: var(--w-error); border-radius: 8px; padding: 6px 10px; margin: 0 0 10px; font-size: 13px; }
       code { font: 12px ui-monospace, monospace; background: var(--w-code-bg); padding: 0 4px; border-radius: 4px; }
       button code { background: transparent; color: inherit; padding: 0; }
@@ -590,8 +596,9 @@ export class AttnBlock extends WidgetBase {
       .summary .local { color: var(--w-accent); }
       .formula-line { display: flex; flex-wrap: wrap; gap: 4px 14px; align-items: baseline; margin: 0 0 6px; }
       .formula-line .formula { font-family: 'STIX Two Math', 'Cambria Math', serif; font-size: 15px; }
-      .legend { display: flex; flex-wrap: wrap; align-items: center; gap: 6px; color: var(--w-muted); margin: 0 0 8px; }
-      .legend .key { display: inline-block; width: 22px; height: 12px; border: 2px solid var(--changed); border-radius: 3px; margin-left: 10px; }
+      .legend { display: flex; flex-wrap: wrap; align-items: center; gap: 4px 18px; color: var(--w-muted); margin: 0 0 8px; }
+      .legend .item { display: inline-flex; align-items: center; gap: 6px; }
+      .legend .key { display: inline-block; flex: none; width: 22px; height: 12px; border: 2px solid var(--changed); border-radius: 3px; }
       .legend .key.spread { background: var(--changed-fill); }
       .legend .key.mixes { border: 1.5px dashed var(--changed); width: 26px; height: 14px; border-radius: 5px; }
       .part { border-top: 1px solid var(--w-border); padding-top: 10px; margin-top: 10px; }
@@ -627,13 +634,6 @@ export class AttnBlock extends WidgetBase {
 }
 
 // ------------------------------------------------------------------------------------------------ helpers
-
-/** [H, rows, Dh] (the trace's per-head layout) as [rows, H·Dh]: the heads side by side, as in_proj made them. */
-function joinHeads(a: Float32Array, H: number, rows: number, Dh: number) {
-  const out = new Float32Array(rows * H * Dh);
-  for (let h = 0; h < H; h++) for (let i = 0; i < rows; i++) out.set(a.subarray((h * rows + i) * Dh, (h * rows + i + 1) * Dh), i * H * Dh + h * Dh);
-  return out;
-}
 
 function numbered(words: string[]) {
   return words.map((w, i) => `${i} ${w}`);

@@ -5,7 +5,8 @@
 // One token: nn.TransformerEncoderLayer(8, 2, 16) with seeded parameters (seeded-layers.ts) runs twice on the same
 // input, with activation "relu" and "gelu". For the chosen token the widget draws ff.pre (linear1's output,
 // [F = 16], the same in both runs) and ff.hidden (after the activation) for each: ReLU zeroes every negative
-// unit, GELU keeps small negative values.
+// unit, GELU keeps small negative values. Then W₂ (linear2, [d, F]) takes the hidden vector back to d_model: ff.output
+// [d = 8] for each activation, the numbers the residual connection adds to the token.
 //
 // State (attributes): activation (relu | gelu: which one to emphasize), token (index into the sentence).
 import { css, html, nothing, svg } from 'lit';
@@ -27,6 +28,7 @@ interface FfnResult {
   curves: Record<Act, { output: Float32Array; derivative: Float32Array }>; // [161] each
   pre: Float32Array; // ff.pre [L, F]
   hidden: Record<Act, Float32Array>; // ff.hidden [L, F]
+  output: Record<Act, Float32Array>; // ff.output [L, d]: linear2's output
 }
 
 @customElement('attn-ffn')
@@ -76,6 +78,7 @@ export class AttnFfn extends WidgetBase {
       },
       pre: layerGelu.trace['ff.pre'].data,
       hidden: { relu: layerRelu.trace['ff.hidden'].data, gelu: layerGelu.trace['ff.hidden'].data },
+      output: { relu: layerRelu.trace['ff.output'].data, gelu: layerGelu.trace['ff.output'].data },
     };
   }
 
@@ -94,6 +97,10 @@ export class AttnFfn extends WidgetBase {
       { ...m, title: 'ff.pre: linear1 output (before the activation)', matrix: r.pre, domain: range(r.pre) },
       { ...m, title: 'ff.hidden with ReLU', matrix: r.hidden.relu, domain: range(r.hidden.relu) },
       { ...m, title: 'ff.hidden with GELU', matrix: r.hidden.gelu, domain: range(r.hidden.gelu) },
+      ...ACTS.map((a) => ({
+        ...m, cols: NORM.d, colLabels: Array.from({ length: NORM.d }, (_, j) => `dim ${j}`), colTitle: 'Dimension',
+        title: `ff.output (linear2, back to d_model) with ${NAME[a]}`, matrix: r.output[a], domain: range(r.output[a]),
+      })),
       {
         title: 'Activation curves (rows) at x (columns)',
         matrix: curves,
@@ -145,6 +152,7 @@ export class AttnFfn extends WidgetBase {
         )}
       </div>
       ${r ? this.renderUnits(r) : nothing}
+      ${r ? this.renderOutput(r) : nothing}
     `;
   }
 
@@ -274,6 +282,50 @@ export class AttnFfn extends WidgetBase {
     `;
   }
 
+  /** W₂: the chosen token's hidden vector taken back to d_model numbers (ff.output), for each activation. */
+  private renderOutput(r: FfnResult) {
+    const t = this.token;
+    const d = NORM.d;
+    const outs = ACTS.map((a) => ({ a, data: r.output[a].subarray(t * d, (t + 1) * d) }));
+    const lim = Math.max(0.5, ...outs.flatMap((o) => Array.from(o.data, Math.abs)));
+    const W = 720;
+    const m = { l: 150, r: 10, t: 8 };
+    const rowH = 80;
+    const bw = Math.min(44, (W - m.l - m.r) / d);
+    const H = m.t + outs.length * rowH + 18;
+    const diff = Math.max(...Array.from(outs[0].data, (v, j) => Math.abs(v - outs[1].data[j])));
+    return html`
+      <h4>W₂: back to d_model</h4>
+      <p class="formula-line">
+        <span class="formula">W₂ h + b₂</span>
+        <span class="muted small"><code>linear2</code>, weight [${d}, ${F}]: ${F} hidden units → ${d} numbers, the size of the token's vector, so
+          the layer can add them to it (the residual connection: x + FFN(x)).</span>
+      </p>
+      <figure class="units out">
+        <svg viewBox="0 0 ${W} ${H}" width=${W} height=${H} role="img" class="out-svg"
+          aria-label="The ${d} numbers W₂ makes from “${WORDS[t]}”'s hidden vector, after ReLU and after GELU">
+          ${outs.map(({ a, data }, k) => {
+            const top = m.t + k * rowH;
+            const zero = top + rowH / 2;
+            const sy = (v: number) => zero - (v / lim) * (rowH / 2 - 6);
+            return svg`<g class="bars ${a}-f ${this.activation === a ? 'em' : 'dim'}" data-row=${`out-${a}`}>
+              <text class="row-label" x=${m.l - 10} y=${zero - 2} text-anchor="end">W₂ ${NAME[a]}(…) + b₂</text>
+              <text class="row-sub" x=${m.l - 10} y=${zero + 12} text-anchor="end">ff.output (${NAME[a]})</text>
+              <line class="zero" x1=${m.l} x2=${m.l + d * bw} y1=${zero} y2=${zero}></line>
+              ${Array.from(data, (v, j) => svg`<rect class="bar" data-unit=${j} data-value=${String(v)}
+                x=${m.l + j * bw + 3} width=${bw - 6} y=${Math.min(sy(v), zero)} height=${Math.max(1, Math.abs(sy(v) - zero))}></rect>`)}
+            </g>`;
+          })}
+          ${Array.from({ length: d }, (_, j) => svg`<text class="tick" x=${m.l + j * bw + bw / 2} y=${H - 4} text-anchor="middle">${j}</text>`)}
+        </svg>
+      </figure>
+      <p class="explain">Each of the ${d} numbers is a weighted sum of all ${F} hidden units, so wherever ReLU and GELU
+        disagree (the negative units, and small positive ones: GELU(1) ≈ 0.84), every output number moves: the largest
+        difference here is <span class="out-diff" data-value=${String(diff)}>${fmt(diff)}</span>. Still one token at a
+        time: no other token's numbers enter.</p>
+    `;
+  }
+
   /** What the activation did to a negative unit, written at its bar: ReLU's exact 0, GELU's small negative. */
   private barNote(row: string, v: number, x: number, zero: number) {
     if (row === 'relu' && v === 0) return svg`<text class="zero-mark relu-f" x=${x} y=${zero - 4} text-anchor="middle">0</text>`;
@@ -341,6 +393,8 @@ export class AttnFfn extends WidgetBase {
       .zero-mark.relu-f { fill: var(--relu); }
       .zero-mark.gelu-f { fill: var(--gelu); }
       .explain { margin: 6px 0 0; max-width: 680px; }
+      h4 { font-size: 13.5px; margin: 14px 0 4px; }
+      code { font: 12px ui-monospace, monospace; background: var(--w-code-bg); padding: 0 4px; border-radius: 4px; }
       .unit-readout strong { font-variant-numeric: tabular-nums; }
     `,
   ];

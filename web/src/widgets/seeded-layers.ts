@@ -354,6 +354,13 @@ function short(name: string) {
   return name === 'input' ? 'x' : name;
 }
 
+/** [H, rows, Dh] (the trace's per-head layout) as [rows, H·Dh]: the heads side by side, as in_proj made them. */
+export function joinHeads(a: Float32Array, H: number, rows: number, Dh: number) {
+  const out = new Float32Array(rows * H * Dh);
+  for (let h = 0; h < H; h++) for (let i = 0; i < rows; i++) out.set(a.subarray((h * rows + i) * Dh, (h * rows + i + 1) * Dh), i * H * Dh + h * Dh);
+  return out;
+}
+
 /**
  * Which rows of two [rows, cols] matrices differ (rows past the shorter one count as changed). Equal bits are
  * equal; otherwise a row changed if some entry moved by more than 1e-6 of its size (float32 rounding of the same
