@@ -86,6 +86,26 @@ describe('run configs', () => {
     }
   });
 
+  it('the optimizer is the learner’s: SGD with momentum, Adam and AdamW with their settings round-trip and train', () => {
+    const sgd = { ...DEFAULT_CONFIG, optimizer: 'sgd' as const, lr: 0.05, momentum: 0.8, weightDecay: 0, clip: 0.5, steps: 200 };
+    const adam = { ...DEFAULT_CONFIG, optimizer: 'adam' as const, beta1: 0.8, beta2: 0.95, weightDecay: 0, steps: 200 };
+    for (const c of [sgd, adam]) {
+      const v = attn.validateRun(runConfig(c));
+      expect(v.ok, v.ok ? '' : v.message).toBe(true);
+      if (v.ok) expect(labConfig(v.config)).toEqual(c);
+      expect(configFrom((a) => configAttributes(c)[a] ?? null)).toEqual(c);
+    }
+    expect(runConfig(sgd).train).toMatchObject({ optimizer: 'sgd', momentum: 0.8, weight_decay: 0, clip_norm: 0.5 });
+    const bad = attn.validateRun(runConfig({ ...sgd, momentum: 1 }));
+    expect(bad.ok ? '' : bad.message).toMatch(/momentum must be in \[0, 1\)/);
+    // SGD with momentum learns the task too (more slowly than Adam).
+    const run = attn.createRun(runConfig({ ...sgd, maxLen: 6, batch: 32 }));
+    const before = run.evaluate().loss;
+    while (run.stepsDone < 200) run.train(100);
+    expect(run.evaluate().loss).toBeLessThan(before * 0.8);
+    run.delete();
+  });
+
   it('attributes hold exactly the settings that differ from the defaults', () => {
     const c = { ...DEFAULT_CONFIG, task: 'dates' as const, dModel: 64, lr: 0.005 };
     const attrs = configAttributes(c);

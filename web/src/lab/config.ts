@@ -20,7 +20,15 @@ export interface LabConfig {
   dropout: number;
   positional: 'sinusoidal' | 'learned' | 'none';
   norm: 'post' | 'pre';
+  /** torch.optim.SGD (with momentum), Adam or AdamW; the betas apply to Adam and AdamW, momentum to SGD. */
+  optimizer: 'sgd' | 'adam' | 'adamw';
   lr: number;
+  beta1: number;
+  beta2: number;
+  momentum: number;
+  weightDecay: number;
+  /** Gradient clipping: the largest global norm (0: no clipping). */
+  clip: number;
   warmup: number;
   batch: number;
   steps: number;
@@ -94,7 +102,13 @@ export const DEFAULT_CONFIG: LabConfig = {
   dropout: 0,
   positional: 'sinusoidal',
   norm: 'post',
+  optimizer: 'adamw',
   lr: 0.01,
+  beta1: 0.9,
+  beta2: 0.98,
+  momentum: 0.9,
+  weightDecay: 0.01,
+  clip: 1,
   warmup: 50,
   batch: 64,
   steps: 600,
@@ -148,7 +162,15 @@ export function runConfig(c: LabConfig): RunConfig {
   return {
     task,
     model,
-    train: { optimizer: 'adamw', lr: c.lr, warmup: c.warmup, schedule: 'cosine' },
+    train: {
+      optimizer: c.optimizer,
+      lr: c.lr,
+      ...(c.optimizer === 'sgd' ? { momentum: c.momentum } : { beta1: c.beta1, beta2: c.beta2 }),
+      weight_decay: c.weightDecay,
+      clip_norm: c.clip,
+      warmup: c.warmup,
+      schedule: 'cosine',
+    },
     run: { steps: c.steps, batch: c.batch, seed: c.seed, eval_size: 500, eval_every: c.evalEvery },
   };
 }
@@ -174,7 +196,13 @@ export function labConfig(r: RunConfig): LabConfig {
     dropout: num(m.dropout, d.dropout),
     positional: m.positional === 'learned' || m.positional === 'none' ? m.positional : 'sinusoidal',
     norm: m.norm_first ? 'pre' : 'post',
+    optimizer: r.train?.optimizer === 'sgd' || r.train?.optimizer === 'adam' ? r.train.optimizer : 'adamw',
     lr: num(r.train?.lr, d.lr),
+    beta1: num(r.train?.beta1, d.beta1),
+    beta2: num(r.train?.beta2, d.beta2),
+    momentum: r.train?.optimizer === 'sgd' ? num(r.train?.momentum, d.momentum) : d.momentum,
+    weightDecay: num(r.train?.weight_decay, d.weightDecay),
+    clip: num(r.train?.clip_norm, d.clip),
     warmup: num(r.train?.warmup, d.warmup),
     batch: num(r.run?.batch, d.batch),
     steps: num(r.run?.steps, d.steps),
@@ -200,7 +228,13 @@ export const FIELDS: { key: keyof LabConfig; attr: string; kind: 'number' | 'str
   { key: 'dropout', attr: 'dropout', kind: 'number' },
   { key: 'positional', attr: 'positional', kind: 'string' },
   { key: 'norm', attr: 'norm', kind: 'string' },
+  { key: 'optimizer', attr: 'optimizer', kind: 'string' },
   { key: 'lr', attr: 'lr', kind: 'number' },
+  { key: 'beta1', attr: 'beta1', kind: 'number' },
+  { key: 'beta2', attr: 'beta2', kind: 'number' },
+  { key: 'momentum', attr: 'momentum', kind: 'number' },
+  { key: 'weightDecay', attr: 'weight-decay', kind: 'number' },
+  { key: 'clip', attr: 'clip', kind: 'number' },
   { key: 'warmup', attr: 'warmup', kind: 'number' },
   { key: 'batch', attr: 'batch', kind: 'number' },
   { key: 'steps', attr: 'steps', kind: 'number' },
@@ -256,6 +290,10 @@ export const SWEEP_FIELDS: SweepField[] = [
   { key: 'decoderLayers', attr: 'decoder-layers', label: 'Decoder layers', suggest: '1, 2, 3' },
   { key: 'lr', attr: 'lr', label: 'Learning rate', suggest: '0.001, 0.003, 0.01, 0.03',
     idea: { label: 'learning rate', question: 'Which learning rate trains fastest, and which diverges?' } },
+  { key: 'optimizer', attr: 'optimizer', label: 'Optimizer', suggest: 'sgd, adam, adamw', choices: ['sgd', 'adam', 'adamw'],
+    idea: { label: 'optimizers', question: 'SGD with momentum, Adam or AdamW: which trains this task fastest?' } },
+  { key: 'clip', attr: 'clip', label: 'Clip norm', suggest: '0, 0.5, 1, 5' },
+  { key: 'weightDecay', attr: 'weight-decay', label: 'Weight decay', suggest: '0, 0.01, 0.1' },
   { key: 'dropout', attr: 'dropout', label: 'Dropout', suggest: '0, 0.1, 0.3', idea: { label: 'dropout', question: 'Does dropout help held-out accuracy here?' } },
   { key: 'activation', attr: 'activation', label: 'Activation', suggest: 'relu, gelu', choices: ['relu', 'gelu'],
     idea: { label: 'ReLU or GELU', question: 'Does the activation change training?' } },

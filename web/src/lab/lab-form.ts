@@ -19,11 +19,23 @@ const NUMBER_FIELDS: Record<NumberKey, { label: string; min: number; max: number
   ff: { label: 'FFN width', min: 1, max: 4096, step: 1, hint: 'hidden units of the feed-forward network' },
   dropout: { label: 'Dropout', min: 0, max: 0.9, step: 0.05 },
   lr: { label: 'Learning rate', min: 0.00001, max: 1, step: 0.0001, hint: 'peak, after the warmup; then cosine decay' },
+  beta1: { label: 'β₁', min: 0, max: 0.9999, step: 0.01, hint: 'decay of the mean gradient (exp_avg)' },
+  beta2: { label: 'β₂', min: 0, max: 0.9999, step: 0.001, hint: 'decay of the mean squared gradient (exp_avg_sq)' },
+  momentum: { label: 'Momentum', min: 0, max: 0.9999, step: 0.05, hint: '0: plain gradient descent' },
+  weightDecay: { label: 'Weight decay', min: 0, max: 1, step: 0.01 },
+  clip: { label: 'Clip norm', min: 0, max: 1000, step: 0.5, hint: 'largest gradient norm; 0: no clipping' },
   warmup: { label: 'Warmup steps', min: 0, max: 100000, step: 10 },
   batch: { label: 'Batch size', min: 1, max: 1024, step: 1 },
   steps: { label: 'Steps', min: 1, max: 1000000, step: 50 },
   seed: { label: 'Seed', min: 0, max: 4294967295, step: 1, hint: 'weights, data and dropout' },
   evalEvery: { label: 'Evaluate every', min: 0, max: 100000, step: 10, hint: 'steps: held-out metrics and an attention snapshot' },
+};
+
+/** What each optimizer does with the weight decay (as torch.optim does). */
+const OPTIMIZER_ABOUT: Record<LabConfig['optimizer'], string> = {
+  adamw: 'AdamW (torch.optim.AdamW): Adam with the weight decay applied to the weights themselves.',
+  adam: 'Adam (torch.optim.Adam): the weight decay is an L2 term added to the gradient.',
+  sgd: 'SGD (torch.optim.SGD) with momentum; the weight decay is an L2 term added to the gradient.',
 };
 
 @customElement('lab-form')
@@ -129,10 +141,18 @@ export class LabForm extends LitElement {
         </fieldset>
         <fieldset>
           <legend>Training</legend>
-          <div class="row">${this.number('lr')}${this.number('warmup')}</div>
-          <div class="row">${this.number('batch')}${this.number('steps')}</div>
-          <div class="row">${this.number('seed')}${this.number('evalEvery')}</div>
-          <p class="about muted">AdamW (β = 0.9, 0.98; weight decay 0.01), gradients clipped to norm 1, cross-entropy on the answer.</p>
+          <div class="row">
+            ${this.choice('optimizer', 'Optimizer', [['adamw', 'AdamW'], ['adam', 'Adam'], ['sgd', 'SGD (momentum)']])}
+            ${this.number('lr')}
+          </div>
+          <div class="row">
+            ${c.optimizer === 'sgd' ? this.number('momentum') : html`${this.number('beta1')}${this.number('beta2')}`}
+          </div>
+          <div class="row">${this.number('weightDecay')}${this.number('clip')}</div>
+          <div class="row">${this.number('warmup')}${this.number('batch')}</div>
+          <div class="row">${this.number('steps')}${this.number('seed')}</div>
+          <div class="row">${this.number('evalEvery')}</div>
+          <p class="about muted">${OPTIMIZER_ABOUT[c.optimizer]} Cross-entropy on the answer.</p>
         </fieldset>
       </div>
     `;
