@@ -7,5 +7,6 @@ import './attn-masks';
 import './attn-dropout-norm';
 import './attn-ffn';
 import './attn-block';
+import './attn-train-step';
 import './attn-view';
 import '../lab/attn-lab';
