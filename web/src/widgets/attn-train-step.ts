@@ -162,7 +162,8 @@ export class AttnTrainStep extends WidgetBase {
       // The engine refused a setting: say why, and go back to the last settings it accepted.
       const why = [ra.status === 'rejected' ? `${optimizerLabel(a)}: ${(ra.reason as Error).message}` : '',
         rb.status === 'rejected' ? `Comparison (${optimizerLabel(spec.options!)}): ${(rb.reason as Error).message}` : ''].filter(Boolean).join('; ');
-      const good = this.lastGood ?? { a: optimizerDefaults('adam'), compare: 'sgd' };
+      // Nothing worked yet (bad settings in the page or URL): the defaults of the optimizers asked for.
+      const good = this.lastGood ?? { a: optimizerDefaults(a.optimizer), compare: spec.options ? spec.options.optimizer : 'none' };
       this.refused = `${why}. ${this.lastGood ? 'Showing the last settings that worked.' : 'Showing the defaults.'}`;
       if (ra.status === 'rejected') Object.assign(this, good.a);
       if (rb.status === 'rejected') this.compare = good.compare;
