@@ -299,12 +299,12 @@ export class AttnBlock extends WidgetBase {
         if (stage.kind === 'qkv') {
           // q, k, v as the in_proj computes them, [L|S, d]: the heads side by side (head h = columns h·d_k ...).
           const cols = Array.from({ length: d }, (_, j) => (H > 1 ? `${Math.floor(j / Dh) + 1}.${j % Dh}` : String(j)));
-          const colTitle = H > 1 ? 'Head.dim' : 'Dim';
+          const colTitle = 'Dim';
           const qkv = (which: 'q' | 'k' | 'v', rows: number, otherRows: number, rowLabels: string[], rowTitle: string): Panel => {
             const name = `${prefix}.${which}`;
             const data = joinHeads(t[name].data, H, rows, Dh);
             return {
-              name, label: which, data, rows, cols: d, rowLabels, colLabels: cols, rowTitle, colTitle, signed: true,
+              name, label: H > 1 ? `${which} (columns: head.dim)` : which, data, rows, cols: d, rowLabels, colLabels: cols, rowTitle, colTitle, signed: true,
               changed: o ? changedRows(data, rows, joinHeads(o[name].data, H, otherRows, Dh), otherRows, d) : undefined,
             };
           };
@@ -478,10 +478,15 @@ export class AttnBlock extends WidgetBase {
   }
 
   private renderPanel(p: Panel, titled: boolean) {
-    // Cells of up to 22 px; the heatmap keeps 160 px of its width for labels and margins.
+    // Cells of up to 22 px. The heatmap sizes its cells for its width less 160 px, but draws its row labels in
+    // max(72, 14 + 7.5 · longest label) px (attn-heatmap.ts): the rest, blank on its right, is taken back.
     const side = Math.max(p.rows, p.cols);
     const cell = Math.max(9, Math.min(22, Math.floor(360 / side)));
-    return html`<div class="panel" data-name=${p.name} data-label=${p.label} style=${cssProps({ width: `${160 + cell * side}px` })}>
+    const labels = Math.max(72, Math.min(140, 14 + 7.5 * Math.max(0, ...p.rowLabels.map((l) => Math.min(l.length, 14)))));
+    const legend = 7.2 * p.name.length + 18 + 180; // its caption, then the 180 px colour bar
+    const drawn = Math.max(labels + p.cols * cell, legend);
+    return html`<div class="panel" data-name=${p.name} data-label=${p.label}
+      style=${cssProps({ width: `${160 + cell * side}px`, '--mr': `${Math.min(0, drawn - 160 - cell * side + 8)}px` })}>
       ${titled ? html`<div class="panel-title small">${p.label}</div>` : nothing}
       <div class="hm-wrap">
         <attn-heatmap colormap=${p.signed ? 'rdbu' : this.colormap} kind=${p.signed ? 'values' : 'weights'} .matrix=${p.data} rows=${p.rows} cols=${p.cols}
@@ -532,6 +537,7 @@ export class AttnBlock extends WidgetBase {
       <strong class="mix">Self-attention spread it to ${list(selfRows)}</strong>${decoder
         ? html`: the causal mask lets a token read only itself and earlier tokens, so ${first > 0 ? `rows 0–${first - 1} stay exactly the same` : 'every later row reads the edited one'}.`
         : html`: every query now reads the changed key and value.`}
+      ${decoder ? html`Cross-attention changed ${list(rowsOf('multihead_attn.output'))}: its keys and values come from the memory, which the edit does not touch.` : nothing}
       <strong class="local">The feed-forward network changed ${list(ffOut)}, exactly the rows whose input had changed</strong>
       (${list(ffIn)}${ffIn.length === L && edited.length < L ? ', because attention had already mixed the edit into every row' : ''}): W₁, the activation and
       W₂ work on each row alone, so they never spread a change.
@@ -604,7 +610,7 @@ export class AttnBlock extends WidgetBase {
       .part { border-top: 1px solid var(--w-border); padding-top: 10px; margin-top: 10px; }
       h3 { font-size: 14px; margin: 0 0 8px; display: flex; flex-wrap: wrap; gap: 4px 10px; align-items: baseline; }
       h3 .muted { font-weight: 400; }
-      .cards { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; }
+      .cards { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; overflow-x: clip; } /* a heatmap's blank right margin may reach past the edge */
       .card { border: 1px solid var(--w-border); border-radius: 10px; padding: 8px 10px; min-width: 0; max-width: 100%; flex: 0 1 auto; box-sizing: border-box; }
       .card.mixes { border-color: var(--changed); border-style: dashed; }
       .card header { display: flex; flex-wrap: wrap; align-items: baseline; gap: 4px 8px; }
@@ -615,8 +621,7 @@ export class AttnBlock extends WidgetBase {
       .shape { font: 12px ui-monospace, monospace; color: var(--w-muted); margin-left: auto; }
       .card .formula { margin: 3px 0 4px; color: var(--w-muted); font-family: 'STIX Two Math', 'Cambria Math', serif; font-size: 13.5px; }
       .panels { display: flex; flex-wrap: wrap; gap: 2px 10px; }
-      .panel { min-width: 0; max-width: 100%; margin-right: -72px; }
-      .panels > .panel:last-child { margin-right: -84px; }
+      .panel { flex: none; margin-right: var(--mr, 0px); max-width: calc(100% - var(--mr, 0px)); }
       .panel-title { font-weight: 600; color: var(--w-muted); margin-bottom: -4px; }
       .hm-wrap { position: relative; }
       .row-hl { position: absolute; pointer-events: none; box-sizing: border-box; left: calc(var(--plot-left, 0px) - 3px); width: calc(var(--plot-width, 0px) + 6px);
@@ -628,6 +633,7 @@ export class AttnBlock extends WidgetBase {
       attn-heatmap { --panel: var(--w-bg); --fg: var(--w-fg); --muted: var(--w-muted); }
       @media (max-width: 560px) {
         .shape { margin-left: 0; }
+        .panel { margin-right: 0; max-width: 100%; }
       }
     `,
   ];
