@@ -13,7 +13,7 @@ withBrowserAndEngine((s) => {
 const WIDGETS = ['attn-by-hand', 'attn-positional', 'attn-multihead', 'attn-masks', 'attn-dropout-norm', 'attn-ffn', 'attn-view', 'attn-lab'];
 
 describe('gallery.html', () => {
-  it('renders every widget as an element and as an iframe, with one shared engine worker (the lab has its own) and no CSP violation', async () => {
+  it('renders every widget as an element and as an iframe, with one shared engine worker (the lab has its own) and no CSP violation', { timeout: 150000 }, async () => {
     // Count the workers the page itself starts (iframes are pages of their own, with their own worker).
     const count = `(() => {
       if (window.top !== window) return;
@@ -49,6 +49,16 @@ describe('gallery.html', () => {
       await expect
         .poll(() => inner.evaluate((el) => !!el.dataset.computed && !(el as any).busy), { timeout: 30000 })
         .toBe(true);
+      // The frame follows its content's height (embed-resize.js on the page): it never scrolls inside itself.
+      const content = page.frameLocator(`iframe.frame >> nth=${i}`).locator('main');
+      await expect
+        .poll(async () => {
+          const outer = await frame.evaluate((f) => f.getBoundingClientRect().height);
+          const wanted = await content.evaluate((m) => Math.ceil(m.getBoundingClientRect().height));
+          return Math.abs(outer - wanted);
+        }, { timeout: 10000 })
+        .toBeLessThanOrEqual(1);
+      expect(await content.evaluate(() => document.documentElement.scrollHeight - window.innerHeight), tag).toBeLessThanOrEqual(1);
     }
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: path.join(screenshotDir, 'gallery.png'), fullPage: true });

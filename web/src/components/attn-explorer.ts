@@ -24,6 +24,7 @@ import './model-controls';
 import './model-outputs';
 import './model-picker';
 import './token-chips';
+import { percent } from '../text/format';
 
 /** How long the state must rest before the URL follows it. */
 const URL_SETTLE_MS = 200;
@@ -469,7 +470,7 @@ export class AttnExplorer extends LitElement {
     const ms = this.s.models[this.s.model];
     const m = ms?.state === 'ready' ? (ms.info.metrics as Record<string, number | string> | null) : null;
     if (!m) return nothing;
-    const pct = (x: unknown) => `${(100 * Number(x)).toFixed(1)}%`;
+    const pct = (x: unknown) => percent(Number(x));
     let line = '';
     if (this.s.model === 'lm')
       line = `Test perplexity ${Number(m.value).toFixed(1)} (a Kneser-Ney bigram model: ${Number(m.baseline_value).toFixed(1)})`;

@@ -31,6 +31,8 @@ const LABEL_HALF = 7; // half a label's line box (14 px)
 const TILT = (55 * Math.PI) / 180; // column labels rise at 55 degrees
 const COS_TILT = Math.cos(TILT);
 const SIN_TILT = Math.sin(TILT);
+const TILTED_LABELS_H = 92; // px above the plot for tilted column labels
+const FLAT_LABELS_H = 34; // … and for flat ones (one or two characters each: a character-level model)
 
 export interface CellInfo {
   row: number;
@@ -278,14 +280,23 @@ export class AttnHeatmap extends LitElement {
    * the column labels sit in one container rotated by -55 degrees (positions computed in its turned frame), so a
    * long axis costs the page's compositor one transformed box, not one per label.
    */
+  /** Column labels of one or two characters (a character-level model) stand upright, centred over their
+   * columns: tilted single letters are hard to read. Longer labels rise at 55 degrees. */
+  private get flatColumns() {
+    if (this.cell < 12) return false;
+    for (let k = 0; k < this.cols; k++) if (Array.from(this.colLabels[k] ?? '').length > 2) return false;
+    return true;
+  }
+
   private labels(labels: string[], count: number, axis: 'row' | 'col') {
     const cell = this.cell;
     const every = Math.max(1, Math.ceil(LABEL_MIN_SPACING / cell));
+    const flat = axis === 'col' && this.flatColumns;
     const at = (k: number): Record<string, string> => {
       const pos = k * cell + cell / 2;
-      return axis === 'row'
-        ? { top: `${(pos - LABEL_HALF).toFixed(2)}px` }
-        : { left: `${(pos * COS_TILT).toFixed(2)}px`, top: `${(pos * SIN_TILT - LABEL_HALF).toFixed(2)}px` };
+      if (axis === 'row') return { top: `${(pos - LABEL_HALF).toFixed(2)}px` };
+      if (flat) return { left: `${(k * cell).toFixed(2)}px`, width: `${cell}px` };
+      return { left: `${(pos * COS_TILT).toFixed(2)}px`, top: `${(pos * SIN_TILT - LABEL_HALF).toFixed(2)}px` };
     };
     const out = [];
     for (let k = 0; k < count; k += every) {
@@ -388,11 +399,16 @@ export class AttnHeatmap extends LitElement {
     const H = this.rows * cell;
     const ticks = scaleLinear().domain(this.domain).range([0, 180]);
     const a = this.active;
+    const flat = this.flatColumns;
     return html`
       <figure>
-        <div class="grid" style=${cssProps({ 'grid-template-columns': `${this.rowLabelWidth}px ${W}px` })}>
+        <div class="grid" style=${cssProps({
+          'grid-template-columns': `${this.rowLabelWidth}px ${W}px`,
+          'grid-template-rows': `${flat ? FLAT_LABELS_H : TILTED_LABELS_H}px auto`,
+        })}>
           <div class="corner"><span class="axis-name">${plural(this.colTitle)} →</span><span class="axis-name rows">${plural(this.rowTitle)} ↓</span></div>
-          <div class="col-labels" style=${cssProps({ width: `${W}px` })} aria-hidden="true"><div class="tilt">${this.labels(this.colLabels, this.cols, 'col')}</div></div>
+          <div class="col-labels ${flat ? 'flat' : ''}" style=${cssProps({ width: `${W}px` })} aria-hidden="true"
+            >${flat ? this.labels(this.colLabels, this.cols, 'col') : html`<div class="tilt">${this.labels(this.colLabels, this.cols, 'col')}</div>`}</div>
           <div class="row-labels" style=${cssProps({ height: `${H}px` })} aria-hidden="true">${this.labels(this.rowLabels, this.rows, 'row')}</div>
           <div
             class="plot"
@@ -442,14 +458,16 @@ export class AttnHeatmap extends LitElement {
     figure { margin: 0; }
     .grid {
       display: grid;
-      grid-template-rows: 92px auto;
       align-items: start;
     }
-    .corner { position: relative; height: 92px; }
+    .corner { position: relative; height: 100%; }
     .axis-name { position: absolute; right: 8px; top: 4px; font-size: 11px; color: var(--muted, #666); letter-spacing: 0.02em; white-space: nowrap; }
     .axis-name.rows { top: auto; bottom: 4px; }
     .col-labels, .row-labels { position: relative; }
-    .col-labels { height: 92px; }
+    /* Tilted labels are laid out below their rotated place: clip that below the row (it would make a page, or an
+       iframe, scroll past the end of its content), not the labels rising above it or running off to the right. */
+    .col-labels { height: 100%; overflow-y: clip; overflow-clip-margin: 16px; }
+    .col-labels.flat .label { bottom: 3px; text-align: center; max-width: none; font-variant-numeric: tabular-nums; }
     .col-labels .tilt { position: absolute; left: 0; bottom: 11px; width: 0; height: 0; transform: rotate(-55deg); transform-origin: 0 0; }
     .col-labels .label { position: absolute; white-space: nowrap; max-width: 110px; overflow: hidden; text-overflow: ellipsis; }
     .row-labels .label {

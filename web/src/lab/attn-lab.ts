@@ -23,6 +23,7 @@ import './lab-form';
 import './lab-runs';
 import './lab-sweep';
 import './lab-timeline';
+import { percent } from '../text/format';
 
 const LOSS = '#5b3cc4';
 const HELD = '#e07b00';
@@ -202,8 +203,8 @@ export class AttnLab extends WidgetBase {
         <figure><figcaption>Held-out accuracy</figcaption>
           <lab-chart .series=${accSeries} .xMax=${total} .yDomain=${[0, 1] as [number, number]} y-label="accuracy"
             .format=${(v: number) => `${Math.round(100 * v)}%`}
-            aria-label=${last ? `Held-out exact match ${(100 * last.exactMatch).toFixed(1)}% at step ${last.step}` : 'Held-out accuracy'}></lab-chart></figure>
-        <figure><figcaption>Gradient norm <span class="muted">(before clipping to 1)</span></figcaption>
+            aria-label=${last ? `Held-out exact match ${percent(last.exactMatch)} at step ${last.step}` : 'Held-out accuracy'}></lab-chart></figure>
+        <figure><figcaption>Gradient norm <span class="muted">(${r.config.clip > 0 ? `before clipping to ${r.config.clip}` : 'not clipped'})</span></figcaption>
           <lab-chart log .series=${[
             { label: 'raw', color: GRAD, x: r.steps, y: r.gradNorm, faint: true },
             { label: 'gradient norm', color: GRAD, x: r.steps, y: smooth(r.gradNorm, window) },

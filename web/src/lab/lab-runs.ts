@@ -11,8 +11,8 @@ import type { LabStore, RunRecord } from './lab-store';
 import { isFinal } from './lab-store';
 import { taskInfo } from './config';
 import './lab-chart';
+import { percent } from '../text/format';
 
-const pct = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '–' : `${(100 * v).toFixed(1)}%`);
 const num = (v: number | undefined, digits = 4) => (v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits));
 
 export function duration(seconds: number): string {
@@ -151,9 +151,9 @@ export class LabRuns extends LitElement {
                       <td>${r.config.lr} · ${r.config.batch} · ${r.config.steps}</td>
                       <td class="n">${r.parameters.toLocaleString('en-US')}</td>
                       <td class="n">${num(f?.loss ?? last?.loss)}</td>
-                      <td class="n">${pct(f?.tokenAccuracy ?? last?.tokenAccuracy)}</td>
-                      <td class="n">${pct(f?.exactMatch ?? last?.exactMatch)}</td>
-                      <td class="n">${pct(f?.greedyExactMatch)}</td>
+                      <td class="n">${percent(f?.tokenAccuracy ?? last?.tokenAccuracy)}</td>
+                      <td class="n">${percent(f?.exactMatch ?? last?.exactMatch)}</td>
+                      <td class="n">${percent(f?.greedyExactMatch)}</td>
                       <td class="n">${f ? num(f.bleu, 3) : '–'}</td>
                       <td class="n">${duration(r.trainSeconds)}</td>
                       <td class="n">${r.trainSeconds > 0 ? (r.steps.length / r.trainSeconds).toFixed(1) : '–'}</td>

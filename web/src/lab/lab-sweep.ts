@@ -11,8 +11,8 @@ import { MAX_SWEEP, SWEEP_FIELDS, parseSweep, parseSweepValues, sweepLabel, type
 import type { Validation } from './lab-client';
 import { isFinal, type LabStore, type RunRecord } from './lab-store';
 import { duration } from './lab-runs';
+import { percent } from '../text/format';
 
-const pct = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '–' : `${(100 * v).toFixed(1)}%`);
 
 @customElement('lab-sweep')
 export class LabSweep extends LitElement {
@@ -195,7 +195,7 @@ export class LabSweepResult extends LitElement {
       const learned = done.filter((x) => reached(x.run!)).sort((a, b) => reached(a.run!)!.step - reached(b.run!)!.step);
       const worst = done.reduce((a, b) => ((score(b.run!) ?? 2) < (score(a.run!) ?? 2) ? b : a));
       summary = html`<p class="summary" data-summary>Best held-out exact match (generated): <strong>${label(best.value)}</strong>
-        (${pct(score(best.run!))}${worst !== best ? html`; the worst, ${label(worst.value)}, ${pct(score(worst.run!))}` : nothing}).
+        (${percent(score(best.run!))}${worst !== best ? html`; the worst, ${label(worst.value)}, ${percent(score(worst.run!))}` : nothing}).
         ${spread >= 1.25
           ? html`Fastest to train: <strong>${label(fastest.value)}</strong> (${duration(fastest.run!.trainSeconds)};
               the slowest, ${label(slowest.value)}, ${duration(slowest.run!.trainSeconds)}).`
@@ -225,7 +225,7 @@ export class LabSweepResult extends LitElement {
                 <span class="status">${r.status}</span>` : html`<span class="muted">${sw.runs.includes(undefined) && sw.state === 'running' ? 'waiting' : '–'}</span>`}</td>
             <td class="n">${r ? r.parameters.toLocaleString('en-US') : '–'}</td>
             <td class="n">${r ? (r.final?.loss ?? r.evals.at(-1)?.loss)?.toFixed(4) ?? '–' : '–'}</td>
-            <td><span class="barcell">${r && sc !== undefined ? bar(sc, r.color) : nothing}<span class="v" data-metric="exact">${pct(sc)}${r && !r.final && sc !== undefined ? html` <span class="muted">(so far)</span>` : nothing}</span></span></td>
+            <td><span class="barcell">${r && sc !== undefined ? bar(sc, r.color) : nothing}<span class="v" data-metric="exact">${percent(sc)}${r && !r.final && sc !== undefined ? html` <span class="muted">(so far)</span>` : nothing}</span></span></td>
             <td><span class="barcell">${r && r.trainSeconds > 0 ? bar(r.trainSeconds / maxTime, r.color) : nothing}<span class="v" data-metric="time">${r ? duration(r.trainSeconds) : '–'}</span></span></td>
             <td class="n">${r && r.trainSeconds > 0 ? (r.steps.length / r.trainSeconds).toFixed(1) : '–'}</td>
             <td class="n" data-metric="reached">${reachedText(r)}</td>

@@ -286,7 +286,9 @@ export class AttnByHand extends WidgetBase {
     const s = this.steps;
     const rootD = Math.sqrt(d);
     const maskGrid = s?.mask?.map((r) => r.map((v) => v === -Infinity));
-    const divisor = `${this.scale === 'on' ? `√${d}` : ''}${this.scale === 'on' && this.temp !== 1 ? ' · ' : ''}${this.temp !== 1 ? `${this.temp}` : ''}`;
+    // S / (√d · T): parenthesized when it is a product, so it reads as what is computed.
+    const both = this.scale === 'on' && this.temp !== 1;
+    const divisor = `${both ? '(' : ''}${this.scale === 'on' ? `√${d}` : ''}${both ? ' · ' : ''}${this.temp !== 1 ? `${this.temp}` : ''}${both ? ')' : ''}`;
     return html`
       <div class="controls" role="group" aria-label="Settings">
         <label>Tokens <input class="tokens" .value=${this.tokens} @change=${(e: Event) => this.set('tokens', (e.target as HTMLInputElement).value)}

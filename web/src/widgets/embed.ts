@@ -1,6 +1,8 @@
 // The iframe form of a widget: embed.html?w=attn-by-hand&tokens=...&theme=dark builds that widget with those
 // attributes, fills the frame, and keeps the query string in step with the widget's state, so the URL always
-// reproduces what the reader sees.
+// reproduces what the reader sees. It also tells the page around it how tall it is, whenever that changes
+// ({type: 'attn-embed-size', height} by postMessage): web/public/embed-resize.js, on the course page, sets the
+// frame to that height so it never scrolls inside itself.
 import { WIDGETS } from './registry';
 
 export function mountFromQuery() {
@@ -20,6 +22,7 @@ export function mountFromQuery() {
   for (const [k, v] of q) if (k !== 'w') el.setAttribute(k, v);
   syncUrl(el, { w: tag });
   main.append(el);
+  reportHeight(main as HTMLElement);
   document.title = `${WIDGETS.find((w) => w.tag === tag)!.title} · attn`;
 }
 
@@ -32,4 +35,18 @@ export function syncUrl(el: HTMLElement, fixed: Record<string, string> = {}) {
     if (theme) next.set('theme', theme);
     history.replaceState(null, '', `?${next}`);
   });
+}
+
+/** Posts the content's height to the embedding page now and at every change (nothing when not in a frame). */
+function reportHeight(content: HTMLElement) {
+  if (window.parent === window) return;
+  let last = -1;
+  const post = () => {
+    const height = Math.ceil(content.getBoundingClientRect().height);
+    if (height === last) return;
+    last = height;
+    window.parent.postMessage({ type: 'attn-embed-size', height }, '*'); // a height says nothing private
+  };
+  new ResizeObserver(post).observe(content);
+  post();
 }

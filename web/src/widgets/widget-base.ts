@@ -168,7 +168,8 @@ export abstract class WidgetBase extends LitElement {
 
   iframeSnippet(): string {
     const h = Math.max(360, Math.round(this.getBoundingClientRect().height) + 20);
-    return `<iframe src="${escapeAttr(this.iframeUrl())}" title="${escapeAttr(this.widgetTitle)}" width="100%" height="${h}" loading="lazy"></iframe>`;
+    // The script (optional, once per page) lets the frame follow its content's height (web/public/embed-resize.js).
+    return `<iframe src="${escapeAttr(this.iframeUrl())}" title="${escapeAttr(this.widgetTitle)}" width="100%" height="${h}" loading="lazy"></iframe>\n<script src="${assetBase()}embed-resize.js" async></script>`;
   }
 
   private async copy(which: 'element' | 'iframe') {
