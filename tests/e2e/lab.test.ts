@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { Engine, Run, RunConfig } from '../../engine/bindings/attn';
+import { percent } from '../../web/src/text/format';
 import { openPage, screenshotDir, withBrowserAndEngine, type Session } from './harness';
 
 let session: Session;
@@ -299,7 +300,7 @@ describe('lab.html', () => {
     const rows = lab(page).locator('lab-sweep-result tbody tr');
     expect(await rows.count()).toBe(2);
     for (const [i, r] of s.runs.entries()) {
-      expect(await rows.nth(i).locator('[data-metric=exact]').innerText()).toBe(`${(100 * r.final.greedyExactMatch).toFixed(1)}%`);
+      expect(await rows.nth(i).locator('[data-metric=exact]').innerText()).toBe(percent(r.final.greedyExactMatch));
       const first = r.evals.find((e: any) => e.exactMatch >= 0.9); // convergence: the first evaluation at 90%
       expect(await rows.nth(i).locator('[data-metric=reached]').innerText()).toMatch(first ? new RegExp(`^step ${first.step} \\(`) : /^not reached$/);
     }

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Engine } from '../../engine/bindings/attn';
+import { percent } from '../../web/src/text/format';
 import { withBrowserAndEngine, hoverCell, openPage, screenshotDir, storeState, waitForHeatmap, type Session } from './harness';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -82,7 +83,7 @@ describe('trained models on the page', () => {
     const metrics = JSON.parse(readFileSync(path.join(root, 'models/tagger/metrics.json'), 'utf8'));
     const [worst, f] = Object.entries(metrics.per_tag_f1 as Record<string, number>).reduce((x, y) => (y[1] < x[1] ? y : x));
     const card = await page.locator('attn-explorer .metrics').innerText();
-    expect(card).toContain(`Test accuracy ${(100 * metrics.value).toFixed(1)}%`);
+    expect(card).toContain(`Test accuracy ${percent(metrics.value)}`);
     expect(card).toContain(`macro F1 ${metrics.macro_f1.toFixed(3)}`);
     expect(card).toContain(`the weakest, ${worst}, has ${f.toFixed(2)}`);
     await page.screenshot({ path: path.join(screenshotDir, 'model-tagger.png'), fullPage: true });
