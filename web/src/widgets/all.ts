@@ -4,6 +4,7 @@ import './attn-by-hand';
 import './attn-positional';
 import './attn-multihead';
 import './attn-masks';
+import './attn-batch';
 import './attn-dropout-norm';
 import './attn-ffn';
 import './attn-block';

@@ -391,3 +391,82 @@ export const numberAttribute = {
   fromAttribute: (v: string | null) => (v === null || v.trim() === '' ? NaN : Number(v)),
   toAttribute: (v: number) => String(v),
 };
+
+// ------------------------------------------------------------------------------ batched attention by hand
+
+/** <attn-batch>: a batch of sentences as [B, L, d] word vectors for the curriculum's torch.bmm exercise. */
+export const BATCH = {
+  minSentences: 2,
+  maxSentences: 4,
+  maxWords: 8, // per sentence
+  minD: 2,
+  maxD: 4,
+  d: 3,
+  pad: '<pad>',
+  sentences: 'the cat sat on the mat|a dog ran',
+};
+
+export interface BatchWords {
+  /** Words of each sentence, padded on the right with '<pad>' to the longest: [B][L]. */
+  labels: string[][];
+  /** Real words per sentence. */
+  lengths: number[];
+  B: number;
+  L: number;
+  /** Sentences left out (more than maxSentences) and sentences cut at maxWords, for a notice. */
+  cut: { sentences: number; words: number };
+}
+
+/** "the cat sat|a dog" -> words per sentence (the page's word splitter), padded with <pad> to the longest. */
+export function batchWords(sentences: string): BatchWords {
+  const segments = sentences.split('|').filter((s) => s.trim() !== '');
+  const kept = segments
+    .slice(0, BATCH.maxSentences)
+    .map((s) => splitWords(s, BATCH.maxWords))
+    .filter((t) => t.tokens.length > 0);
+  const words = kept.map((t) => t.tokens.map((w) => w.text));
+  const L = Math.max(0, ...words.map((w) => w.length));
+  return {
+    labels: words.map((w) => [...w, ...Array<string>(L - w.length).fill(BATCH.pad)]),
+    lengths: words.map((w) => w.length),
+    B: words.length,
+    L,
+    cut: { sentences: Math.max(0, segments.length - BATCH.maxSentences), words: kept.filter((t) => t.truncated).length },
+  };
+}
+
+/**
+ * A word's vector for computing by hand: wordVector doubled (entries in [-2, 2)) and rounded to one decimal, so
+ * "cat" · "mat" is a sum of d products of one-decimal numbers. The same word always gets the same vector.
+ */
+export function batchVector(word: string, d: number): number[] {
+  return Array.from(wordVector(word, d), (v) => Math.round(20 * v) / 10);
+}
+
+/** X [B, L, d]: each word's vector; a pad is the zero vector (as nn.Embedding's padding_idx row). */
+export function batchInput(batch: BatchWords, d: number): Tensor {
+  const x = new Float32Array(batch.B * batch.L * d);
+  batch.labels.forEach((row, b) =>
+    row.forEach((w, i) => {
+      if (i < batch.lengths[b]) x.set(batchVector(w, d), (b * batch.L + i) * d);
+    }),
+  );
+  return tensor(x, [batch.B, batch.L, d]);
+}
+
+/** The padding mask [B, 1, L] as SDPA's boolean attn_mask: True = a real word (may be attended to). */
+export function batchMask(batch: BatchWords): { data: Uint8Array; shape: number[]; dtype: 'bool' } {
+  const m = new Uint8Array(batch.B * batch.L);
+  batch.lengths.forEach((n, b) => m.fill(1, b * batch.L, b * batch.L + n));
+  return { data: m, shape: [batch.B, 1, batch.L], dtype: 'bool' };
+}
+
+/**
+ * The widget's one batched F.scaled_dot_product_attention call: query = key = value = X [B, L, d], as in the
+ * exercise's self_attention(X, X, X). `scaled` false is the exercise (bmm, softmax, bmm, no division by √d);
+ * `padding` adds the boolean attn_mask [B, 1, L] (broadcast to [B, L, L]) that hides the pad keys.
+ */
+export function batchCall(batch: BatchWords, d: number, scaled: boolean, padding: boolean) {
+  const x = batchInput(batch, d);
+  return { query: x, key: x, value: x, scaled, ...(padding ? { attn_mask: batchMask(batch) } : {}) };
+}
