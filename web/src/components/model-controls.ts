@@ -4,10 +4,11 @@ import { LitElement, css, html } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { ModelSettings } from '../state/store';
 
-const D_MODELS = [16, 32, 64, 128, 256, 512];
-const HEADS = [1, 2, 4, 8, 16];
-const LAYERS = [1, 2, 3, 4, 6];
-const FFNS = [32, 64, 128, 256, 512, 1024, 2048];
+/** The choices offered (and, for <attn-view>'s attributes, allowed). */
+export const D_MODELS = [16, 32, 64, 128, 256, 512];
+export const HEADS = [1, 2, 4, 8, 16];
+export const LAYERS = [1, 2, 3, 4, 6];
+export const FFNS = [32, 64, 128, 256, 512, 1024, 2048];
 
 @customElement('model-controls')
 export class ModelControls extends LitElement {

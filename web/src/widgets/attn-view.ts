@@ -1,10 +1,13 @@
 // <attn-view>: the explorer's main view as a widget, so a lesson can show "this sentence, this model, layer 2,
 // head 3" and let the reader change the sentence. Uses the same worker, models and heatmap as the explorer page.
 //
-// Attributes: model ("lm" | "tagger" | "dates" | "untrained"), hf (a Hugging Face model folder on the same site,
-// e.g. "models/opus-mt-en-fr/": it replaces model), text, view ("self" | "cross" | "encoder" | "decoder"; the first
-// one the model has by default), layer and head (1-based; head "mean" averages the heads), readonly (the text
-// cannot be edited).
+// Attributes: model ("lm" | "tagger" | "dates" | "untrained" | "lab"), hf (a Hugging Face model folder on the same
+// site, e.g. "models/opus-mt-en-fr/": it replaces model), run (model "lab": a run the training lab kept in this
+// browser, by its id), text, view ("self" | "cross" | "encoder" | "decoder"; the first one the model has by
+// default), layer and head (1-based; head "mean" averages the heads), readonly (the text cannot be edited),
+// gallery ("true": the head gallery under the heatmap, every head's thumbnail and what it does, computed by the
+// engine; a click picks the head). The untrained model's settings: d-model, heads, layers, ff, seed, positional,
+// causal, scaled (the explorer's choices; a value outside them gets a notice and the default).
 import { css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { Analysis, AttentionView } from '../engine/protocol';
@@ -14,20 +17,78 @@ import type { MatrixExport } from '../export/export';
 import { MODELS, modelInfo, type ModelId } from '../models/catalog';
 import { HF_FAMILIES, folderPath, folderUrl } from '../models/hf';
 import type { HfInfo } from '../engine/protocol';
-import { DEFAULT_SETTINGS, selectedMatrix, type HeadChoice } from '../state/store';
+import { onModelStatus } from '../engine/shared';
+import type { LoadedModel } from '../engine/protocol';
+import { DEFAULT_SETTINGS, selectedMatrix, type HeadChoice, type ModelSettings } from '../state/store';
+import { D_MODELS, FFNS, HEADS, LAYERS } from '../components/model-controls';
 import { registerWidget } from './registry';
+import { boolAttribute } from './seeded-layers';
 
 function folderName(value: string) {
   return value.split('/').filter(Boolean).pop() ?? 'a Hugging Face model';
 }
 import { WidgetBase } from './widget-base';
 import '../components/attn-heatmap';
+import '../components/head-gallery';
+import '../components/model-controls';
 import '../components/model-outputs';
+
+/** The untrained model's settings as attributes: name, key, and the values allowed. */
+const SETTING_ATTRS: { attr: string; key: keyof ModelSettings; allowed?: number[] }[] = [
+  { attr: 'd-model', key: 'd_model', allowed: D_MODELS },
+  { attr: 'heads', key: 'nhead', allowed: HEADS },
+  { attr: 'layers', key: 'num_layers', allowed: LAYERS },
+  { attr: 'ff', key: 'dim_feedforward', allowed: FFNS },
+  { attr: 'seed', key: 'seed' },
+  { attr: 'positional', key: 'positional' },
+  { attr: 'causal', key: 'causal' },
+  { attr: 'scaled', key: 'scaled' },
+];
+
+/** The settings the attributes ask for (defaults where absent), and a note for each value that was not usable. */
+export function settingsFromAttributes(get: (attr: string) => string | null): { settings: ModelSettings; notes: string[] } {
+  const settings = { ...DEFAULT_SETTINGS };
+  const notes: string[] = [];
+  for (const { attr, key, allowed } of SETTING_ATTRS) {
+    const raw = get(attr);
+    if (raw === null || raw.trim() === '') continue;
+    const v = raw.trim();
+    if (typeof DEFAULT_SETTINGS[key] === 'boolean') {
+      if (/^(true|1|on|yes)$/i.test(v)) (settings[key] as boolean) = true;
+      else if (/^(false|0|off|no)$/i.test(v)) (settings[key] as boolean) = false;
+      else notes.push(`${attr} must be true or false; using ${DEFAULT_SETTINGS[key]}.`);
+      continue;
+    }
+    const n = Number(v);
+    if (key === 'seed') {
+      if (Number.isInteger(n) && n >= 0 && n <= 999999) settings.seed = n;
+      else notes.push(`seed must be a whole number from 0 to 999999; using ${DEFAULT_SETTINGS.seed}.`);
+    } else if (allowed!.includes(n)) {
+      (settings[key] as number) = n;
+    } else {
+      notes.push(`${attr} must be one of ${allowed!.join(', ')}; using ${DEFAULT_SETTINGS[key]}.`);
+    }
+  }
+  if (settings.d_model % settings.nhead !== 0 || settings.nhead > settings.d_model) {
+    const heads = [...HEADS].reverse().find((h) => settings.d_model % h === 0 && h <= settings.d_model) ?? 1;
+    notes.push(`heads (${settings.nhead}) must divide d-model (${settings.d_model}); using ${heads}.`);
+    settings.nhead = heads;
+  }
+  return { settings, notes };
+}
+
+/** The attributes of settings (those that differ from the defaults). */
+function settingsAttributes(s: ModelSettings): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const { attr, key } of SETTING_ATTRS) if (s[key] !== DEFAULT_SETTINGS[key]) out[attr] = String(s[key]);
+  return out;
+}
 
 @customElement('attn-view')
 export class AttnView extends WidgetBase {
   static override widgetTag = 'attn-view';
-  static override stateKeys = ['model', 'hf', 'text', 'view', 'layer', 'head', 'readonly'];
+  static override stateKeys = ['model', 'hf', 'run', 'text', 'view', 'layer', 'head', 'readonly', 'gallery',
+    ...SETTING_ATTRS.map((a) => a.attr)];
 
   @property({ reflect: true }) model: ModelId = 'lm';
   /** A Hugging Face model folder on this site ("models/opus-mt-en-fr/"), read as the engine reads a Hub folder. */
@@ -37,6 +98,24 @@ export class AttnView extends WidgetBase {
   @property({ reflect: true }) layer = '1';
   @property({ reflect: true }) head = '1';
   @property({ reflect: true, type: Boolean }) readonly = false;
+  /** Model "lab": the id of a run the training lab kept in this browser. */
+  @property({ reflect: true, attribute: 'run' }) labRun = '';
+  /** The head gallery under the heatmap. */
+  @property({ reflect: true, converter: boolAttribute }) gallery = false;
+  // The untrained model's settings (attributes only: see settingsFromAttributes).
+  @property({ attribute: 'd-model' }) dModel?: string;
+  @property() heads?: string;
+  @property() layers?: string;
+  @property() ff?: string;
+  @property() seed?: string;
+  @property() positional?: string;
+  @property() causal?: string;
+  @property() scaled?: string;
+
+  /** The loaded model (its head statistics arrive after the first picture). */
+  @state() private info?: LoadedModel;
+  @state() private notice = '';
+  private stopFollowing?: () => void;
 
   @state() private analysis?: Analysis;
   @state() private loading = '';
@@ -45,12 +124,35 @@ export class AttnView extends WidgetBase {
 
   get widgetTitle() {
     if (this.hf) return `Attention in ${this.hfInfo?.name ?? folderName(this.hf)}`;
-    return `Attention in the ${modelInfo(this.model).title.toLowerCase()}`;
+    if (this.modelId === 'untrained') return 'Attention in an untrained model';
+    if (this.modelId === 'lab') return `Attention in ${this.info?.config?.name ?? 'your lab model'}`;
+    return `Attention in the ${modelInfo(this.modelId).title.toLowerCase()}`;
   }
 
   private get modelId(): ModelId {
     if (this.hf) return 'hf';
+    if (this.model === 'lab' && this.labRun) return 'lab';
     return MODELS.some((m) => m.id === this.model && m.id !== 'lab' && m.id !== 'hf') ? this.model : 'lm';
+  }
+
+  private get settings(): ModelSettings {
+    return settingsFromAttributes((a) => this.getAttribute(a)).settings;
+  }
+
+  override willUpdate(changed: Map<string, unknown>) {
+    super.willUpdate(changed);
+    if (changed.has('model') || SETTING_ATTRS.some((a) => changed.has(a.attr === 'd-model' ? 'dModel' : a.attr))) {
+      this.notice = this.modelId === 'untrained' ? settingsFromAttributes((a) => this.getAttribute(a)).notes.join(' ') : '';
+    }
+  }
+
+  override connectedCallback() {
+    super.connectedCallback();
+    // Head statistics follow the first picture: the gallery takes them as they come.
+    this.stopFollowing = onModelStatus((s) => {
+      if (s.state !== 'ready' || s.model !== this.modelId) return;
+      if (s.model === 'hf' ? s.key === this.viewKey : s.model !== 'untrained') this.info = s.info;
+    });
   }
 
   private get currentText() {
@@ -81,6 +183,7 @@ export class AttnView extends WidgetBase {
 
   override disconnectedCallback() {
     super.disconnectedCallback();
+    this.stopFollowing?.();
     sharedEngine().releaseHf(this.viewKey);
   }
 
@@ -103,7 +206,9 @@ export class AttnView extends WidgetBase {
       const url = this.hfUrl;
       this.loading = `Loading the model from ${folderPath(url)}…`;
       try {
-        this.hfInfo = (await client.useHf(url, this.viewKey)).hf;
+        const info = await client.useHf(url, this.viewKey);
+        this.hfInfo = info.hf;
+        this.info = info;
       } finally {
         this.loading = '';
       }
@@ -120,14 +225,15 @@ export class AttnView extends WidgetBase {
     }
     client.releaseHf(this.viewKey);
     this.hfInfo = undefined;
+    const settings = this.settings;
     this.loading = model === 'untrained' ? '' : `Loading the ${modelInfo(model).title.toLowerCase()}…`;
     try {
-      await client.load(model, DEFAULT_SETTINGS);
+      this.info = await client.load(model, settings, model === 'lab' ? this.labRun : undefined);
     } finally {
       this.loading = '';
     }
     try {
-      this.analysis = await client.analyze({ model, text: this.currentText, settings: DEFAULT_SETTINGS }, this.viewKey);
+      this.analysis = await client.analyze({ model, text: this.currentText, settings, run: model === 'lab' ? this.labRun : undefined }, this.viewKey);
     } catch (e) {
       if (!(e instanceof Superseded)) throw e;
     }
@@ -152,12 +258,41 @@ export class AttnView extends WidgetBase {
     this.stateChanged();
   }
 
+  /** The untrained model's controls changed a setting: the attributes say the new settings. */
+  private onSettings(patch: Partial<ModelSettings>) {
+    const next = settingsAttributes({ ...this.settings, ...patch });
+    for (const { attr } of SETTING_ATTRS) {
+      if (next[attr] === undefined) this.removeAttribute(attr);
+      else this.setAttribute(attr, next[attr]);
+    }
+    this.stateChanged();
+  }
+
+  private selectHead(layer: number, head: HeadChoice) {
+    this.layer = String(layer + 1);
+    this.head = head === 'mean' ? 'mean' : String(head + 1);
+    this.stateChanged();
+  }
+
+  private renderGallery(v: AttentionView, pick: { layer: number; head: HeadChoice }) {
+    const p = this.info?.statsProgress;
+    return html`<div class="gallery">
+      ${p ? html`<p class="muted stats-progress" role="status">Measuring what each head does over ${p.total} texts: ${p.done} of ${p.total}…</p>` : nothing}
+      <head-gallery .view=${v} .stats=${this.info?.stats?.[v.name]} .layer=${pick.layer} .head=${pick.head} colormap=${this.colormap}
+        @head-select=${(e: CustomEvent<{ layer: number; head: HeadChoice }>) => this.selectHead(e.detail.layer, e.detail.head)}></head-gallery>
+    </div>`;
+  }
+
   protected renderBody() {
     const v = this.currentView;
     const a = this.analysis;
     const pick = v ? this.pick(v) : undefined;
     const sel = v && pick ? selectedMatrix(v, pick.layer, pick.head) : undefined;
     return html`
+      ${this.notice ? html`<p class="notice" role="status">${this.notice}</p>` : nothing}
+      ${this.modelId === 'untrained' && !this.readonly
+        ? html`<model-controls .settings=${this.settings} @settings-change=${(e: CustomEvent<Partial<ModelSettings>>) => this.onSettings(e.detail)}></model-controls>`
+        : nothing}
       <div class="bar">
         ${this.readonly
           ? html`<p class="text" dir="auto">${this.currentText}</p>`
@@ -189,6 +324,7 @@ export class AttnView extends WidgetBase {
               caption="${v.title} · layer ${pick.layer + 1} · ${pick.head === 'mean' ? 'mean of the heads' : `head ${pick.head + 1}`}"
               max-size="460"></attn-heatmap>
             <model-outputs .outputs=${a!.outputs}></model-outputs>
+            ${this.gallery ? this.renderGallery(v, pick) : nothing}
           `
         : nothing}
     `;
@@ -203,6 +339,10 @@ export class AttnView extends WidgetBase {
       .controls { display: flex; flex-wrap: wrap; gap: 8px 14px; align-items: center; font-size: 13px; margin-bottom: 6px; }
       .controls select { background: var(--w-input-bg); border: 1px solid var(--w-border); border-radius: 6px; padding: 2px 6px; }
       model-outputs { margin-top: 10px; }
+      model-controls { margin-bottom: 8px; }
+      .gallery { margin-top: 12px; }
+      .stats-progress { font-size: 12.5px; margin: 0 0 6px; }
+      .notice { background: var(--w-error-bg); color: var(--w-error); border-radius: 8px; padding: 6px 10px; margin: 0 0 10px; font-size: 13px; }
     `,
   ];
 }

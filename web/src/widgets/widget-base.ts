@@ -97,8 +97,14 @@ export abstract class WidgetBase extends LitElement {
 
   protected override updated(changed: PropertyValues) {
     super.updated(changed);
-    const keys = (this.constructor as typeof WidgetBase).stateKeys;
-    if ([...changed.keys()].some((k) => keys.includes(String(k)) || keys.includes(attrName(String(k))))) this.schedule();
+    const ctor = this.constructor as typeof WidgetBase;
+    const keys = ctor.stateKeys;
+    // A property's attribute: the one it declares (labRun's is "run"), or its name in kebab case.
+    const attrOf = (k: PropertyKey) => {
+      const declared = ctor.elementProperties.get(k)?.attribute;
+      return typeof declared === 'string' ? declared : attrName(String(k));
+    };
+    if ([...changed.keys()].some((k) => keys.includes(String(k)) || keys.includes(attrOf(k)))) this.schedule();
   }
 
   /** Call after changing state from the widget's own controls: recomputes and tells the page (for URL state). */
