@@ -326,7 +326,7 @@ export class AttnBatch extends WidgetBase {
       <div class="chips">${labels.map((w, i) => html`<span class=${i >= n ? 'pad-chip' : 'chip'} dir="auto">${w}</span>`)}</div>
       <div class="row">
         <attn-matrix data-m="x" name="X[${b}]" shape="${L} × ${d}" .values=${x} .rowLabels=${labels} .colLabels=${dims}></attn-matrix>
-        <attn-matrix class="pick" data-m="scores" name="scores[${b}] = X[${b}] X[${b}]ᵀ" shape="${L} × ${L}" .values=${scores}
+        <attn-matrix class="pick" data-m="scores" name="scores[${b}] = X[${b}] @ X[${b}].T" shape="${L} × ${L}" .values=${scores}
           .rowLabels=${labels} .colLabels=${labels} .masked=${r.scaled ? undefined : masked} @click=${click}></attn-matrix>
         ${r.scaled
           ? html`<attn-matrix class="pick" data-m="scaled" name="scores[${b}] / √${d}" shape="${L} × ${L}" .values=${scaled}
@@ -336,7 +336,7 @@ export class AttnBatch extends WidgetBase {
       <div class="row">
         <attn-matrix class="pick" data-m="weights" name="weights[${b}]" shape="${L} × ${L}" .values=${weights}
           .rowLabels=${labels} .colLabels=${labels} .masked=${masked} @click=${click}></attn-matrix>
-        <attn-matrix data-m="output" name="output[${b}] = weights[${b}] X[${b}]" shape="${L} × ${d}" .values=${output} .rowLabels=${labels} .colLabels=${dims}></attn-matrix>
+        <attn-matrix data-m="output" name="output[${b}] = weights[${b}] @ X[${b}]" shape="${L} × ${d}" .values=${output} .rowLabels=${labels} .colLabels=${dims}></attn-matrix>
       </div>
       <div class="row">
         <attn-heatmap colormap=${this.colormap} class="weights" data-b=${b} .matrix=${r.main.weights.data.slice(b * L * L, (b + 1) * L * L)} rows=${L} cols=${L}
@@ -485,7 +485,7 @@ export class AttnBatch extends WidgetBase {
       .code .src { background: none; padding: 0; font-size: 13px; flex: 0 0 auto; min-width: min(25em, 100%); white-space: pre; }
       .shapes { display: flex; flex-wrap: wrap; gap: 2px 12px; font-size: 12.5px; }
       .shape code { background: none; padding: 0; color: var(--w-muted); font-size: 12px; }
-      .shape b { font: 600 12.5px ui-monospace, monospace; color: var(--w-accent); }
+      .shape b { font: 600 12.5px ui-monospace, monospace; color: var(--w-accent); white-space: nowrap; }
       .note { font-size: 12px; }
       .tabs { display: flex; flex-wrap: wrap; gap: 4px; margin-bottom: -1px; position: relative; z-index: 1; }
       .tabs button { border-radius: 8px 8px 0 0; border-bottom-color: transparent; font-size: 12.5px; max-width: 260px;
