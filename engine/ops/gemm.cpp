@@ -42,10 +42,18 @@ void gemm_eigen(T* C, int64_t ldc, const T* A, int64_t lda, bool trans_a, const 
 #if defined(__wasm_simd128__)
 // ------------------------------------------------------------------------------------ WebAssembly SIMD
 // Blocking: for each block of kKc depths and kNc columns, op(B) is packed into panels of 8 columns
-// (bp[k * 8 + j]); for each 4 rows, op(A) into a panel of 4 rows (ap[k * 4 + i]). The kernel keeps a 4 x 8 tile
-// of C in eight 4-lane registers and adds one rank-1 update per k. Edges are zero-padded in the panels and
-// written back through a scratch tile.
-constexpr int64_t kMr = 4, kNr = 8, kKc = 256, kNc = 512;
+// (bp[k * 8 + j]); for each 5 rows, op(A) into a panel of 5 rows (ap[k * 5 + i]). The kernel keeps a 5 x 8 tile
+// of C in ten 4-lane registers and adds one rank-1 update per k: 10 accumulators + 2 values of B + 1 splat of A
+// are 13 of the 15 xmm registers V8 allocates on x64 (6 x 8 or 4 x 12, at 15-16, spill and run at half the
+// speed; 4 x 8 is 10-15% slower than 5 x 8). Edges are zero-padded in the panels and written back through a
+// scratch tile.
+//
+// The order of summation, the same in every kernel here (gemm_small_m included): each C[i][j] is, for each block
+// of kKc depths in ascending order, the sum over k ascending of the products A[i][k] B[k][j] started from +0
+// (multiplies and adds separate: wasm SIMD has no fused multiply-add without relaxed-simd), then that block's sum
+// added to C (s + C) when accumulating or after the first block. That order depends on K alone, not on M, N or
+// where the element sits in its tile: a row of C has the same bits however many rows are computed with it.
+constexpr int64_t kMr = 5, kNr = 8, kKc = 256, kNc = 512;
 
 void pack_b(float* bp, const float* B, int64_t ldb, bool trans_b, int64_t k0, int64_t kc, int64_t n0, int64_t nc) {
   const int K = static_cast<int>(kc), ld = static_cast<int>(ldb);
@@ -63,15 +71,30 @@ void pack_b(float* bp, const float* B, int64_t ldb, bool trans_b, int64_t k0, in
           for (int j = w; j < kNr; ++j) dst[j] = 0.0f;
         }
       }
-    } else {  // op(B) column j is B's row j: read each row once, contiguously
-      for (int j = 0; j < kNr; ++j) {
-        float* d = dst + j;
-        if (j < w) {
-          const float* src = B + (n0 + j0 + j) * ldb + k0;
-          for (int k = 0; k < K; ++k) d[k * kNr] = src[k];
-        } else {
-          for (int k = 0; k < K; ++k) d[k * kNr] = 0.0f;
+    } else {  // op(B) column j is B's row j: 4 rows at a time, 4 depths transposed in registers
+      for (int jj = 0; jj < kNr; jj += 4) {
+        const float* r0 = B + (n0 + j0 + jj) * ldb + k0;
+        if (jj + 4 > w) {  // the last columns, zero-padded
+          for (int j = jj; j < jj + 4; ++j)
+            for (int k = 0; k < K; ++k) dst[k * kNr + j] = j < w ? r0[(j - jj) * ld + k] : 0.0f;
+          continue;
         }
+        const float* r1 = r0 + ld;
+        const float* r2 = r1 + ld;
+        const float* r3 = r2 + ld;
+        float* d = dst + jj;
+        int k = 0;
+        for (; k + 4 <= K; k += 4, d += 4 * kNr) {
+          const v128_t x0 = wasm_v128_load(r0 + k), x1 = wasm_v128_load(r1 + k);
+          const v128_t x2 = wasm_v128_load(r2 + k), x3 = wasm_v128_load(r3 + k);
+          const v128_t t0 = wasm_i32x4_shuffle(x0, x1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(x2, x3, 0, 4, 1, 5);
+          const v128_t t2 = wasm_i32x4_shuffle(x0, x1, 2, 6, 3, 7), t3 = wasm_i32x4_shuffle(x2, x3, 2, 6, 3, 7);
+          wasm_v128_store(d, wasm_i32x4_shuffle(t0, t1, 0, 1, 4, 5));
+          wasm_v128_store(d + kNr, wasm_i32x4_shuffle(t0, t1, 2, 3, 6, 7));
+          wasm_v128_store(d + 2 * kNr, wasm_i32x4_shuffle(t2, t3, 0, 1, 4, 5));
+          wasm_v128_store(d + 3 * kNr, wasm_i32x4_shuffle(t2, t3, 2, 3, 6, 7));
+        }
+        for (; k < K; ++k, d += kNr) d[0] = r0[k], d[1] = r1[k], d[2] = r2[k], d[3] = r3[k];
       }
     }
   }
@@ -79,11 +102,12 @@ void pack_b(float* bp, const float* B, int64_t ldb, bool trans_b, int64_t k0, in
 
 void pack_a(float* ap, const float* A, int64_t lda, bool trans_a, int64_t i0, int64_t h, int64_t k0, int64_t kc) {
   const int K = static_cast<int>(kc), H = static_cast<int>(h), ld = static_cast<int>(lda);
-  if (trans_a) {  // op(A) rows are A's columns: 4 contiguous values per k
+  if (trans_a) {  // op(A) rows are A's columns: 5 contiguous values per k
     const float* src = A + k0 * lda + i0;
     for (int k = 0; k < K; ++k, src += ld, ap += kMr) {
       if (H == kMr) {
         wasm_v128_store(ap, wasm_v128_load(src));
+        ap[4] = src[4];
       } else {
         for (int i = 0; i < H; ++i) ap[i] = src[i];
         for (int i = H; i < kMr; ++i) ap[i] = 0.0f;
@@ -101,45 +125,43 @@ void pack_a(float* ap, const float* A, int64_t lda, bool trans_a, int64_t i0, in
   }
 }
 
-// tile [4, 8] (row stride ldt) (+)= ap [kc, 4]^T bp [kc, 8]. Pointers step through the panels (32-bit
-// arithmetic; 64-bit indices cost a conversion per load in wasm32), and A's values are loaded as splats.
-inline void kernel_4x8(float* tile, int64_t ldt, const float* ap, const float* bp, int64_t kc, bool accumulate) {
+// tile [5, 8] (row stride ldt) (+)= ap [kc, 5]^T bp [kc, 8], in the order above. Pointers step through the
+// panels (32-bit arithmetic; 64-bit indices cost a conversion per load in wasm32), and A's values are loaded as
+// splats (a broadcast from memory; splatting lanes of one loaded vector by shuffles is no faster).
+inline void kernel_5x8(float* tile, int64_t ldt, const float* ap, const float* bp, int64_t kc, bool accumulate) {
   v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  v128_t c40 = c00, c41 = c00;
   for (int k = static_cast<int>(kc); k > 0; --k, ap += kMr, bp += kNr) {
     const v128_t b0 = wasm_v128_load(bp), b1 = wasm_v128_load(bp + 4);
-    const v128_t a0 = wasm_v128_load32_splat(ap), a1 = wasm_v128_load32_splat(ap + 1);
-    const v128_t a2 = wasm_v128_load32_splat(ap + 2), a3 = wasm_v128_load32_splat(ap + 3);
-    c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(a0, b0));
-    c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(a0, b1));
-    c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(a1, b0));
-    c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(a1, b1));
-    c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(a2, b0));
-    c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(a2, b1));
-    c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(a3, b0));
-    c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(a3, b1));
+    v128_t a = wasm_v128_load32_splat(ap);
+    c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(a, b0));
+    c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(a, b1));
+    a = wasm_v128_load32_splat(ap + 1);
+    c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(a, b0));
+    c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(a, b1));
+    a = wasm_v128_load32_splat(ap + 2);
+    c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(a, b0));
+    c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(a, b1));
+    a = wasm_v128_load32_splat(ap + 3);
+    c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(a, b0));
+    c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(a, b1));
+    a = wasm_v128_load32_splat(ap + 4);
+    c40 = wasm_f32x4_add(c40, wasm_f32x4_mul(a, b0));
+    c41 = wasm_f32x4_add(c41, wasm_f32x4_mul(a, b1));
   }
-  float* r0 = tile;
-  float* r1 = tile + ldt;
-  float* r2 = tile + 2 * ldt;
-  float* r3 = tile + 3 * ldt;
-  if (accumulate) {
-    c00 = wasm_f32x4_add(c00, wasm_v128_load(r0));
-    c01 = wasm_f32x4_add(c01, wasm_v128_load(r0 + 4));
-    c10 = wasm_f32x4_add(c10, wasm_v128_load(r1));
-    c11 = wasm_f32x4_add(c11, wasm_v128_load(r1 + 4));
-    c20 = wasm_f32x4_add(c20, wasm_v128_load(r2));
-    c21 = wasm_f32x4_add(c21, wasm_v128_load(r2 + 4));
-    c30 = wasm_f32x4_add(c30, wasm_v128_load(r3));
-    c31 = wasm_f32x4_add(c31, wasm_v128_load(r3 + 4));
-  }
-  wasm_v128_store(r0, c00);
-  wasm_v128_store(r0 + 4, c01);
-  wasm_v128_store(r1, c10);
-  wasm_v128_store(r1 + 4, c11);
-  wasm_v128_store(r2, c20);
-  wasm_v128_store(r2 + 4, c21);
-  wasm_v128_store(r3, c30);
-  wasm_v128_store(r3 + 4, c31);
+  const auto put = [accumulate](float* r, v128_t lo, v128_t hi) {
+    if (accumulate) {
+      lo = wasm_f32x4_add(lo, wasm_v128_load(r));
+      hi = wasm_f32x4_add(hi, wasm_v128_load(r + 4));
+    }
+    wasm_v128_store(r, lo);
+    wasm_v128_store(r + 4, hi);
+  };
+  put(tile, c00, c01);
+  put(tile + ldt, c10, c11);
+  put(tile + 2 * ldt, c20, c21);
+  put(tile + 3 * ldt, c30, c31);
+  put(tile + 4 * ldt, c40, c41);
 }
 
 // A few rows of A (M <= kSmallM: one new token, the last position's logits), with no packing: B is read once, in
@@ -326,9 +348,9 @@ void gemm_simd_columns(float* C, int64_t ldc, const float* A, int64_t lda, bool 
           const int64_t j0 = n0 + p * kNr, w = std::min(kNr, N - j0);
           float* c = C + i0 * ldc + j0;
           if (h == kMr && w == kNr) {
-            kernel_4x8(c, ldc, ap.data(), bp.data() + p * kNr * kc, kc, acc);
+            kernel_5x8(c, ldc, ap.data(), bp.data() + p * kNr * kc, kc, acc);
           } else {  // an edge: through the scratch tile
-            kernel_4x8(tile, kNr, ap.data(), bp.data() + p * kNr * kc, kc, false);
+            kernel_5x8(tile, kNr, ap.data(), bp.data() + p * kNr * kc, kc, false);
             for (int64_t i = 0; i < h; ++i)
               for (int64_t j = 0; j < w; ++j) c[i * ldc + j] = (acc ? c[i * ldc + j] : 0.0f) + tile[i * kNr + j];
           }
