@@ -3,7 +3,7 @@
 # (the engine's JS API against the PyTorch golden files, and the page's modules), and the end-to-end tests
 # of the built page in headless Chromium. Installs what is missing first. Exits non-zero on any failure.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-apt_install chromium fonts-noto-color-emoji fonts-wqy-microhei
+apt_install chromium fonts-noto-color-emoji fonts-wqy-microhei python3-torch  # PyTorch: tests/web/pytorch.test.ts runs the widgets' scripts
 "$ROOT/tools/build.sh"
 
 log "GoogleTest, native"

@@ -6,7 +6,9 @@ import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { Engine } from '../../engine/bindings/attn';
+import { readFileSync } from 'node:fs';
 import { CURVE_X, NORM, encoderCall, encoderParams } from '../../web/src/widgets/seeded-layers';
+import { ffnScript } from '../../web/src/widgets/pytorch-scripts';
 import { waitForWidget, withBrowserAndEngine, openPage, screenshotDir, type Session } from './harness';
 
 let session: Session;
@@ -154,5 +156,46 @@ describe('attn-ffn widget', () => {
     expect(badGot.pre).toEqual(expectedUnits(NORM.words.length - 1).pre);
     expect(bad.problems).toEqual([]);
     await bad.page.close();
+  });
+
+  it('the PyTorch button opens the script of the current state (= pytorchScript()); Copy and Download (.py) give it; no CSP violation', async () => {
+    const { page, problems } = await openPage(session, `w=${TAG}&token=4&activation=relu`, { path: 'embed.html' });
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(session.url).origin });
+    await waitComputed(page);
+    const button = page.locator(`${TAG} button.w-pytorch-btn`);
+    expect(await button.innerText()).toBe('PyTorch');
+    expect(await button.getAttribute('aria-expanded')).toBe('false');
+    await button.focus();
+    await page.keyboard.press('Enter'); // keyboard accessible
+    expect(await button.getAttribute('aria-expanded')).toBe('true');
+    const area = page.locator(`${TAG} textarea[data-snippet="pytorch"]`);
+    await area.waitFor();
+    const text = await area.inputValue();
+    const fromElement = await page.evaluate((tag) => (document.querySelector(tag) as HTMLElement & { pytorchScript(): string }).pytorchScript(), TAG);
+    expect(text).toBe(fromElement);
+    // Exactly the script the unit test runs with PyTorch (tests/web/pytorch.test.ts), for token 4.
+    expect(text).toBe(ffnScript(CURVE_X, encoderCall(false, 'relu'), NORM.words, 4));
+    expect(text).toMatch(/^# Feed-forward network and activations/);
+    expect(text).toContain('nn.TransformerEncoderLayer(');
+    // The panel scrolls (a long script does not stretch the page) and is monospace.
+    const style = await area.evaluate((el) => ({ overflow: getComputedStyle(el).overflowY, font: getComputedStyle(el).fontFamily, h: el.clientHeight, sh: el.scrollHeight }));
+    expect(style.overflow).toBe('auto');
+    expect(style.font).toMatch(/monospace/);
+    expect(style.sh).toBeGreaterThan(style.h);
+
+    await page.locator(`${TAG} button.w-pytorch-copy`).click();
+    await expect.poll(() => page.locator(`${TAG} button.w-pytorch-copy`).innerText()).toBe('Copied');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(text);
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator(`${TAG} button.w-pytorch-download`).click()]);
+    expect(download.suggestedFilename()).toBe('attn-ffn.py');
+    expect(readFileSync((await download.path())!, 'utf8')).toBe(text);
+
+    // Another token: the open panel follows the state.
+    await page.locator(`${TAG} button.chip[data-index="2"]`).click();
+    await waitComputed(page);
+    await expect.poll(() => area.inputValue()).toBe(ffnScript(CURVE_X, encoderCall(false, 'relu'), NORM.words, 2));
+    expect(problems).toEqual([]); // no console error: no CSP violation
+    await page.close();
   });
 });

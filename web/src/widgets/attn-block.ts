@@ -44,6 +44,7 @@ import {
   type BlockOptions,
   type BlockStage,
 } from './seeded-layers';
+import { blockScript } from './pytorch-scripts';
 import { WidgetBase } from './widget-base';
 
 registerWidget('attn-block', 'A whole Transformer block');
@@ -223,6 +224,16 @@ export class AttnBlock extends WidgetBase {
       source,
       memory,
     };
+  }
+
+  /** The PyTorch button's script: the layer shown, with its input (and the decoder's memory) written out. */
+  override pytorchScript(): string {
+    const r = this.result;
+    if (!r) return '';
+    const o = r.options;
+    const x = r.run.trace['input'];
+    const call = o.layer === 'decoder' && r.memory ? blockDecoderCall(o, x, r.memory) : blockEncoderCall(o, x);
+    return blockScript({ layer: o.layer, words: r.run.words, source: r.source, call });
   }
 
   protected override exportables(): MatrixExport[] {

@@ -19,6 +19,7 @@ import { customElement, property, state } from 'lit/decorators.js';
 import type { MhaResult, SdpaResult, Tensor } from '../../../engine/bindings/attn';
 import type { MatrixExport } from '../export/export';
 import { registerWidget } from './registry';
+import { byHandCall, byHandScript, type ByHandSetup } from './pytorch-scripts';
 import { WidgetBase } from './widget-base';
 import { AttnMatrix, formatCell, parseCell } from './attn-matrix';
 import '../components/attn-heatmap';
@@ -61,8 +62,6 @@ export function parseTokens(text: string): string[] {
   while (t.length < 2) t.push(`t${t.length + 1}`);
   return t;
 }
-
-const transpose = (m: Matrix): Matrix => m[0].map((_, j) => m.map((r) => r[j]));
 
 /** Row i of a [..., L, C] tensor's last two dims as a plain matrix. */
 function rowsOf(t: Tensor | undefined, L: number): Matrix {
@@ -160,27 +159,25 @@ export class AttnByHand extends WidgetBase {
     );
   }
 
+  /** Everything the engine call and the PyTorch script are made of (pytorch-scripts.ts byHandCall). */
+  private get setup(): ByHandSetup {
+    return {
+      tokens: this.labels, d: this.dk, input: this.input, scaled: this.scale === 'on', temperature: this.temp,
+      blocked: this.blocked(), proj: this.proj === 'on',
+      x: this.mat('x'), wq: this.mat('wq'), wk: this.mat('wk'), wv: this.mat('wv'), wo: this.mat('wo'), q: this.mat('q'), k: this.mat('k'), v: this.mat('v'),
+    };
+  }
+
+  /** The PyTorch button's script: every step by hand, then the one-call module. */
+  override pytorchScript(): string {
+    return byHandScript(this.setup);
+  }
+
   protected async compute() {
     const L = this.L;
-    const d = this.dk;
-    const blocked = this.blocked();
-    const common = { scaled: this.scale === 'on', temperature: this.temp };
-    if (this.input === 'x') {
-      const [wq, wk, wv] = [this.mat('wq'), this.mat('wk'), this.mat('wv')];
-      // nn.MultiheadAttention computes q = x W^T with W = in_proj_weight[0:E]; the lesson writes Q = X W_Q.
-      const inProj = [...transpose(wq), ...transpose(wk), ...transpose(wv)].flat();
-      const outProj = this.proj === 'on' ? transpose(this.mat('wo')).flat() : identity(d).flat();
-      const r: MhaResult = await this.call('mha', {
-        embed_dim: d,
-        num_heads: 1,
-        bias: false,
-        batch_first: true,
-        params: { in_proj_weight: { data: inProj, shape: [3 * d, d] }, 'out_proj.weight': { data: outProj, shape: [d, d] } },
-        query: { data: this.mat('x').flat(), shape: [1, L, d] },
-        attn_mask: blocked ? { data: blocked.flat(), shape: [L, L], dtype: 'bool' } : undefined,
-        trace: true,
-        ...common,
-      });
+    const c = byHandCall(this.setup);
+    if (c.name === 'mha') {
+      const r: MhaResult = await this.call('mha', c.args);
       const t = r.trace!;
       this.steps = {
         q: rowsOf(t.q, L),
@@ -194,14 +191,7 @@ export class AttnByHand extends WidgetBase {
         y: this.proj === 'on' ? rowsOf(t.output, L) : undefined,
       };
     } else {
-      const allowed = blocked?.map((r) => r.map((b) => !b)); // SDPA's boolean mask: true = may attend
-      const r: SdpaResult = await this.call('sdpa', {
-        query: { data: this.mat('q').flat(), shape: [L, d] },
-        key: { data: this.mat('k').flat(), shape: [L, d] },
-        value: { data: this.mat('v').flat(), shape: [L, d] },
-        attn_mask: allowed ? { data: allowed.flat(), shape: [L, L], dtype: 'bool' } : undefined,
-        ...common,
-      });
+      const r: SdpaResult = await this.call('sdpa', c.args);
       this.steps = {
         q: this.mat('q'),
         k: this.mat('k'),
@@ -429,10 +419,6 @@ export class AttnByHand extends WidgetBase {
 }
 
 const STEP_NAMES: Record<Step, string> = { scores: 'S = QKᵀ', scaled: "S'", weights: 'A (softmax)', z: 'Z = AV', y: 'Y = ZW_O' };
-
-function identity(n: number): Matrix {
-  return Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
-}
 
 registerWidget('attn-by-hand', 'Attention by hand');
 

@@ -19,6 +19,7 @@ import '../components/attn-heatmap';
 import type { MatrixExport } from '../export/export';
 import { registerWidget } from './registry';
 import { DROPOUT, NORM, boolAttribute, dropoutCall, encoderCall, numberAttribute, rowStats } from './seeded-layers';
+import { dropoutNormScript } from './pytorch-scripts';
 import { WidgetBase } from './widget-base';
 
 registerWidget('attn-dropout-norm', 'Dropout and layer norm');
@@ -101,6 +102,13 @@ export class AttnDropoutNorm extends WidgetBase {
       shares: shares.map((r) => zeroedCount(r.weights.data, r.dropped?.data ?? r.weights.data) / r.weights.data.length),
     };
     this.norm = normResult(layer.trace, normFirst);
+  }
+
+  /** The PyTorch button's script, with the engine's dropout mask written out (PyTorch's RNG draws others). */
+  override pytorchScript(): string {
+    const d = this.dropout;
+    if (!d || !this.norm) return '';
+    return dropoutNormScript(DROPOUT.words, dropoutCall(d.p, this.seed, d.training), d, d.p, d.training, encoderCall(this.norm.normFirst), NORM.words);
   }
 
   protected override exportables(): MatrixExport[] {

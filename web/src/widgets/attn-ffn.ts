@@ -14,6 +14,7 @@ import { customElement, property, state } from 'lit/decorators.js';
 import type { MatrixExport } from '../export/export';
 import { registerWidget } from './registry';
 import { CURVE_X, NORM, encoderCall, numberAttribute } from './seeded-layers';
+import { ffnScript } from './pytorch-scripts';
 import { WidgetBase } from './widget-base';
 
 registerWidget('attn-ffn', 'Feed-forward network and activations');
@@ -80,6 +81,11 @@ export class AttnFfn extends WidgetBase {
       hidden: { relu: layerRelu.trace['ff.hidden'].data, gelu: layerGelu.trace['ff.hidden'].data },
       output: { relu: layerRelu.trace['ff.output'].data, gelu: layerGelu.trace['ff.output'].data },
     };
+  }
+
+  /** The PyTorch button's script: the curves and the chosen token through linear1, the activation and linear2. */
+  override pytorchScript(): string {
+    return ffnScript(CURVE_X, encoderCall(false, 'relu'), WORDS, this.token);
   }
 
   protected override exportables(): MatrixExport[] {

@@ -15,6 +15,7 @@ import '../components/attn-heatmap';
 import type { MatrixExport } from '../export/export';
 import { registerWidget } from './registry';
 import { MASKS, boolAttribute, masksBatch, masksCall, type MasksBatch } from './seeded-layers';
+import { masksScript } from './pytorch-scripts';
 import { WidgetBase } from './widget-base';
 
 registerWidget('attn-masks', 'Masks');
@@ -72,6 +73,12 @@ export class AttnMasks extends WidgetBase {
       });
       this.result = { batch, sentences, hasNaN: trace.weights.data.some(Number.isNaN) };
     }
+  }
+
+  /** The PyTorch button's script: the same batched nn.MultiheadAttention call, masks and all. */
+  override pytorchScript(): string {
+    const batch = masksBatch(this.sentences, this.padSide === 'left');
+    return batch.B ? masksScript(batch.labels, masksCall(batch, this.causal, this.padding)) : '';
   }
 
   protected override exportables(): MatrixExport[] {

@@ -12,7 +12,7 @@ import '../components/attn-heatmap';
 import type { MatrixExport } from '../export/export';
 import { splitWords } from '../text/words';
 import { registerWidget } from './registry';
-import { multiheadSetup } from './seeded-inputs';
+import { multiheadCall, multiheadScript } from './pytorch-scripts';
 import { WidgetBase } from './widget-base';
 
 const TAG = 'attn-multihead';
@@ -101,17 +101,7 @@ export class AttnMultihead extends WidgetBase {
       this.result = undefined;
       return;
     }
-    const { x, params } = multiheadSetup(words, dModel, seed);
-    const r = await this.call('mha', {
-      embed_dim: dModel,
-      num_heads: heads,
-      batch_first: true,
-      params,
-      query: x,
-      need_weights: true,
-      average_attn_weights: false,
-      trace: true,
-    });
+    const r = await this.call('mha', multiheadCall(words, dModel, heads, seed));
     this.result = { key, words, dModel, heads, weights: r.attn_output_weights!.data, concat: r.trace!.concat.data, output: r.trace!.output.data };
   }
 
@@ -124,6 +114,13 @@ export class AttnMultihead extends WidgetBase {
   }
 
   // ------------------------------------------------------------------------------------------ exports
+  /** The PyTorch button's script: the same nn.MultiheadAttention, its weights written out, heads taken apart. */
+  override pytorchScript(): string {
+    const { dModel, heads, seed } = this.settings;
+    const { words } = this.words;
+    return words.length ? multiheadScript(words, dModel, heads, seed) : '';
+  }
+
   protected override exportables(): MatrixExport[] {
     const r = this.result;
     if (!r) return [];

@@ -19,6 +19,7 @@ import { DEFAULT_SETTINGS, modelConfig, tokenIds } from '../state/store';
 import { splitWords } from '../text/words';
 import { registerWidget } from './registry';
 import { inversePermutation, seededPermutation } from './seeded-inputs';
+import { positionalScript } from './pytorch-scripts';
 import { WidgetBase } from './widget-base';
 
 const TAG = 'attn-positional';
@@ -255,6 +256,12 @@ export class AttnPositional extends WidgetBase {
   }
 
   // ------------------------------------------------------------------------------------------ exports
+  /** The PyTorch button's script: the sinusoidal table and PE PEᵀ (the learned and shuffle parts need whole models). */
+  override pytorchScript(): string {
+    const { length, dModel } = this.size;
+    return positionalScript(length, dModel);
+  }
+
   protected override exportables(): MatrixExport[] {
     const out: MatrixExport[] = [];
     const t = this.table;

@@ -38,6 +38,7 @@ import {
   type OptimizerName,
   type OptimizerOptions,
 } from './train-step-setup';
+import { trainStepScript } from './pytorch-scripts';
 import { WidgetBase } from './widget-base';
 
 const TAG = 'attn-train-step';
@@ -190,6 +191,14 @@ export class AttnTrainStep extends WidgetBase {
     if (patch === 'none') return this.change({ compare: 'none' });
     const now = parseCompare(this.compare).options ?? optimizerDefaults('sgd');
     this.change({ compare: formatCompare({ ...now, ...patch }) });
+  }
+
+  /** The PyTorch button's script: optimizer.step() on the weight shown, from its value, gradient and state. */
+  override pytorchScript(): string {
+    const a = this.a;
+    const p = a?.result.step.params.find((q) => q.name === this.param);
+    if (!a || !p) return '';
+    return trainStepScript(a.options, a.result.history.loss.length, p, a.result.step.clip_coef, a.result.step.grad_norm);
   }
 
   protected override exportables(): MatrixExport[] {

@@ -23,7 +23,8 @@ export type WidgetEngineStatus =
   | { state: 'loading'; loaded: number; total: number }
   | { state: 'ready' }
   | { state: 'failed'; message: string };
-import { exportMatrix, type MatrixExport } from '../export/export';
+import { download, exportMatrix, type MatrixExport } from '../export/export';
+import { scriptFileName } from './pytorch';
 import { COLORMAPS } from '../components/colormaps';
 import { themeStyles } from './theme';
 
@@ -44,6 +45,7 @@ export abstract class WidgetBase extends LitElement {
   @state() protected busy = false;
   @state() private embedOpen = false;
   @state() private exportOpen = false;
+  @state() private pytorchOpen = false;
   @state() private copied = '';
 
   abstract get widgetTitle(): string;
@@ -51,6 +53,16 @@ export abstract class WidgetBase extends LitElement {
   protected abstract renderBody(): TemplateResult | typeof nothing;
   protected exportables(): MatrixExport[] {
     return [];
+  }
+  /**
+   * A runnable PyTorch script of exactly the current state (pytorch.ts), or '' while there is nothing to show.
+   * Widgets that override it get a PyTorch button in the header.
+   */
+  pytorchScript(): string {
+    return '';
+  }
+  private get hasPytorch() {
+    return this.pytorchScript !== WidgetBase.prototype.pytorchScript;
   }
 
   private visible = false;
@@ -178,14 +190,15 @@ export abstract class WidgetBase extends LitElement {
     return `<iframe src="${escapeAttr(this.iframeUrl())}" title="${escapeAttr(this.widgetTitle)}" width="100%" height="${h}" loading="lazy"></iframe>\n<script src="${assetBase()}embed-resize.js" async></script>`;
   }
 
-  private async copy(which: 'element' | 'iframe') {
-    const text = which === 'element' ? this.elementSnippet() : this.iframeSnippet();
+  private async copy(which: 'element' | 'iframe' | 'pytorch') {
+    const text = which === 'element' ? this.elementSnippet() : which === 'iframe' ? this.iframeSnippet() : this.pytorchScript();
     try {
       await navigator.clipboard.writeText(text);
       this.copied = which;
     } catch {
       // No clipboard permission (e.g. an iframe without it): select the text so Ctrl+C works.
       const area = this.renderRoot.querySelector<HTMLTextAreaElement>(`textarea[data-snippet="${which}"]`);
+      area?.focus();
       area?.select();
       this.copied = `${which}-select`;
     }
@@ -218,13 +231,23 @@ export abstract class WidgetBase extends LitElement {
             ? html`<button class="w-export-btn" aria-expanded=${this.exportOpen} @click=${() => {
                 this.exportOpen = !this.exportOpen;
                 this.embedOpen = false;
+                this.pytorchOpen = false;
               }}>Export</button>`
             : nothing}
           <button class="w-embed-btn" aria-expanded=${this.embedOpen} @click=${() => {
             this.embedOpen = !this.embedOpen;
             this.exportOpen = false;
+            this.pytorchOpen = false;
             this.copied = '';
           }}>Embed</button>
+          ${this.hasPytorch
+            ? html`<button class="w-pytorch-btn" aria-expanded=${this.pytorchOpen} @click=${() => {
+                this.pytorchOpen = !this.pytorchOpen;
+                this.embedOpen = false;
+                this.exportOpen = false;
+                this.copied = '';
+              }}>PyTorch</button>`
+            : nothing}
         </div>
       </header>
       ${this.embedOpen
@@ -237,6 +260,7 @@ export abstract class WidgetBase extends LitElement {
             ${this.copied.endsWith('-select') ? html`<p class="muted">Selected: press Ctrl+C (⌘C) to copy.</p>` : nothing}
           </div>`
         : nothing}
+      ${this.pytorchOpen ? this.renderPytorch() : nothing}
       ${this.exportOpen
         ? html`<div class="w-pop" role="group" aria-label="Export a matrix">
             <table class="w-export">
@@ -251,6 +275,22 @@ export abstract class WidgetBase extends LitElement {
             </table>
           </div>`
         : nothing}`;
+  }
+
+  /** The PyTorch panel: the script (read-only, scrolls, monospace), Copy and Download (.py). */
+  private renderPytorch() {
+    const script = this.pytorchScript();
+    const tag = (this.constructor as typeof WidgetBase).widgetTag;
+    return html`<div class="w-pop w-pytorch" role="group" aria-label="PyTorch script">
+      <p>A runnable PyTorch script of what the widget shows now: the same tensors, the same modules, the same numbers printed.</p>
+      <label>Python <span class="w-pytorch-actions">
+        <button class="w-pytorch-copy" ?disabled=${!script} @click=${() => this.copy('pytorch')}>${this.copied === 'pytorch' ? 'Copied' : 'Copy'}</button>
+        <button class="w-pytorch-download" ?disabled=${!script} @click=${() => download(scriptFileName(tag), script, 'text/x-python')}>Download .py</button>
+      </span></label>
+      <textarea readonly spellcheck="false" wrap="off" rows="18" data-snippet="pytorch" aria-label="PyTorch script"
+        .value=${script || '# Computing…'}></textarea>
+      ${this.copied === 'pytorch-select' ? html`<p class="muted">Selected: press Ctrl+C (⌘C) to copy.</p>` : nothing}
+    </div>`;
   }
 
   private renderStatus() {
@@ -276,6 +316,8 @@ export abstract class WidgetBase extends LitElement {
       .w-pop p { margin: 0 0 8px; font-size: 12.5px; }
       .w-pop label { display: flex; align-items: center; justify-content: space-between; font-size: 12.5px; font-weight: 600; margin-top: 6px; }
       .w-pop textarea { width: 100%; box-sizing: border-box; font: 12px ui-monospace, monospace; background: var(--w-input-bg); color: var(--w-fg); border: 1px solid var(--w-border); border-radius: 6px; padding: 6px; resize: vertical; }
+      .w-pytorch textarea { max-height: 60vh; min-height: 12em; overflow: auto; white-space: pre; tab-size: 4; }
+      .w-pytorch-actions { display: inline-flex; gap: 6px; }
       .w-export { border-collapse: collapse; font-size: 12.5px; }
       .w-export th { text-align: left; font-weight: 500; padding-right: 10px; }
       .w-export td { padding: 2px; }
