@@ -10,7 +10,11 @@ withBrowserAndEngine((s) => {
   session = s;
 });
 
-const WIDGETS = ['attn-by-hand', 'attn-positional', 'attn-multihead', 'attn-masks', 'attn-dropout-norm', 'attn-ffn', 'attn-view', 'attn-lab'];
+// Every widget on the page as an element; the first eight also as an iframe (the newer ones are tested in their
+// iframe form by their own end-to-end tests: widget-batch, widget-block, widget-train-step).
+const WIDGETS = ['attn-by-hand', 'attn-batch', 'attn-positional', 'attn-multihead', 'attn-masks', 'attn-dropout-norm', 'attn-ffn',
+  'attn-block', 'attn-train-step', 'attn-view', 'attn-lab'];
+const FRAMES = ['attn-by-hand', 'attn-positional', 'attn-multihead', 'attn-masks', 'attn-dropout-norm', 'attn-ffn', 'attn-view', 'attn-lab'];
 
 describe('gallery.html', () => {
   it('renders every widget as an element and as an iframe, with one shared engine worker (the lab has its own) and no CSP violation', { timeout: 150000 }, async () => {
@@ -38,12 +42,13 @@ describe('gallery.html', () => {
 
     // Each iframe builds its widget from its URL.
     const frames = page.locator('iframe.frame');
-    expect(await frames.count()).toBe(WIDGETS.length);
-    for (let i = 0; i < WIDGETS.length; i++) {
+    expect(await frames.count()).toBe(FRAMES.length);
+    for (let i = 0; i < FRAMES.length; i++) {
       const frame = frames.nth(i);
       await frame.scrollIntoViewIfNeeded();
       const src = (await frame.getAttribute('src'))!;
       const tag = new URLSearchParams(src.split('?')[1]).get('w')!;
+      expect(tag).toBe(FRAMES[i]);
       const inner = page.frameLocator(`iframe.frame >> nth=${i}`).locator(tag);
       await inner.waitFor({ timeout: 30000 });
       await expect
