@@ -18,6 +18,7 @@ import {
   masksScript,
   multiheadCall,
   multiheadScript,
+  batchScript,
   positionalScript,
   trainStepScript,
   type ByHandSetup,
@@ -30,6 +31,10 @@ import {
   blockDecoderCall,
   blockEncoderCall,
   blockInput,
+  batchCall,
+  batchInput,
+  batchMask,
+  batchWords,
   blockWords,
   dropoutCall,
   encoderCall,
@@ -282,6 +287,24 @@ describe('<attn-block>', () => {
 });
 
 // ------------------------------------------------------------------------------------------- positional
+describe('<attn-batch>', () => {
+  for (const [sentences, d, scaled, padding] of [
+    ['the cat sat on the mat|a dog ran', 3, false, true],
+    ['the cat sat on the mat|a dog ran', 3, true, false],
+    ['one two|three four five six|seven', 4, true, true],
+  ] as const) {
+    it(`${sentences}, d ${d}, scaled ${scaled}, padding ${padding}`, () => {
+      const batch = batchWords(sentences);
+      const r = runCall(attn, 'sdpa', batchCall(batch, d, scaled, padding));
+      const shown = shownBy(batchScript(batchInput(batch, d), batch.labels, scaled, padding ? batchMask(batch) : undefined));
+      close('scores', shown['scores'], r.scores.data);
+      if (scaled) close('scaled', shown['scaled'], r.scaled.data);
+      close('weights', shown['weights'], r.weights.data);
+      close('output', shown['output'], r.output.data);
+    }, 90000);
+  }
+});
+
 describe('<attn-positional>', () => {
   for (const [length, d] of [[64, 128], [9, 6], [512, 16]]) {
     it(`length ${length}, d_model ${d}`, () => {

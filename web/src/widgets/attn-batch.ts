@@ -18,7 +18,8 @@ import type { SdpaResult } from '../../../engine/bindings/attn';
 import type { MatrixExport } from '../export/export';
 import { formatCell } from './attn-matrix';
 import { registerWidget } from './registry';
-import { BATCH, batchCall, batchInput, batchWords, numberAttribute, type BatchWords } from './seeded-layers';
+import { BATCH, batchCall, batchInput, batchMask, batchWords, numberAttribute, type BatchWords } from './seeded-layers';
+import { batchScript } from './pytorch-scripts';
 import { WidgetBase } from './widget-base';
 import '../components/attn-heatmap';
 import './attn-matrix';
@@ -147,6 +148,13 @@ export class AttnBatch extends WidgetBase {
       padding ? this.call('sdpa', batchCall(batch, d, scaled, false), 'nomask') : undefined,
     ]);
     this.result = { batch, d, scaled, padding, x: batchInput(batch, d).data as Float32Array, main, alt, noMask };
+  }
+
+  override pytorchScript(): string {
+    const r = this.result;
+    if (!r) return '';
+    const x = batchInput(r.batch, r.d);
+    return batchScript(x, r.batch.labels, r.scaled, r.padding ? batchMask(r.batch) : undefined);
   }
 
   protected override exportables(): MatrixExport[] {

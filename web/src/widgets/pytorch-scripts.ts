@@ -499,6 +499,36 @@ export function blockScript(b: BlockScriptInput): string {
   return out.join('\n');
 }
 
+// --------------------------------------------------------------------------------------------- batch
+
+/**
+ * <attn-batch>: the curriculum's Exercise 1 as written (torch.bmm, softmax, torch.bmm) on the widget's batch X
+ * [B, L, d], query = key = value = X; `scaled` divides by √d, `mask` [B, 1, L] (True = a word) hides the pads.
+ */
+export function batchScript(x: T, words: string[][], scaled: boolean, mask?: T): string {
+  const [B, L, d] = x.shape;
+  return [
+    scriptHeader('Batched attention by hand', [
+      `Exercise 1 (self-attention with torch.bmm) on the widget's batch of ${B} sentences, padded to ${L} tokens.`,
+      "X holds the widget's made-up word vectors (pads are zero vectors, as nn.Embedding's padding_idx row).",
+    ]),
+    `words = [${words.map(pyWords).join(', ')}]`,
+    `X = ${pyTensor(x.data, x.shape, 4)}  # [B, L, d] = [${B}, ${L}, ${d}]`,
+    ...(mask ? [`mask = ${pyBoolTensor(mask.data, mask.shape)}  # [B, 1, L]: True = a word, False = a pad`] : []),
+    '',
+    'query = key = value = X',
+    'scores = torch.bmm(query, key.transpose(1, 2))  # [B, L, d] @ [B, d, L] -> [B, L, L]: one product per sentence',
+    'show("scores", scores)',
+    ...(scaled ? [`scores = scores / math.sqrt(${d})  # as F.scaled_dot_product_attention does`, 'show("scaled", scores)'] : []),
+    ...(mask ? ['scores = scores.masked_fill(~mask, float("-inf"))  # the mask broadcasts over the queries: no one attends to a pad'] : []),
+    'weights = F.softmax(scores, dim=-1)  # [B, L, L]: each row sums to 1',
+    'show("weights", weights)',
+    'output = torch.bmm(weights, value)  # [B, L, L] @ [B, L, d] -> [B, L, d]',
+    'show("output", output)',
+    scriptFooter(),
+  ].join('\n');
+}
+
 // ---------------------------------------------------------------------------------------- positional
 
 export function positionalScript(length: number, dModel: number): string {
