@@ -296,7 +296,7 @@ describe('<attn-batch>', () => {
     it(`${sentences}, d ${d}, scaled ${scaled}, padding ${padding}`, () => {
       const batch = batchWords(sentences);
       const r = runCall(attn, 'sdpa', batchCall(batch, d, scaled, padding));
-      const shown = shownBy(batchScript(batchInput(batch, d), batch.labels, scaled, padding ? batchMask(batch) : undefined));
+      const shown = shownBy(batchScript(batchInput(batch, d), batch.labels, batch.lengths, scaled, padding ? batchMask(batch) : undefined));
       close('scores', shown['scores'], r.scores.data);
       if (scaled) close('scaled', shown['scaled'], r.scaled.data);
       close('weights', shown['weights'], r.weights.data);

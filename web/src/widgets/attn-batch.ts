@@ -154,7 +154,7 @@ export class AttnBatch extends WidgetBase {
     const r = this.result;
     if (!r) return '';
     const x = batchInput(r.batch, r.d);
-    return batchScript(x, r.batch.labels, r.scaled, r.padding ? batchMask(r.batch) : undefined);
+    return batchScript(x, r.batch.labels, r.batch.lengths, r.scaled, r.padding ? batchMask(r.batch) : undefined);
   }
 
   protected override exportables(): MatrixExport[] {

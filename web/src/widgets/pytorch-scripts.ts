@@ -219,6 +219,32 @@ export function multiheadScript(words: string[], dModel: number, heads: number, 
     'show("concat", concat[0])',
     'show("output", output[0])',
     'agrees("out_proj(concat)", mha.out_proj(concat), output)',
+    '',
+    '',
+    '# The same thing as a module of your own: the parameters nn.MultiheadAttention has, and the steps above.',
+    'class MultiHeadSelfAttention(nn.Module):',
+    '    def __init__(self, d_model, num_heads):',
+    '        super().__init__()',
+    '        assert d_model % num_heads == 0, "d_model must be divisible by num_heads"',
+    '        self.h, self.d_k = num_heads, d_model // num_heads',
+    '        self.in_proj = nn.Linear(d_model, 3 * d_model)  # W_Q, W_K, W_V stacked (in_proj_weight)',
+    '        self.out_proj = nn.Linear(d_model, d_model)  # W_O',
+    '',
+    '    def forward(self, x):  # x [B, L, d_model]',
+    '        B, L, _ = x.shape',
+    '        q, k, v = self.in_proj(x).chunk(3, dim=-1)',
+    '        split = lambda t: t.view(B, L, self.h, self.d_k).transpose(1, 2)  # [B, h, L, d_k]',
+    '        weights = torch.softmax(split(q) @ split(k).transpose(-2, -1) / math.sqrt(self.d_k), dim=-1)',
+    '        heads = weights @ split(v)  # [B, h, L, d_k]',
+    '        return self.out_proj(heads.transpose(1, 2).reshape(B, L, -1)), weights',
+    '',
+    '',
+    'mine = MultiHeadSelfAttention(E, H).to(device)',
+    'mine.load_state_dict({"in_proj.weight": mha.in_proj_weight, "in_proj.bias": mha.in_proj_bias,',
+    '                      "out_proj.weight": mha.out_proj.weight, "out_proj.bias": mha.out_proj.bias})',
+    'mine_output, mine_weights = mine(x)',
+    'agrees("MultiHeadSelfAttention output", mine_output, output)',
+    'agrees("MultiHeadSelfAttention weights", mine_weights, weights)',
     scriptFooter(),
   ].join('\n');
 }
@@ -494,8 +520,17 @@ export function blockScript(b: BlockScriptInput): string {
     'show("ff.hidden", seen["linear2.in"])  # the activation',
     'show("ff.output", seen["linear2"])  # linear2',
     'show("output", output)',
-    scriptFooter(),
   );
+  if (!dec)
+    out.push(
+      '',
+      '# Stacking blocks (a deep model): nn.TransformerEncoder holds num_layers copies of the layer, and each one reads',
+      "# the output of the one before. With copies of these weights, the stack's first layer gives the output above.",
+      'stack = nn.TransformerEncoder(layer, num_layers=2).to(device).eval()',
+      'agrees("layer 1 of nn.TransformerEncoder(layer, num_layers=2)", stack.layers[0](x), output)',
+      'agrees("layer 2 reads layer 1\'s output", stack(x), stack.layers[1](output))',
+    );
+  out.push(scriptFooter());
   return out.join('\n');
 }
 
@@ -505,16 +540,44 @@ export function blockScript(b: BlockScriptInput): string {
  * <attn-batch>: the curriculum's Exercise 1 as written (torch.bmm, softmax, torch.bmm) on the widget's batch X
  * [B, L, d], query = key = value = X; `scaled` divides by √d, `mask` [B, 1, L] (True = a word) hides the pads.
  */
-export function batchScript(x: T, words: string[][], scaled: boolean, mask?: T): string {
+export function batchScript(x: T, words: string[][], lengths: number[], scaled: boolean, mask?: T): string {
   const [B, L, d] = x.shape;
   return [
     scriptHeader('Batched attention by hand', [
       `Exercise 1 (self-attention with torch.bmm) on the widget's batch of ${B} sentences, padded to ${L} tokens.`,
       "X holds the widget's made-up word vectors (pads are zero vectors, as nn.Embedding's padding_idx row).",
     ]),
+    AGREES,
     `words = [${words.map(pyWords).join(', ')}]`,
     `X = ${pyTensor(x.data, x.shape, 4)}  # [B, L, d] = [${B}, ${L}, ${d}]`,
     ...(mask ? [`mask = ${pyBoolTensor(mask.data, mask.shape)}  # [B, 1, L]: True = a word, False = a pad`] : []),
+    '',
+    '# The batch as a DataLoader makes it: a Dataset of sentences of different lengths, and a collate_fn that pads',
+    '# them with zero vectors to the longest and says which positions are words.',
+    'from torch.utils.data import DataLoader, Dataset',
+    'from torch.nn.utils.rnn import pad_sequence',
+    '',
+    'class Sentences(Dataset):',
+    '    def __init__(self, vectors):  # one [length, d] tensor per sentence',
+    '        self.vectors = vectors',
+    '',
+    '    def __len__(self):',
+    '        return len(self.vectors)',
+    '',
+    '    def __getitem__(self, i):',
+    '        return self.vectors[i]',
+    '',
+    'def collate(batch):',
+    '    lengths = torch.tensor([len(s) for s in batch], device=device)',
+    '    padded = pad_sequence(batch, batch_first=True)  # [B, L, d], zeros after each sentence',
+    '    words = torch.arange(padded.shape[1], device=device)[None, :] < lengths[:, None]  # [B, L]: True = a word',
+    '    return padded, words[:, None, :]  # the mask as [B, 1, L], to broadcast over the queries',
+    '',
+    `lengths = [${lengths.join(', ')}]  # words in each sentence`,
+    `loader = DataLoader(Sentences([X[b, :n] for b, n in enumerate(lengths)]), batch_size=${B}, collate_fn=collate)`,
+    'loaded, loaded_mask = next(iter(loader))',
+    'agrees("the DataLoader\'s padded batch", loaded, X)',
+    ...(mask ? ['agrees("the DataLoader\'s mask", loaded_mask.float(), mask.float())'] : []),
     '',
     'query = key = value = X',
     'scores = torch.bmm(query, key.transpose(1, 2))  # [B, L, d] @ [B, d, L] -> [B, L, L]: one product per sentence',

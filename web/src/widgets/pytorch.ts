@@ -76,7 +76,8 @@ export function scriptHeader(title: string, about: string[]): string {
   return [
     `# ${title}: the widget's current state, in PyTorch.`,
     ...about.map((l) => (l ? `# ${l}` : '#')),
-    '# Paste into a notebook or save as a .py file and run it (PyTorch 1.13 or later).',
+    '# Paste into a notebook or save as a .py file and run it (PyTorch 1.13 or later: pip install torch, or on',
+    '# Debian/Ubuntu apt-get install python3-torch; a GPU is used when there is one, and is not needed).',
     'import json, math, os',
     'import torch',
     'import torch.nn as nn',
