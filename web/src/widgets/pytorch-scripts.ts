@@ -262,6 +262,7 @@ export function masksScript(
       'Padding and causal masks on a batch of sentences, one nn.MultiheadAttention call (one head, batch_first).',
       'Word vectors and weights are made up (seeded) and written out; a <pad> is a zero vector.',
     ]),
+    AGREES,
     `sentences = ${'['}${labels.map(pyWords).join(',\n             ')}]`,
     `x = ${pyTensor(call.query.data, call.query.shape)}  # [B, S, E]`,
     '',
@@ -293,6 +294,11 @@ export function masksScript(
     );
   out.push(
     'show("weights", weights)',
+    "# nn.MultiheadAttention's default (average_attn_weights=True) averages the heads: weights [N, L, L], one map per",
+    '# sentence, weights[b, i, j] = how much query i of sentence b attends to key j (one head here: the same map).',
+    'averaged = mha(x, x, x, key_padding_mask=key_padding_mask, attn_mask=attn_mask, need_weights=True)[1]',
+    'print("default weights shape [N, L, L]:", tuple(averaged.shape))',
+    'agrees("the head-averaged weights", torch.nan_to_num(averaged, nan=0.0), weights.mean(dim=1))',
     `v = F.linear(x, mha.in_proj_weight[${2 * E}:], mha.in_proj_bias[${2 * E}:])  # the values`,
     'show("heads", weights @ v[:, None])  # weights · V, before out_proj: [B, 1, S, E]',
     scriptFooter(),
