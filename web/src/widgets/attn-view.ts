@@ -99,9 +99,11 @@ export class AttnView extends WidgetBase {
   @property({ reflect: true }) head = '1';
   @property({ reflect: true, type: Boolean }) readonly = false;
   /** Model "lab": the id of a run the training lab kept in this browser. */
-  @property({ reflect: true, attribute: 'run' }) labRun = '';
+  @property({ reflect: true, attribute: 'run' }) labRun?: string;
   /** The head gallery under the heatmap. */
-  @property({ reflect: true, converter: boolAttribute }) gallery = false;
+  // Written only when on ("true"): an off gallery adds nothing to the Embed snippet or the URL.
+  @property({ reflect: true, converter: { fromAttribute: boolAttribute.fromAttribute, toAttribute: (v: boolean) => (v ? 'true' : null) } })
+  gallery = false;
   // The untrained model's settings (attributes only: see settingsFromAttributes).
   @property({ attribute: 'd-model' }) dModel?: string;
   @property() heads?: string;
