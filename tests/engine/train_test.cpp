@@ -477,26 +477,37 @@ TEST(Metrics, CorpusBleuByHand) {
 }
 
 // ------------------------------------------------------------------------------------- tasks, loop, decoding
-// A small run that must learn (the CLI run to 99% reversal is in tools/test.sh).
-TEST(Trainer, LearnsToCopyAndDecodesGreedily) {
-  const int kSteps = 1000;
+// A toy task (6 symbols, lengths 2-5) and a one-layer encoder-decoder for it, without dropout.
+TaskConfig toy_task(TaskKind kind) {
   TaskConfig task;
-  task.kind = TaskKind::kCopy;
+  task.kind = kind;
   task.symbols = 6;
   task.min_len = 2;
   task.max_len = 5;
+  return task;
+}
+
+ModelConfig toy_seq2seq(const TaskConfig& task, int64_t d_model, int64_t nhead, int64_t dim_feedforward) {
   ModelConfig c;
   c.arch = Arch::kEncoderDecoder;
   c.vocab_size = task.vocab_size();
   c.head_size = task.vocab_size();
   c.num_layers = 1;
   c.num_decoder_layers = 1;
-  c.layer.d_model = 64;
-  c.layer.nhead = 4;
-  c.layer.dim_feedforward = 128;
+  c.layer.d_model = d_model;
+  c.layer.nhead = nhead;
+  c.layer.dim_feedforward = dim_feedforward;
   c.layer.dropout = 0.0f;
   c.max_len = task.max_positions(c.arch) + 1;
   c.pad_id = kPad;
+  return c;
+}
+
+// A small run that must learn (the CLI run to 99% reversal is in tools/test.sh).
+TEST(Trainer, LearnsToCopyAndDecodesGreedily) {
+  const int kSteps = 1000;
+  const TaskConfig task = toy_task(TaskKind::kCopy);
+  const ModelConfig c = toy_seq2seq(task, 64, 4, 128);
   TransformerModel model(c);
   Rng init(1);
   model.reset_parameters(init);
@@ -528,23 +539,8 @@ TEST(Trainer, LearnsToCopyAndDecodesGreedily) {
 // update, and the gradient as the optimizer used it (after clipping). Plain SGD makes the update checkable by
 // hand: w_after = w_before - lr * grad.
 TEST(Trainer, StepDetailsGiveLossesPerPositionValuesBeforeAndTheGradientUsed) {
-  TaskConfig task;
-  task.kind = TaskKind::kReverse;
-  task.symbols = 6;
-  task.min_len = 2;
-  task.max_len = 5;
-  ModelConfig c;
-  c.arch = Arch::kEncoderDecoder;
-  c.vocab_size = task.vocab_size();
-  c.head_size = task.vocab_size();
-  c.num_layers = 1;
-  c.num_decoder_layers = 1;
-  c.layer.d_model = 16;
-  c.layer.nhead = 2;
-  c.layer.dim_feedforward = 32;
-  c.layer.dropout = 0.0f;
-  c.max_len = task.max_positions(c.arch) + 1;
-  c.pad_id = kPad;
+  const TaskConfig task = toy_task(TaskKind::kReverse);
+  const ModelConfig c = toy_seq2seq(task, 16, 2, 32);
   TransformerModel model(c);
   Rng init(3);
   model.reset_parameters(init);
