@@ -164,3 +164,20 @@ export async function waitForWidget(page: Page, tag: string) {
     for (const h of el.shadowRoot.querySelectorAll('attn-heatmap')) await h.updateComplete;
   }, tag);
 }
+
+/** A fresh page on the site holding only `body` (a widget's Embed snippet), served under the strict CSP; it
+ * collects console errors. */
+export async function openSnippetPage(session: Session, body: string) {
+  const page = await session.browser.newPage();
+  const errors: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  await page.route(`${session.url}snippet.html`, (route) =>
+    route.fulfill({
+      contentType: 'text/html',
+      headers: { 'Content-Security-Policy': "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'" },
+      body: `<!doctype html><html><head><meta charset="utf-8"></head><body>${body}</body></html>`,
+    }),
+  );
+  await page.goto(`${session.url}snippet.html`);
+  return { page, errors };
+}

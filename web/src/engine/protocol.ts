@@ -33,6 +33,17 @@ export interface AttentionView {
   heads: number;
   weights: Float32Array[]; // per layer: [H, rows, cols]
   masks: (Float32Array | undefined)[]; // per layer: [rows, cols] additive (-inf = masked), shared by the heads
+  /** Only when the analysis asked for trace 'full': per layer, what the weights are made of. */
+  vectors?: HeadVectors[];
+}
+
+/** One layer's attention before the softmax, for every head: how each weight is made (<attn-neuron>). */
+export interface HeadVectors {
+  headDim: number; // Dh = d_model / heads
+  q: Float32Array; // [H, rows, Dh], the queries of each head
+  k: Float32Array; // [H, cols, Dh], the keys
+  scores: Float32Array; // [H, rows, cols], q · k
+  scaled: Float32Array; // [H, rows, cols], q · k / sqrt(Dh) (when the model scales), before the mask
 }
 
 export type Outputs =
@@ -87,6 +98,8 @@ export interface AnalyzeRequest {
   settings: ModelSettings; // used by the untrained model
   run?: string; // the lab run (model 'lab'), by its id in the lab's IndexedDB
   hf?: string; // the Hugging Face model (model 'hf'), by its key
+  /** 'full': each view also carries its queries, keys and scores (AttentionView.vectors). Trained and untrained models. */
+  trace?: 'full';
 }
 
 /** Where a Hugging Face model's files come from. */

@@ -15,7 +15,7 @@ import { runCall, transferables, type CallArgs, type CallName } from './calls';
 import { startEngine } from './engine-build';
 import { HfHost } from './hf-worker';
 import { runStatsJob } from './stats-job';
-import type { AnalyzeRequest, AttentionView, FromWorker, LoadedModel, Outputs, ToWorker, TokenInfo } from './protocol';
+import type { AnalyzeRequest, AttentionView, FromWorker, HeadVectors, LoadedModel, Outputs, ToWorker, TokenInfo } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -246,15 +246,20 @@ function view(
 ): AttentionView {
   const weights: Float32Array[] = [];
   const masks: (Float32Array | undefined)[] = [];
+  const vectors: HeadVectors[] = [];
   let heads = 1;
   for (let l = 0; l < layers; l++) {
-    const w = trace[`${stack}.layers.${l}.${block}.weights`];
+    const at = (entry: string) => trace[`${stack}.layers.${l}.${block}.${entry}`];
+    const w = at('weights');
     heads = w.shape[1];
     weights.push(w.data);
-    const m = trace[`${stack}.layers.${l}.${block}.mask`];
+    const m = at('mask');
     masks.push(m ? m.data.subarray(0, rows.length * cols.length) : undefined);
+    // A trace 'full' (record_scores) has the queries, keys and scores too.
+    const [q, k, scores, scaled] = [at('q'), at('k'), at('scores'), at('scaled')];
+    if (q && k && scores && scaled) vectors.push({ headDim: q.shape[3], q: q.data, k: k.data, scores: scores.data, scaled: scaled.data });
   }
-  return { name, title, rows, cols, layers, heads, weights, masks };
+  return { name, title, rows, cols, layers, heads, weights, masks, ...(vectors.length === layers ? { vectors } : {}) };
 }
 
 const show = (s: string) => (s === ' ' ? '␣' : s.replace(/\n/g, '⏎').trim() || '␣');
@@ -291,7 +296,7 @@ function analyze(req: AnalyzeRequest) {
     if (texts.length === 0) {
       result = { ...base, tokens: [], truncated: '', views: [], outputs: { kind: 'none' } };
     } else {
-      const out = model.forward(tokenIds(texts));
+      const out = model.forward(tokenIds(texts), { trace: req.trace });
       result = {
         ...base,
         tokens,
@@ -317,7 +322,7 @@ function analyze(req: AnalyzeRequest) {
       }
       const ids = Int32Array.from([BOS, ...e.ids.slice(first)]);
       const tokens = e.offsets.slice(first).map(([s, t]) => ({ text: req.text.slice(s, t), start: s, end: t }));
-      const out = model.forward(ids);
+      const out = model.forward(ids, { trace: req.trace });
       const V = out.logits.shape[out.logits.shape.length - 1];
       const p = softmaxRow(out.logits.data, (ids.length - 1) * V, V);
       const next = topK(p, 5).map((i) => ({ token: tokenizer.decode(Int32Array.from([i])), prob: p[i] }));
@@ -335,7 +340,7 @@ function analyze(req: AnalyzeRequest) {
       if (tokens.length === 0) {
         result = { ...base, tokens, truncated: '', views: [], outputs: { kind: 'none' } };
       } else {
-        const out = model.forward(e.ids);
+        const out = model.forward(e.ids, { trace: req.trace });
         const C = out.logits.shape[out.logits.shape.length - 1];
         const tags = tokens.map((t, i) => {
           const p = softmaxRow(out.logits.data, i * C, C);
@@ -365,14 +370,19 @@ function analyze(req: AnalyzeRequest) {
         const decoderIn = ['<bos>', ...produced.map(show)].slice(0, rows.length);
         const src = tokens.map((t) => show(t.text));
         const dlayers = Number(model.config.num_decoder_layers);
+        // greedy records no scores: with trace 'full', the translation is run again as one forward pass over the
+        // decoder inputs the rows show (the same weights, bit for bit).
+        const trace = req.trace === 'full'
+          ? model.forward(e.ids, { tgt: Int32Array.from([BOS, ...out.tokens].slice(0, rows.length)), trace: 'full' }).trace
+          : out.trace;
         result = {
           ...base,
           tokens,
           truncated: e.truncated ? `The translator reads at most ${maxLen - 1} characters: the rest was cut.` : '',
           views: [
-            view(out.trace, 'cross', 'Cross-attention (decoder → encoder)', 'decoder', 'multihead_attn', dlayers, rows, src),
-            view(out.trace, 'encoder', 'Encoder self-attention', 'encoder', 'self_attn', layers, src, src),
-            view(out.trace, 'decoder', 'Decoder self-attention (causal)', 'decoder', 'self_attn', dlayers, decoderIn, decoderIn),
+            view(trace, 'cross', 'Cross-attention (decoder → encoder)', 'decoder', 'multihead_attn', dlayers, rows, src),
+            view(trace, 'encoder', 'Encoder self-attention', 'encoder', 'self_attn', layers, src, src),
+            view(trace, 'decoder', 'Decoder self-attention (causal)', 'decoder', 'self_attn', dlayers, decoderIn, decoderIn),
           ],
           outputs: { kind: 'dates', translation, finished: out.finished },
         };

@@ -10,4 +10,5 @@ import './attn-ffn';
 import './attn-block';
 import './attn-train-step';
 import './attn-view';
+import './attn-neuron';
 import '../lab/attn-lab';

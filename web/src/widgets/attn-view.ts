@@ -34,7 +34,7 @@ import '../components/model-controls';
 import '../components/model-outputs';
 
 /** The untrained model's settings as attributes: name, key, and the values allowed. */
-const SETTING_ATTRS: { attr: string; key: keyof ModelSettings; allowed?: number[] }[] = [
+export const SETTING_ATTRS: { attr: string; key: keyof ModelSettings; allowed?: number[] }[] = [
   { attr: 'd-model', key: 'd_model', allowed: D_MODELS },
   { attr: 'heads', key: 'nhead', allowed: HEADS },
   { attr: 'layers', key: 'num_layers', allowed: LAYERS },
@@ -78,7 +78,7 @@ export function settingsFromAttributes(get: (attr: string) => string | null): { 
 }
 
 /** The attributes of settings (those that differ from the defaults). */
-function settingsAttributes(s: ModelSettings): Record<string, string> {
+export function settingsAttributes(s: ModelSettings): Record<string, string> {
   const out: Record<string, string> = {};
   for (const { attr, key } of SETTING_ATTRS) if (s[key] !== DEFAULT_SETTINGS[key]) out[attr] = String(s[key]);
   return out;

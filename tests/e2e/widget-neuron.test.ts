@@ -1,0 +1,230 @@
+// <attn-neuron> end to end (embed.html?w=attn-neuron&...): for a head, a query token and a key token, the query and
+// key vectors, their product, the score, the scaled score and the softmax row shown equal the engine API in Node
+// on the same text (the forward pass with trace 'full'), the weight equals the forward pass's attention weight,
+// and sum(q ⊙ k) / √Dh equals the scaled score shown. Token clicks, the arrow keys and a heatmap click pick the
+// query and key, the attributes and the URL follow, and the Embed snippet and the iframe URL reproduce it.
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Frame, Page } from 'playwright-core';
+import type { Engine, Tensor } from '../../engine/bindings/attn';
+import { DEFAULT_SETTINGS, modelConfig, tokenIds, type ModelSettings } from '../../web/src/state/store';
+import { splitWords } from '../../web/src/text/words';
+import { openPage, openSnippetPage, screenshotDir, waitForWidget, withBrowserAndEngine, type Session } from './harness';
+
+let session: Session;
+let attn: Engine;
+withBrowserAndEngine((s, a) => {
+  session = s;
+  attn = a;
+});
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const TAG = 'attn-neuron';
+const LM_TEXT = "The animal didn't cross the street because it was too"; // the language model's example
+const open = (query: string, opts: { width?: number; dark?: boolean } = {}) =>
+  openPage(session, `w=${TAG}&${query}`, { path: 'embed.html', width: opts.width ?? 1100, height: 900, dark: opts.dark });
+
+/** One attention block of a forward pass with trace 'full': its tensors by name (q, k, scores, scaled, weights). */
+type Block = Record<'q' | 'k' | 'scores' | 'scaled' | 'weights', Tensor>;
+const blockOf = (trace: Record<string, Tensor>, prefix: string): Block =>
+  Object.fromEntries(['q', 'k', 'scores', 'scaled', 'weights'].map((n) => [n, trace[`${prefix}.${n}`]])) as Block;
+
+/** What the engine in Node gives for a shipped model, as the page runs it (worker.ts analyze). */
+function shipped(name: 'lm' | 'tagger' | 'dates', text: string, prefix: (layer: number) => string, layer: number) {
+  const model = attn.loadModel(readFileSync(path.join(root, 'models', name, 'model.safetensors')));
+  const tok = attn.loadTokenizer(readFileSync(path.join(root, 'models', name, 'tokenizer.json'), 'utf8'));
+  try {
+    const maxLen = Number(model.config.max_len);
+    if (name === 'dates') {
+      const src = tok.encode(text, { maxTokens: maxLen - 1 }).ids;
+      const g = model.greedy(src, { bos: 1, eos: 2, max_len: 12, trace: 'weights' });
+      const rows = g.tokens.length + (g.finished ? 1 : 0);
+      const full = model.forward(src, { tgt: [1, ...g.tokens].slice(0, rows), trace: 'full' }).trace;
+      return { block: blockOf(full, prefix(layer)), heatmap: g.trace[`${prefix(layer)}.weights`] };
+    }
+    const ids = name === 'lm' ? [1, ...tok.encode(text).ids] : Array.from(tok.encode(text, { maxTokens: maxLen }).ids);
+    const full = model.forward(ids, { trace: 'full' }).trace;
+    const plain = model.forward(ids).trace; // what the explorer's heatmap shows
+    return { block: blockOf(full, prefix(layer)), heatmap: plain[`${prefix(layer)}.weights`] };
+  } finally {
+    model.delete();
+    tok.delete();
+  }
+}
+
+/** Everything the widget shows, as exact numbers (the cells' and the formula's data-value). */
+async function shown(page: Page | Frame) {
+  return page.evaluate((tag) => {
+    const root = document.querySelector(tag)!.shadowRoot!;
+    const strip = (cls: string, cell: string) =>
+      [...root.querySelector(`attn-strips.${cls}`)!.shadowRoot!.querySelectorAll(`td.${cell}`)].map((td) =>
+        td.classList.contains('masked') ? -Infinity : Number(td.getAttribute('data-value')));
+    const value = (cls: string) => Number(root.querySelector(`.${cls}`)!.getAttribute('data-value'));
+    const heat = root.querySelector('attn-heatmap.head') as any;
+    return {
+      q: strip('vectors', 'q'), k: strip('vectors', 'k'), product: strip('vectors', 'product'),
+      scaledRow: strip('softmax', 'scaled'), weights: strip('softmax', 'weights'),
+      score: value('score'), scaled: value('scaled'), weight: value('weight'),
+      numerator: root.querySelector('.numerator') ? value('numerator') : undefined,
+      denominator: root.querySelector('.denominator') ? value('denominator') : undefined,
+      heat: Array.from(heat.matrix as Float32Array),
+      summary: root.querySelector('.summary')!.textContent!.replace(/\s+/g, ' ').trim(),
+      query: [...root.querySelectorAll('.tokens.query [aria-checked="true"]')].map((b) => Number(b.getAttribute('data-index'))),
+      key: [...root.querySelectorAll('.tokens.key [aria-checked="true"]')].map((b) => Number(b.getAttribute('data-index'))),
+    };
+  }, TAG);
+}
+
+/** The widget shows query i and key j of head h of `block` (a [1, H, rows/cols, Dh] trace) exactly. */
+function expectNumbers(s: Awaited<ReturnType<typeof shown>>, block: Block, heatmap: Tensor, h: number, i: number, j: number, scale: number) {
+  const [, H, R, D] = block.q.shape;
+  const C = block.k.shape[2];
+  expect(H).toBeGreaterThan(h);
+  const q = Array.from(block.q.data.slice((h * R + i) * D, (h * R + i + 1) * D));
+  const k = Array.from(block.k.data.slice((h * C + j) * D, (h * C + j + 1) * D));
+  expect(s.query).toEqual([i]);
+  expect(s.key).toEqual([j]);
+  expect(s.q).toEqual(q); // bit for bit
+  expect(s.k).toEqual(k);
+  expect(s.product).toEqual(q.map((x, d) => x * k[d]));
+  const row = (h * R + i) * C;
+  expect(s.score).toBe(block.scores.data[row + j]);
+  expect(s.scaled).toBe(block.scaled.data[row + j]);
+  // The weight is the forward pass's attention weight, and the whole row is the softmax shown.
+  expect(s.weight).toBe(block.weights.data[row + j]);
+  expect(s.weight).toBe(heatmap.data[row + j]);
+  expect(s.weights).toEqual(Array.from(block.weights.data.slice(row, row + C)));
+  expect(s.heat).toEqual(Array.from(heatmap.data.slice(h * R * C, (h + 1) * R * C)));
+  // The arithmetic written out agrees: Σ q_d k_d = the score, ÷ √Dh = the scaled score, the fraction = the weight.
+  const sum = s.product.reduce((a, b) => a + b, 0);
+  expect(Math.abs(sum - s.score)).toBeLessThan(1e-5 * Math.max(1, Math.abs(s.score)));
+  expect(Math.abs(sum * scale - s.scaled)).toBeLessThan(1e-5 * Math.max(1, Math.abs(s.scaled)));
+  if (s.numerator !== undefined) expect(Math.abs(s.numerator / s.denominator! - s.weight)).toBeLessThan(1e-6);
+}
+
+const attr = (page: Page, name: string) => page.locator(TAG).getAttribute(name);
+
+describe('<attn-neuron>', () => {
+  it('the language model: q, k, q ⊙ k, the score, ÷ √Dh and the softmax equal the engine in Node', async () => {
+    const { page, problems } = await open('model=lm&layer=2&head=3&query=10&key=2');
+    await waitForWidget(page, TAG);
+    const { block, heatmap } = shipped('lm', LM_TEXT, (l) => `decoder.layers.${l}.self_attn`, 1);
+    expect(block.q.shape).toEqual([1, 4, 13, 32]); // <bos> and 12 tokens
+    const s = await shown(page);
+    expectNumbers(s, block, heatmap, 2, 10, 2, 1 / Math.sqrt(32));
+    expect(s.summary).toMatch(/^Layer 2, head 3: query “it” \(row 10\) and key “anim” \(column 2\)/);
+    // A causal model: the row's later keys are masked, −∞ and weight 0.
+    expect(s.scaledRow.slice(11)).toEqual([-Infinity, -Infinity]);
+    expect(s.weights.slice(11)).toEqual([0, 0]);
+    await page.screenshot({ path: path.join(screenshotDir, 'widget-neuron.png'), fullPage: true });
+    expect(problems).toEqual([]);
+  });
+
+  it('token clicks, the arrow keys and a heatmap click pick the query and key; the URL follows', async () => {
+    const { page, problems } = await open('model=lm&layer=1&head=1');
+    await waitForWidget(page, TAG);
+    // Defaults: the last row, and the key it weighs most.
+    const { block, heatmap } = shipped('lm', LM_TEXT, (l) => `decoder.layers.${l}.self_attn`, 0);
+    const last = block.weights.data.slice(12 * 13, 13 * 13);
+    const top = last.indexOf(Math.max(...last));
+    expectNumbers(await shown(page), block, heatmap, 0, 12, top, 1 / Math.sqrt(32));
+
+    await page.locator(`${TAG} .tokens.query [data-index="6"]`).click();
+    await waitForWidget(page, TAG);
+    expect(await attr(page, 'query')).toBe('6');
+    await page.locator(`${TAG} .tokens.key [data-index="3"]`).click();
+    await waitForWidget(page, TAG);
+    expectNumbers(await shown(page), block, heatmap, 0, 6, 3, 1 / Math.sqrt(32));
+    await expect.poll(() => page.evaluate(() => location.search)).toMatch(/query=6&key=3/);
+
+    // Arrows step the focused group; End jumps to its last token (a masked key for query 6: weight 0).
+    await page.locator(`${TAG} .tokens.key [data-index="3"]`).focus();
+    await page.keyboard.press('ArrowRight');
+    await waitForWidget(page, TAG);
+    expect(await attr(page, 'key')).toBe('4');
+    expect(await page.evaluate((t) => document.querySelector(t)!.shadowRoot!.activeElement?.getAttribute('data-index'), TAG)).toBe('4');
+    await page.keyboard.press('End');
+    await waitForWidget(page, TAG);
+    let s = await shown(page);
+    expect(s.key).toEqual([12]);
+    expect(s.weight).toBe(0);
+    expect(await page.locator(`${TAG} .formula`).filter({ hasText: 'is masked' }).count()).toBe(1);
+    await page.locator(`${TAG} .tokens.query [data-index="6"]`).focus();
+    await page.keyboard.press('ArrowLeft');
+    await waitForWidget(page, TAG);
+    expect(await attr(page, 'query')).toBe('5');
+
+    // A click on a heatmap cell picks its row and column.
+    const canvas = page.locator(`${TAG} attn-heatmap.head canvas.plot-canvas`);
+    await canvas.scrollIntoViewIfNeeded();
+    const box = (await canvas.boundingBox())!;
+    await page.mouse.click(box.x + (1.5 * box.width) / 13, box.y + (9.5 * box.height) / 13);
+    await waitForWidget(page, TAG);
+    s = await shown(page);
+    expect([s.query, s.key]).toEqual([[9], [1]]);
+    expectNumbers(s, block, heatmap, 0, 9, 1, 1 / Math.sqrt(32));
+    expect(problems).toEqual([]);
+  });
+
+  it('the date translator: cross-attention takes its queries from the decoder and its keys from the encoder', async () => {
+    const text = '23rd of Nov. 2026';
+    const { page, problems } = await open(`model=dates&text=${encodeURIComponent(text)}&view=cross&layer=2&head=2&query=3&key=14`, { dark: true });
+    await waitForWidget(page, TAG);
+    const { block, heatmap } = shipped('dates', text, (l) => `decoder.layers.${l}.multihead_attn`, 1);
+    expect(block.q.shape[2]).not.toBe(block.k.shape[2]); // output characters against input characters
+    expectNumbers(await shown(page), block, heatmap, 1, 3, 14, 1 / Math.sqrt(24));
+    expect(await page.locator(`${TAG} .tokens.key button`).count()).toBe(text.length);
+    // The encoder's self-attention of the same text.
+    await page.locator(`${TAG} select.view`).selectOption('encoder');
+    await waitForWidget(page, TAG);
+    const enc = shipped('dates', text, (l) => `encoder.layers.${l}.self_attn`, 1);
+    expectNumbers(await shown(page), enc.block, enc.heatmap, 1, 3, 14, 1 / Math.sqrt(24));
+    await page.screenshot({ path: path.join(screenshotDir, 'widget-neuron-dates.png'), fullPage: true });
+    expect(problems).toEqual([]);
+  });
+
+  it('the untrained model with its settings as attributes: without scaling the score goes on as it is', async () => {
+    const text = 'the quick brown fox jumps';
+    const { page, problems } = await open(`model=untrained&text=${encodeURIComponent(text)}&d-model=32&heads=2&layers=1&scaled=false&query=4&key=1`);
+    await waitForWidget(page, TAG);
+    const settings: ModelSettings = { ...DEFAULT_SETTINGS, d_model: 32, nhead: 2, num_layers: 1, scaled: false };
+    const model = attn.createModel(modelConfig(settings), settings.seed);
+    const ids = tokenIds(splitWords(text).tokens.map((t) => t.text));
+    const block = blockOf(model.forward(ids, { trace: 'full' }).trace, 'encoder.layers.0.self_attn');
+    const heatmap = model.forward(ids).trace['encoder.layers.0.self_attn.weights'];
+    model.delete();
+    const s = await shown(page);
+    expectNumbers(s, block, heatmap, 0, 4, 1, 1);
+    expect(s.scaled).toBe(s.score);
+    expect(await page.locator(`${TAG} .formula`).filter({ hasText: 'not scaled' }).count()).toBe(1);
+    // Its own controls: scaling on divides by √16 (two heads of 16).
+    await page.locator(`${TAG} model-controls input[name="scaled"]`).check();
+    await waitForWidget(page, TAG);
+    expect(await attr(page, 'scaled')).toBeNull(); // the default
+    const after = await shown(page);
+    expect(Math.abs(after.scaled - after.score / 4)).toBeLessThan(1e-6 * Math.max(1, Math.abs(after.score)));
+    expect(problems).toEqual([]);
+  });
+
+  it('the Embed snippet and the iframe URL reproduce it, under the strict CSP', async () => {
+    const { page, problems } = await open(`model=tagger&layer=3&head=4&query=2&key=5`);
+    await waitForWidget(page, TAG);
+    const want = await shown(page);
+    await page.locator(`${TAG} button.w-embed-btn`).click();
+    const snippet = await page.locator(`${TAG} textarea[data-snippet="element"]`).inputValue();
+    expect(snippet).toMatch(/<attn-neuron model="tagger" layer="3" head="4" query="2" key="5"><\/attn-neuron>/);
+    const iframeUrl = await page.evaluate((t) => (document.querySelector(t) as any).iframeUrl(), TAG);
+
+    const { page: fresh, errors } = await openSnippetPage(session, snippet);
+    await waitForWidget(fresh, TAG);
+    expect(await shown(fresh)).toEqual(want);
+    await fresh.goto(iframeUrl);
+    await waitForWidget(fresh, TAG);
+    expect(await shown(fresh)).toEqual(want);
+    expect(errors).toEqual([]);
+    await fresh.close();
+    expect(problems).toEqual([]);
+  });
+});
