@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AttentionView } from '../../web/src/engine/protocol';
 import {
-  MAX_HEIGHT, MIN_WEIGHT, ROW_MAX, contrast, endpointY, headColor, headsText, labelEvery, lineStyle, linesOf, parseHeads,
+  MAX_HEIGHT, MIN_WEIGHT, ROW_MAX, contrast, endpointY, headColor, headsText, isLightText, labelEvery, lineStyle, linesOf, parseHeads,
   parsePin, pinText, rowHeight, shownHeads, topLinks,
 } from '../../web/src/components/lines';
 
@@ -137,5 +137,12 @@ describe('pins and heads as text', () => {
     expect(parseHeads('3,1,1', 1)).toEqual([0, 2]);
     expect(parseHeads('', 0)).toBeUndefined();
     expect(parseHeads('a,0', 1)).toBeUndefined();
+  });
+});
+
+describe('theme', () => {
+  it('light text means a dark panel', () => {
+    expect(isLightText('rgb(236, 235, 243)')).toBe(true);
+    expect(isLightText('rgb(29, 29, 36)')).toBe(false);
   });
 });

@@ -18,6 +18,10 @@ import { queryFromState, stateFromQuery } from './url-state';
 import { Store, applyChipEdit, currentView, selectedMatrix, type ChipEdit, type ExplorerState, type HeadChoice, type ModelSettings } from '../state/store';
 import type { ChosenFile } from './hf-open';
 import './attn-heatmap';
+import './attn-lines';
+import './model-view';
+import { DISPLAY_PANEL, displayTabs, displayTabsStyles, displayUses } from './displays';
+import type { Focus } from './lines';
 import './head-gallery';
 import './hf-open';
 import './model-controls';
@@ -277,31 +281,33 @@ export class AttnExplorer extends LitElement {
   private renderPicker(v: AttentionView) {
     const s = this.s;
     const heads: HeadChoice[] = [...Array.from({ length: v.heads }, (_, h) => h), 'mean'];
+    const uses = (c: Parameters<typeof displayUses>[1]) => displayUses(s.display, c);
     return html`<div class="picker">
-      <div class="seg" role="group" aria-label="Layer">
+      ${displayTabs(s.display, (d) => this.store.setDisplay(d))}
+      ${uses('layer') ? html`<div class="seg" role="group" aria-label="Layer">
         <span class="seg-label">Layer</span>
         ${Array.from({ length: v.layers }, (_, l) => html`<button
           class="layer" aria-pressed=${s.layer === l} @click=${() => this.store.select(l, s.head)}>${l + 1}</button>`)}
-      </div>
-      <div class="seg" role="group" aria-label="Head">
+      </div>` : nothing}
+      ${uses('head') ? html`<div class="seg" role="group" aria-label="Head">
         <span class="seg-label">Head</span>
         ${heads.map((h) => html`<button class="head ${h === 'mean' ? 'mean' : ''}" aria-pressed=${s.head === h}
           title=${h === 'mean' ? 'Average of all heads (PyTorch average_attn_weights=True)' : `Head ${Number(h) + 1}`}
           @click=${() => this.store.select(s.layer, h)}>${h === 'mean' ? 'Mean' : String(Number(h) + 1)}</button>`)}
-      </div>
-      <div class="seg" role="group" aria-label="Colour range">
+      </div>` : nothing}
+      ${uses('range') ? html`<div class="seg" role="group" aria-label="Colour range">
         <span class="seg-label">Range</span>
         <button class="range" aria-pressed=${s.range === 'max'} title="Colours span 0 to the largest weight shown"
           @click=${() => this.store.setRange('max')}>0–max</button>
         <button class="range" aria-pressed=${s.range === 'fixed'} title="Colours span 0 to 1: the same scale for every head"
           @click=${() => this.store.setRange('fixed')}>0–1</button>
-      </div>
-      <label class="cmap">
+      </div>` : nothing}
+      ${uses('colormap') ? html`<label class="cmap">
         <span class="seg-label">Colours</span>
         <select @change=${(e: Event) => this.store.setColormap((e.target as HTMLSelectElement).value)}>
           ${Object.entries(COLORMAPS).map(([k, c]) => html`<option value=${k} ?selected=${k === s.colormap}>${c.label}</option>`)}
         </select>
-      </label>
+      </label>` : nothing}
     </div>`;
   }
 
@@ -387,7 +393,8 @@ export class AttnExplorer extends LitElement {
       <model-outputs .outputs=${a.outputs}></model-outputs>
       ${this.renderViews()}
       ${this.renderPicker(v)}
-      <attn-heatmap
+      <div role="tabpanel" id=${DISPLAY_PANEL} aria-labelledby="display-tab-${s.display}">
+      ${s.display !== 'heatmap' ? this.renderDisplay(v, layer, head) : html`<attn-heatmap
         class="main"
         .matrix=${matrix}
         .rows=${v.rows.length}
@@ -402,13 +409,34 @@ export class AttnExplorer extends LitElement {
         caption="${v.title} · layer ${layer + 1} · ${headName}"
         @cell-active=${(ev: CustomEvent) => (this.activeRow = ev.detail.row)}
       ></attn-heatmap>
-      <p class="explain">${this.renderExplanation(v)}</p>
+      <p class="explain">${this.renderExplanation(v)}</p>`}
+      </div>
       <p class="stats">
         ${a.tokens.length} tokens · ${v.layers} × ${v.heads} heads${params ? html` · ${params.toLocaleString('en-US')} parameters` : nothing} ·
         computed in ${a.ms.toFixed(1)} ms by the C++ engine (WebAssembly${ready?.info.simd128 ? ' SIMD' : ''}${(ready?.info.threads ?? 1) > 1 ? `, ${ready!.info.threads} threads` : ''})
         ${s.busy ? html`<span class="busy">· updating…</span>` : nothing}
       </p>
     `;
+  }
+
+  /** The displays other than the heatmap (displays.ts lists them): the lines (head view) and the model view. */
+  private renderDisplay(v: AttentionView, layer: number, head: HeadChoice) {
+    const s = this.s;
+    const cross = v.name === 'cross';
+    const hfCross = cross && s.model === 'hf';
+    const headNames = s.lineHeads?.length && s.lineHeads.length < v.heads ? `heads ${s.lineHeads.map((h) => h + 1).join(', ')}` : 'all heads';
+    const renderers = {
+      lines: () => html`<attn-lines class="main" .view=${v} .layer=${layer} .heads=${s.lineHeads} .pin=${s.pin} save-button
+        row-title=${hfCross ? 'Target' : cross ? 'Output' : 'Query'} col-title=${hfCross ? 'Source' : cross ? 'Input' : 'Key'}
+        caption="${v.title} · layer ${layer + 1} · ${headNames}"
+        @heads-change=${(e: CustomEvent<number[] | undefined>) => this.store.setLineHeads(e.detail)}
+        @pin-change=${(e: CustomEvent<Focus | undefined>) => this.store.setPin(e.detail)}></attn-lines>`,
+      model: () => html`<attn-model-view class="main" .view=${v} .layer=${layer} .head=${head} .colormap=${s.colormap} .pictures=${s.pictures}
+        @head-select=${(e: CustomEvent<{ layer: number; head: number }>) => this.store.openHead(e.detail.layer, e.detail.head)}
+        @display-select=${(e: CustomEvent) => this.store.setDisplay(e.detail)}
+        @pictures-change=${(e: CustomEvent) => this.store.setPictures(e.detail)}></attn-model-view>`,
+    };
+    return s.display === 'heatmap' ? nothing : renderers[s.display]();
   }
 
   private renderGallery() {
@@ -568,7 +596,7 @@ export class AttnExplorer extends LitElement {
     `;
   }
 
-  static override styles = css`
+  static override styles = [displayTabsStyles, css`
     :host { display: block; color: var(--fg, #1d1d24); }
     .layout { display: grid; grid-template-columns: minmax(300px, 390px) minmax(0, 1fr); gap: 20px; align-items: start; }
     @media (max-width: 900px) { .layout { grid-template-columns: 1fr; } }
@@ -647,9 +675,10 @@ export class AttnExplorer extends LitElement {
       background: rgba(91, 60, 196, 0.12); border: 3px dashed var(--accent, #5b3cc4); }
     .drop-overlay p { background: var(--panel, #fff); color: var(--fg, #222); padding: 14px 20px; border-radius: 12px; font-size: 16px; font-weight: 600;
       box-shadow: 0 4px 20px rgba(0, 0, 0, 0.15); }
+    .picker .display-tabs { margin-right: 6px; }
     .banner { margin: -2px 0 14px; padding: 9px 12px; border-radius: 10px; font-size: 13px; background: var(--banner-bg, #fff4d6);
       color: var(--banner-fg, #5a4300); border: 1px solid var(--banner-border, #f1dc9c); }
-  `;
+  `];
 }
 
 /**

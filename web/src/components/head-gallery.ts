@@ -2,9 +2,8 @@
 // sentence and a line saying what it does over held-out text (statistics computed by the engine). Clicking a
 // head selects it (fires `head-select` with {layer, head}).
 //
-// The thumbnails are drawn into one canvas laid over the cards (each card keeps an empty box where its picture
-// goes): a canvas is a layer of its own for the browser's compositor, and 144 of them (GPT-2) made every frame of
-// the page, typing included, slow to commit.
+// The thumbnails are drawn into one canvas laid over the cards (thumb-canvas.ts: each card keeps an empty box where
+// its picture goes; 144 canvases, one per head of GPT-2, made every frame of the page slow to commit).
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import type { AttentionView } from '../engine/protocol';
@@ -12,6 +11,7 @@ import { describeHead, type HeadStat } from '../models/describe';
 import { selectedMatrix, type HeadChoice } from '../state/store';
 import { cssProps } from './css-props';
 import { drawCells, maskedRgb } from './heatmap-paint';
+import { paintOverGrid } from './thumb-canvas';
 
 /** How long the text must stay unchanged before the thumbnails follow it (ms). */
 export const GALLERY_SETTLE_MS = 400;
@@ -86,31 +86,17 @@ export class HeadGallery extends LitElement {
     const v = this.shown;
     if (!grid || !canvas || !v) return;
     this.drawn = [this.thumbs, this.colormap, this.grid];
-    canvas.style.width = '0';  // measured without the canvas, so the grid's scrollable area can also shrink
-    canvas.style.height = '0';
-    const boxes = [...grid.querySelectorAll<HTMLElement>('.thumb')].map((el) => ({
-      l: Number(el.dataset.layer), h: Number(el.dataset.head), x: el.offsetLeft, y: el.offsetTop,
-    }));
-    const W = grid.scrollWidth;
-    const H = grid.scrollHeight;
-    const dpr = window.devicePixelRatio || 1;
-    canvas.style.width = `${W}px`;
-    canvas.style.height = `${H}px`;
-    canvas.width = Math.max(1, Math.round(W * dpr));
-    canvas.height = Math.max(1, Math.round(H * dpr));
-    const ctx = canvas.getContext('2d')!;
-    ctx.scale(dpr, dpr);
     const masked = maskedRgb(getComputedStyle(this), '--attn-masked-color');
     const rows = v.rows.length;
     const cols = v.cols.length;
     const cell = THUMB / Math.max(rows, cols, 1);
-    for (const b of boxes) {
-      const t = this.thumbs[b.l]?.[b.h];
-      if (!t) continue;
+    paintOverGrid(grid, canvas, '.thumb', (ctx, box, x, y) => {
+      const t = this.thumbs[Number(box.dataset.layer)]?.[Number(box.dataset.head)];
+      if (!t) return;
       const w = cols * cell;
       const h = rows * cell;
-      drawCells(ctx, { ...t, rows, cols, colormap: this.colormap, masked }, b.x + (THUMB - w) / 2, b.y + (THUMB - h) / 2, w, h);
-    }
+      drawCells(ctx, { ...t, rows, cols, colormap: this.colormap, masked }, x + (THUMB - w) / 2, y + (THUMB - h) / 2, w, h);
+    });
   }
 
   private select(layer: number, head: number) {

@@ -63,6 +63,12 @@ export function lchToHex(l: number, c: number, hueDeg: number): string {
   return `#${lin.map((u) => Math.round(Math.max(0, Math.min(1, gamma(u))) * 255).toString(16).padStart(2, '0')).join('')}`;
 }
 
+/** Whether a CSS text colour ("rgb(236, 235, 243)") is light, i.e. the panel behind it is dark. */
+export function isLightText(color: string): boolean {
+  const [r, g, b] = (color.match(/\d+(\.\d+)?/g) ?? ['0', '0', '0']).map(Number);
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b > 140;
+}
+
 /** WCAG relative luminance of #rrggbb. */
 export function luminance(hex: string): number {
   const n = parseInt(hex.slice(1), 16);

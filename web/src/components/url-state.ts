@@ -1,8 +1,12 @@
 // The explorer's state in a URL query string, so a view can be shared or embedded exactly:
-// ?m=lm&text=...&view=self&layer=0&head=mean&cmap=viridis&range=max  (+ d, h, n, ff, seed, pe, causal, scale
+// ?m=lm&text=...&view=self&layer=0&head=mean&cmap=viridis&range=max&display=lines&lh=0,2&pin=q3&pictures=lines
+// (display: heatmap, lines or model; lh: the heads the lines show; pin: the token pinned there, q3 = query 3, k0 =
+// key 0; pictures: the model display's) (+ d, h, n, ff, seed, pe, causal, scale
 // for the untrained model; hf=<stored id or model folder> for a Hugging Face model: ?hf=models/opus-mt-en-fr/ alone
 // opens that folder). Invalid values fall back to the defaults rather than failing.
 import { COLORMAPS } from './colormaps';
+import { isDisplay } from './displays';
+import { headsText, parseHeads, parsePin, pinText } from './lines';
 import { MODELS, type ModelId } from '../models/catalog';
 import { folderPath, folderUrl, isFolderKey } from '../models/hf';
 import { DEFAULT_SETTINGS, defaultTexts, type ExplorerState, type ModelSettings } from '../state/store';
@@ -65,6 +69,10 @@ export function stateFromQuery(search: string, base = globalThis.location?.href 
     head: head === 'mean' ? 'mean' : Math.max(0, Math.floor(num('head', 0))),
     colormap: COLORMAPS[q.get('cmap') ?? ''] ? q.get('cmap')! : 'viridis',
     range: q.get('range') === 'fixed' ? 'fixed' : 'max',
+    display: isDisplay(q.get('display')) ? (q.get('display') as ExplorerState['display']) : 'heatmap',
+    lineHeads: parseHeads(q.get('lh'), 0),
+    pin: parsePin(q.get('pin'), 0),
+    pictures: q.get('pictures') === 'lines' ? 'lines' : 'heatmap',
   };
 }
 
@@ -89,5 +97,9 @@ export function queryFromState(s: ExplorerState): string {
   q.set('head', String(s.head));
   if (s.colormap !== 'viridis') q.set('cmap', s.colormap);
   if (s.range !== 'max') q.set('range', s.range);
+  if (s.display !== 'heatmap') q.set('display', s.display);
+  if (s.lineHeads?.length) q.set('lh', headsText(s.lineHeads, 0));
+  if (s.pin) q.set('pin', pinText(s.pin, 0));
+  if (s.pictures !== 'heatmap') q.set('pictures', s.pictures);
   return q.toString();
 }

@@ -5,6 +5,7 @@
 // Labels are text typed by users: CSV quotes them and defuses spreadsheet formulas (a leading = + - @ gets a
 // leading '), SVG escapes them.
 import { colormapLut } from '../components/colormaps';
+import { endpointY, headColor, labelEvery, lineStyle, rowHeight, type Line } from '../components/lines';
 
 export interface MatrixExport {
   title: string; // e.g. "Layer 1, head 2: attention weights"
@@ -171,6 +172,72 @@ export function drawPNG(m: MatrixExport, scale = 2): HTMLCanvasElement {
     }
   }
   return canvas;
+}
+
+/** A line picture (the head view, components/lines.ts) to export: its two columns of tokens and the lines drawn. */
+export interface LinesExport {
+  title: string;
+  rowLabels: string[]; // the left column: queries
+  colLabels: string[]; // the right column: keys
+  rowTitle: string; // the left column's heading, e.g. "Queries (attending)"
+  colTitle: string;
+  heads: number[]; // the heads shown, in order
+  lines: Line[]; // as drawn (lines.ts linesOf)
+  focused: boolean; // the lines of one token only
+}
+
+const LINES_W = 360;
+
+/**
+ * A standalone SVG of the line picture, as the page draws it on a light background: a legend of the heads, the
+ * two columns of tokens, and one <line> per line drawn, with its head, query, key and exact weight as data-*
+ * attributes and a <title>.
+ */
+export function toLinesSVG(p: LinesExport): string {
+  const n = Math.max(p.rowLabels.length, p.colLabels.length, 1);
+  const rowH = rowHeight(n);
+  const every = labelEvery(rowH);
+  const fs = Math.max(6, Math.min(12, rowH * 0.75));
+  const labelW = (labels: string[]) => Math.min(170, 14 + 6.8 * Math.max(4, ...labels.map((l) => Array.from(l).length)));
+  const lw = labelW(p.rowLabels);
+  const x0 = lw + 10;
+  const x1 = x0 + LINES_W;
+  const W = Math.round(x1 + 10 + labelW(p.colLabels));
+  const perRow = Math.max(1, Math.floor((W - 16) / 64));
+  const top = 44 + Math.ceil(p.heads.length / perRow) * 18 + 18;
+  const H = Math.round(top + n * rowH + 16);
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, sans-serif">`,
+    `<title>${escapeXml(p.title)}</title>`,
+    `<rect width="${W}" height="${H}" fill="#fff"/>`,
+    `<text x="8" y="18" font-size="13" font-weight="600">${escapeXml(p.title)}</text>`,
+  ];
+  p.heads.forEach((h, i) => {
+    const x = 8 + (i % perRow) * 64;
+    const y = 34 + Math.floor(i / perRow) * 18;
+    parts.push(`<rect x="${x}" y="${y}" width="12" height="12" rx="2" fill="${headColor(h, false)}"/>` +
+      `<text x="${x + 16}" y="${y + 10}" font-size="11">Head ${h + 1}</text>`);
+  });
+  parts.push(`<text x="${lw}" y="${top - 8}" font-size="11" fill="#555" text-anchor="end">${escapeXml(p.rowTitle)}</text>`,
+    `<text x="${x1 + 10}" y="${top - 8}" font-size="11" fill="#555">${escapeXml(p.colTitle)}</text>`);
+  const label = (labels: string[], x: number, anchor: string) => labels.forEach((t, i) => {
+    if (i % every === 0) parts.push(`<text x="${x}" y="${(top + (i + 0.5) * rowH).toFixed(2)}" font-size="${fs.toFixed(1)}" text-anchor="${anchor}" dominant-baseline="middle">${escapeXml(t)}</text>`);
+  });
+  label(p.rowLabels, lw, 'end');
+  label(p.colLabels, x1 + 10, 'start');
+  const slot = new Map(p.heads.map((h, i) => [h, i]));
+  for (const l of p.lines) {
+    const s = slot.get(l.head) ?? 0;
+    const { width, opacity } = lineStyle(l.weight, p.focused);
+    const y0 = top + endpointY(l.query, rowH, s, p.heads.length);
+    const y1 = top + endpointY(l.key, rowH, s, p.heads.length);
+    parts.push(`<line x1="${x0}" y1="${y0.toFixed(2)}" x2="${x1}" y2="${y1.toFixed(2)}" stroke="${headColor(l.head, false)}" ` +
+      `stroke-width="${width.toFixed(2)}" stroke-opacity="${opacity.toFixed(3)}" stroke-linecap="round" data-head="${l.head + 1}" ` +
+      `data-query="${l.query}" data-key="${l.key}" data-weight="${numberText(l.weight)}"><title>${escapeXml(
+        `head ${l.head + 1}: ${p.rowLabels[l.query] ?? l.query} → ${p.colLabels[l.key] ?? l.key}: ${numberText(l.weight)}`)}</title></line>`);
+  }
+  parts.push('</svg>');
+  return `${parts.join('\n')}\n`;
 }
 
 /** A safe file name from a title: "Layer 1, head 2" -> "layer-1-head-2". */

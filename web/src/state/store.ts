@@ -7,6 +7,9 @@ import { MODELS, modelInfo, type ModelId } from '../models/catalog';
 import { HF_FAMILIES } from '../models/hf';
 import type { StoredHfSummary } from '../models/hf-store';
 import { MAX_TOKENS, wordId } from '../text/words';
+import type { Display } from '../components/displays';
+import type { Focus } from '../components/lines';
+import type { Pictures } from '../components/model-view';
 
 /** The untrained toy model's settings, as the controls show them. */
 export interface ModelSettings {
@@ -48,6 +51,14 @@ export interface ExplorerState {
   layer: number;
   head: HeadChoice;
   colormap: string;
+  /** How the attention is drawn: a heatmap, lines (the head view) or the model (every layer and head). */
+  display: Display;
+  /** The heads the lines display draws (0-based); undefined: every head. */
+  lineHeads?: number[];
+  /** The token whose lines the lines display keeps showing (clicked, or Enter). */
+  pin?: Focus;
+  /** The model display's pictures. */
+  pictures: Pictures;
   /** Colour range: "fixed" = 0 to 1 (compare heads), "max" = 0 to the largest weight shown. */
   range: 'fixed' | 'max';
   engine: EngineStatus;
@@ -112,6 +123,8 @@ export class Store {
       layer: 0,
       head: 0,
       colormap: 'viridis',
+      display: 'heatmap',
+      pictures: 'heatmap',
       range: 'max',
       engine: { state: 'loading', loaded: 0, total: 0 },
       models: {},
@@ -145,7 +158,7 @@ export class Store {
     if (model === 'hf' && !this.s.hf) return;
     const hf = this.s.models.hf?.state === 'ready' ? this.s.models.hf.info.hf : undefined;
     const view = model === 'dates' || (model === 'hf' && hf?.family === 'marian') ? 'cross' : 'self';
-    this.set({ model, view, layer: 0, head: 0, analysis: undefined, error: undefined });
+    this.set({ model, view, layer: 0, head: 0, analysis: undefined, error: undefined, pin: undefined, lineHeads: undefined });
   }
 
   /** Shows the Hugging Face model `key` (stored id or folder URL). Its text and view are its family's preset. */
@@ -153,7 +166,7 @@ export class Store {
     if (this.s.model === 'hf' && this.s.hf === key) return;
     const same = this.s.hf === key;
     const marian = same && this.s.models.hf?.state === 'ready' && this.s.models.hf.info.hf?.family === 'marian';
-    this.set({ model: 'hf', hf: key, view: marian ? 'cross' : 'self', layer: 0, head: 0, analysis: undefined, error: undefined,
+    this.set({ model: 'hf', hf: key, view: marian ? 'cross' : 'self', layer: 0, head: 0, analysis: undefined, error: undefined, pin: undefined,
       ...(same ? {} : { models: { ...this.s.models, hf: undefined }, texts: { ...this.s.texts, hf: '' }, hfTextFor: undefined }) });
   }
 
@@ -186,7 +199,28 @@ export class Store {
   }
 
   setView(view: AttentionView['name']) {
-    this.set({ view, layer: 0, head: this.s.head === 'mean' ? 'mean' : 0 });
+    this.set({ view, layer: 0, head: this.s.head === 'mean' ? 'mean' : 0, pin: undefined });
+  }
+
+  setDisplay(display: Display) {
+    this.set({ display });
+  }
+
+  setLineHeads(lineHeads: number[] | undefined) {
+    this.set({ lineHeads });
+  }
+
+  setPin(pin: Focus | undefined) {
+    this.set({ pin });
+  }
+
+  setPictures(pictures: Pictures) {
+    this.set({ pictures });
+  }
+
+  /** A head picked in the model display: that layer and head in every display (the lines draw that head alone). */
+  openHead(layer: number, head: number) {
+    this.set({ layer, head, lineHeads: [head] });
   }
 
   select(layer: number, head: HeadChoice) {

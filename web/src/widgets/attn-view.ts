@@ -8,6 +8,9 @@
 // gallery ("true": the head gallery under the heatmap, every head's thumbnail and what it does, computed by the
 // engine; a click picks the head). The untrained model's settings: d-model, heads, layers, ff, seed, positional,
 // causal, scaled (the explorer's choices; a value outside them gets a notice and the default).
+// display: "heatmap" (the default), "lines" (the head view: a line from each query to each key, several heads at
+// once; line-heads "1,3" = the heads drawn, absent = all; pin "q5" / "k2" = the token whose lines stay shown, query 5
+// or key 2, 1-based) or "model" (every layer and head at once, a click picks one; pictures "heatmap" or "lines").
 import { css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { Analysis, AttentionView } from '../engine/protocol';
@@ -30,6 +33,11 @@ function folderName(value: string) {
 import { WidgetBase } from './widget-base';
 import '../components/attn-heatmap';
 import '../components/head-gallery';
+import '../components/attn-lines';
+import '../components/model-view';
+import type { AttnLines } from '../components/attn-lines';
+import { DISPLAY_PANEL, displayTabs, displayTabsStyles, displayUses, isDisplay, type Display } from '../components/displays';
+import { headsText, parseHeads, parsePin, pinText, shownHeads, type Focus } from '../components/lines';
 import '../components/model-controls';
 import '../components/model-outputs';
 
@@ -88,7 +96,7 @@ export function settingsAttributes(s: ModelSettings): Record<string, string> {
 export class AttnView extends WidgetBase {
   static override widgetTag = 'attn-view';
   static override stateKeys = ['model', 'hf', 'run', 'text', 'view', 'layer', 'head', 'readonly', 'gallery',
-    ...SETTING_ATTRS.map((a) => a.attr)];
+    ...SETTING_ATTRS.map((a) => a.attr), 'display', 'line-heads', 'pin', 'pictures'];
 
   @property({ reflect: true }) model: ModelId = 'lm';
   /** A Hugging Face model folder on this site ("models/opus-mt-en-fr/"), read as the engine reads a Hub folder. */
@@ -97,6 +105,14 @@ export class AttnView extends WidgetBase {
   @property({ reflect: true }) view = '';
   @property({ reflect: true }) layer = '1';
   @property({ reflect: true }) head = '1';
+  /** How the attention is drawn (see displays.ts); absent: the heatmap. */
+  @property({ reflect: true }) display?: string;
+  /** The lines display: the heads drawn, 1-based ("1,3"); absent: every head. */
+  @property({ reflect: true, attribute: 'line-heads' }) lineHeads?: string;
+  /** The lines display: the token whose lines stay shown, "q5" (query 5) or "k2" (key 2), 1-based. */
+  @property({ reflect: true }) pin?: string;
+  /** The model display's pictures: "lines", or absent: heatmaps. */
+  @property({ reflect: true }) pictures?: string;
   @property({ reflect: true, type: Boolean }) readonly = false;
   /** Model "lab": the id of a run the training lab kept in this browser. */
   @property({ reflect: true, attribute: 'run' }) labRun?: string;
@@ -246,18 +262,55 @@ export class AttnView extends WidgetBase {
   protected override exportables(): MatrixExport[] {
     const v = this.currentView;
     if (!v) return [];
-    const { layer, head } = this.pick(v);
-    const { matrix, mask } = selectedMatrix(v, layer, head);
-    return [{
-      title: `${v.title}, layer ${layer + 1}, ${head === 'mean' ? 'mean of the heads' : `head ${head + 1}`}`,
-      matrix, rows: v.rows.length, cols: v.cols.length, rowLabels: v.rows, colLabels: v.cols, mask,
-      rowTitle: 'query', colTitle: 'key', domain: [0, 1],
-    }];
+    const pick = this.pick(v);
+    // The lines display: the matrix of each head drawn.
+    const heads: HeadChoice[] = this.shownDisplay === 'lines' ? shownHeads(v, parseHeads(this.lineHeads, 1)) : [pick.head];
+    return heads.map((head) => {
+      const { matrix, mask } = selectedMatrix(v, pick.layer, head);
+      return {
+        title: `${v.title}, layer ${pick.layer + 1}, ${head === 'mean' ? 'mean of the heads' : `head ${head + 1}`}`,
+        matrix, rows: v.rows.length, cols: v.cols.length, rowLabels: v.rows, colLabels: v.cols, mask,
+        rowTitle: 'query', colTitle: 'key', domain: [0, 1] as [number, number],
+      };
+    });
   }
 
-  private setState(key: 'text' | 'view' | 'layer' | 'head' | 'model', value: string) {
-    (this as unknown as Record<string, string>)[key] = value;
+  protected override svgExports() {
+    const lines = this.renderRoot.querySelector<AttnLines>('attn-lines');
+    const v = this.currentView;
+    if (this.shownDisplay !== 'lines' || !lines || !v) return [];
+    return [{ title: `${v.title}, layer ${this.pick(v).layer + 1}: lines`, svg: () => lines.svg() }];
+  }
+
+  private get shownDisplay(): Display {
+    return isDisplay(this.display) ? this.display : 'heatmap';
+  }
+
+  private setState(key: 'text' | 'view' | 'layer' | 'head' | 'model' | 'display' | 'lineHeads' | 'pin' | 'pictures', value: string | undefined) {
+    (this as unknown as Record<string, string | undefined>)[key] = value;
     this.stateChanged();
+  }
+
+  /** The lines and model displays, by the display attribute (the heatmap is drawn in renderBody). */
+  private renderDisplay(v: AttentionView, pick: { layer: number; head: HeadChoice }, titles: { row: string; col: string }) {
+    const heads = parseHeads(this.lineHeads, 1);
+    const renderers = {
+      lines: () => html`<attn-lines class="main" .view=${v} .layer=${pick.layer} .heads=${heads} .pin=${parsePin(this.pin, 1)}
+        row-title=${titles.row} col-title=${titles.col}
+        caption="${v.title} · layer ${pick.layer + 1} · ${heads && heads.length < v.heads ? `heads ${headsText(heads, 1).replace(/,/g, ', ')}` : 'all heads'}"
+        @heads-change=${(e: CustomEvent<number[] | undefined>) => this.setState('lineHeads', e.detail ? headsText(e.detail, 1) : undefined)}
+        @pin-change=${(e: CustomEvent<Focus | undefined>) => this.setState('pin', e.detail ? pinText(e.detail, 1) : undefined)}></attn-lines>`,
+      model: () => html`<attn-model-view class="main" .view=${v} .layer=${pick.layer} .head=${pick.head} colormap=${this.colormap}
+        pictures=${this.pictures === 'lines' ? 'lines' : 'heatmap'}
+        @head-select=${(e: CustomEvent<{ layer: number; head: number }>) => {
+          this.lineHeads = String(e.detail.head + 1);
+          this.selectHead(e.detail.layer, e.detail.head);
+        }}
+        @display-select=${(e: CustomEvent<Display>) => this.setState('display', e.detail === 'heatmap' ? undefined : e.detail)}
+        @pictures-change=${(e: CustomEvent<string>) => this.setState('pictures', e.detail === 'lines' ? 'lines' : undefined)}></attn-model-view>`,
+    };
+    const d = this.shownDisplay;
+    return d === 'heatmap' ? nothing : renderers[d]();
   }
 
   /** The untrained model's controls changed a setting: the attributes say the new settings. */
@@ -290,6 +343,9 @@ export class AttnView extends WidgetBase {
     const a = this.analysis;
     const pick = v ? this.pick(v) : undefined;
     const sel = v && pick ? selectedMatrix(v, pick.layer, pick.head) : undefined;
+    const display = this.shownDisplay;
+    const titles = { row: v?.name === 'cross' ? (a!.model === 'hf' ? 'Target' : 'Output') : 'Query',
+      col: v?.name === 'cross' ? (a!.model === 'hf' ? 'Source' : 'Input') : 'Key' };
     return html`
       ${this.notice ? html`<p class="notice" role="status">${this.notice}</p>` : nothing}
       ${this.modelId === 'untrained' && !this.readonly
@@ -305,26 +361,29 @@ export class AttnView extends WidgetBase {
       ${v && pick && sel
         ? html`
             <div class="controls">
+              ${displayTabs(display, (d) => this.setState('display', d === 'heatmap' ? undefined : d))}
               ${a!.views.length > 1
                 ? html`<label>View <select @change=${(e: Event) => this.setState('view', (e.target as HTMLSelectElement).value)}>
                     ${a!.views.map((x) => html`<option value=${x.name} ?selected=${x.name === v.name}>${x.title}</option>`)}
                   </select></label>`
                 : nothing}
-              <label>Layer <select class="layer" @change=${(e: Event) => this.setState('layer', (e.target as HTMLSelectElement).value)}>
+              ${displayUses(display, 'layer') ? html`<label>Layer <select class="layer" @change=${(e: Event) => this.setState('layer', (e.target as HTMLSelectElement).value)}>
                 ${Array.from({ length: v.layers }, (_, l) => html`<option value=${l + 1} ?selected=${l === pick.layer}>${l + 1}</option>`)}
-              </select></label>
-              <label>Head <select class="head" @change=${(e: Event) => this.setState('head', (e.target as HTMLSelectElement).value)}>
+              </select></label>` : nothing}
+              ${displayUses(display, 'head') ? html`<label>Head <select class="head" @change=${(e: Event) => this.setState('head', (e.target as HTMLSelectElement).value)}>
                 ${Array.from({ length: v.heads }, (_, h) => html`<option value=${h + 1} ?selected=${h === pick.head}>${h + 1}</option>`)}
                 <option value="mean" ?selected=${pick.head === 'mean'}>mean</option>
-              </select></label>
+              </select></label>` : nothing}
               ${a!.truncated ? html`<span class="muted">${a!.truncated}</span>` : nothing}
             </div>
-            <attn-heatmap colormap=${this.colormap} class="main" .matrix=${sel.matrix} rows=${v.rows.length} cols=${v.cols.length} .rowLabels=${v.rows}
+            <div role="tabpanel" id=${DISPLAY_PANEL} aria-labelledby="display-tab-${display}">
+            ${display !== 'heatmap' ? this.renderDisplay(v, pick, titles) : html`<attn-heatmap colormap=${this.colormap} class="main" .matrix=${sel.matrix} rows=${v.rows.length} cols=${v.cols.length} .rowLabels=${v.rows}
               .colLabels=${v.cols} .mask=${sel.mask} .domain=${[0, 1] as [number, number]}
               row-title=${v.name === 'cross' ? (a!.model === 'hf' ? 'Target' : 'Output') : 'Query'}
               col-title=${v.name === 'cross' ? (a!.model === 'hf' ? 'Source' : 'Input') : 'Key'}
               caption="${v.title} · layer ${pick.layer + 1} · ${pick.head === 'mean' ? 'mean of the heads' : `head ${pick.head + 1}`}"
-              max-size="460"></attn-heatmap>
+              max-size="460"></attn-heatmap>`}
+            </div>
             <model-outputs .outputs=${a!.outputs}></model-outputs>
             ${this.gallery ? this.renderGallery(v, pick) : nothing}
           `
@@ -334,6 +393,7 @@ export class AttnView extends WidgetBase {
 
   static override styles = [
     ...WidgetBase.baseStyles,
+    displayTabsStyles,
     css`
       .bar { margin-bottom: 8px; }
       input.text { width: 100%; box-sizing: border-box; padding: 6px 10px; border: 1px solid var(--w-border); border-radius: 8px; background: var(--w-input-bg); font-size: 15px; }

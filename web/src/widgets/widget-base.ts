@@ -27,6 +27,7 @@ import { download, exportMatrix, type MatrixExport } from '../export/export';
 import { scriptFileName } from './pytorch';
 import { COLORMAPS } from '../components/colormaps';
 import { themeStyles } from './theme';
+import { download as saveFile, fileName } from '../export/export';
 
 export abstract class WidgetBase extends LitElement {
   static widgetTag = '';
@@ -52,6 +53,10 @@ export abstract class WidgetBase extends LitElement {
   protected abstract compute(): Promise<void>;
   protected abstract renderBody(): TemplateResult | typeof nothing;
   protected exportables(): MatrixExport[] {
+    return [];
+  }
+  /** Pictures that export as SVG only (the head view's lines): a title, and the SVG text when asked. */
+  protected svgExports(): { title: string; svg: () => string }[] {
     return [];
   }
   /**
@@ -216,6 +221,7 @@ export abstract class WidgetBase extends LitElement {
 
   private renderHeader() {
     const matrices = this.exportables();
+    const pictures = this.svgExports();
     return html`<header class="w-head">
         <h2 class="w-title">${this.widgetTitle}</h2>
         <div class="w-actions">
@@ -227,7 +233,7 @@ export abstract class WidgetBase extends LitElement {
               ${Object.entries(COLORMAPS).map(([k, c]) => html`<option value=${k} ?selected=${k === this.colormap}>${c.label}</option>`)}
             </select>
           </label>
-          ${matrices.length
+          ${matrices.length || pictures.length
             ? html`<button class="w-export-btn" aria-expanded=${this.exportOpen} @click=${() => {
                 this.exportOpen = !this.exportOpen;
                 this.embedOpen = false;
@@ -272,6 +278,10 @@ export abstract class WidgetBase extends LitElement {
                   )}
                 </tr>`,
               )}
+              ${pictures.map((p, i) => html`<tr>
+                <th scope="row">${p.title}</th>
+                <td><button data-format="svg" data-picture=${i} @click=${() => saveFile(fileName(p.title, 'svg'), p.svg(), 'image/svg+xml')}>SVG</button></td>
+              </tr>`)}
             </table>
           </div>`
         : nothing}`;
