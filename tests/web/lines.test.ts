@@ -146,3 +146,24 @@ describe('theme', () => {
     expect(isLightText('rgb(29, 29, 36)')).toBe(false);
   });
 });
+
+describe('the explorer URL keeps the display, the heads drawn, the pin and the model view’s pictures', () => {
+  it('round-trips them, writes nothing for the defaults, and ignores nonsense', async () => {
+    const { queryFromState, stateFromQuery } = await import('../../web/src/components/url-state');
+    const { Store } = await import('../../web/src/state/store');
+    const store = new Store(stateFromQuery('?m=dates&view=cross&display=lines&lh=2,0&pin=k7&pictures=lines', 'http://localhost/'));
+    expect(store.state).toMatchObject({ display: 'lines', lineHeads: [0, 2], pin: { side: 'key', index: 7 }, pictures: 'lines' });
+    const q = queryFromState(store.state);
+    expect(q).toMatch(/display=lines&lh=0%2C2&pin=k7&pictures=lines/);
+    expect(stateFromQuery(`?${q}`, 'http://localhost/')).toMatchObject({ display: 'lines', lineHeads: [0, 2], pin: { side: 'key', index: 7 } });
+    const plain = new Store(stateFromQuery('?m=lm', 'http://localhost/'));
+    expect(queryFromState(plain.state)).not.toMatch(/display|lh=|pin=|pictures/);
+    expect(stateFromQuery('?display=3d&lh=x&pin=z9&pictures=oil', 'http://localhost/')).toMatchObject({
+      display: 'heatmap', lineHeads: undefined, pin: undefined, pictures: 'heatmap' });
+    // A model-view click: that layer and head, and the lines draw that head alone; another view drops the pin.
+    store.openHead(1, 3);
+    expect(store.state).toMatchObject({ layer: 1, head: 3, lineHeads: [3] });
+    store.setView('encoder');
+    expect(store.state.pin).toBeUndefined();
+  });
+});
