@@ -3,11 +3,10 @@
 // Debian's /usr/bin/python3 (python3-torch), and every number it prints (its ATTN_JSON line) is compared with what
 // the real WASM engine returns for the same call: what the widget shows. Needs python3-torch: without it, this
 // file FAILS (tools/test.sh installs it).
-import { execFileSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Engine, Tensor } from '../../engine/bindings/attn';
 import { runCall } from '../../web/src/engine/calls';
-import { parseShown, pyNumber } from '../../web/src/widgets/pytorch';
+import { pyNumber } from '../../web/src/widgets/pytorch';
 import {
   blockScript,
   blockShown,
@@ -44,61 +43,14 @@ import {
 } from '../../web/src/widgets/seeded-layers';
 import { optimizerDefaults, trainStepCall, type OptimizerOptions } from '../../web/src/widgets/train-step-setup';
 import { loadBuiltEngine } from './golden';
+import { close, largestError, requireTorch, shownBy } from './python';
 
-const PYTHON = '/usr/bin/python3';
 let attn: Engine;
-let maxErr = 0;
 
 beforeAll(async () => {
-  try {
-    execFileSync(PYTHON, ['-c', 'import torch'], { stdio: 'pipe', timeout: 60000 });
-  } catch (e) {
-    throw new Error(
-      `${PYTHON} cannot import torch: install python3-torch (apt-get install python3-torch; tools/test.sh does it). ${(e as Error).message}`,
-    );
-  }
+  requireTorch();
   attn = await loadBuiltEngine();
 });
-
-/** Runs a script with ATTN_JSON set; returns its stdout (the test fails with the script's stderr). */
-function runPython(script: string): string {
-  try {
-    return execFileSync(PYTHON, ['-'], {
-      input: script,
-      env: { ...process.env, ATTN_JSON: '1', CUDA_VISIBLE_DEVICES: '', OMP_NUM_THREADS: '1' },
-      timeout: 60000,
-      maxBuffer: 64 << 20,
-      encoding: 'utf8',
-    });
-  } catch (e) {
-    const err = e as { stderr?: string; message: string };
-    throw new Error(`the script failed: ${err.stderr || err.message}`);
-  }
-}
-
-/** Runs the script and returns what it showed, after checking that every "agrees" check held. */
-function shownBy(script: string): Record<string, number[]> {
-  const out = runPython(script);
-  expect(out).not.toMatch(/agrees: False/);
-  return parseShown(out);
-}
-
-/** |a - e| ≤ 1e-5 · max(1, |e|) for every element (equal infinities and NaNs match). */
-function close(name: string, actual: number[] | undefined, expected: ArrayLike<number>) {
-  expect(actual, `${name} was not shown`).toBeDefined();
-  expect(actual!.length, `${name}: length`).toBe(expected.length);
-  let worst = 0;
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual![i];
-    const e = expected[i];
-    if (Object.is(a, e) || (Number.isNaN(a) && Number.isNaN(e))) continue;
-    const err = Math.abs(a - e) / Math.max(1, Math.abs(e));
-    if (!(err <= 1e-5)) throw new Error(`${name}[${i}]: PyTorch ${a}, engine ${e}`);
-    worst = Math.max(worst, err);
-  }
-  maxErr = Math.max(maxErr, worst);
-}
-
 
 describe('pyNumber', () => {
   it('writes the shortest decimal that parses back to the same float32', () => {
@@ -342,8 +294,8 @@ describe('<attn-train-step>', () => {
     }, 90000);
   }
   it('reports the largest error over every comparison', () => {
-    console.log(`pytorch.test: largest error |PyTorch - engine| / max(1, |engine|) = ${maxErr.toExponential(2)}`);
-    expect(maxErr).toBeLessThanOrEqual(1e-5);
+    console.log(`pytorch.test: largest error |PyTorch - engine| / max(1, |engine|) = ${largestError().toExponential(2)}`);
+    expect(largestError()).toBeLessThanOrEqual(1e-5);
   });
 });
 

@@ -23,8 +23,9 @@ export type WidgetEngineStatus =
   | { state: 'loading'; loaded: number; total: number }
   | { state: 'ready' }
   | { state: 'failed'; message: string };
-import { download, exportMatrix, type MatrixExport } from '../export/export';
+import { exportMatrix, type MatrixExport } from '../export/export';
 import { scriptFileName } from './pytorch';
+import { copyOrSelect, type ScriptDownload } from './pytorch-panel';
 import { COLORMAPS } from '../components/colormaps';
 import { themeStyles } from './theme';
 import { download as saveFile, fileName } from '../export/export';
@@ -65,6 +66,10 @@ export abstract class WidgetBase extends LitElement {
    */
   pytorchScript(): string {
     return '';
+  }
+  /** The files the PyTorch script reads (a model's weights), offered in its panel. */
+  pytorchFiles(): ScriptDownload[] {
+    return [];
   }
   private get hasPytorch() {
     return this.pytorchScript !== WidgetBase.prototype.pytorchScript;
@@ -195,18 +200,10 @@ export abstract class WidgetBase extends LitElement {
     return `<iframe src="${escapeAttr(this.iframeUrl())}" title="${escapeAttr(this.widgetTitle)}" width="100%" height="${h}" loading="lazy"></iframe>\n<script src="${assetBase()}embed-resize.js" async></script>`;
   }
 
-  private async copy(which: 'element' | 'iframe' | 'pytorch') {
-    const text = which === 'element' ? this.elementSnippet() : which === 'iframe' ? this.iframeSnippet() : this.pytorchScript();
-    try {
-      await navigator.clipboard.writeText(text);
-      this.copied = which;
-    } catch {
-      // No clipboard permission (e.g. an iframe without it): select the text so Ctrl+C works.
-      const area = this.renderRoot.querySelector<HTMLTextAreaElement>(`textarea[data-snippet="${which}"]`);
-      area?.focus();
-      area?.select();
-      this.copied = `${which}-select`;
-    }
+  private async copy(which: 'element' | 'iframe') {
+    const text = which === 'element' ? this.elementSnippet() : this.iframeSnippet();
+    const area = this.renderRoot.querySelector<HTMLTextAreaElement>(`textarea[data-snippet="${which}"]`);
+    this.copied = (await copyOrSelect(text, area)) === 'copied' ? which : `${which}-select`;
   }
 
   private async doExport(index: number, format: 'png' | 'svg' | 'csv' | 'json') {
@@ -266,7 +263,10 @@ export abstract class WidgetBase extends LitElement {
             ${this.copied.endsWith('-select') ? html`<p class="muted">Selected: press Ctrl+C (⌘C) to copy.</p>` : nothing}
           </div>`
         : nothing}
-      ${this.pytorchOpen ? this.renderPytorch() : nothing}
+      ${this.pytorchOpen
+        ? html`<pytorch-panel .script=${this.pytorchScript()} .files=${this.pytorchFiles()}
+            file-name=${scriptFileName((this.constructor as typeof WidgetBase).widgetTag)}></pytorch-panel>`
+        : nothing}
       ${this.exportOpen
         ? html`<div class="w-pop" role="group" aria-label="Export a matrix">
             <table class="w-export">
@@ -285,22 +285,6 @@ export abstract class WidgetBase extends LitElement {
             </table>
           </div>`
         : nothing}`;
-  }
-
-  /** The PyTorch panel: the script (read-only, scrolls, monospace), Copy and Download (.py). */
-  private renderPytorch() {
-    const script = this.pytorchScript();
-    const tag = (this.constructor as typeof WidgetBase).widgetTag;
-    return html`<div class="w-pop w-pytorch" role="group" aria-label="PyTorch script">
-      <p>A runnable PyTorch script of what the widget shows now: the same tensors, the same modules, the same numbers printed.</p>
-      <label>Python <span class="w-pytorch-actions">
-        <button class="w-pytorch-copy" ?disabled=${!script} @click=${() => this.copy('pytorch')}>${this.copied === 'pytorch' ? 'Copied' : 'Copy'}</button>
-        <button class="w-pytorch-download" ?disabled=${!script} @click=${() => download(scriptFileName(tag), script, 'text/x-python')}>Download .py</button>
-      </span></label>
-      <textarea readonly spellcheck="false" wrap="off" rows="18" data-snippet="pytorch" aria-label="PyTorch script"
-        .value=${script || '# Computing…'}></textarea>
-      ${this.copied === 'pytorch-select' ? html`<p class="muted">Selected: press Ctrl+C (⌘C) to copy.</p>` : nothing}
-    </div>`;
   }
 
   private renderStatus() {
@@ -326,8 +310,6 @@ export abstract class WidgetBase extends LitElement {
       .w-pop p { margin: 0 0 8px; font-size: 12.5px; }
       .w-pop label { display: flex; align-items: center; justify-content: space-between; font-size: 12.5px; font-weight: 600; margin-top: 6px; }
       .w-pop textarea { width: 100%; box-sizing: border-box; font: 12px ui-monospace, monospace; background: var(--w-input-bg); color: var(--w-fg); border: 1px solid var(--w-border); border-radius: 6px; padding: 6px; resize: vertical; }
-      .w-pytorch textarea { max-height: 60vh; min-height: 12em; overflow: auto; white-space: pre; tab-size: 4; }
-      .w-pytorch-actions { display: inline-flex; gap: 6px; }
       .w-export { border-collapse: collapse; font-size: 12.5px; }
       .w-export th { text-align: left; font-weight: 500; padding-right: 10px; }
       .w-export td { padding: 2px; }
