@@ -51,6 +51,18 @@ Json without(const Json& section, const char* const (&keys)[N]) {
   return out;
 }
 
+// An LSTM run's model section, made into the encoder-decoder config its batches are made for: one head (the
+// transformer's heads are not used), as many decoder layers as encoder layers, and no dropout.
+Status lstm_section(Json& model) {
+  const Json* dropout = model.find("dropout");
+  if (dropout && !(dropout->is_number() && dropout->as_number() == 0.0))
+    return Status::error("the LSTM baseline has no dropout: set dropout to 0");
+  model.set("arch", Json::string("encoder-decoder"));
+  model.set("nhead", Json::number(1));
+  if (const Json* layers = model.find("num_layers")) model.set("num_decoder_layers", *layers);
+  return Status();
+}
+
 }  // namespace
 
 Json without_derived_keys(const Json& j) {
@@ -86,7 +98,11 @@ Status run_config_from_json(const Json& j, RunConfig* out) {
   Json model = merged(kModelDefaults, j.find("model"));
   Arch arch;
   const std::string arch_text = model.string_or("arch", "");
-  if (!parse_arch(arch_text, &arch)) return Status::error("arch must be encoder, decoder or encoder-decoder, got '" + arch_text + "'");
+  c.recurrent = arch_text == "lstm";
+  if (c.recurrent) ATTN_TRY(lstm_section(model));
+  else if (!parse_arch(arch_text, &arch))
+    return Status::error("arch must be encoder, decoder, encoder-decoder or lstm, got '" + arch_text + "'");
+  if (c.recurrent) arch = Arch::kEncoderDecoder;
   ATTN_TRY(c.task.validate(arch));
   const double V = c.task.vocab_size();
   ATTN_TRY(derived(model, "model", "vocab_size", V, "task"));
@@ -95,9 +111,18 @@ Status run_config_from_json(const Json& j, RunConfig* out) {
   ATTN_TRY(derived(model, "model", "max_len", c.task.max_positions(arch) + 1, "task"));
   ATTN_TRY(derived(model, "model", "pad_id", kPad, "task"));
   ATTN_TRY(model_config_from_json(model, &c.model));
+  if (c.recurrent) {
+    if (c.model.num_layers == 0) return Status::error("an LSTM needs at least one layer");
+    c.lstm.vocab_size = c.model.vocab_size;
+    c.lstm.tgt_vocab_size = c.model.tgt_vocab_size;
+    c.lstm.head_size = c.model.head_size;
+    c.lstm.hidden_size = c.model.d_model();
+    c.lstm.num_layers = c.model.num_layers;
+    c.lstm.pad_id = c.model.pad_id;
+  }
   if (c.model.num_layers == 0 && (arch != Arch::kEncoderDecoder || c.model.num_decoder_layers == 0))
     return Status::error("a model with no layers has no attention to learn with: use at least one layer");
-  const double parameters = static_cast<double>(parameter_count(c.model));
+  const double parameters = static_cast<double>(c.recurrent ? c.lstm.parameter_count() : parameter_count(c.model));
   if (parameters > kMaxParameters)
     return Status::error("this model would have " + std::to_string(static_cast<int64_t>(parameters / 1e6)) +
                          " million parameters: the lab trains models of up to 20 million (make d_model, the feed-forward width or the layers smaller)");
@@ -114,10 +139,22 @@ Status run_config_from_json(const Json& j, RunConfig* out) {
   return Status();
 }
 
+namespace {
+// An LSTM run's model section: what it reads, and the keys that follow from the task.
+Json lstm_config_to_json(const RunConfig& c) {
+  Json m = Json::object();
+  const Json full = model_config_to_json(c.model);
+  m.set("arch", Json::string("lstm"));
+  for (const char* key : {"d_model", "num_layers", "vocab_size", "tgt_vocab_size", "head_size", "max_len", "pad_id"})
+    m.set(key, *full.find(key));
+  return m;
+}
+}  // namespace
+
 Json run_config_to_json(const RunConfig& c) {
   Json j = Json::object(), run = Json::object();
   j.set("task", task_config_to_json(c.task));
-  j.set("model", model_config_to_json(c.model));
+  j.set("model", c.recurrent ? lstm_config_to_json(c) : model_config_to_json(c.model));
   j.set("train", train_config_to_json(c.train));
   run.set("steps", Json::number(static_cast<double>(c.steps)));
   run.set("batch", Json::number(static_cast<double>(c.batch)));
@@ -129,9 +166,14 @@ Json run_config_to_json(const RunConfig& c) {
 }
 
 TrainingRun::TrainingRun(const RunConfig& config)
-    : config_(config), model_(config.model), trainer_(model_, config.train), data_(config.seed * 7919 + 1) {
+    : config_(config),
+      model_(config.recurrent ? TransformerModel() : TransformerModel(config.model)),
+      lstm_(config.recurrent ? LstmSeq2Seq(config.lstm) : LstmSeq2Seq()),
+      trainer_(config.recurrent ? Trainer(lstm_, config.train) : Trainer(model_, config.train)),
+      data_(config.seed * 7919 + 1) {
   Rng init(config.seed);
-  model_.reset_parameters(init);
+  if (config.recurrent) lstm_.reset_parameters(init);
+  else model_.reset_parameters(init);
   Rng held(config.seed * 104729 + 2);
   for (int64_t i = 0; i < config.eval_size; ++i) held_out_.push_back(task_sample(config.task, held, Split::kHeldOut));
   held_batch_ = make_batch(config.model.arch, held_out_);
@@ -171,6 +213,13 @@ Status TrainingRun::check_input(const std::vector<int32_t>& x) const {
 
 Decoded TrainingRun::infer(const std::vector<int32_t>& x) const {
   const int64_t limit = config_.task.max_answer() + 1;
+  if (config_.recurrent) {
+    const LstmAnswer a = lstm_.greedy(x, kBos, kEos, limit);
+    Decoded d;
+    d.tokens = a.tokens;
+    d.finished = a.finished;
+    return d;
+  }
   switch (config_.model.arch) {
     case Arch::kEncoderDecoder: return greedy_seq2seq(model_, x, kBos, kEos, limit);
     case Arch::kDecoder: {
@@ -208,6 +257,7 @@ GenerationStats TrainingRun::generate(int64_t limit) {
 }
 
 Status TrainingRun::load_weights(TransformerModel& other) {
+  if (config_.recurrent) return Status::error("an LSTM run has no transformer weights to load");
   if (model_config_to_json(other.config).dump() != model_config_to_json(model_.config).dump())
     return Status::error("the weights are of another model: " + model_config_to_json(other.config).dump());
   std::vector<Param*> mine;
@@ -218,6 +268,7 @@ Status TrainingRun::load_weights(TransformerModel& other) {
 }
 
 const ModelCache& TrainingRun::trace(const Sample& s) {
+  if (config_.recurrent) return trace_cache_;  // no attention: an empty cache
   const Batch b = make_batch(config_.model.arch, {s});
   ForwardContext ctx;
   if (config_.model.arch == Arch::kEncoderDecoder) model_.forward_seq2seq(trace_cache_, b.src, b.S, b.tgt, b.T, 1, ctx);

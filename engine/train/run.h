@@ -9,6 +9,10 @@
 //    "train": {"optimizer": "adamw", "lr": 0.01, "warmup": 50, "schedule": "cosine", "clip_norm": 1, ...},
 //    "run":   {"steps": 500, "batch": 64, "seed": 1, "eval_size": 500, "eval_every": 100}}
 //
+// "arch": "lstm" trains the recurrent baseline instead (models/lstm_seq2seq.h: a sequence-to-sequence LSTM
+// without attention, on the encoder-decoder batches): it reads d_model (its hidden size) and num_layers (its
+// encoder's and its decoder's); the transformer's other keys are not used, and dropout must be 0.
+//
 // The task decides the model's vocab_size, tgt_vocab_size, head_size, max_len and pad_id, and the run decides
 // the trainer's total_steps, ignore_index and seed: those keys may be given only with the values they must have.
 // Data: training examples are drawn from the training part of the split by a generator seeded from the run's
@@ -39,7 +43,9 @@ constexpr int kBucketBatches = 16;
 
 struct RunConfig {
   TaskConfig task;
-  ModelConfig model;  // completed from the task
+  ModelConfig model;  // completed from the task (for an LSTM run: the encoder-decoder its batches are made for)
+  bool recurrent = false;  // model.arch "lstm": the LSTM baseline, configured by lstm
+  LstmSeq2SeqConfig lstm;
   TrainConfig train;  // completed from the run
   int64_t steps = 2000;
   int64_t batch = 64;
@@ -77,23 +83,27 @@ class TrainingRun {
   // Greedy decoding of the first `limit` held-out inputs (0: all): what the model produces on its own.
   GenerationStats generate(int64_t limit = 0);
   // The model's answer to one input x (symbol ids, checked with check_input): greedy decoding for models with
-  // a decoder, one argmax per position for encoders. d.cache holds the attention of the final forward.
+  // a decoder, one argmax per position for encoders. d.cache holds the attention of the final forward (none for
+  // an LSTM run).
   Decoded infer(const std::vector<int32_t>& x) const;
-  // Teacher-forced forward of one example (eval mode): its attention at this point of training.
+  // Teacher-forced forward of one example (eval mode): its attention at this point of training (an LSTM run has
+  // none: the cache stays empty).
   const ModelCache& trace(const Sample& s);
   Status check_input(const std::vector<int32_t>& x) const;
   // Replaces the weights with those of a model of the same config (a saved run read back); the optimizer
-  // starts afresh.
+  // starts afresh. Transformer runs only.
   Status load_weights(TransformerModel& other);
 
   const RunConfig& config() const { return config_; }
-  TransformerModel& model() { return model_; }
+  TransformerModel& model() { return model_; }  // a transformer run's model
+  int64_t num_parameters() { return config_.recurrent ? lstm_.num_parameters() : model_.num_parameters(); }
   const std::vector<Sample>& held_out() const { return held_out_; }
   int64_t steps_done() const { return trainer_.steps_done(); }
 
  private:
   RunConfig config_;
-  TransformerModel model_;
+  TransformerModel model_;  // a transformer run's model, or
+  LstmSeq2Seq lstm_;        // a recurrent run's
   Trainer trainer_;
   Rng data_;
   std::vector<Batch> pending_;  // the rest of the current bucket of batches, next last

@@ -97,29 +97,43 @@ Json train_config_to_json(const TrainConfig& c) {
 }
 
 Trainer::Trainer(TransformerModel& model, const TrainConfig& config)
-    : model_(model), config_(config), optimizer_(config.optim), rng_(config.seed) {}
+    : model_(&model), config_(config), optimizer_(config.optim), rng_(config.seed) {}
+
+Trainer::Trainer(LstmSeq2Seq& model, const TrainConfig& config)
+    : lstm_(&model), config_(config), optimizer_(config.optim), rng_(config.seed) {}
+
+void Trainer::visit(const ParamVisitor& fn) {
+  if (lstm_) lstm_->visit(fn);
+  else model_->visit(fn);
+}
 
 std::vector<Param*> Trainer::params() {
   std::vector<Param*> out;
-  model_.visit([&](const std::string&, Param& p) { out.push_back(&p); });
+  visit([&](const std::string&, Param& p) { out.push_back(&p); });
   return out;
 }
 
 Status Trainer::check(const Batch& b) const {
-  const ModelConfig& c = model_.config;
-  const bool seq2seq = c.arch == Arch::kEncoderDecoder;
+  // What the batch must fit: the model's architecture, vocabularies and outputs.
+  const bool seq2seq = lstm_ || model_->config.arch == Arch::kEncoderDecoder;
+  const int64_t vocab = lstm_ ? lstm_->config.vocab_size : model_->config.vocab_size;
+  const int64_t tgt_vocab = lstm_ ? lstm_->config.tgt_vocab_size : model_->config.target_vocab();
+  const int64_t head_size = lstm_ ? lstm_->config.head_size : model_->config.head_size;
+  auto check_ids = [&](const std::vector<int32_t>& ids, int64_t length, int64_t v) {
+    return lstm_ ? lstm_->check_ids(ids, length, v) : model_->check_ids(ids, length, v);
+  };
   if (b.B <= 0) return Status::error("the batch is empty");
   if (static_cast<int64_t>(b.src.size()) != b.B * b.S) return Status::error("src does not hold B x S ids");
   if (seq2seq != (b.T > 0)) return Status::error(seq2seq ? "encoder-decoder batches need tgt" : "only encoder-decoder batches have tgt");
   if (static_cast<int64_t>(b.tgt.size()) != b.B * b.T) return Status::error("tgt does not hold B x T ids");
   if (static_cast<int64_t>(b.targets.size()) != b.B * b.out_len()) return Status::error("targets do not match the output length");
   for (int32_t t : b.targets)
-    if (t != config_.ignore_index && (t < 0 || t >= c.head_size))
+    if (t != config_.ignore_index && (t < 0 || t >= head_size))
       return Status::error("target " + std::to_string(t) + " is outside the model's outputs [0, " +
-                           std::to_string(c.head_size) + ")");
-  ATTN_TRY(model_.check_ids(b.src, b.S, c.vocab_size));
-  if (seq2seq) ATTN_TRY(model_.check_ids(b.tgt, b.T, c.target_vocab()));
-  if (c.head_size == 0) return Status::error("the model has no output head to train");
+                           std::to_string(head_size) + ")");
+  ATTN_TRY(check_ids(b.src, b.S, vocab));
+  if (seq2seq) ATTN_TRY(check_ids(b.tgt, b.T, tgt_vocab));
+  if (head_size == 0) return Status::error("the model has no output head to train");
   return Status();
 }
 
@@ -127,8 +141,11 @@ const Tensor& Trainer::forward(const Batch& b, bool training) {
   ForwardContext ctx;
   ctx.training = training;
   ctx.rng = &rng_;
-  if (model_.config.arch == Arch::kEncoderDecoder) return model_.forward_seq2seq(cache_, b.src, b.S, b.tgt, b.T, b.B, ctx);
-  return model_.forward(cache_, b.src, b.B, b.S, ctx);
+  if (lstm_) logits_ = &lstm_->forward(lstm_cache_, b.src, b.S, b.tgt, b.T, b.B);
+  else if (model_->config.arch == Arch::kEncoderDecoder)
+    logits_ = &model_->forward_seq2seq(cache_, b.src, b.S, b.tgt, b.T, b.B, ctx);
+  else logits_ = &model_->forward(cache_, b.src, b.B, b.S, ctx);
+  return *logits_;
 }
 
 StepStats Trainer::step(const Batch& b, StepDetails* details) {
@@ -144,8 +161,9 @@ StepStats Trainer::step(const Batch& b, StepDetails* details) {
   dlogits_ = Tensor(logits.shape, 0.0f);
   cross_entropy_backward(dlogits_.ptr(), probs_.ptr(), b.targets.data(), N, C, config_.ignore_index,
                          config_.label_smoothing, count, 1.0);
-  model_.zero_grad();
-  model_.backward(cache_, dlogits_);
+  visit([](const std::string&, Param& p) { p.zero_grad(); });
+  if (lstm_) lstm_->backward(lstm_cache_, dlogits_);
+  else model_->backward(cache_, dlogits_);
   std::vector<Param*> ps = params();
   s.grad_norm = clip_grad_norm(ps, config_.optim.clip_norm);
   if (details) {
@@ -188,7 +206,8 @@ EvalStats Trainer::evaluate(const Batch& b) {
 }
 
 std::vector<int32_t> Trainer::predictions() const {
-  const Tensor& logits = cache_.logits;
+  if (!logits_) return {};
+  const Tensor& logits = *logits_;
   const int64_t C = logits.dim(-1), N = logits.numel() / C;
   std::vector<int32_t> out(static_cast<size_t>(N));
   for (int64_t n = 0; n < N; ++n) {

@@ -1,7 +1,8 @@
 // The training loop, one step at a time, so a caller (the CLI trainer, or the page's worker) can report after
 // every step and pause, resume or stop between steps:
 //
-//   Trainer trainer(model, config);             // model: a TransformerModel; config: optimizer + loss
+//   Trainer trainer(model, config);             // model: a TransformerModel (or the LstmSeq2Seq baseline);
+//                                               // config: optimizer + loss
 //   for (...) {
 //     StepStats s = trainer.step(batch);          // forward (training mode), loss, backward, clip, update
 //     EvalStats e = trainer.evaluate(held_out);   // forward in eval mode: loss and accuracies, no update
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "io/json.h"
+#include "models/lstm_seq2seq.h"
 #include "models/model.h"
 #include "train/optim.h"
 
@@ -72,6 +74,8 @@ struct StepDetails {
 class Trainer {
  public:
   Trainer(TransformerModel& model, const TrainConfig& config);
+  // The recurrent baseline, trained on encoder-decoder batches by the same loop (loss, clipping, optimizer).
+  Trainer(LstmSeq2Seq& model, const TrainConfig& config);
 
   // Checks a batch against the model (shapes, id ranges, lengths); step() and evaluate() assume it passed.
   Status check(const Batch& batch) const;
@@ -82,14 +86,18 @@ class Trainer {
 
   int64_t steps_done() const { return optimizer_.steps(); }
   const TrainConfig& config() const { return config_; }
-  const ModelCache& cache() const { return cache_; }
+  const ModelCache& cache() const { return cache_; }  // a transformer's last forward (empty for the LSTM)
   const Optimizer& optimizer() const { return optimizer_; }
   std::vector<Param*> params();
 
  private:
-  const Tensor& forward(const Batch& batch, bool training);
+  const Tensor& forward(const Batch& batch, bool training);  // the logits [B, out_len, C]
+  void visit(const ParamVisitor& fn);
 
-  TransformerModel& model_;
+  TransformerModel* model_ = nullptr;  // one of the two is set
+  LstmSeq2Seq* lstm_ = nullptr;
+  LstmSeq2SeqCache lstm_cache_;
+  const Tensor* logits_ = nullptr;     // of the last forward
   TrainConfig config_;
   Optimizer optimizer_;
   Rng rng_;
