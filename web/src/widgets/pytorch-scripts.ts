@@ -25,7 +25,7 @@ const shapeOf = (m: Matrix) => [m.length, m[0]?.length ?? 0];
 const pyWords = (w: string[]) => `[${w.map(pyString).join(', ')}]`;
 
 /** A check printed by the script: "... agrees: True" (the tests fail on "agrees: False"). */
-const AGREES = [
+export const AGREES = [
   'def agrees(what, a, b):',
   '    print(f"{what} agrees: {torch.allclose(a, b, atol=1e-5, rtol=1e-5)}")',
   '',

@@ -70,11 +70,11 @@ export function pySetting(v: boolean | number): string {
 
 /**
  * The start of every script: what it is (comment lines), the imports, device, print options and show().
- * `about` is a few lines of text (no '#').
+ * `about` is a few lines of text (no '#'); `whose` names what the state is of ("the explorer's").
  */
-export function scriptHeader(title: string, about: string[]): string {
+export function scriptHeader(title: string, about: string[], whose = "the widget's"): string {
   return [
-    `# ${title}: the widget's current state, in PyTorch.`,
+    `# ${title}: ${whose} current state, in PyTorch.`,
     ...about.map((l) => (l ? `# ${l}` : '#')),
     '# Paste into a notebook or save as a .py file and run it (PyTorch 1.13 or later: pip install torch, or on',
     '# Debian/Ubuntu apt-get install python3-torch; a GPU is used when there is one, and is not needed).',
