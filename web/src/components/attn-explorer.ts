@@ -29,6 +29,8 @@ import './model-outputs';
 import './model-picker';
 import './token-chips';
 import { percent } from '../text/format';
+import { shownModelScript } from '../widgets/model-script';
+import '../widgets/pytorch-panel';
 
 /** How long the state must rest before the URL follows it. */
 const URL_SETTLE_MS = 200;
@@ -48,6 +50,8 @@ export class AttnExplorer extends LitElement {
    * made the first picture ~0.2 s later. */
   @state() private galleryShown = false;
   private galleryQueued = false;
+  /** The PyTorch panel under the heatmap is open. */
+  @state() private pytorchOpen = false;
 
   private client?: EngineClient;
   private requested = '';
@@ -416,6 +420,7 @@ export class AttnExplorer extends LitElement {
         computed in ${a.ms.toFixed(1)} ms by the C++ engine (WebAssembly${ready?.info.simd128 ? ' SIMD' : ''}${(ready?.info.threads ?? 1) > 1 ? `, ${ready!.info.threads} threads` : ''})
         ${s.busy ? html`<span class="busy">· updating…</span>` : nothing}
       </p>
+      ${this.renderPytorch(v)}
     `;
   }
 
@@ -467,6 +472,27 @@ export class AttnExplorer extends LitElement {
         hint=${hint}
         @head-select=${(e: CustomEvent) => this.store.select(e.detail.layer, e.detail.head)}></head-gallery>
     </section>`;
+  }
+
+  /** The PyTorch button, and its panel: the model shown, as a PyTorch module that loads its weights and runs on this
+   * text, printing the attention shown and the model's output (widgets/model-script.ts). Not for Hugging Face models. */
+  private renderPytorch(v: AttentionView) {
+    const s = this.s;
+    if (s.model === 'hf') return nothing;
+    const ms = s.models[s.model];
+    const open = this.pytorchOpen;
+    const { script, files } = open
+      ? shownModelScript({ model: s.model, info: ms?.state === 'ready' ? ms.info : undefined, analysis: this.shownAnalysis, view: v,
+          layer: s.layer, head: s.head, settings: s.settings, run: s.labRun })
+      : { script: '', files: [] };
+    return html`<div class="pytorch">
+      <button class="pytorch-btn" aria-expanded=${open} @click=${() => (this.pytorchOpen = !open)}>PyTorch</button>
+      <span class="hint">this model in PyTorch, with its weights, on your text</span>
+      ${open
+        ? html`<pytorch-panel .script=${script} .files=${files} file-name=${`attn-${s.model}.py`}
+            intro="A runnable PyTorch script: the model written with PyTorch's modules, its weights, your text's ids. It prints the attention shown above and the model's output, as the engine computes them."></pytorch-panel>`
+        : nothing}
+    </div>`;
   }
 
   /** What the Hugging Face checkpoint is: family, architecture, size, memory, dtype, tokenizer, unused tensors. */
@@ -657,6 +683,11 @@ export class AttnExplorer extends LitElement {
     .explain { margin: 14px 0 0; color: var(--muted, #555); font-size: 13px; max-width: 66ch; }
     .stats { margin: 8px 0 0; color: var(--muted, #777); font-size: 12px; font-variant-numeric: tabular-nums; }
     .busy { color: var(--accent, #5b3cc4); }
+    .pytorch { margin-top: 10px; }
+    .pytorch pytorch-panel { margin-top: 8px; }
+    .pytorch-btn { font: inherit; font-size: 12.5px; padding: 3px 10px; border-radius: 7px; border: 1px solid var(--border, #d6d3e4);
+      background: var(--input-bg, #fff); color: var(--fg, #333); cursor: pointer; }
+    .pytorch-btn[aria-expanded='true'] { border-color: var(--accent, #5b3cc4); color: var(--accent, #5b3cc4); }
     .state { padding: 28px 8px; color: var(--muted, #555); }
     .state .big { font-size: 17px; color: var(--fg, #333); margin-top: 0; }
     .state.error { padding: 10px 12px; margin-bottom: 12px; border-radius: 10px; background: var(--error-bg, #fde8e8); color: var(--error, #9b1c1c); }

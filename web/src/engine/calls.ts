@@ -33,6 +33,9 @@ export interface Calls {
   trainedParameter: [{ model: 'lm' | 'tagger' | 'dates'; name: string }, Tensor];
   /** A seeded untrained model run on token ids: the attention weights of each layer, [H, L, L]. */
   modelAttention: [{ config: ModelConfig; seed: number; ids: number[] }, { weights: Tensor[] }];
+  /** The explorer's untrained model (its settings) or lab model (its run) as a .safetensors file (float32), for the
+   * PyTorch script. Handled by the worker, which owns the models. */
+  modelFile: [{ model: 'untrained' | 'lab'; settings: ModelSettings; run?: string }, Uint8Array];
 }
 
 export type CallName = keyof Calls;
@@ -92,6 +95,7 @@ export function transferables(value: unknown, out: Transferable[] = [], seen = n
 
 // ------------------------------------------------------------------------------- trainStep (<attn-train-step>)
 import type { Batch, EvalStats, StepDetails, TaskSpec, TrainConfig } from '../../../engine/bindings/attn';
+import type { ModelSettings } from '../state/store';
 
 export interface Calls {
   /** One training step taken apart, replayed from scratch (stateless): see runTrainStep. */

@@ -68,6 +68,9 @@ export interface Analysis {
   views: AttentionView[];
   outputs: Outputs;
   ms: number;
+  /** The token ids the model read (the language model's start with <bos>; the date translator's are its source), for
+   * the PyTorch script (widgets/pytorch-models.ts). Not for Hugging Face models. */
+  ids?: number[];
   /**
    * The outputs follow in an `outputs` message (GPT-2's next tokens: the heatmap is posted as soon as the attention
    * is computed, before the vocabulary projection). EngineClient.analyze then resolves with `later`, which
@@ -88,6 +91,8 @@ export interface LoadedModel {
   metrics: Record<string, unknown> | null;
   /** Head statistics by view name, [layer][head]. */
   stats: Partial<Record<AttentionView['name'], HeadStat[][]>>;
+  /** A lab model: the text of each token id of its task (Run.nextBatch().vocab). */
+  vocab?: string[];
 }
 
 export interface AnalyzeRequest {

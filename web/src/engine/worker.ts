@@ -15,6 +15,7 @@ import { runCall, transferables, type CallArgs, type CallName } from './calls';
 import { startEngine } from './engine-build';
 import { HfHost } from './hf-worker';
 import { runStatsJob } from './stats-job';
+import { labInputIds } from '../widgets/pytorch-models';
 import type { AnalyzeRequest, AttentionView, FromWorker, HeadVectors, LoadedModel, Outputs, ToWorker, TokenInfo } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -267,7 +268,7 @@ const show = (s: string) => (s === ' ' ? '␣' : s.replace(/\n/g, '⏎').trim() 
 function analyze(req: AnalyzeRequest) {
   const t0 = performance.now();
   const base: { id: number; model: ModelId; text: string; ms: number; hf?: string } = { id: req.id, model: req.model, text: req.text, ms: 0 };
-  let result: Omit<typeof base, 'ms'> & { tokens: TokenInfo[]; truncated: string; views: AttentionView[]; outputs: Outputs };
+  let result: Omit<typeof base, 'ms'> & { tokens: TokenInfo[]; truncated: string; views: AttentionView[]; outputs: Outputs; ids?: number[] };
 
   let later: (() => Outputs) | undefined;
   if (req.model === 'hf') {
@@ -286,6 +287,7 @@ function analyze(req: AnalyzeRequest) {
         truncated: '',
         views: attentionSet(lab.run, r).views,
         outputs: { kind: 'lab', output: r.output, expected: r.expected, finished: r.finished },
+        ids: labInputIds(r.labels.src, lab.info.vocab ?? [], String(lab.run.config.model.arch)),
       };
     }
   } else if (req.model === 'untrained') {
@@ -303,6 +305,7 @@ function analyze(req: AnalyzeRequest) {
         truncated: truncated ? `This text has more than ${MAX_TOKENS} tokens: the heatmap uses the first ${MAX_TOKENS}.` : '',
         views: [view(out.trace, 'self', 'Self-attention', 'encoder', 'self_attn', layers, texts, texts)],
         outputs: { kind: 'none' },
+        ids: Array.from(tokenIds(texts)),
       };
     }
   } else {
@@ -333,6 +336,7 @@ function analyze(req: AnalyzeRequest) {
         truncated,
         views: [view(out.trace, 'self', 'Causal self-attention', 'decoder', 'self_attn', layers, labels, labels)],
         outputs: { kind: 'lm', next },
+        ids: Array.from(ids),
       };
     } else if (req.model === 'tagger') {
       const e = tokenizer.encode(req.text, { maxTokens: maxLen });
@@ -354,6 +358,7 @@ function analyze(req: AnalyzeRequest) {
           truncated: e.truncated ? `The tagger reads at most ${maxLen} tokens: the rest was cut.` : '',
           views: [view(out.trace, 'self', 'Bidirectional self-attention', 'encoder', 'self_attn', layers, labels, labels)],
           outputs: { kind: 'tagger', tags },
+          ids: Array.from(e.ids),
         };
       }
     } else {
@@ -385,6 +390,7 @@ function analyze(req: AnalyzeRequest) {
             view(trace, 'decoder', 'Decoder self-attention (causal)', 'decoder', 'self_attn', dlayers, decoderIn, decoderIn),
           ],
           outputs: { kind: 'dates', translation, finished: out.finished },
+          ids: Array.from(e.ids),
         };
       }
     }
@@ -438,6 +444,7 @@ async function labModel(id: string) {
     config: { ...run.config.model, task: run.config.task, name: record.name ?? 'lab run' },
     metrics: record.final ?? null,
     stats: {},
+    vocab: run.nextBatch().vocab, // the batch is only looked at: the run would train the same batches
   };
   lab = { id, run, info };
   return lab;
@@ -464,6 +471,9 @@ async function call(id: number, name: CallName, args: unknown) {
       const params = (await fetchTrained(a.model)).model.stateDict();
       if (!params[a.name]) throw Object.assign(new Error(`${a.model} has no parameter "${a.name}"`), { name: 'AttnError' });
       value = params[a.name];
+    } else if (name === 'modelFile') {
+      const a = args as CallArgs<'modelFile'>;
+      value = a.model === 'untrained' ? untrainedModel(a.settings).model.save() : (await labModel(a.run ?? '')).run.save();
     } else {
       value = runCall(engine, name, args as CallArgs<typeof name>);
     }

@@ -31,6 +31,8 @@ function folderName(value: string) {
   return value.split('/').filter(Boolean).pop() ?? 'a Hugging Face model';
 }
 import { WidgetBase } from './widget-base';
+import { shownModelScript } from './model-script';
+import type { ScriptDownload } from './pytorch-panel';
 import '../components/attn-heatmap';
 import '../components/head-gallery';
 import '../components/attn-lines';
@@ -311,6 +313,22 @@ export class AttnView extends WidgetBase {
     };
     const d = this.shownDisplay;
     return d === 'heatmap' ? nothing : renderers[d]();
+  }
+
+  /** The PyTorch script of the model and text shown (widgets/model-script.ts); none for a Hugging Face model. */
+  override pytorchScript(): string {
+    return this.shownScript().script;
+  }
+
+  override pytorchFiles(): ScriptDownload[] {
+    return this.shownScript().files;
+  }
+
+  private shownScript() {
+    const v = this.currentView;
+    const pick = v ? this.pick(v) : { layer: 0, head: 0 };
+    return shownModelScript({ model: this.modelId, info: this.info, analysis: this.analysis, view: v, ...pick,
+      settings: this.settings, run: this.labRun });
   }
 
   /** The untrained model's controls changed a setting: the attributes say the new settings. */
