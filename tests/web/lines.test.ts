@@ -89,12 +89,13 @@ describe('geometry', () => {
 });
 
 describe('lines', () => {
-  it('are every weight of the chosen heads above the threshold, lightest first', () => {
+  it('are every weight of the chosen heads above the threshold, by head, query and key', () => {
     const v = view();
     const all = linesOf(v, 0, [0, 1]);
     expect(all).toHaveLength(2 * 3 * 4 - 1);
     expect(all.every((l) => l.weight >= MIN_WEIGHT)).toBe(true);
-    for (let i = 1; i < all.length; i++) expect(all[i].weight).toBeGreaterThanOrEqual(all[i - 1].weight);
+    expect(all[0]).toMatchObject({ head: 0, query: 0, key: 1 });
+    expect(all.at(-1)).toMatchObject({ head: 1, query: 2, key: 3 });
     for (const l of all) expect(l.weight).toBe(v.weights[0][(l.head * 3 + l.query) * 4 + l.key]);
   });
 
@@ -165,5 +166,26 @@ describe('the explorer URL keeps the display, the heads drawn, the pin and the m
     expect(store.state).toMatchObject({ layer: 1, head: 3, lineHeads: [3] });
     store.setView('encoder');
     expect(store.state.pin).toBeUndefined();
+  });
+});
+
+describe('painting', () => {
+  it('strokes the lines of one head and about one weight together, lighter before heavier, every line once', async () => {
+    const { paintLines } = await import('../../web/src/components/lines');
+    const v = view();
+    const lines = linesOf(v, 0, [0, 1]);
+    const strokes: { color: string; width: number; alpha: number; segments: number }[] = [];
+    let segments = 0;
+    const ctx = {
+      strokeStyle: '' as string, lineWidth: 0, globalAlpha: 1, lineCap: 'butt' as CanvasLineCap,
+      beginPath() { segments = 0; }, moveTo() { segments++; }, lineTo() {},
+      stroke() { strokes.push({ color: String(this.strokeStyle), width: this.lineWidth, alpha: this.globalAlpha, segments }); },
+    };
+    paintLines(ctx, lines, [0, 1], { x0: 0, x1: 100, y0: 0, rowH: 20 }, { dark: false, focused: false });
+    expect(strokes.reduce((n, s) => n + s.segments, 0)).toBe(lines.length);
+    for (let i = 1; i < strokes.length; i++) expect(strokes[i].width).toBeGreaterThanOrEqual(strokes[i - 1].width);
+    expect(new Set(strokes.map((s) => s.color))).toEqual(new Set([headColor(0, false), headColor(1, false)]));
+    expect(strokes.length).toBeLessThan(lines.length); // grouped
+    expect(ctx.globalAlpha).toBe(1);
   });
 });

@@ -75,9 +75,20 @@ export class AttnLines extends LitElement {
   }
 
   private lines: Line[] = [];
+  /** Every line of the shown heads, kept while the view, layer and heads stay (the pointer leaving a token shows
+   * them again: 16 heads of 100 tokens have 100,000). */
+  private overview?: { key: string; of: AttentionView; lines: Line[] };
 
   override willUpdate() {
-    this.lines = this.view ? linesOf(this.view, this.layer, this.shown, this.focused) : [];
+    const v = this.view;
+    const focus = this.focused;
+    if (!v) this.lines = [];
+    else if (focus) this.lines = linesOf(v, this.layer, this.shown, focus);
+    else {
+      const key = `${this.layer}:${this.shown.join()}`;
+      if (this.overview?.of !== v || this.overview.key !== key) this.overview = { key, of: v, lines: linesOf(v, this.layer, this.shown) };
+      this.lines = this.overview.lines;
+    }
   }
 
   /** The lines drawn now (the focused token's, or all of the shown heads'), with their exact weights. */

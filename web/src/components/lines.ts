@@ -124,8 +124,8 @@ export function shownHeads(v: AttentionView, chosen?: readonly number[]): number
 }
 
 /**
- * The lines of layer `layer` for `heads`, only the focused token's if there is one, lighter ones left out; sorted
- * by weight (the heaviest drawn last, on top).
+ * The lines of layer `layer` for `heads`, only the focused token's if there is one, lighter ones left out; by head,
+ * then query, then key.
  */
 export function linesOf(v: AttentionView, layer: number, heads: readonly number[], focus?: Focus, min = MIN_WEIGHT): Line[] {
   const R = v.rows.length;
@@ -141,7 +141,7 @@ export function linesOf(v: AttentionView, layer: number, heads: readonly number[
         const weight = w[(head * R + query) * C + key];
         if (weight >= min) out.push({ head, query, key, weight });
       }
-  return out.sort((a, b) => a.weight - b.weight);
+  return out;
 }
 
 /**
@@ -202,24 +202,37 @@ type LineContext = Pick<CanvasRenderingContext2D, 'beginPath' | 'moveTo' | 'line
   lineCap: CanvasLineCap;
 };
 
+/** Lines are painted in this many steps of weight: the lines of one head and one step share one stroke. */
+const PAINT_STEPS = 32;
+
 /**
- * Paints `lines` (as linesOf sorts them) into a frame. `heads` are the heads shown, in order: a head's place in it
- * sets its lines' small offset. The one painter of line pictures on a canvas.
+ * Paints `lines` into a frame. `heads` are the heads shown, in order: a head's place in it sets its lines' small
+ * offset. Lines of one head and about the same weight (one of PAINT_STEPS steps) are stroked together, in one path,
+ * lightest steps first: a sentence of 100 tokens with 16 heads has 100,000 lines, and a stroke each took a second.
+ * The one painter of line pictures on a canvas.
  */
 export function paintLines(ctx: LineContext, lines: readonly Line[], heads: readonly number[], frame: LinesFrame,
   opts: { dark: boolean; focused: boolean; thin?: boolean }) {
   const slot = new Map(heads.map((h, i) => [h, i]));
-  ctx.lineCap = 'round';
+  const groups: Line[][] = Array.from({ length: PAINT_STEPS * heads.length }, () => []); // [step][slot]
   for (const l of lines) {
-    const s = slot.get(l.head) ?? 0;
-    const { width, opacity } = lineStyle(l.weight, opts.focused, opts.thin);
-    ctx.strokeStyle = headColor(l.head, opts.dark);
+    const step = Math.min(PAINT_STEPS - 1, Math.floor(Math.max(0, l.weight) * PAINT_STEPS));
+    groups[step * heads.length + (slot.get(l.head) ?? 0)].push(l);
+  }
+  ctx.lineCap = 'round';
+  groups.forEach((group, key) => {
+    if (!group.length) return;
+    const s = key % heads.length;
+    const { width, opacity } = lineStyle((Math.floor(key / heads.length) + 0.5) / PAINT_STEPS, opts.focused, opts.thin);
+    ctx.strokeStyle = headColor(heads[s], opts.dark);
     ctx.globalAlpha = opacity;
     ctx.lineWidth = width;
     ctx.beginPath();
-    ctx.moveTo(frame.x0, frame.y0 + endpointY(l.query, frame.rowH, s, heads.length));
-    ctx.lineTo(frame.x1, frame.y0 + endpointY(l.key, frame.rowH, s, heads.length));
+    for (const l of group) {
+      ctx.moveTo(frame.x0, frame.y0 + endpointY(l.query, frame.rowH, s, heads.length));
+      ctx.lineTo(frame.x1, frame.y0 + endpointY(l.key, frame.rowH, s, heads.length));
+    }
     ctx.stroke();
-  }
+  });
   ctx.globalAlpha = 1;
 }
