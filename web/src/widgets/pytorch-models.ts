@@ -239,11 +239,13 @@ function modelClass(c: EngineConfig): string {
     `        return table(ids)${scale}${positions}`,
   );
   const src = learned ? 'self.embed, self.pos_embed' : 'self.embed';
+  const padding = Number(c.pad_id ?? -1) >= 0 ? ["        # (The engine also hides <pad> keys, id pad_id, from attention: one text has none, so no padding mask.)"] : [];
   if (seq2seq) {
     const tgt = learned ? 'self.tgt_embed, self.tgt_pos_embed' : 'self.tgt_embed';
     lines.push(
       '',
       '    def forward(self, src, tgt):  # src [1, S], tgt [1, T] -> logits [1, T, head_size]',
+      ...padding,
       `        memory = self.encoder(self.embed_tokens(${src}, src)${c.causal ? ', mask=causal_mask(src.shape[1])' : ''})`,
       `        h = self.decoder(self.embed_tokens(${tgt}, tgt), memory, tgt_mask=causal_mask(tgt.shape[1]))`,
       '        return self.head(h)',
@@ -254,6 +256,7 @@ function modelClass(c: EngineConfig): string {
     lines.push(
       '',
       `    def forward(self, ids):  # ids [1, L] -> ${hasHead ? 'logits [1, L, head_size]' : "the last layer's output [1, L, d_model] (no head)"}`,
+      ...padding,
       ...(hasHead ? [`        return self.head(${run})`] : [`        return ${run}`]),
     );
   }
