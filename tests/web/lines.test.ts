@@ -189,3 +189,22 @@ describe('painting', () => {
     expect(ctx.globalAlpha).toBe(1);
   });
 });
+
+describe('SVG export of the lines', () => {
+  it('writes one <line> per line with its exact weight, the heads’ legend, and escapes the labels', async () => {
+    const { toLinesSVG } = await import('../../web/src/export/export');
+    const v = view();
+    const lines = linesOf(v, 0, [1], { side: 'query', index: 1 });
+    const svg = toLinesSVG({ title: 'Cross <1>', rowLabels: ['a', '<img src=x>', 'c'], colLabels: v.cols, rowTitle: 'Outputs',
+      colTitle: 'Inputs', heads: [1], lines, focused: true });
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    const drawn = [...svg.matchAll(/<line [^>]*data-head="(\d+)" data-query="(\d+)" data-key="(\d+)" data-weight="([^"]+)"/g)];
+    expect(drawn.map((m) => [Number(m[1]) - 1, Number(m[2]), Number(m[3]), Number(m[4])]))
+      .toEqual(lines.map((l) => [l.head, l.query, l.key, l.weight]));
+    expect(svg).toContain(`stroke="${headColor(1, false)}"`);
+    expect(svg).toContain('>Head 2</text>');
+    expect(svg).toContain('&lt;img src=x&gt;');
+    expect(svg).not.toContain('<img');
+    expect(svg).toContain('Cross &lt;1&gt;');
+  });
+});
