@@ -10,11 +10,12 @@ withBrowserAndEngine((s) => {
   session = s;
 });
 
-// Every widget on the page as an element; the first eight also as an iframe (the newer ones are tested in their
-// iframe form by their own end-to-end tests: widget-batch, widget-block, widget-train-step).
+// Every widget on the page as an element; most also as an iframe (the others are tested in their iframe form by
+// their own end-to-end tests: widget-batch, widget-block, widget-train-step).
 const WIDGETS = ['attn-by-hand', 'attn-batch', 'attn-positional', 'attn-multihead', 'attn-masks', 'attn-dropout-norm', 'attn-ffn',
-  'attn-block', 'attn-train-step', 'attn-view', 'attn-lab'];
-const FRAMES = ['attn-by-hand', 'attn-positional', 'attn-multihead', 'attn-masks', 'attn-dropout-norm', 'attn-ffn', 'attn-view', 'attn-lab'];
+  'attn-block', 'attn-train-step', 'attn-view', 'attn-lab', 'attn-neuron', 'attn-compare'];
+const FRAMES = ['attn-by-hand', 'attn-positional', 'attn-multihead', 'attn-masks', 'attn-dropout-norm', 'attn-ffn', 'attn-view', 'attn-lab',
+  'attn-neuron', 'attn-compare'];
 
 describe('gallery.html', () => {
   it('renders every widget as an element and as an iframe, with one shared engine worker (the lab has its own) and no CSP violation', { timeout: 150000 }, async () => {
@@ -66,7 +67,8 @@ describe('gallery.html', () => {
       expect(await content.evaluate(() => document.documentElement.scrollHeight - window.innerHeight), tag).toBeLessThanOrEqual(1);
     }
     await page.evaluate(() => window.scrollTo(0, 0));
-    await page.screenshot({ path: path.join(screenshotDir, 'gallery.png'), fullPage: true });
+    // The whole page is over 40 000 px tall: the screenshot takes longer than the default 20 s on a busy machine.
+    await page.screenshot({ path: path.join(screenshotDir, 'gallery.png'), fullPage: true, timeout: 90000 });
     expect(problems).toEqual([]);
   });
 

@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { Engine } from '../../engine/bindings/attn';
 import { loadBuiltEngine } from '../web/golden';
 
@@ -180,4 +180,27 @@ export async function openSnippetPage(session: Session, body: string) {
   );
   await page.goto(`${session.url}snippet.html`);
   return { page, errors };
+}
+
+/**
+ * The widget `tag` through its Embed menu: its element snippet in a fresh page (under the strict CSP) and its iframe
+ * URL both show what `read` reads on `page` now, with no console error. Returns the snippet, to check its attributes.
+ */
+export async function expectEmbedsReproduce(session: Session, page: Page, tag: string, read: (p: Page) => Promise<unknown>): Promise<string> {
+  const want = await read(page);
+  await page.locator(`${tag} button.w-embed-btn`).click();
+  const snippet = await page.locator(`${tag} textarea[data-snippet="element"]`).inputValue();
+  const iframeUrl: string = await page.evaluate((t) => (document.querySelector(t) as any).iframeUrl(), tag);
+  const { page: fresh, errors } = await openSnippetPage(session, snippet);
+  try {
+    await waitForWidget(fresh, tag);
+    expect(await read(fresh)).toEqual(want);
+    await fresh.goto(iframeUrl);
+    await waitForWidget(fresh, tag);
+    expect(await read(fresh)).toEqual(want);
+    expect(errors).toEqual([]);
+  } finally {
+    await fresh.close();
+  }
+  return snippet;
 }

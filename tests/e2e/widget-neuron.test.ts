@@ -4,14 +4,13 @@
 // and sum(q ⊙ k) / √Dh equals the scaled score shown. Token clicks, the arrow keys and a heatmap click pick the
 // query and key, the attributes and the URL follow, and the Embed snippet and the iframe URL reproduce it.
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Frame, Page } from 'playwright-core';
 import type { Engine, Tensor } from '../../engine/bindings/attn';
 import { DEFAULT_SETTINGS, modelConfig, tokenIds, type ModelSettings } from '../../web/src/state/store';
 import { splitWords } from '../../web/src/text/words';
-import { openPage, openSnippetPage, screenshotDir, waitForWidget, withBrowserAndEngine, type Session } from './harness';
+import { expectEmbedsReproduce, openPage, screenshotDir, waitForWidget, withBrowserAndEngine, type Session } from './harness';
+import { runShipped } from './shipped';
 
 let session: Session;
 let attn: Engine;
@@ -20,7 +19,6 @@ withBrowserAndEngine((s, a) => {
   attn = a;
 });
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const TAG = 'attn-neuron';
 const LM_TEXT = "The animal didn't cross the street because it was too"; // the language model's example
 const open = (query: string, opts: { width?: number; dark?: boolean } = {}) =>
@@ -31,27 +29,10 @@ type Block = Record<'q' | 'k' | 'scores' | 'scaled' | 'weights', Tensor>;
 const blockOf = (trace: Record<string, Tensor>, prefix: string): Block =>
   Object.fromEntries(['q', 'k', 'scores', 'scaled', 'weights'].map((n) => [n, trace[`${prefix}.${n}`]])) as Block;
 
-/** What the engine in Node gives for a shipped model, as the page runs it (worker.ts analyze). */
-function shipped(name: 'lm' | 'tagger' | 'dates', text: string, prefix: (layer: number) => string, layer: number) {
-  const model = attn.loadModel(readFileSync(path.join(root, 'models', name, 'model.safetensors')));
-  const tok = attn.loadTokenizer(readFileSync(path.join(root, 'models', name, 'tokenizer.json'), 'utf8'));
-  try {
-    const maxLen = Number(model.config.max_len);
-    if (name === 'dates') {
-      const src = tok.encode(text, { maxTokens: maxLen - 1 }).ids;
-      const g = model.greedy(src, { bos: 1, eos: 2, max_len: 12, trace: 'weights' });
-      const rows = g.tokens.length + (g.finished ? 1 : 0);
-      const full = model.forward(src, { tgt: [1, ...g.tokens].slice(0, rows), trace: 'full' }).trace;
-      return { block: blockOf(full, prefix(layer)), heatmap: g.trace[`${prefix(layer)}.weights`] };
-    }
-    const ids = name === 'lm' ? [1, ...tok.encode(text).ids] : Array.from(tok.encode(text, { maxTokens: maxLen }).ids);
-    const full = model.forward(ids, { trace: 'full' }).trace;
-    const plain = model.forward(ids).trace; // what the explorer's heatmap shows
-    return { block: blockOf(full, prefix(layer)), heatmap: plain[`${prefix(layer)}.weights`] };
-  } finally {
-    model.delete();
-    tok.delete();
-  }
+/** Query i and key j of a shipped model's attention block `prefix` (e.g. "decoder.layers.1.self_attn"). */
+function shipped(name: 'lm' | 'tagger' | 'dates', text: string, prefix: string) {
+  const { trace, full } = runShipped(attn, name, text);
+  return { block: blockOf(full, prefix), heatmap: trace[`${prefix}.weights`] };
 }
 
 /** Everything the widget shows, as exact numbers (the cells' and the formula's data-value). */
@@ -110,7 +91,7 @@ describe('<attn-neuron>', () => {
   it('the language model: q, k, q ⊙ k, the score, ÷ √Dh and the softmax equal the engine in Node', async () => {
     const { page, problems } = await open('model=lm&layer=2&head=3&query=10&key=2');
     await waitForWidget(page, TAG);
-    const { block, heatmap } = shipped('lm', LM_TEXT, (l) => `decoder.layers.${l}.self_attn`, 1);
+    const { block, heatmap } = shipped('lm', LM_TEXT, 'decoder.layers.1.self_attn');
     expect(block.q.shape).toEqual([1, 4, 13, 32]); // <bos> and 12 tokens
     const s = await shown(page);
     expectNumbers(s, block, heatmap, 2, 10, 2, 1 / Math.sqrt(32));
@@ -126,7 +107,7 @@ describe('<attn-neuron>', () => {
     const { page, problems } = await open('model=lm&layer=1&head=1');
     await waitForWidget(page, TAG);
     // Defaults: the last row, and the key it weighs most.
-    const { block, heatmap } = shipped('lm', LM_TEXT, (l) => `decoder.layers.${l}.self_attn`, 0);
+    const { block, heatmap } = shipped('lm', LM_TEXT, 'decoder.layers.0.self_attn');
     const last = block.weights.data.slice(12 * 13, 13 * 13);
     const top = last.indexOf(Math.max(...last));
     expectNumbers(await shown(page), block, heatmap, 0, 12, top, 1 / Math.sqrt(32));
@@ -172,14 +153,14 @@ describe('<attn-neuron>', () => {
     const text = '23rd of Nov. 2026';
     const { page, problems } = await open(`model=dates&text=${encodeURIComponent(text)}&view=cross&layer=2&head=2&query=3&key=14`, { dark: true });
     await waitForWidget(page, TAG);
-    const { block, heatmap } = shipped('dates', text, (l) => `decoder.layers.${l}.multihead_attn`, 1);
+    const { block, heatmap } = shipped('dates', text, 'decoder.layers.1.multihead_attn');
     expect(block.q.shape[2]).not.toBe(block.k.shape[2]); // output characters against input characters
     expectNumbers(await shown(page), block, heatmap, 1, 3, 14, 1 / Math.sqrt(24));
     expect(await page.locator(`${TAG} .tokens.key button`).count()).toBe(text.length);
     // The encoder's self-attention of the same text.
     await page.locator(`${TAG} select.view`).selectOption('encoder');
     await waitForWidget(page, TAG);
-    const enc = shipped('dates', text, (l) => `encoder.layers.${l}.self_attn`, 1);
+    const enc = shipped('dates', text, 'encoder.layers.1.self_attn');
     expectNumbers(await shown(page), enc.block, enc.heatmap, 1, 3, 14, 1 / Math.sqrt(24));
     await page.screenshot({ path: path.join(screenshotDir, 'widget-neuron-dates.png'), fullPage: true });
     expect(problems).toEqual([]);
@@ -211,20 +192,8 @@ describe('<attn-neuron>', () => {
   it('the Embed snippet and the iframe URL reproduce it, under the strict CSP', async () => {
     const { page, problems } = await open(`model=tagger&layer=3&head=4&query=2&key=5`);
     await waitForWidget(page, TAG);
-    const want = await shown(page);
-    await page.locator(`${TAG} button.w-embed-btn`).click();
-    const snippet = await page.locator(`${TAG} textarea[data-snippet="element"]`).inputValue();
+    const snippet = await expectEmbedsReproduce(session, page, TAG, shown);
     expect(snippet).toMatch(/<attn-neuron model="tagger" layer="3" head="4" query="2" key="5"><\/attn-neuron>/);
-    const iframeUrl = await page.evaluate((t) => (document.querySelector(t) as any).iframeUrl(), TAG);
-
-    const { page: fresh, errors } = await openSnippetPage(session, snippet);
-    await waitForWidget(fresh, TAG);
-    expect(await shown(fresh)).toEqual(want);
-    await fresh.goto(iframeUrl);
-    await waitForWidget(fresh, TAG);
-    expect(await shown(fresh)).toEqual(want);
-    expect(errors).toEqual([]);
-    await fresh.close();
     expect(problems).toEqual([]);
   });
 });

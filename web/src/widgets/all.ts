@@ -11,4 +11,5 @@ import './attn-block';
 import './attn-train-step';
 import './attn-view';
 import './attn-neuron';
+import './attn-compare';
 import '../lab/attn-lab';

@@ -15,7 +15,7 @@ import type { MatrixExport } from '../export/export';
 import { modelInfo } from '../models/catalog';
 import { formatCell } from './attn-matrix';
 import type { Strip } from './attn-strips';
-import { ModelWidget } from './model-widget';
+import { ModelWidget, drawnMask } from './model-widget';
 import { registerWidget } from './registry';
 import '../components/attn-heatmap';
 import './attn-strips';
@@ -255,7 +255,7 @@ export class AttnNeuron extends ModelWidget {
               <p class="muted">Click a cell to pick its query and key.</p>
               <attn-heatmap class="head" colormap=${this.colormap} .matrix=${s.v.weights[s.n.layer].subarray(s.n.head * s.v.rows.length * s.v.cols.length,
                   (s.n.head + 1) * s.v.rows.length * s.v.cols.length)} rows=${s.v.rows.length} cols=${s.v.cols.length}
-                .rowLabels=${s.v.rows} .colLabels=${s.v.cols} .mask=${s.v.masks[s.n.layer]} .domain=${[0, 1] as [number, number]}
+                .rowLabels=${s.v.rows} .colLabels=${s.v.cols} .mask=${drawnMask(s.v.masks[s.n.layer])} .domain=${[0, 1] as [number, number]}
                 caption="${s.v.title} · layer ${s.n.layer + 1} · head ${s.n.head + 1}" max-size="360"
                 @cell-active=${(e: CustomEvent<{ row: number; col: number }>) => (this.hovered = e.detail)}
                 @click=${() => this.hovered && this.pickCell(this.hovered)}></attn-heatmap>
