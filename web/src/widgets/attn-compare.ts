@@ -197,7 +197,7 @@ export class AttnCompare extends ModelWidget {
             <h3>The difference: second − first</h3>
             ${this.renderAlignment(s)}
             <attn-heatmap class="diff" colormap="rdbu" kind="values" .matrix=${s.diff.matrix} rows=${s.diff.rowLabels.length}
-              cols=${s.diff.colLabels.length} .rowLabels=${s.diff.rowLabels} .colLabels=${s.diff.colLabels} .mask=${s.diff.mask}
+              cols=${s.diff.colLabels.length} .rowLabels=${s.diff.rowLabels} .colLabels=${s.diff.colLabels} .mask=${drawnMask(s.diff.mask)}
               .domain=${this.diffDomain(s.diff)} max-size="460" mask-label="nothing to subtract (a token of one text only, or masked)"
               row-title=${s.first.name === 'cross' ? 'Output' : 'Query'} col-title=${s.first.name === 'cross' ? 'Input' : 'Key'}
               caption="Second − first · ${this.where(s.pick)} (red: more attention in the second)"></attn-heatmap>
