@@ -95,7 +95,7 @@ function pyValue(v: unknown): string {
 }
 
 /** The model keys of a config (a lab model's also carries its task and name), as a Python dict, a few per line. */
-function configLiteral(c: EngineConfig): string {
+export function configLiteral(c: EngineConfig): string {
   const keys = Object.keys(c).filter((k) => k !== 'task' && k !== 'name');
   const items = keys.map((k) => `${pyString(k)}: ${pyValue(c[k])}`);
   const lines: string[] = [];
@@ -103,7 +103,7 @@ function configLiteral(c: EngineConfig): string {
   return `config = {\n${lines.join('\n')}\n}`;
 }
 
-const READ_SAFETENSORS = [
+export const READ_SAFETENSORS = [
   'def read_safetensors(path):',
   '    """A .safetensors file: 8 bytes (n, little-endian), n bytes of JSON (each tensor\'s dtype, shape and byte range),',
   '    then the tensors\' bytes. The engine computes in float32, so every tensor is read as float32."""',
@@ -145,7 +145,7 @@ const READ_VOCAB = [
   '    return {i: bytes(byte_of[ch] for ch in s).decode("utf-8", errors="replace") for i, s in vocab.items()}',
 ].join('\n');
 
-const SINUSOIDAL = [
+export const SINUSOIDAL = [
   'def sinusoidal_positions(L, E):',
   '    """PE(pos, 2i) = sin(pos / 10000^(2i / E)), PE(pos, 2i+1) = cos(...): computed in float64 and rounded to float32, as',
   '    the engine does (engine/ops/embedding.cpp sinusoidal_encoding)."""',
@@ -156,7 +156,7 @@ const SINUSOIDAL = [
   '    return pe.float().to(device)',
 ].join('\n');
 
-const CAUSAL = [
+export const CAUSAL = [
   'def causal_mask(L):',
   '    """True above the diagonal: a token may not look at the tokens after it."""',
   '    return torch.ones(L, L, dtype=torch.bool, device=device).triu(1)',
@@ -170,7 +170,7 @@ const ACTIVATIONS: Record<string, string> = {
 };
 
 /** The module class, written for this config (engine/models/model.h, with PyTorch's layers). */
-function modelClass(c: EngineConfig): string {
+export function modelClass(c: EngineConfig): string {
   const arch = String(c.arch);
   const seq2seq = arch === 'encoder-decoder';
   const learned = c.positional === 'learned';
