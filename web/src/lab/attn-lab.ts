@@ -20,6 +20,7 @@ import './lab-attention';
 import './lab-batch';
 import './lab-chart';
 import './lab-form';
+import './lab-pytorch';
 import './lab-runs';
 import './lab-sweep';
 import './lab-timeline';
@@ -144,6 +145,7 @@ export class AttnLab extends WidgetBase {
                 ${sweeping ? html` · <strong>a sweep is training</strong>` : running ? html` · <strong>wait for the current run, or pause it</strong>` : nothing}</p>`
             : html`<p class="muted">Checking the configuration…</p>`}
       </div>
+      ${v?.ok && !problem ? html`<lab-pytorch .store=${this.lab} .config=${runConfig(s.config)}></lab-pytorch>` : nothing}
       <lab-sweep .store=${this.lab} .revision=${this.lab.revision} spec=${this.getAttribute('sweep') ?? ''}
         @sweep-change=${(e: CustomEvent<string>) => this.onSweep(e.detail)}></lab-sweep>
     </section>`;
@@ -215,6 +217,7 @@ export class AttnLab extends WidgetBase {
             .format=${(v: number) => v.toExponential(1)} aria-label="Learning rate: linear warmup, then cosine decay"></lab-chart></figure>
       </div>
       <lab-batch .store=${this.lab} .run=${r}></lab-batch>
+      <lab-pytorch .store=${this.lab} .config=${runConfig(r.config)} about="this run"></lab-pytorch>
     </section>`;
   }
 

@@ -5,7 +5,7 @@
 import type { RunConfig } from '../../../engine/bindings/attn';
 import { engineUrls } from '../engine/engine-build';
 import { assetBase } from '../engine/shared';
-import type { FromLabWorker, Inference, RunBatch, ToLabWorker } from './protocol';
+import type { FromLabWorker, Inference, LabPytorch, RunBatch, ToLabWorker } from './protocol';
 
 export type LabEngineStatus = { state: 'loading' } | { state: 'ready' } | { state: 'failed'; message: string };
 
@@ -138,6 +138,11 @@ export class LabClient {
 
   save(run: string): Promise<Uint8Array> {
     return this.request((id) => ({ kind: 'save', id, run }));
+  }
+
+  /** A new run's initial weights and first batches, for the PyTorch training script of `config`. */
+  pytorch(config: RunConfig): Promise<LabPytorch> {
+    return this.request((id) => ({ kind: 'pytorch', id, config }));
   }
 
   /** Puts a saved run's weights into the engine under `run`. */

@@ -6,7 +6,7 @@ import { schemeTableau10 } from 'd3-scale-chromatic';
 import { labClient, type LabClient, type Validation } from './lab-client';
 import { DEFAULT_CONFIG, labConfig, runConfig, sameConfig, sweepConfig, sweepLabel, type LabConfig, type SweepField, type SweepValue } from './config';
 import { deleteStoredRun, loadRun, loadRuns, saveRun } from './persist';
-import type { EvalPoint, FinalMetrics, FromLabWorker, Inference, RunBatch, Snapshot } from './protocol';
+import type { EvalPoint, FinalMetrics, FromLabWorker, Inference, LabPytorch, RunBatch, Snapshot } from './protocol';
 
 export type RunStatus = 'starting' | 'running' | 'paused' | 'stopping' | 'evaluating' | 'finished' | 'stopped' | 'diverged' | 'failed';
 
@@ -453,6 +453,11 @@ export class LabStore {
     if (!r) throw new Error('no such run');
     await this.ensureInEngine(r);
     return this.client.batch(id);
+  }
+
+  /** What the PyTorch training script of an engine run config needs (a run of its own in the worker). */
+  pytorch(config: RunConfig): Promise<LabPytorch> {
+    return this.client.pytorch(config);
   }
 
   // ----------------------------------------------------------------------------------- export and import

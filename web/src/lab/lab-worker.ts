@@ -7,7 +7,8 @@
 import type { Engine, Run } from '../../../engine/bindings/attn';
 import { attentionSet, buffers } from './attention-set';
 import { startEngine } from '../engine/engine-build';
-import type { FromLabWorker, ToLabWorker } from './protocol';
+import type { FromLabWorker, LabPytorch, ToLabWorker } from './protocol';
+import { firstSteps, scriptSteps } from '../widgets/pytorch-lab';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -188,6 +189,18 @@ function handle(msg: ToLabWorker) {
       runs.get(msg.run)?.run.delete();
       runs.set(msg.run, { run, state: 'done', msPerStep: 5, evaluatedAt: run.stepsDone });
       post({ kind: 'result', id: msg.id, value: { config: run.config, parameters: run.numParameters, probe: run.heldOut(1)[0] } });
+      return;
+    }
+    case 'pytorch': {
+      // A run of its own: its batches follow from the seed alone, and reaching batch k takes k steps of training.
+      const run = engine.createRun(msg.config);
+      try {
+        const { weights, batches } = firstSteps(run, scriptSteps(run.config));
+        const value: LabPytorch = { config: run.config, weights, batches };
+        post({ kind: 'result', id: msg.id, value }, [weights.buffer]);
+      } finally {
+        run.delete();
+      }
       return;
     }
   }

@@ -42,6 +42,14 @@ export interface Inference {
 
 export type { RunBatch };
 
+/** What the lab's PyTorch script of a config needs from the engine (web/src/widgets/pytorch-lab.ts): the config as
+ * the engine completes it, a new run's initial weights (.safetensors) and the batches of its first steps. */
+export interface LabPytorch {
+  config: RunConfig;
+  weights: Uint8Array;
+  batches: RunBatch[];
+}
+
 export type ToLabWorker =
   | { kind: 'init'; engine: { urls: string[]; threads: number } }
   | { kind: 'validate'; id: number; config: RunConfig }
@@ -53,7 +61,8 @@ export type ToLabWorker =
   | { kind: 'infer'; id: number; run: string; text: string }
   | { kind: 'batch'; id: number; run: string } // the batch the run's next step trains on (a RunBatch)
   | { kind: 'save'; id: number; run: string }
-  | { kind: 'load'; id: number; run: string; bytes: Uint8Array };
+  | { kind: 'load'; id: number; run: string; bytes: Uint8Array }
+  | { kind: 'pytorch'; id: number; config: RunConfig }; // a new run's initial weights and first batches (a LabPytorch)
 
 export type FromLabWorker =
   | { kind: 'ready' }
