@@ -165,8 +165,9 @@ class LayeredFlow {
       if (d <= 0) continue;
       flow(u, v) += v.l > u.l ? d : -d;
       pushed += d;
-      if (limit - pushed <= kEps) break;  // this arc may have capacity left: it stays the current one
+      if (limit - pushed <= kEps) return pushed;  // this arc may have capacity left: it stays the current one
     }
+    level_[id(u)] = -1;  // every arc is used up: no later search of this phase need come here
     return pushed;
   }
 
