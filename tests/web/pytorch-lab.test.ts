@@ -95,4 +95,10 @@ describe('the lab run as a PyTorch training script', () => {
     expect(s).toContain('PyTorch draws other random masks than the engine');
     expect(s).toContain('model.train()  # dropout on');
   });
+
+  it('says that the LSTM baseline has no script yet', () => {
+    const s = trainingScript({ config: runConfig({ ...DEFAULT_CONFIG, arch: 'lstm' }), batches: [], weights: '' });
+    expect(s).toMatch(/^# Training the lab's lstm model on the reverse task, in PyTorch: not written yet\./);
+    expect(s).not.toContain('import torch');
+  });
 });

@@ -17,7 +17,8 @@ export interface TrainingScriptInput {
   /** The run's whole config as the engine completed it (Run.config: the model's vocab_size, pad_id, ...; eps,
    * min_lr_ratio, total_steps, ignore_index, ...). */
   config: RunConfig;
-  /** The run's first batches, in the order it trains on them (Run.nextBatch before each step). */
+  /** The run's first batches, in the order it trains on them (Run.nextBatch before each step); none for an LSTM
+   * run, whose script only says that it is not written yet. */
   batches: RunBatch[];
   /** The initial weights' file name (what the panel's download gives). */
   weights: string;
@@ -139,7 +140,7 @@ export function trainingScript(s: TrainingScriptInput): string {
   const steps = s.batches.length;
   const runSteps = Number(s.config.run?.steps);
   const title = `Training the lab's ${m.arch} model on the ${task} task`;
-  if (m.arch === 'lstm' || m.recurrent)
+  if (m.arch === 'lstm')
     return [
       `# ${title}, in PyTorch: not written yet.`,
       "# The LSTM baseline has no PyTorch script here yet (the explorer's PyTorch modules cover the transformers);",
@@ -188,7 +189,7 @@ export function trainingScript(s: TrainingScriptInput): string {
     ...optimizerLines(t),
     ...scheduleLines(t),
     '',
-    `# The run's first ${steps} batches, as the engine's task generator drew them for seed ${s.config.run?.seed}: ids by row.`,
+    `# The run's first ${steps === 1 ? 'batch' : `${steps} batches`}, as the engine's task generator drew them for seed ${s.config.run?.seed}: ids by row.`,
     batchesLiteral(s.batches, m.arch === 'encoder-decoder'),
     '',
     'losses, grad_norms, lrs = [], [], []',
