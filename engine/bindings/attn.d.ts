@@ -276,13 +276,40 @@ export interface TaskSpec {
   split?: 'train' | 'held-out';
 }
 
+/**
+ * Head ablation, by Hugging Face's names. head_mask: [layers, H], or [H] for every layer; it multiplies each head's
+ * attention weights after the softmax (1 keeps a head, 0 removes its contribution, a fraction scales it); it is
+ * the encoder's, or the only stack's (decoder-only models, GPT-2, BERT, DistilBERT). decoder_head_mask and
+ * cross_attn_head_mask: an encoder-decoder model's decoder self-attention and cross-attention. The means (the
+ * engine's mean ablation, [layers, H, Dh], e.g. from Model.headMeans): what a removed head outputs instead of
+ * zeros, head output = m * (weights V) + (1 - m) * mean.
+ */
+export interface HeadMaskOptions {
+  head_mask?: TensorLike;
+  decoder_head_mask?: TensorLike;
+  cross_attn_head_mask?: TensorLike;
+  head_mean?: TensorLike;
+  decoder_head_mean?: TensorLike;
+  cross_attn_head_mean?: TensorLike;
+}
+
+/** Model.headMeans: each head's context vector averaged over every position, [layers, H, Dh]. */
+export interface HeadMeans {
+  head_mean: Tensor;
+  decoder_head_mean?: Tensor;
+  cross_attn_head_mean?: Tensor;
+}
+
 export class Model {
   readonly config: Required<ModelConfig>;
   readonly metadata: Record<string, string>;
+  /** Head masks apply at every step. */
   greedy(
     src: Int32Array | number[],
-    options?: { bos?: number; eos?: number; max_len?: number; trace?: 'none' | 'weights' | 'full' },
+    options?: { bos?: number; eos?: number; max_len?: number; trace?: 'none' | 'weights' | 'full' } & HeadMaskOptions,
   ): ForwardResult & { tokens: Int32Array; finished: boolean };
+  /** The means of mean ablation over seqs (tgts: an encoder-decoder model's decoder inputs, one per sequence). */
+  headMeans(seqs: (Int32Array | number[])[], tgts?: (Int32Array | number[])[]): HeadMeans;
   save(options?: { f16?: boolean }): Uint8Array;
   trainer(config?: TrainConfig): Trainer;
   headStats(
@@ -296,7 +323,7 @@ export class Model {
   loadStateDict(state: Record<string, TensorLike>): void;
   forward(
     ids: Int32Array | number[],
-    options?: { tgt?: Int32Array | number[]; batch?: number; trace?: 'none' | 'weights' | 'full' },
+    options?: { tgt?: Int32Array | number[]; batch?: number; trace?: 'none' | 'weights' | 'full' } & HeadMaskOptions,
   ): ForwardResult;
   delete(): void;
 }
@@ -409,7 +436,9 @@ export interface HfConfig {
 
 export type Ids = ArrayLike<number>;
 
-export interface HfInputs {
+/** Inputs of HfModel.forward: ids, masks, and head masks (HF's head_mask, decoder_head_mask, cross_attn_head_mask,
+ * and the engine's means). */
+export interface HfInputs extends HeadMaskOptions {
   input_ids: Ids;
   /** 1 = attend, 0 = padding. */
   attention_mask?: Ids;
@@ -463,11 +492,12 @@ export class HfModel {
   readonly maxTokens: number;
   /** cache (GPT-2): continue from the last pass when its ids begin like these (same numbers, less work). */
   forward(inputs: HfInputs, options?: { logits?: 'all' | 'last' | 'none' | number[]; trace?: 'none' | 'weights' | 'full'; cache?: boolean }): HfOutputs;
-  generate(input: string | HfInputs, options?: { maxNewTokens?: number; trace?: 'none' | 'weights' | 'full' }):
+  /** Head masks (options) apply at every step. */
+  generate(input: string | HfInputs, options?: { maxNewTokens?: number; trace?: 'none' | 'weights' | 'full' } & HeadMaskOptions):
     HfOutputs & { sequences: Int32Array; text?: string; tokens?: string[]; input?: HfEncodedInput };
-  nextTokens(text: string | Ids, options?: { topK?: number; trace?: 'none' | 'weights' | 'full'; cache?: boolean }):
+  nextTokens(text: string | Ids, options?: { topK?: number; trace?: 'none' | 'weights' | 'full'; cache?: boolean } & HeadMaskOptions):
     HfOutputs & { input: HfEncodedInput; predictions: HfPrediction[] };
-  fillMask(text: string | Ids, options?: { topK?: number; trace?: 'none' | 'weights' | 'full' }):
+  fillMask(text: string | Ids, options?: { topK?: number; trace?: 'none' | 'weights' | 'full' } & HeadMaskOptions):
     HfOutputs & { input: HfEncodedInput; masks: { position: number; predictions: HfPrediction[] }[] };
   headStats(seqs: Ids[], punct: ArrayLike<number>[], tgts?: Ids[]): Record<'encoder' | 'decoder' | 'cross', HeadStatJs[][]>;
   delete(): void;

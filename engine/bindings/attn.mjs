@@ -216,6 +216,18 @@ function pick(opts, keys) {
   return JSON.stringify(out);
 }
 
+// Head ablation, by Hugging Face's names (head_mask [layers, H] or [H]: 1 keeps a head, 0 removes it, a fraction scales
+// it) and the engine's mean ablation (head_mean [layers, H, Dh]: what a removed head outputs instead).
+const HEAD_MASK_NAMES = ['head_mask', 'head_mean', 'decoder_head_mask', 'decoder_head_mean', 'cross_attn_head_mask',
+  'cross_attn_head_mean'];
+
+/** The head-ablation tensors of an options or inputs object as {name: {data, shape}}, or undefined when none. */
+function headMasks(src) {
+  let out;
+  for (const k of HEAD_MASK_NAMES) if (src?.[k] !== undefined && src[k] !== null) (out ??= {})[k] = toTensor(src[k], k);
+  return out;
+}
+
 const LAYER_OPTIONS = ['d_model', 'nhead', 'dim_feedforward', 'dropout', 'activation', 'layer_norm_eps', 'batch_first',
   'norm_first', 'num_layers', 'norm', 'is_causal', 'training', 'seed', 'scaled', 'temperature', 'record_scores'];
 
@@ -397,23 +409,40 @@ export class Model {
   /**
    * ids: token ids (Int32Array or number[]) of one sequence, or `batch` sequences of equal length back to back.
    * tgt: decoder ids for encoder-decoder models. trace: "weights" (attention weights and masks, the default),
-   * "full" (also q, k, v, scores, ...), or "none".
+   * "full" (also q, k, v, scores, the per-head context vectors `heads`, ...), or "none".
+   * Head ablation, as Hugging Face's forward takes it: head_mask [layers, H] (or [H] for every layer) multiplies
+   * each head's attention weights after the softmax (1 keeps it, 0 removes it); it is the only stack's (encoder,
+   * decoder-only) or the encoder's; decoder_head_mask and cross_attn_head_mask are the decoder's. head_mean,
+   * decoder_head_mean, cross_attn_head_mean [layers, H, Dh] (headMeans): what a removed head outputs instead.
    * @returns {{logits, trace: Record<string, {data, shape}>}}
    */
-  forward(ids, { tgt, batch = 1, trace = 'weights' } = {}) {
+  forward(ids, { tgt, batch = 1, trace = 'weights', ...masks } = {}) {
     const toIds = (x) => (x instanceof Int32Array ? x : Int32Array.from(x ?? []));
     const opts = JSON.stringify({ batch, trace });
-    return unwrap(this.handle.forward(toIds(ids), tgt === undefined ? undefined : toIds(tgt), opts));
+    return unwrap(this.handle.forward(toIds(ids), tgt === undefined ? undefined : toIds(tgt), opts, headMasks(masks)));
   }
 
   /**
-   * Greedy decoding (encoder-decoder: from the source; decoder-only: continuing the prompt).
+   * Greedy decoding (encoder-decoder: from the source; decoder-only: continuing the prompt). Head masks (as
+   * forward) apply at every step.
    * @returns {{tokens: Int32Array, finished: boolean, logits, trace}} the trace covers the whole output
    */
-  greedy(src, { bos = 1, eos = 2, max_len, trace = 'weights' } = {}) {
+  greedy(src, { bos = 1, eos = 2, max_len, trace = 'weights', ...masks } = {}) {
     const opts = { bos, eos, trace };
     if (max_len !== undefined) opts.max_len = max_len;
-    return unwrap(this.handle.greedy(src instanceof Int32Array ? src : Int32Array.from(src), JSON.stringify(opts)));
+    const ids = src instanceof Int32Array ? src : Int32Array.from(src);
+    return unwrap(this.handle.greedy(ids, JSON.stringify(opts), headMasks(masks)));
+  }
+
+  /**
+   * The means of mean ablation: each head's context vector (its output before the output projection, the full
+   * trace's `...attn.heads`) averaged over every position of seqs (token id arrays, one forward pass each; tgts: the
+   * decoder inputs of encoder-decoder models). Pass them to forward or greedy with a head_mask saying which heads
+   * they replace. @returns {{head_mean, decoder_head_mean?, cross_attn_head_mean?}} [layers, H, Dh] each
+   */
+  headMeans(seqs, tgts) {
+    const ints = (xs) => xs.map((x) => (x instanceof Int32Array ? x : Int32Array.from(x)));
+    return unwrap(this.handle.headMeans(ints(seqs), tgts ? ints(tgts) : undefined));
   }
 
   /**
@@ -747,6 +776,11 @@ export class HfModel {
    * options.cache (GPT-2): when the last pass's ids begin like these (typing at the end), keep the keys, values
    * and attention rows of the shared prefix and compute only the rest: the same numbers (bit for bit in
    * WebAssembly), in the time of the new tokens; `reused` says how many positions came from the cache.
+   * Head ablation in inputs, Hugging Face's names: head_mask [layers, H] or [H] (GPT-2, BERT, DistilBERT: the
+   * model's heads; Marian: the encoder's), decoder_head_mask and cross_attn_head_mask (Marian), multiplying each
+   * head's attention weights after the softmax (the attentions returned are the masked ones, as HF returns them);
+   * and the engine's head_mean, decoder_head_mean, cross_attn_head_mean [layers, H, Dh] (mean ablation). GPT-2's
+   * cache continues only a pass made with the same masks.
    * @returns {{logits?, logit_positions?, last_hidden_state, attentions?, encoder_attentions?, decoder_attentions?, cross_attentions?, trace?, reused}}
    */
   forward(inputs = {}, { logits = 'all', trace = 'none', cache = false } = {}) {
@@ -755,6 +789,7 @@ export class HfModel {
       attention_mask: toInts(inputs.attention_mask),
       token_type_ids: toInts(inputs.token_type_ids),
       decoder_input_ids: toInts(inputs.decoder_input_ids),
+      ...headMasks(inputs),
     };
     if (!t.input_ids) throw new AttnError('forward: input_ids are required');
     if (this.family === 'marian' && !t.decoder_input_ids) {
@@ -769,11 +804,12 @@ export class HfModel {
    * {input_ids, attention_mask?}. Returns `sequences` (Int32Array: the start token, then the n tokens written),
    * `text` (decoded) and `tokens` (the target pieces), and the outputs of the decoder's pass over its n inputs:
    * row i of decoder_attentions, cross_attentions [1, H, n, S] and logits is the step that wrote token i + 1.
+   * Head masks (head_mask, decoder_head_mask, cross_attn_head_mask and the means, as forward) apply at every step.
    */
-  generate(input, { maxNewTokens = 128, trace = 'none' } = {}) {
+  generate(input, { maxNewTokens = 128, trace = 'none', ...masks } = {}) {
     if (this.family !== 'marian') throw new AttnError(`generate: ${this.family} models do not translate; use forward`);
     const source = typeof input === 'string' ? this.#encode(input) : { input_ids: toInts(input.input_ids), attention_mask: toInts(input.attention_mask) };
-    const out = unwrap(this.handle.generate(source, JSON.stringify({ max_new_tokens: maxNewTokens, trace })));
+    const out = unwrap(this.handle.generate({ ...source, ...headMasks(masks) }, JSON.stringify({ max_new_tokens: maxNewTokens, trace })));
     if (this.tokenizer) {
       const ids = Array.from(out.sequences);
       out.tokens = ids.map((id) => this.tokenizer.targetVocab[id]);  // target pieces (target_vocab.json when separate)
@@ -785,12 +821,13 @@ export class HfModel {
 
   /**
    * GPT-2: the topK most likely next tokens after `text` (or ids), with probabilities, computed from the last
-   * position's logits only. @returns {{input, predictions: {id, token, logit, probability}[], attentions}}
+   * position's logits only; head_mask and head_mean as forward.
+   * @returns {{input, predictions: {id, token, logit, probability}[], attentions}}
    */
-  nextTokens(text, { topK: k = 5, trace = 'none', cache = false } = {}) {
+  nextTokens(text, { topK: k = 5, trace = 'none', cache = false, ...masks } = {}) {
     if (this.family !== 'gpt2') throw new AttnError('nextTokens: for gpt2 models');
     const input = typeof text === 'string' ? this.#encode(text) : { input_ids: toInts(text) };
-    const out = this.forward(input, { logits: 'last', trace, cache });
+    const out = this.forward({ ...input, ...masks }, { logits: 'last', trace, cache });
     const V = out.logits.shape[2];
     out.predictions = topK(out.logits.data, 0, V, k).map((p) => ({ ...p, token: this.tokenizer?.idToToken(p.id) }));
     out.input = input;
@@ -798,17 +835,18 @@ export class HfModel {
   }
 
   /**
-   * BERT / DistilBERT: the topK fillers of every [MASK] in `text`, from the logits of those positions only.
+   * BERT / DistilBERT: the topK fillers of every [MASK] in `text`, from the logits of those positions only;
+   * head_mask and head_mean as forward.
    * @returns {{input, masks: {position, predictions: {id, token, logit, probability}[]}[], attentions}}
    */
-  fillMask(text, { topK: k = 5, trace = 'none' } = {}) {
+  fillMask(text, { topK: k = 5, trace = 'none', ...masks } = {}) {
     if (this.family !== 'bert' && this.family !== 'distilbert') throw new AttnError('fillMask: for bert and distilbert models');
     if (!this.config.lm_head) throw new AttnError('fillMask: this checkpoint has no masked-language-model head (a BertModel)');
     const input = typeof text === 'string' ? this.#encode(text) : { input_ids: toInts(text) };
     const mask = this.tokenizer?.specialTokens?.mask;
     const positions = [];
     input.input_ids.forEach((id, i) => { if (id === mask) positions.push(i); });
-    const out = this.forward(input, { logits: positions.length ? positions : 'none', trace });
+    const out = this.forward({ ...input, ...masks }, { logits: positions.length ? positions : 'none', trace });
     const V = this.config.vocab_size;
     out.masks = positions.map((position, n) => ({
       position,

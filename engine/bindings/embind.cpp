@@ -17,6 +17,7 @@
 #include "io/json.h"
 #include "io/model_file.h"
 #include "models/config.h"
+#include "models/head_means.h"
 #include "models/head_stats.h"
 #include "train/decode.h"
 #include "train/metrics.h"
@@ -34,24 +35,7 @@ namespace {
 using namespace js;
 
 // ------------------------------------------------------------------------------------------------ conversions
-Shape shape_from(const val& v) {
-  Shape s;
-  const unsigned n = v["length"].as<unsigned>();
-  for (unsigned i = 0; i < n; ++i) s.push_back(static_cast<int64_t>(v[i].as<double>()));
-  return s;
-}
-
-Status tensor_from(const val& t, const std::string& name, Tensor* out) {
-  Shape shape = shape_from(t["shape"]);
-  for (int64_t d : shape)
-    if (d < 0) return Status::error(name + ": negative dimension in shape " + shape_str(shape));
-  std::vector<float> data = emscripten::convertJSArrayToNumberVector<float>(t["data"]);
-  if (static_cast<int64_t>(data.size()) != numel_of(shape))
-    return Status::error(name + ": " + std::to_string(data.size()) + " values do not fill shape " + shape_str(shape));
-  *out = Tensor(std::move(shape), std::move(data));
-  return Status();
-}
-
+// (shape_from, tensor_from: js_values.h)
 bool has(const val& tensors, const std::string& name) {
   const val t = tensors[name];
   return !t.isUndefined() && !t.isNull();
@@ -314,10 +298,14 @@ class Model {
   }
 
   // ids: Int32Array [B * L] (src for encoder-decoder); tgt: Int32Array [B * T] or undefined.
-  // options: {"batch": B, "trace": "none" | "weights" | "full"}
-  val forward(const val& ids_js, const val& tgt_js, const std::string& options) {
+  // options: {"batch": B, "trace": "none" | "weights" | "full"}; masks: head ablation ({head_mask, head_mean, ...}
+  // tensors, js_values.h head_masks_from) or undefined.
+  val forward(const val& ids_js, const val& tgt_js, const std::string& options, const val& masks) {
     Json o;
     Status st = parse_options(options, &o);
+    if (!st.ok()) return error_js(st);
+    HeadMasks heads;
+    st = head_masks(masks, &heads);
     if (!st.ok()) return error_js(st);
     const ModelConfig& config = model_->config;
     const int64_t B = int_opt(o, "batch", 1);
@@ -337,18 +325,22 @@ class Model {
       const int64_t T = static_cast<int64_t>(tgt.size()) / B;
       st = model_->check_ids(tgt, T, config.target_vocab());
       if (!st.ok()) return error_js(st);
-      model_->forward_seq2seq(cache, ids, L, tgt, T, B, ctx);
+      model_->forward_seq2seq(cache, ids, L, tgt, T, B, ctx, &heads);
     } else {
-      model_->forward(cache, ids, B, L, ctx);
+      model_->forward(cache, ids, B, L, ctx, &heads);
     }
     return result_js(cache, trace);
   }
 
-  // Greedy decoding of one sequence. options: {"bos", "eos", "max_len", "trace"}. Returns
-  // {tokens: Int32Array, finished, logits, trace} where the trace is the final forward over the whole output.
-  val greedy(const val& src_js, const std::string& options) {
+  // Greedy decoding of one sequence. options: {"bos", "eos", "max_len", "trace"}; masks: head ablation at every step
+  // (as forward). Returns {tokens: Int32Array, finished, logits, trace} where the trace is the final forward over the
+  // whole output.
+  val greedy(const val& src_js, const std::string& options, const val& masks) {
     Json o;
     Status st = parse_options(options, &o);
+    if (!st.ok()) return error_js(st);
+    HeadMasks heads;
+    st = head_masks(masks, &heads);
     if (!st.ok()) return error_js(st);
     const ModelConfig& c = model_->config;
     const std::vector<int32_t> src = ids_from(src_js);
@@ -359,8 +351,8 @@ class Model {
     if (bos < 0 || bos >= c.target_vocab() || eos < 0 || eos >= c.head_size)
       return error_js(Status::error("bos and eos must be token ids of the model"));
     if (c.arch == Arch::kEncoder) return error_js(Status::error("an encoder-only model does not generate"));
-    Decoded d = c.arch == Arch::kEncoderDecoder ? greedy_seq2seq(*model_, src, bos, eos, max_len)
-                                                : greedy_lm(*model_, src, eos, max_len);
+    Decoded d = c.arch == Arch::kEncoderDecoder ? greedy_seq2seq(*model_, src, bos, eos, max_len, &heads)
+                                                : greedy_lm(*model_, src, eos, max_len, &heads);
     val out = result_js(d.cache, o.string_or("trace", "weights"));
     out.set("tokens", int32_js(d.tokens));
     out.set("finished", d.finished);
@@ -419,6 +411,16 @@ class Model {
       out.set(c.arch == Arch::kDecoder ? "decoder" : "encoder", head_stats_js(self));
     }
     return out;
+  }
+
+  // Mean ablation's means (models/head_means.h): each head's context vector averaged over every position of seqs
+  // (Int32Array[]; tgts: the decoder inputs of encoder-decoder models, else undefined).
+  // Returns {head_mean [layers, H, Dh], decoder_head_mean?, cross_attn_head_mean?}.
+  val head_means_of(const val& seqs_js, const val& tgts_js) {
+    HeadMasks means;
+    const Status st = head_means(*model_, sequences_of(seqs_js), sequences_of(tgts_js), &means);
+    if (!st.ok()) return error_js(st);
+    return head_means_js(means);
   }
 
   // Training. trainStart(config JSON) creates the trainer (optimizer state starts empty); trainStep and
@@ -497,6 +499,12 @@ class Model {
     for (const auto& [k, v] : metadata_)
       if (k != "format" && k != "version" && k != "config") extra[k] = v;
     return extra;
+  }
+
+  // The head masks of a forward or greedy call, read and checked against the model.
+  Status head_masks(const val& masks, HeadMasks* heads) const {
+    ATTN_TRY(head_masks_from(masks, heads));
+    return model_->check_head_masks(heads);
   }
 
   val result_js(const ModelCache& cache, const std::string& trace) {
@@ -620,6 +628,7 @@ EMSCRIPTEN_BINDINGS(attn_engine) {
       .function("forward", &Model::forward)
       .function("greedy", &Model::greedy)
       .function("headStats", &Model::head_stats)
+      .function("headMeans", &Model::head_means_of)
       .function("trainStart", &Model::train_start)
       .function("trainStep", &Model::train_step)
       .function("evaluate", &Model::evaluate);

@@ -161,15 +161,17 @@ class HfModelHandle {
   // {dtype, unused: [names], bytes, maxTokens, parameters}
   val info() { return info_js(loaded_); }
 
-  // inputs: {input_ids, attention_mask?, token_type_ids?, decoder_input_ids?} (Int32Arrays);
+  // inputs: {input_ids, attention_mask?, token_type_ids?, decoder_input_ids?} (Int32Arrays) and the head masks
+  // {head_mask?, decoder_head_mask?, cross_attn_head_mask?, head_mean?, ...} ({data, shape});
   // options JSON: {"logits": "all" | "last" | "none" | [positions], "trace": "none" | "weights" | "full",
-  // "cache": continue from the last pass when the ids begin alike (GPT-2; not with "full")}.
+  // "cache": continue from the last pass when the ids (and head masks) begin alike (GPT-2; not with "full")}.
   val forward(const val& inputs, const std::string& options) {
     Json o;
     Status st = parse_options(options, &o);
     if (!st.ok()) return error_js(st);
-    HfInput in = input_from(inputs);
-    st = logit_option(o, &in);
+    HfInput in;
+    st = input_from(inputs, &in);
+    if (st.ok()) st = logit_option(o, &in);
     if (!st.ok()) return error_js(st);
     const std::string trace = o.string_or("trace", "none");
     in.reuse_cache = o.bool_or("cache", false) && trace != "full";
@@ -181,13 +183,15 @@ class HfModelHandle {
     return out;
   }
 
-  // Greedy translation (Marian). inputs: {input_ids, attention_mask?}; options {"max_new_tokens", "trace"}.
+  // Greedy translation (Marian). inputs: {input_ids, attention_mask?} and the head masks (as forward, applied at
+  // every step); options {"max_new_tokens", "trace"}.
   // Returns the outputs of the final teacher-forced pass and `sequences` (Int32Array, from the start token).
   val generate(const val& inputs, const std::string& options) {
     Json o;
     Status st = parse_options(options, &o);
+    HfInput in;
+    if (st.ok()) st = input_from(inputs, &in);
     if (!st.ok()) return error_js(st);
-    HfInput in = input_from(inputs);
     in.full_trace = o.string_or("trace", "none") == "full";
     std::vector<int32_t> ids;
     st = loaded_.model->generate(in, static_cast<int64_t>(o.number_or("max_new_tokens", 64)), &ids, &cache_);
@@ -242,13 +246,12 @@ class HfModelHandle {
   }
 
  private:
-  static HfInput input_from(const val& inputs) {
-    HfInput in;
-    in.input_ids = ints_or_empty(inputs["input_ids"]);
-    in.attention_mask = ints_or_empty(inputs["attention_mask"]);
-    in.token_type_ids = ints_or_empty(inputs["token_type_ids"]);
-    in.decoder_input_ids = ints_or_empty(inputs["decoder_input_ids"]);
-    return in;
+  static Status input_from(const val& inputs, HfInput* in) {
+    in->input_ids = ints_or_empty(inputs["input_ids"]);
+    in->attention_mask = ints_or_empty(inputs["attention_mask"]);
+    in->token_type_ids = ints_or_empty(inputs["token_type_ids"]);
+    in->decoder_input_ids = ints_or_empty(inputs["decoder_input_ids"]);
+    return head_masks_from(inputs, &in->heads);  // checked against the model by its forward
   }
 
   Status logit_option(const Json& o, HfInput* in) const {

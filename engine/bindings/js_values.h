@@ -6,11 +6,13 @@
 #include <emscripten/val.h>
 
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "core/tensor.h"
 #include "io/json.h"
 #include "models/head_stats.h"
+#include "models/transformer.h"
 #include "train/trainer.h"
 
 namespace attn::js {
@@ -64,6 +66,55 @@ inline val batch_js(const Batch& b) {
 }
 
 inline std::vector<int32_t> ids_from(const val& v) { return emscripten::convertJSArrayToNumberVector<int32_t>(v); }
+
+inline Shape shape_from(const val& v) {
+  Shape s;
+  const unsigned n = v["length"].as<unsigned>();
+  for (unsigned i = 0; i < n; ++i) s.push_back(static_cast<int64_t>(v[i].as<double>()));
+  return s;
+}
+
+// {data: Float32Array, shape} -> Tensor; `name` is the argument's name in messages.
+inline Status tensor_from(const val& t, const std::string& name, Tensor* out) {
+  Shape shape = shape_from(t["shape"]);
+  for (int64_t d : shape)
+    if (d < 0) return Status::error(name + ": negative dimension in shape " + shape_str(shape));
+  std::vector<float> data = emscripten::convertJSArrayToNumberVector<float>(t["data"]);
+  if (static_cast<int64_t>(data.size()) != numel_of(shape))
+    return Status::error(name + ": " + std::to_string(data.size()) + " values do not fill shape " + shape_str(shape));
+  *out = Tensor(std::move(shape), std::move(data));
+  return Status();
+}
+
+// Head ablation by Hugging Face's names, each a tensor or absent: head_mask, decoder_head_mask, cross_attn_head_mask,
+// and the engine's means head_mean, decoder_head_mean, cross_attn_head_mean (models/transformer.h HeadMasks).
+// Shapes and values are checked later, against the model (check_head_masks).
+inline Status head_masks_from(const val& obj, HeadMasks* out) {
+  *out = HeadMasks();
+  if (obj.isUndefined() || obj.isNull()) return Status();
+  const std::tuple<const char*, const char*, StackHeadMask*> names[] = {
+      {"head_mask", "head_mean", &out->head_mask},
+      {"decoder_head_mask", "decoder_head_mean", &out->decoder_head_mask},
+      {"cross_attn_head_mask", "cross_attn_head_mean", &out->cross_attn_head_mask}};
+  for (const auto& [mask, mean, stack] : names) {
+    for (const auto& [name, t] : {std::make_pair(mask, &stack->mask), std::make_pair(mean, &stack->mean)}) {
+      const val v = obj[name];
+      if (v.isUndefined() || v.isNull()) continue;
+      ATTN_TRY(tensor_from(v, name, t));
+      if (t->data.empty()) return Status::error(std::string(name) + " is empty");
+    }
+  }
+  return Status();
+}
+
+// Head means as {head_mean, decoder_head_mean?, cross_attn_head_mean?} ({data, shape} each).
+inline val head_means_js(const HeadMasks& means) {
+  val out = val::object();
+  if (!means.head_mask.mean.data.empty()) out.set("head_mean", to_js(means.head_mask.mean));
+  if (!means.decoder_head_mask.mean.data.empty()) out.set("decoder_head_mean", to_js(means.decoder_head_mask.mean));
+  if (!means.cross_attn_head_mask.mean.data.empty()) out.set("cross_attn_head_mean", to_js(means.cross_attn_head_mask.mean));
+  return out;
+}
 
 // An array of id arrays (Int32Array[]); empty when undefined.
 inline std::vector<std::vector<int32_t>> sequences_of(const val& v) {

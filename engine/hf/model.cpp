@@ -238,68 +238,48 @@ void HfModel::apply_head(HfCache* c, const std::vector<int64_t>& positions) cons
 }
 
 namespace {
-
-// What a layer keeps when the full Trace is not asked for: attention weights, masks, keys and values.
-void keep_attention_only(AttentionCache& a) {
-  for (Tensor* t : {&a.q, &a.scores, &a.scaled, &a.dropped, &a.keep, &a.heads, &a.concat, &a.output}) *t = Tensor();
-}
-void keep_attention_only(FeedForwardCache& f) {
-  for (Tensor* t : {&f.pre, &f.hidden, &f.keep, &f.output}) *t = Tensor();
-}
-void keep_attention_only(NormCache& n) { n = NormCache(); }
-void keep_attention_only(EncoderLayerCache& c) {
-  for (Tensor* t : {&c.input, &c.keep1, &c.keep2, &c.resid1, &c.resid2, &c.output}) *t = Tensor();
-  keep_attention_only(c.norm1);
-  keep_attention_only(c.norm2);
-  keep_attention_only(c.self_attn);
-  keep_attention_only(c.ff);
-}
-void keep_attention_only(DecoderLayerCache& c) {
-  for (Tensor* t : {&c.input, &c.keep1, &c.keep2, &c.keep3, &c.resid1, &c.resid2, &c.resid3, &c.output}) *t = Tensor();
-  for (NormCache* n : {&c.norm1, &c.norm2, &c.norm3}) keep_attention_only(*n);
-  keep_attention_only(c.self_attn);
-  keep_attention_only(c.multihead_attn);
-  keep_attention_only(c.ff);
-}
-
-// A stack's forward pass (TransformerEncoder / TransformerDecoder::forward, the same arithmetic), trimming each
-// layer's cache once it has run unless the full Trace is wanted.
-template <class Stack, class Cache, class... Memory>
-const Tensor& run_stack(const Stack& stack, Cache& c, const Tensor& x, bool full_trace, const Memory&... memory_and_masks) {
+// Eval mode; without the full Trace each layer keeps only its attention (a large model's memory is one layer's).
+ForwardContext pass_context(bool full_trace) {
   ForwardContext ctx;
-  if (full_trace) return stack.forward(c, x, memory_and_masks..., ctx);
-  c.layers.resize(stack.layers.size());
-  Tensor h = x;
-  for (size_t l = 0; l < stack.layers.size(); ++l) {
-    h = stack.layers[l].forward(c.layers[l], h, memory_and_masks..., ctx);
-    keep_attention_only(c.layers[l]);
-  }
-  c.norm_input = Tensor();
-  c.norm = NormCache();
-  if (stack.has_norm) {
-    NormCache n;
-    c.output = stack.norm.forward(n, h);
-  } else {
-    c.output = std::move(h);
-  }
-  return c.output;
+  ctx.attention_only = !full_trace;
+  return ctx;
 }
-
 }  // namespace
 
-void HfModel::run_decoder(HfCache* c, const std::vector<int32_t>& tgt, const Tensor& memory_pad, bool full_trace) const {
+Status HfModel::check_head_masks(HeadMasks* h) const {
+  const int64_t Dh = config.d_model / config.num_heads;
+  ATTN_TRY(h->head_mask.validate("head_mask", "head_mean", config.num_layers, config.num_heads, Dh));
+  if (!config.encoder_decoder()) {
+    if (h->decoder_head_mask.active() || h->cross_attn_head_mask.active() || !h->decoder_head_mask.mean.data.empty() ||
+        !h->cross_attn_head_mask.mean.data.empty())
+      return Status::error("decoder_head_mask and cross_attn_head_mask are for encoder-decoder (marian) models: a " +
+                           std::string(hf_family_name(config.family)) + " model has one stack, masked by head_mask");
+    return Status();
+  }
+  const int64_t Dd = config.d_model / config.decoder_heads;
+  ATTN_TRY(h->decoder_head_mask.validate("decoder_head_mask", "decoder_head_mean", config.decoder_layers,
+                                         config.decoder_heads, Dd));
+  return h->cross_attn_head_mask.validate("cross_attn_head_mask", "cross_attn_head_mean", config.decoder_layers,
+                                          config.decoder_heads, Dd);
+}
+
+void HfModel::run_decoder(HfCache* c, const std::vector<int32_t>& tgt, const Tensor& memory_pad, bool full_trace,
+                          const HeadMasks& heads) const {
   c->Td = static_cast<int64_t>(tgt.size());
   embed_target(c->tgt_embedded, tgt);
   AttnMasks tgt_masks, memory_masks;
   tgt_masks.causal = true;
   memory_masks.key_padding_mask = memory_pad.data.empty() ? nullptr : &memory_pad;
-  c->hidden = run_stack(decoder, c->decoder, c->tgt_embedded, full_trace, c->stack.output, tgt_masks, memory_masks);
+  c->hidden = decoder.forward(c->decoder, c->tgt_embedded, c->stack.output, tgt_masks, memory_masks,
+                              pass_context(full_trace), &heads.decoder_head_mask, &heads.cross_attn_head_mask);
 }
 
-Status HfModel::forward(const HfInput& in, HfCache* c) const {
-  ATTN_TRY(check(in));
+Status HfModel::forward(const HfInput& given, HfCache* c) const {
+  ATTN_TRY(check(given));
+  HfInput in = given;  // with its head masks checked and expanded to every layer
+  ATTN_TRY(check_head_masks(&in.heads));
   const bool padded = std::find(in.attention_mask.begin(), in.attention_mask.end(), 0) != in.attention_mask.end();
-  if (in.reuse_cache && config.family == HfFamily::kGpt2 && !padded && !c->ids.empty()) {
+  if (in.reuse_cache && config.family == HfFamily::kGpt2 && !padded && !c->ids.empty() && in.heads == c->heads) {
     const size_t shared = static_cast<size_t>(
         std::mismatch(c->ids.begin(), c->ids.end(), in.input_ids.begin(), in.input_ids.end()).first - c->ids.begin());
     if (shared > 0) {
@@ -316,9 +296,12 @@ Status HfModel::forward(const HfInput& in, HfCache* c) const {
   AttnMasks masks;
   masks.key_padding_mask = pad.data.empty() ? nullptr : &pad;
   masks.causal = config.causal();
-  c->hidden = run_stack(stack(), c->stack, c->embedded, in.full_trace, masks);
-  if (config.encoder_decoder()) run_decoder(c, in.decoder_input_ids, pad, in.full_trace);
-  if (config.family == HfFamily::kGpt2 && !padded) c->ids = in.input_ids;  // a later pass may continue from this one
+  c->hidden = stack().forward(c->stack, c->embedded, masks, pass_context(in.full_trace), &in.heads.head_mask);
+  if (config.encoder_decoder()) run_decoder(c, in.decoder_input_ids, pad, in.full_trace, in.heads);
+  if (config.family == HfFamily::kGpt2 && !padded) {  // a later pass with the same head masks may continue from this one
+    c->ids = in.input_ids;
+    c->heads = in.heads;
+  }
   if (in.logits && (config.family == HfFamily::kGpt2 || config.encoder_decoder() || config.lm_head)) {
     apply_head(c, in.logit_positions);
   } else {
@@ -404,6 +387,11 @@ void HfModel::forward_cached(const HfInput& in, int64_t P, HfCache* c) const {
                         ac.v.ptr() + hd * T * Dh, causal.ptr() + P * T, factor, 0.0f, static_cast<Rng*>(nullptr), n, T,
                         Dh, Dh);
     }
+    const HeadMask ablation = in.heads.head_mask.layer(l);  // the cache was filled with the same masks
+    if (ablation.scale)
+      for (int64_t hd = 0; hd < H; ++hd)
+        ablate_head(ac.weights.ptr() + (hd * T + P) * T, heads.ptr() + hd * n * Dh, ablation.scale[hd],
+                    ablation.mean ? ablation.mean + hd * Dh : nullptr, n, T, Dh);
     for (int64_t hd = 0; hd < H; ++hd)
       for (int64_t r = 0; r < n; ++r) std::copy_n(heads.ptr() + (hd * n + r) * Dh, Dh, concat.ptr() + r * E + hd * Dh);
     sa.out_proj.forward(attn_out.ptr(), concat.ptr(), n);
@@ -445,6 +433,7 @@ Status HfModel::generate(const HfInput& source, int64_t max_new_tokens, std::vec
   in.decoder_input_ids = {config.decoder_start_token_id};
   in.logit_positions.clear();
   ATTN_TRY(check(in));
+  ATTN_TRY(check_head_masks(&in.heads));
   // The longest sequence: max_new_tokens after the start token, within the positions and config.max_length.
   int64_t limit = std::min<int64_t>(1 + max_new_tokens, config.max_positions);
   if (config.max_length > 0) limit = std::min<int64_t>(limit, config.max_length);
@@ -453,11 +442,11 @@ Status HfModel::generate(const HfInput& source, int64_t max_new_tokens, std::vec
   const Tensor pad = padding_mask(in.attention_mask);
   AttnMasks masks;
   masks.key_padding_mask = pad.data.empty() ? nullptr : &pad;
-  run_stack(encoder, c->stack, c->embedded, source.full_trace, masks);
+  encoder.forward(c->stack, c->embedded, masks, pass_context(source.full_trace), &in.heads.head_mask);
   std::vector<int32_t> seq = in.decoder_input_ids;
   const int32_t pad_id = config.pad_token_id, eos = config.eos_token_id;
   while (static_cast<int64_t>(seq.size()) < limit) {
-    run_decoder(c, seq, pad, false);
+    run_decoder(c, seq, pad, false, in.heads);
     apply_head(c, {static_cast<int64_t>(seq.size()) - 1});
     float* logits = c->logits.ptr();
     const int64_t V = output_vocab();
@@ -474,7 +463,7 @@ Status HfModel::generate(const HfInput& source, int64_t max_new_tokens, std::vec
   }
   // The decoder inputs of the whole translation (every token but the last) teacher-forced: row i is the step that
   // wrote token i + 1, with its attention and its logits, as Hugging Face's per-step outputs of generate().
-  run_decoder(c, std::vector<int32_t>(seq.begin(), seq.end() - 1), pad, source.full_trace);
+  run_decoder(c, std::vector<int32_t>(seq.begin(), seq.end() - 1), pad, source.full_trace, in.heads);
   apply_head(c, {});
   *ids = std::move(seq);
   return Status();

@@ -51,6 +51,11 @@ struct HfInput {
   // Otherwise each layer keeps only what the page draws and a later pass reads (attention weights, masks, keys
   // and values), so a large model's working memory is one layer's, not all of them.
   bool full_trace = false;
+  // Head ablation, by Hugging Face's names: head_mask [layers, H] or [H] (GPT-2, BERT, DistilBERT: the model's stack;
+  // Marian: the encoder), decoder_head_mask and cross_attn_head_mask (Marian), each multiplying a head's attention
+  // weights after the softmax as HF's forward(head_mask=...) does; and the engine's mean ablation (their `mean`:
+  // [layers, H, Dh], what a removed head outputs instead). Empty: no ablation (models/transformer.h).
+  HeadMasks heads;
 };
 
 // Everything one forward pass computed. The attention of layer i is stack.layers[i].self_attn.weights [1, H, T, T]
@@ -59,6 +64,7 @@ struct HfInput {
 struct HfCache {
   int64_t T = 0, Td = 0;
   std::vector<int32_t> ids;             // the input_ids of the last pass, when a GPT-2 pass may continue from it
+  HeadMasks heads;                      // ... and its head masks: a pass continues only from one with the same
   int64_t reused = 0;                   // positions the last pass took from the cache (0: a full pass)
   Tensor embedded;                      // [1, T, E]   the first layer's input
   EncoderCache stack;                   // the single stack, or Marian's encoder
@@ -92,8 +98,11 @@ class HfModel {
   int64_t output_vocab() const;
 
   // Checks the input (ids inside the vocabulary, lengths within the positions, masks of 0/1 that keep at least one
-  // token, logit positions in range); messages name the field.
+  // token, logit positions in range); messages name the field. Head masks are checked by check_head_masks.
   Status check(const HfInput& in) const;
+  // Checks head masks against the model's stacks (shapes, finite values; decoder masks only for Marian) and expands
+  // a mask of shape [H] to every layer.
+  Status check_head_masks(HeadMasks* heads) const;
   // The forward pass (eval mode). Checks the input first.
   Status forward(const HfInput& in, HfCache* cache) const;
 
@@ -115,8 +124,10 @@ class HfModel {
   void embed(Tensor& out, const HfInput& in) const;
   void embed_target(Tensor& out, const std::vector<int32_t>& ids) const;
   Tensor padding_mask(const std::vector<int32_t>& attention_mask) const;  // [1, T] additive, empty when none
-  void run_decoder(HfCache* c, const std::vector<int32_t>& tgt, const Tensor& memory_pad, bool full_trace) const;
-  // The positions [P, T) of a GPT-2 pass whose first P positions are in the cache (see HfInput::reuse_cache).
+  void run_decoder(HfCache* c, const std::vector<int32_t>& tgt, const Tensor& memory_pad, bool full_trace,
+                   const HeadMasks& heads) const;
+  // The positions [P, T) of a GPT-2 pass whose first P positions are in the cache (see HfInput::reuse_cache), with
+  // the head masks of the pass that filled the cache.
   void forward_cached(const HfInput& in, int64_t P, HfCache* c) const;
   void apply_head(HfCache* c, const std::vector<int64_t>& positions) const;
 };

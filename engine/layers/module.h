@@ -32,6 +32,8 @@ struct ForwardContext {
   bool training = false;       // dropout active (PyTorch's module.train()); false = module.eval()
   Rng* rng = nullptr;          // dropout's generator; required when training with dropout > 0
   bool record_scores = false;  // also keep raw and scaled scores in the attention caches (teaching views)
+  bool attention_only = false; // stacks keep only each layer's attention (weights, mask, keys, values) in its cache,
+                               // so a large model's working memory is one layer's (models/transformer.h)
   bool dropout_active(float p) const { return training && p > 0.0f && rng != nullptr; }
 };
 

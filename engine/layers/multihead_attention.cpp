@@ -129,6 +129,14 @@ void combine_masks(Tensor& out, const AttnMasks& m, int64_t B, int64_t H, int64_
 
 }  // namespace
 
+void ablate_head(float* weights, float* heads, float m, const float* mean, int64_t rows, int64_t S, int64_t Dh) {
+  if (m == 1.0f) return;
+  MatMap(weights, rows, S) *= m;
+  MatMap out(heads, rows, Dh);
+  out *= m;
+  if (mean) out.rowwise() += (1.0f - m) * ConstRowVecMap(mean, Dh);
+}
+
 const Tensor& MultiheadAttention::forward(AttentionCache& c, const Tensor& query, const Tensor& key,
                                           const Tensor& value, const AttnMasks& masks,
                                           const ForwardContext& ctx) const {
@@ -179,6 +187,11 @@ const Tensor& MultiheadAttention::forward(AttentionCache& c, const Tensor& query
       attention_forward(c.heads.ptr() + bh * L * Dh, slice, c.q.ptr() + bh * L * Dh, c.k.ptr() + bh * S * Dh,
                         c.v.ptr() + bh * S * Dh, Hm == 0 ? nullptr : c.mask.ptr() + (Hm == H ? bh : bh / H) * L * S,
                         factor, drop ? config.dropout : 0.0f, ctx.rng, L, S, Dh, Dh);
+      if (masks.heads.scale) {
+        const int64_t h = bh % H;
+        ablate_head(slice.weights, c.heads.ptr() + bh * L * Dh, masks.heads.scale[h],
+                    masks.heads.mean ? masks.heads.mean + h * Dh : nullptr, L, S, Dh);
+      }
     }
   };
   // With threads, the (batch, head) slices are shared out (each computed exactly as alone); with dropout they stay

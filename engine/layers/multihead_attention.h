@@ -33,12 +33,29 @@ struct MhaConfig {
   Status validate() const;
 };
 
+// Head ablation of one attention call: Hugging Face's head_mask (one layer's row), and mean ablation. For head h
+// with m = scale[h], after the softmax:
+//   weights[b, h] *= m                                   (the Trace shows these, as HF's output_attentions do)
+//   heads[b, h]    = m * (softmax V) + (1 - m) * mean[h]  (mean [Dh]; without `mean`, zeros)
+// so m = 1 keeps the head, m = 0 removes its contribution (zero ablation, or mean ablation with `mean`), and a
+// fraction scales it. Inference only: a backward pass assumes no ablation (the trainer never sets one).
+struct HeadMask {
+  const float* scale = nullptr;  // [H]      null: every head kept (the unablated path, unchanged)
+  const float* mean = nullptr;   // [H, Dh]  what a removed head outputs instead; null: zeros
+};
+
+// Applies head ablation to one (batch, head) slice: weights [rows, S] *= m; heads [rows, Dh] = m heads + (1 - m)
+// mean (mean [Dh] or null). m = 1 changes nothing (not a bit).
+void ablate_head(float* weights, float* heads, float m, const float* mean, int64_t rows, int64_t S, int64_t Dh);
+
 // Masks of one attention call. Every mask is additive: 0 keeps a key, -inf removes it, other values are added
-// to the scores. (Boolean masks are converted at the API boundary, see models/api.h.)
+// to the scores. (Boolean masks are converted at the API boundary, see models/api.h.) The head mask is not a
+// mask of the scores: it scales each head's weights after the softmax (HeadMask).
 struct AttnMasks {
   const Tensor* attn_mask = nullptr;         // [L, S] or [B*H, L, S]
   const Tensor* key_padding_mask = nullptr;  // [B, S]
   bool causal = false;                       // also remove every key j > query i
+  HeadMask heads;                            // head ablation (stacks set one row per layer)
   bool any() const { return attn_mask || key_padding_mask || causal; }
 };
 

@@ -142,6 +142,22 @@ Status TransformerModel::check_ids(const std::vector<int32_t>& ids, int64_t leng
   return Status();
 }
 
+Status TransformerModel::check_head_masks(HeadMasks* h) const {
+  const int64_t H = config.layer.nhead, Dh = config.d_model() / H;
+  ATTN_TRY(h->head_mask.validate("head_mask", "head_mean", config.num_layers, H, Dh));
+  if (config.arch != Arch::kEncoderDecoder) {
+    for (const StackHeadMask* m : {&h->decoder_head_mask, &h->cross_attn_head_mask})
+      if (m->active() || !m->mean.data.empty())
+        return Status::error(std::string("decoder_head_mask and cross_attn_head_mask are for encoder-decoder models: ") +
+                             (config.arch == Arch::kEncoder ? "an " : "a ") + arch_name(config.arch) +
+                             " model has one stack, masked by head_mask");
+    return Status();
+  }
+  const int64_t N = config.num_decoder_layers;
+  ATTN_TRY(h->decoder_head_mask.validate("decoder_head_mask", "decoder_head_mean", N, H, Dh));
+  return h->cross_attn_head_mask.validate("cross_attn_head_mask", "cross_attn_head_mean", N, H, Dh);
+}
+
 float TransformerModel::embed_scale() const {
   return config.scale_embedding ? std::sqrt(static_cast<float>(config.d_model())) : 1.0f;
 }
@@ -193,7 +209,7 @@ const Tensor& TransformerModel::apply_head(ModelCache& c, const Tensor& hidden) 
 }
 
 const Tensor& TransformerModel::forward(ModelCache& c, const std::vector<int32_t>& ids, int64_t B, int64_t L,
-                                        const ForwardContext& ctx) const {
+                                        const ForwardContext& ctx, const HeadMasks* heads) const {
   ATTN_ASSERT(config.arch != Arch::kEncoderDecoder, "forward: use forward_seq2seq for encoder-decoder models");
   c.B = B;
   c.L = L;
@@ -206,12 +222,12 @@ const Tensor& TransformerModel::forward(ModelCache& c, const std::vector<int32_t
   masks.causal = config.arch == Arch::kDecoder || config.causal;
   const TransformerEncoder& stack = config.arch == Arch::kDecoder ? decoder_only : encoder;
   EncoderCache& cache = config.arch == Arch::kDecoder ? c.decoder_only : c.encoder;
-  return apply_head(c, stack.forward(cache, c.embedded, masks, ctx));
+  return apply_head(c, stack.forward(cache, c.embedded, masks, ctx, heads ? &heads->head_mask : nullptr));
 }
 
 const Tensor& TransformerModel::forward_seq2seq(ModelCache& c, const std::vector<int32_t>& src, int64_t S,
                                                 const std::vector<int32_t>& tgt, int64_t T, int64_t B,
-                                                const ForwardContext& ctx) const {
+                                                const ForwardContext& ctx, const HeadMasks* heads) const {
   ATTN_ASSERT(config.arch == Arch::kEncoderDecoder, "forward_seq2seq: not an encoder-decoder model");
   c.B = B;
   c.L = S;
@@ -227,9 +243,11 @@ const Tensor& TransformerModel::forward_seq2seq(ModelCache& c, const std::vector
   memory_masks.key_padding_mask = src_masks.key_padding_mask;
   tgt_masks.key_padding_mask = tgt_pad.data.empty() ? nullptr : &tgt_pad;
   tgt_masks.causal = true;
-  const Tensor& memory = encoder.forward(c.encoder, c.embedded, src_masks, ctx);
+  const Tensor& memory = encoder.forward(c.encoder, c.embedded, src_masks, ctx, heads ? &heads->head_mask : nullptr);
   embed_tokens(c.tgt_embedded, tgt_embed, tgt_pos_embed, tgt, B, T);
-  return apply_head(c, decoder.forward(c.decoder, c.tgt_embedded, memory, tgt_masks, memory_masks, ctx));
+  return apply_head(c, decoder.forward(c.decoder, c.tgt_embedded, memory, tgt_masks, memory_masks, ctx,
+                                       heads ? &heads->decoder_head_mask : nullptr,
+                                       heads ? &heads->cross_attn_head_mask : nullptr));
 }
 
 void TransformerModel::zero_grad() {

@@ -83,11 +83,17 @@ class TransformerModel {
 
   // ids [B, L] (int32; for encoder-decoder: src [B, S] and tgt [B, T]) -> returns cache.logits (or the last
   // hidden state [B, L, E] when head_size == 0). Ids must be validated by the caller (check_ids).
+  // heads: head ablation (null: none), validated by the caller (check_head_masks). head_mask is the stack's
+  // (arch encoder, decoder) or the encoder's; decoder_head_mask and cross_attn_head_mask the decoder's.
   const Tensor& forward(ModelCache& cache, const std::vector<int32_t>& ids, int64_t B, int64_t L,
-                        const ForwardContext& ctx) const;
+                        const ForwardContext& ctx, const HeadMasks* heads = nullptr) const;
   const Tensor& forward_seq2seq(ModelCache& cache, const std::vector<int32_t>& src, int64_t S,
-                                const std::vector<int32_t>& tgt, int64_t T, int64_t B, const ForwardContext& ctx) const;
+                                const std::vector<int32_t>& tgt, int64_t T, int64_t B, const ForwardContext& ctx,
+                                const HeadMasks* heads = nullptr) const;
   Status check_ids(const std::vector<int32_t>& ids, int64_t length, int64_t vocab) const;
+  // Checks head masks against the model's stacks ([layers, H] or [H], finite; the means [layers, H, Dh]; decoder
+  // masks only for encoder-decoder models) and expands a mask of shape [H] to every layer.
+  Status check_head_masks(HeadMasks* heads) const;
 
   // In the forward pass this was: logits = forward(...). Given dlogits (cache.logits' shape), every
   // parameter's grad accumulates (call zero_grad first). Works for all three architectures.

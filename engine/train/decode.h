@@ -16,9 +16,11 @@ struct Decoded {
   ModelCache cache;             // the last forward: the Trace of the whole generated sequence
 };
 
-// src: one source sequence. Returns the generated target tokens.
+// src: one source sequence. Returns the generated target tokens. heads: head ablation at every step (null: none;
+// validated by the caller, TransformerModel::check_head_masks).
 Decoded greedy_seq2seq(const TransformerModel& model, const std::vector<int32_t>& src, int32_t bos, int32_t eos,
-                       int64_t max_len);
-Decoded greedy_lm(const TransformerModel& model, const std::vector<int32_t>& prompt, int32_t eos, int64_t max_new);
+                       int64_t max_len, const HeadMasks* heads = nullptr);
+Decoded greedy_lm(const TransformerModel& model, const std::vector<int32_t>& prompt, int32_t eos, int64_t max_new,
+                  const HeadMasks* heads = nullptr);
 
 }  // namespace attn

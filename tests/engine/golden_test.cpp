@@ -148,43 +148,18 @@ TEST_P(ModelGolden, MatchesTorch) {
   const GoldenFile& g = GoldenFile::get("model");
   const Json& c = golden_case("model", GetParam());
   const std::string id = GetParam();
-  ModelConfig m;
-  ASSERT_TRUE(parse_arch(c.string_or("arch", ""), &m.arch));
-  ASSERT_TRUE(parse_positional(c.string_or("positional", ""), &m.positional));
-  m.vocab_size = static_cast<int64_t>(c.number_or("vocab_size", 0));
-  m.tgt_vocab_size = static_cast<int64_t>(c.number_or("tgt_vocab_size", 0));
-  m.num_layers = static_cast<int64_t>(c.number_or("num_layers", 0));
-  m.num_decoder_layers = static_cast<int64_t>(c.number_or("num_decoder_layers", 0));
-  m.max_len = static_cast<int64_t>(c.number_or("max_len", 0));
-  m.final_norm = c.bool_or("final_norm", false);
-  m.head_size = static_cast<int64_t>(c.number_or("head_size", 0));
-  m.pad_id = static_cast<int32_t>(c.number_or("pad_id", -1));
-  m.layer.d_model = static_cast<int64_t>(c.number_or("d_model", 0));
-  m.layer.nhead = static_cast<int64_t>(c.number_or("nhead", 1));
-  m.layer.dim_feedforward = static_cast<int64_t>(c.number_or("dim_feedforward", 0));
-  m.layer.dropout = 0.0f;
-  ASSERT_TRUE(parse_activation(c.string_or("activation", ""), &m.layer.activation));
-  m.layer.norm_first = c.bool_or("norm_first", false);
-  m.layer.layer_norm_eps = static_cast<float>(c.number_or("layer_norm_eps", 1e-5));
+  const ModelConfig m = golden_model_config(c);
   ASSERT_TRUE(m.validate().ok()) << m.validate().message();
   TransformerModel model(m);
   Status st = load_state_dict_visit([&](const ParamVisitor& fn) { model.visit(fn); }, g.params(id));
   ASSERT_TRUE(st.ok()) << st.message();
 
-  auto ids_of = [&](const std::string& name, int64_t* B, int64_t* L) {
-    Tensor t = g.tensor(id + ".in." + name);
-    *B = t.dim(0);
-    *L = t.dim(1);
-    std::vector<int32_t> ids;
-    for (float x : t.data) ids.push_back(static_cast<int32_t>(x));
-    return ids;
-  };
   int64_t B, L, Bt, T;
-  std::vector<int32_t> ids = ids_of("ids", &B, &L);
+  std::vector<int32_t> ids = golden_ids(g, id + ".in.ids", &B, &L);
   ModelCache cache;
   ForwardContext ctx;
   if (m.arch == Arch::kEncoderDecoder) {
-    std::vector<int32_t> tgt = ids_of("tgt", &Bt, &T);
+    std::vector<int32_t> tgt = golden_ids(g, id + ".in.tgt", &Bt, &T);
     ASSERT_TRUE(model.check_ids(tgt, T, m.target_vocab()).ok());
     model.forward_seq2seq(cache, ids, L, tgt, T, B, ctx);
   } else {

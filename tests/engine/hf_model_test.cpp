@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
 #include "hf/weights.h"
 #include "io/json.h"
@@ -37,10 +38,11 @@ struct Case {
   SafetensorsFile reference;
   std::string dtype;  // of the stored weights
 
-  explicit Case(const std::string& case_id) : id(case_id) {
+  // reference_file: reference.safetensors, or head_mask.safetensors (the same inputs with heads ablated).
+  explicit Case(const std::string& case_id, const std::string& reference_file = "reference.safetensors") : id(case_id) {
     config = read_file(case_dir(id) + "/config.json");
     weights = read_file(case_dir(id) + "/model.safetensors");
-    reference_bytes = read_file(case_dir(id) + "/reference.safetensors");
+    reference_bytes = read_file(case_dir(id) + "/" + reference_file);
     const Status st = SafetensorsFile::parse(reference_bytes, &reference);
     EXPECT_TRUE(st.ok()) << st.message();
     dtype = reference.metadata.count("dtype") ? reference.metadata.at("dtype") : "F32";
@@ -219,6 +221,119 @@ TEST(HfCachedPass, EqualsTheFullPassWhateverTheEdit) {
 
 INSTANTIATE_TEST_SUITE_P(Checkpoints, HfParity, ::testing::ValuesIn(case_ids()),
                          [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
+
+// ------------------------------------------------------------------------------------------- head ablation
+
+// A case's head masks as HF's forward takes them (head_mask, decoder_head_mask, cross_attn_head_mask; [layers, H]
+// or [H]) and the engine's means (head_mean, ...), from head_mask.safetensors.
+HeadMasks head_masks_of(const Case& c) {
+  return read_head_masks([&](const std::string& name, Tensor* t) { return c.has(name) && c.reference.read(name, t).ok(); });
+}
+
+const std::vector<std::string>& head_mask_case_ids() {
+  static const std::vector<std::string> ids = {"gpt2_f32", "bert_mlm_f32", "distilbert_f16", "marian_bf16"};
+  return ids;
+}
+
+class HfHeadMaskParity : public ::testing::TestWithParam<std::string> {};
+
+// forward(head_mask=...) of each family: logits and every attention (the masked weights, as HF returns them).
+TEST_P(HfHeadMaskParity, LogitsAndAttentionsMatchTheReference) {
+  const Case c(GetParam(), "head_mask.safetensors");
+  HfLoaded loaded;
+  ASSERT_TRUE(load_hf_model(c.files(), {}, &loaded).ok());
+  const HfModel& m = *loaded.model;
+  HfInput in = input_of(c);
+  in.heads = head_masks_of(c);
+  ASSERT_TRUE(in.heads.any());
+  HfCache cache;
+  const Status st = m.forward(in, &cache);
+  ASSERT_TRUE(st.ok()) << st.message();
+  expect_matches(cache.logits, c, "logits");
+  for (size_t i = 0; i < cache.stack.layers.size(); ++i)
+    expect_matches(cache.stack.layers[i].self_attn.weights, c,
+                   (m.config.encoder_decoder() ? "encoder_attentions." : "attentions.") + std::to_string(i));
+  for (size_t i = 0; i < cache.decoder.layers.size(); ++i) {
+    expect_matches(cache.decoder.layers[i].self_attn.weights, c, "decoder_attentions." + std::to_string(i));
+    expect_matches(cache.decoder.layers[i].multihead_attn.weights, c, "cross_attentions." + std::to_string(i));
+  }
+  if (!c.has("generated_ids")) return;
+  // Marian: greedy translation with the masks at every step (generate(head_mask=..., ...)).
+  HfInput src;
+  src.input_ids = in.input_ids;
+  src.attention_mask = in.attention_mask;
+  src.heads = in.heads;
+  std::vector<int32_t> ids;
+  ASSERT_TRUE(m.generate(src, std::stoll(c.reference.metadata.at("max_new_tokens")), &ids, &cache).ok());
+  EXPECT_EQ(ids, c.ids("generated_ids"));
+  src.heads = HeadMasks();
+  std::vector<int32_t> unmasked;
+  ASSERT_TRUE(m.generate(src, std::stoll(c.reference.metadata.at("max_new_tokens")), &unmasked, &cache).ok());
+  EXPECT_NE(ids, unmasked);  // the masks change the translation
+}
+INSTANTIATE_TEST_SUITE_P(Checkpoints, HfHeadMaskParity, ::testing::ValuesIn(head_mask_case_ids()),
+                         [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
+
+// GPT-2's cache is keyed by the head masks: a masked pass continues only a pass with the same masks (and then equals
+// the full masked pass), and never continues, or leaves behind for an unmasked pass, keys made under other masks.
+TEST(HfCachedPass, HeadMasksKeyTheCache) {
+  const Case c("gpt2_f32", "head_mask.safetensors");
+  HfLoaded loaded;
+  ASSERT_TRUE(load_hf_model(c.files(), {}, &loaded).ok());
+  const HfModel& m = *loaded.model;
+  const std::vector<int32_t> ids = c.ids("input_ids");
+  const HeadMasks masked = head_masks_of(c);
+  // (text length, masks, whether the pass may continue the one before)
+  const std::vector<std::tuple<size_t, bool, bool>> steps = {
+      {4, false, false}, {6, true, false}, {8, true, true}, {9, false, false}, {10, false, true}, {ids.size(), true, false},
+  };
+  HfCache cached;
+  for (size_t s = 0; s < steps.size(); ++s) {
+    const auto [n, with_masks, continues] = steps[s];
+    HfInput in;
+    in.input_ids.assign(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(n));
+    if (with_masks) in.heads = masked;
+    in.reuse_cache = true;
+    ASSERT_TRUE(m.forward(in, &cached).ok());
+    EXPECT_EQ(cached.reused > 0, continues) << "step " << s;
+    HfCache full;
+    in.reuse_cache = false;
+    ASSERT_TRUE(m.forward(in, &full).ok());
+    for (size_t l = 0; l < full.stack.layers.size(); ++l) {
+      const Tensor &a = cached.stack.layers[l].self_attn.weights, &b = full.stack.layers[l].self_attn.weights;
+      ASSERT_EQ(a.data.size(), b.data.size());
+      for (size_t i = 0; i < a.data.size(); ++i) ASSERT_NEAR(a.data[i], b.data[i], 2e-6) << "step " << s << " layer " << l;
+    }
+    for (size_t i = 0; i < full.logits.data.size(); ++i)
+      ASSERT_NEAR(cached.logits.data[i], full.logits.data[i], 2e-5 * std::max(1.0f, std::fabs(full.logits.data[i])))
+          << "step " << s << " at " << i;
+    if (n == ids.size()) expect_matches(cached.logits, c, "logits");  // and the reference itself
+  }
+}
+
+TEST(HfHeadMask, BadMasksGetMessages) {
+  const auto message = [](const char* id, const HeadMasks& heads) {
+    const Case c(id);
+    HfLoaded loaded;
+    EXPECT_TRUE(load_hf_model(c.files(), {}, &loaded).ok());
+    HfInput in = input_of(c);
+    in.heads = heads;
+    HfCache cache;
+    const Status st = loaded.model->forward(in, &cache);
+    return st.ok() ? std::string("ok") : st.message();
+  };
+  HeadMasks h;
+  h.decoder_head_mask.mask = Tensor({2, 4}, 1.0f);
+  EXPECT_EQ(message("gpt2_f32", h), "decoder_head_mask and cross_attn_head_mask are for encoder-decoder (marian) "
+                                    "models: a gpt2 model has one stack, masked by head_mask");
+  EXPECT_EQ(message("marian_bf16", h), "ok");
+  h.cross_attn_head_mask.mask = Tensor({1, 4}, 1.0f);
+  EXPECT_EQ(message("marian_bf16", h), "cross_attn_head_mask has shape [1, 4] but the model has 2 layers of 4 heads: "
+                                       "give [2, 4] (or [4] for every layer)");
+  HeadMasks nan;
+  nan.head_mask.mask = Tensor({4}, NAN);
+  EXPECT_NE(message("bert_mlm_f32", nan).find("head_mask[0][0] is nan"), std::string::npos);
+}
 
 TEST(HfGenerate, MarianGreedyTranslationMatchesTheReference) {
   for (const char* id : {"marian_f32", "marian_bf16"}) {

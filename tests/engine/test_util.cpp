@@ -74,6 +74,47 @@ MaskArg golden_mask(const GoldenFile& g, const Json& c, const std::string& name)
   return m;
 }
 
+ModelConfig golden_model_config(const Json& c) {
+  ModelConfig m;
+  EXPECT_TRUE(parse_arch(c.string_or("arch", ""), &m.arch));
+  EXPECT_TRUE(parse_positional(c.string_or("positional", ""), &m.positional));
+  m.vocab_size = static_cast<int64_t>(c.number_or("vocab_size", 0));
+  m.tgt_vocab_size = static_cast<int64_t>(c.number_or("tgt_vocab_size", 0));
+  m.num_layers = static_cast<int64_t>(c.number_or("num_layers", 0));
+  m.num_decoder_layers = static_cast<int64_t>(c.number_or("num_decoder_layers", 0));
+  m.max_len = static_cast<int64_t>(c.number_or("max_len", 0));
+  m.final_norm = c.bool_or("final_norm", false);
+  m.head_size = static_cast<int64_t>(c.number_or("head_size", 0));
+  m.pad_id = static_cast<int32_t>(c.number_or("pad_id", -1));
+  m.layer.d_model = static_cast<int64_t>(c.number_or("d_model", 0));
+  m.layer.nhead = static_cast<int64_t>(c.number_or("nhead", 1));
+  m.layer.dim_feedforward = static_cast<int64_t>(c.number_or("dim_feedforward", 0));
+  m.layer.dropout = 0.0f;
+  EXPECT_TRUE(parse_activation(c.string_or("activation", ""), &m.layer.activation));
+  m.layer.norm_first = c.bool_or("norm_first", false);
+  m.layer.layer_norm_eps = static_cast<float>(c.number_or("layer_norm_eps", 1e-5));
+  EXPECT_TRUE(m.validate().ok()) << m.validate().message();
+  return m;
+}
+
+std::vector<int32_t> golden_ids(const GoldenFile& g, const std::string& name, int64_t* B, int64_t* L) {
+  const Tensor t = g.tensor(name);
+  *B = t.dim(0);
+  *L = t.dim(1);
+  return std::vector<int32_t>(t.data.begin(), t.data.end());
+}
+
+HeadMasks read_head_masks(const std::function<bool(const std::string&, Tensor*)>& read) {
+  HeadMasks h;
+  for (auto [mask, stack] : {std::make_pair("head_mask", &h.head_mask), std::make_pair("decoder_head_mask", &h.decoder_head_mask),
+                             std::make_pair("cross_attn_head_mask", &h.cross_attn_head_mask)}) {
+    const std::string name = mask;
+    read(name, &stack->mask);
+    read(name.substr(0, name.size() - 4) + "mean", &stack->mean);
+  }
+  return h;
+}
+
 std::map<std::string, ErrorReport>& error_report() {
   static std::map<std::string, ErrorReport> r;
   return r;

@@ -11,6 +11,7 @@
 #include "io/json.h"
 #include "io/safetensors.h"
 #include "models/functional.h"
+#include "models/model.h"
 
 namespace attn::test {
 
@@ -43,6 +44,15 @@ const Json& golden_case(const std::string& file, const std::string& id);
 
 // A mask input of a case, or an absent mask when the case has none.
 MaskArg golden_mask(const GoldenFile& g, const Json& c, const std::string& name);
+
+// A whole-model case's config (make_golden.py make_models: arch, sizes, positions, norms, head, padding id), and its
+// token ids "<case>.in.<name>" [B, L] as int32.
+ModelConfig golden_model_config(const Json& c);
+std::vector<int32_t> golden_ids(const GoldenFile& g, const std::string& name, int64_t* B, int64_t* L);
+
+// Head masks by their names (head_mask, head_mean, decoder_head_mask, decoder_head_mean, cross_attn_head_mask,
+// cross_attn_head_mean): read(name, &tensor) fills the tensor and returns true when the source has that name.
+HeadMasks read_head_masks(const std::function<bool(const std::string&, Tensor*)>& read);
 
 // Compares actual to the float64 reference, records the largest error under `group`, fails with the worst index.
 void expect_close(const Tensor& actual, const std::vector<double>& expected, const Shape& expected_shape,

@@ -109,8 +109,10 @@ def causal_mask(L, S):
     return torch.zeros(L, S).masked_fill(torch.ones(L, S, dtype=torch.bool).triu(1), NEG_INF)
 
 
-def ref_mha(p, query, key, value, H, attn_mask=None, key_padding_mask=None, causal=False):
-    """Batch-first [B, L, E] multi-head attention with nn.MultiheadAttention's parameters."""
+def ref_mha(p, query, key, value, H, attn_mask=None, key_padding_mask=None, causal=False, heads=None):
+    """Batch-first [B, L, E] multi-head attention with nn.MultiheadAttention's parameters. heads: head ablation
+    (scale [H], mean [H, Dh] or None), as Hugging Face's head_mask: the weights of head h times scale[h] after the
+    softmax, and the engine's mean ablation: head h's output (before out_proj) plus (1 - scale[h]) * mean[h]."""
     B, L, E = query.shape
     S, Dh = key.shape[1], E // H
     if "in_proj_weight" in p:
@@ -129,8 +131,14 @@ def ref_mha(p, query, key, value, H, attn_mask=None, key_padding_mask=None, caus
         mask = mask + additive(key_padding_mask, False).reshape(B, 1, 1, S)
     if causal:
         mask = mask + causal_mask(L, S)
-    heads, w, _, _ = ref_attention(q, k, v, mask, 1.0 / math.sqrt(Dh))
-    concat = heads.transpose(1, 2).reshape(B, L, E)
+    ctx, w, _, _ = ref_attention(q, k, v, mask, 1.0 / math.sqrt(Dh))
+    if heads is not None:
+        scale, mean = heads
+        w = w * scale.reshape(1, H, 1, 1)  # attn_weights = attn_weights * head_mask
+        ctx = w @ v
+        if mean is not None:
+            ctx = ctx + (1 - scale).reshape(1, H, 1, 1) * mean.reshape(1, H, 1, Dh)
+    concat = ctx.transpose(1, 2).reshape(B, L, E)
     return F.linear(concat, p["out_proj.weight"], p.get("out_proj.bias")), w
 
 
@@ -148,9 +156,9 @@ def ln(p, x, name, eps):
     return F.layer_norm(x, x.shape[-1:], p[name + ".weight"], p[name + ".bias"], eps)
 
 
-def ref_encoder_layer(p, x, c, mask, kpm, causal):
+def ref_encoder_layer(p, x, c, mask, kpm, causal, heads=None):
     H, eps, act = c["nhead"], c["layer_norm_eps"], c["activation"]
-    sa = lambda y: ref_mha(sub(p, "self_attn."), y, y, y, H, mask, kpm, causal)
+    sa = lambda y: ref_mha(sub(p, "self_attn."), y, y, y, H, mask, kpm, causal, heads)
     if c["norm_first"]:
         n1 = ln(p, x, "norm1", eps)
         x = x + sa(n1)[0]
@@ -160,10 +168,10 @@ def ref_encoder_layer(p, x, c, mask, kpm, causal):
     return ln(p, x + ref_ff(p, x, act), "norm2", eps), w
 
 
-def ref_decoder_layer(p, x, mem, c, tmask, tkpm, mmask, mkpm, causal):
+def ref_decoder_layer(p, x, mem, c, tmask, tkpm, mmask, mkpm, causal, self_heads=None, cross_heads=None):
     H, eps, act = c["nhead"], c["layer_norm_eps"], c["activation"]
-    sa = lambda y: ref_mha(sub(p, "self_attn."), y, y, y, H, tmask, tkpm, causal)
-    ca = lambda y: ref_mha(sub(p, "multihead_attn."), y, mem, mem, H, mmask, mkpm, False)
+    sa = lambda y: ref_mha(sub(p, "self_attn."), y, y, y, H, tmask, tkpm, causal, self_heads)
+    ca = lambda y: ref_mha(sub(p, "multihead_attn."), y, mem, mem, H, mmask, mkpm, False, cross_heads)
     if c["norm_first"]:
         a, w1 = sa(ln(p, x, "norm1", eps))
         x = x + a
@@ -507,13 +515,61 @@ def sinusoidal(length, E):
     return pe
 
 
+def model_modules(cfg):
+    """PyTorch modules with a TransformerModel's parameter names (engine/models/model.h), batch-first, dropout 0."""
+    E, H, arch = cfg["d_model"], cfg["nhead"], cfg["arch"]
+    layer = lambda: nn.TransformerEncoderLayer(E, H, cfg["dim_feedforward"], 0.0, cfg["activation"],
+                                               cfg["layer_norm_eps"], True, cfg["norm_first"])
+    dlayer = lambda: nn.TransformerDecoderLayer(E, H, cfg["dim_feedforward"], 0.0, cfg["activation"],
+                                                cfg["layer_norm_eps"], True, cfg["norm_first"])
+    mods = nn.ModuleDict()
+    mods["embed"] = nn.Embedding(cfg["vocab_size"], E)
+    if cfg["positional"] == "learned":
+        mods["pos_embed"] = nn.Embedding(cfg["max_len"], E)
+    norm = lambda: nn.LayerNorm(E, eps=cfg["layer_norm_eps"]) if cfg["final_norm"] else None
+    stack_name = "decoder" if arch == "decoder" else "encoder"
+    mods[stack_name] = nn.TransformerEncoder(layer(), cfg["num_layers"], norm(), enable_nested_tensor=False)
+    if arch == "encoder-decoder":
+        mods["tgt_embed"] = nn.Embedding(cfg["tgt_vocab_size"], E)
+        if cfg["positional"] == "learned":
+            mods["tgt_pos_embed"] = nn.Embedding(cfg["max_len"], E)
+        mods["decoder"] = nn.TransformerDecoder(dlayer(), cfg["num_decoder_layers"], norm())
+    mods["head"] = nn.Linear(E, cfg["head_size"])
+    return mods
+
+
+def model_embed(p, cfg, name, pos_name, ids):
+    """embed[ids] * sqrt(E) + positions (sinusoidal, learned or none), from the parameters p."""
+    x = p[name + ".weight"][ids] * math.sqrt(cfg["d_model"])
+    if cfg["positional"] == "sinusoidal":
+        x = x + sinusoidal(cfg["max_len"], cfg["d_model"])[: ids.shape[1]]
+    elif cfg["positional"] == "learned":
+        x = x + p[pos_name + ".weight"][: ids.shape[1]]
+    return x
+
+
+def model_forward_torch(mods, cfg, ids, tgt=None):
+    """A TransformerModel's logits through PyTorch's own modules: padding keys masked (pad_id), causal decoders."""
+    p = dict(mods.named_parameters())
+    pad_id, L = cfg["pad_id"], ids.shape[1]
+    kpm = (ids == pad_id) if pad_id >= 0 else None
+    stack_name = "decoder" if cfg["arch"] == "decoder" else "encoder"
+    causal = causal_mask(L, L) if cfg["arch"] == "decoder" else None
+    hidden = mods[stack_name](model_embed(p, cfg, "embed", "pos_embed", ids), causal, kpm)
+    if cfg["arch"] == "encoder-decoder":
+        T = tgt.shape[1]
+        tkpm = (tgt == pad_id) if pad_id >= 0 else None
+        hidden = mods["decoder"](model_embed(p, cfg, "tgt_embed", "tgt_pos_embed", tgt), hidden, causal_mask(T, T), None,
+                                 tkpm, kpm)
+    return mods["head"](hidden)
+
+
 def make_models():
     """Whole models: embedding (* sqrt(E)) + positions + stack + linear head, as TransformerModel builds them."""
     g = Golden("model")
     archs = ["encoder", "decoder", "encoder-decoder", "encoder", "decoder", "encoder-decoder"]
     for i, arch in enumerate(archs):
         c = layer_config(i)
-        c["batch_first"] = True
         E, V, Vt = c["d_model"], 11 + i, 7 + i
         positional = ["sinusoidal", "learned", "sinusoidal", "none", "sinusoidal", "learned"][i]
         num_layers, num_dec = 1 + i % 2, 1 + (i + 1) % 2
@@ -522,54 +578,146 @@ def make_models():
         if arch == "encoder-decoder":
             head = Vt
         B, L, T = 2, int(torch.randint(2, 9, ())), int(torch.randint(2, 7, ()))
-        layer = lambda: nn.TransformerEncoderLayer(E, c["nhead"], c["dim_feedforward"], 0.0, c["activation"],
-                                                   c["layer_norm_eps"], True, c["norm_first"])
-        dlayer = lambda: nn.TransformerDecoderLayer(E, c["nhead"], c["dim_feedforward"], 0.0, c["activation"],
-                                                    c["layer_norm_eps"], True, c["norm_first"])
-        mods = nn.ModuleDict()
-        mods["embed"] = nn.Embedding(V, E)
-        if positional == "learned":
-            mods["pos_embed"] = nn.Embedding(max_len, E)
-        norm = lambda: nn.LayerNorm(E, eps=c["layer_norm_eps"]) if final_norm else None
-        stack_name = "decoder" if arch == "decoder" else "encoder"
-        mods[stack_name] = nn.TransformerEncoder(layer(), num_layers, norm(), enable_nested_tensor=False)
-        if arch == "encoder-decoder":
-            mods["tgt_embed"] = nn.Embedding(Vt, E)
-            if positional == "learned":
-                mods["tgt_pos_embed"] = nn.Embedding(max_len, E)
-            mods["decoder"] = nn.TransformerDecoder(dlayer(), num_dec, norm())
-        mods["head"] = nn.Linear(E, head)
-        params = perturb(mods)
-        mods.train()
         pad_id = 0 if i % 2 == 1 else -1
-
-        def embed(name, pos_name, ids):
-            x = mods[name](ids) * math.sqrt(E)
-            if positional == "sinusoidal":
-                x = x + sinusoidal(max_len, E)[: ids.shape[1]]
-            elif positional == "learned":
-                x = x + mods[pos_name].weight[: ids.shape[1]]
-            return x
-
-        ids = torch.randint(1, V, (B, L))
-        if pad_id == 0:
-            ids[1, -1] = 0  # one padded position in the second sequence
-        kpm = (ids == pad_id) if pad_id >= 0 else None
-        causal = causal_mask(L, L) if arch == "decoder" else None
-        hidden = mods[stack_name](embed("embed", "pos_embed", ids), causal, kpm)
-        ins = {"ids": ids.to(torch.float64)}
-        if arch == "encoder-decoder":
-            tgt = torch.randint(1, Vt, (B, T))
-            tkpm = (tgt == pad_id) if pad_id >= 0 else None
-            hidden = mods["decoder"](embed("tgt_embed", "tgt_pos_embed", tgt), hidden, causal_mask(T, T), None, tkpm, kpm)
-            ins["tgt"] = tgt.to(torch.float64)
-        logits = mods["head"](hidden)
         cfg = {"id": f"model_{i:02d}", "arch": arch, "vocab_size": V, "tgt_vocab_size": Vt if arch == "encoder-decoder" else 0,
                "num_layers": num_layers, "num_decoder_layers": num_dec, "positional": positional, "max_len": max_len,
                "final_norm": final_norm, "head_size": head, "pad_id": pad_id, "d_model": E, "nhead": c["nhead"],
                "dim_feedforward": c["dim_feedforward"], "activation": c["activation"], "norm_first": c["norm_first"],
                "layer_norm_eps": c["layer_norm_eps"], "torch_checked": True}
-        g.add(cfg, ins, params, {"logits": logits})
+        mods = model_modules(cfg)
+        params = perturb(mods)
+        mods.train()
+        ids = torch.randint(1, V, (B, L))
+        if pad_id == 0:
+            ids[1, -1] = 0  # one padded position in the second sequence
+        ins = {"ids": ids.to(torch.float64)}
+        tgt = None
+        if arch == "encoder-decoder":
+            tgt = torch.randint(1, Vt, (B, T))
+            ins["tgt"] = tgt.to(torch.float64)
+        g.add(cfg, ins, params, {"logits": model_forward_torch(mods, cfg, ids, tgt)})
+    return g.save()
+
+
+# ------------------------------------------------------------------------------------------- head ablation
+def model_forward_ref(p, cfg, ids, tgt, masks):
+    """A TransformerModel's forward in the reference functions, with head ablation. masks: {name: (scale [N, H],
+    mean [N, H, Dh] or None)} by Hugging Face's names: head_mask (the encoder or the only stack),
+    decoder_head_mask, cross_attn_head_mask. Returns the logits and every layer's attention weights by Trace name."""
+    pad_id, arch = cfg["pad_id"], cfg["arch"]
+    layer = lambda m, li: None if m is None else (m[0][li], None if m[1] is None else m[1][li])
+    kpm = (ids == pad_id) if pad_id >= 0 else None
+    stack_name = "decoder" if arch == "decoder" else "encoder"
+    h, weights = model_embed(p, cfg, "embed", "pos_embed", ids), {}
+    for li in range(cfg["num_layers"]):
+        h, w = ref_encoder_layer(sub(p, f"{stack_name}.layers.{li}."), h, cfg, None, kpm, arch == "decoder",
+                                 layer(masks.get("head_mask"), li))
+        weights[f"{stack_name}.layers.{li}.self_attn.weights"] = w
+    if cfg["final_norm"]:
+        h = ln(p, h, f"{stack_name}.norm", cfg["layer_norm_eps"])
+    if arch == "encoder-decoder":
+        mem, h = h, model_embed(p, cfg, "tgt_embed", "tgt_pos_embed", tgt)
+        tkpm = (tgt == pad_id) if pad_id >= 0 else None
+        for li in range(cfg["num_decoder_layers"]):
+            h, w1, w2 = ref_decoder_layer(sub(p, f"decoder.layers.{li}."), h, mem, cfg, None, tkpm, None, kpm, True,
+                                          layer(masks.get("decoder_head_mask"), li),
+                                          layer(masks.get("cross_attn_head_mask"), li))
+            weights[f"decoder.layers.{li}.self_attn.weights"] = w1
+            weights[f"decoder.layers.{li}.multihead_attn.weights"] = w2
+        if cfg["final_norm"]:
+            h = ln(p, h, "decoder.norm", cfg["layer_norm_eps"])
+    return F.linear(h, p["head.weight"], p["head.bias"]), weights
+
+
+def fold_head_ablation(params, prefix, H, scale, mean):
+    """The same ablation written into out_proj, so that PyTorch's own modules compute it: output = sum over heads h of
+    ctx_h W_h^T + b, so scaling head h's weights by m scales W_h's columns by m, and the mean adds (1 - m) W_h mean_h
+    to the bias."""
+    W, b = params[prefix + "out_proj.weight"].clone(), params[prefix + "out_proj.bias"].clone()
+    Dh = W.shape[1] // H
+    for hd in range(H):
+        cols = slice(hd * Dh, (hd + 1) * Dh)
+        if mean is not None:
+            b = b + (1 - scale[hd]) * (W[:, cols] @ mean[hd])
+        W[:, cols] = W[:, cols] * scale[hd]
+    params[prefix + "out_proj.weight"], params[prefix + "out_proj.bias"] = W, b
+
+
+def make_head_mask_models():
+    """Whole models with heads ablated (model_head_mask.safetensors): head masks with zeros and a fraction, some with
+    the means of mean ablation, for each architecture; the reference checked against PyTorch's modules with the
+    ablation folded into each out_proj (fold_head_ablation)."""
+    saved = torch.get_rng_state()
+    torch.manual_seed(20260513)  # its own numbers: the other files do not move when this one changes
+    g = Golden("model_head_mask")
+    specs = [  # arch, positional, final_norm, pad_id, norm_first, masks with a mean, mask given as [H] (every layer)
+        ("encoder", "sinusoidal", False, 0, False, (), False),
+        ("decoder", "learned", True, 0, True, ("head_mask",), False),
+        ("encoder-decoder", "sinusoidal", False, -1, False, ("decoder_head_mask",), False),
+        ("encoder-decoder", "learned", True, 0, True, ("head_mask", "cross_attn_head_mask"), False),
+        ("decoder", "none", False, -1, False, (), True),
+    ]
+    for i, (arch, positional, final_norm, pad_id, norm_first, with_mean, per_head) in enumerate(specs):
+        H = [2, 4, 4, 2, 4][i]
+        E = H * int(torch.randint(3, 6, ()))
+        V, Vt = 13 + i, 9 + i
+        cfg = {"id": f"head_mask_{i:02d}", "arch": arch, "vocab_size": V,
+               "tgt_vocab_size": Vt if arch == "encoder-decoder" else 0, "num_layers": 2, "num_decoder_layers": 2,
+               "positional": positional, "max_len": 16, "final_norm": final_norm,
+               "head_size": 5 if arch == "encoder" else (Vt if arch == "encoder-decoder" else V), "pad_id": pad_id,
+               "d_model": E, "nhead": H, "dim_feedforward": int(torch.randint(8, 24, ())),
+               "activation": ["relu", "gelu"][i % 2], "norm_first": norm_first, "layer_norm_eps": 1e-5,
+               "torch_checked": True}
+        mods = model_modules(cfg)
+        params = perturb(mods)
+        B, L, T = 2, int(torch.randint(3, 9, ())), int(torch.randint(3, 7, ()))
+        ids = torch.randint(1, V, (B, L))
+        if pad_id == 0:
+            ids[1, -1] = 0
+        tgt = torch.randint(1, Vt, (B, T)) if arch == "encoder-decoder" else None
+        names = ["head_mask"] + (["decoder_head_mask", "cross_attn_head_mask"] if arch == "encoder-decoder" else [])
+        masks, ins = {}, {"ids": ids.to(torch.float64)}
+        if tgt is not None:
+            ins["tgt"] = tgt.to(torch.float64)
+        for n in names:
+            N = cfg["num_layers"] if n == "head_mask" else cfg["num_decoder_layers"]
+            scale = torch.ones(N, H)
+            scale[0, 0] = 0.0          # a head removed in the first layer,
+            scale[N - 1, H - 1] = 0.0  # one in the last,
+            scale[N - 1, 0] = 0.25     # and one scaled down
+            if per_head:               # one row for every layer (HF's [H] form)
+                scale = scale[N - 1].expand(N, H).clone()
+            mean = torch.randn(N, H, E // H) if n in with_mean else None
+            masks[n] = (scale, mean)
+            ins[n] = scale[0] if per_head else scale
+            if mean is not None:
+                ins[n.replace("mask", "mean")] = mean
+        logits, weights = model_forward_ref(params, cfg, ids, tgt, masks)
+        # PyTorch's modules with the ablation folded into out_proj give the same logits.
+        folded = dict(params)
+        for n, (scale, mean) in masks.items():
+            stack = {"head_mask": "decoder" if arch == "decoder" else "encoder"}.get(n, "decoder")
+            block = "multihead_attn." if n == "cross_attn_head_mask" else "self_attn."
+            for li in range(scale.shape[0]):
+                fold_head_ablation(folded, f"{stack}.layers.{li}.{block}", H, scale[li],
+                                   None if mean is None else mean[li])
+        mods.load_state_dict(folded)
+        mods.train()
+        close(logits, model_forward_torch(mods, cfg, ids, tgt), f"{cfg['id']} (ablation folded into out_proj)")
+        # Without ablation the reference is PyTorch's model again.
+        mods.load_state_dict(params)
+        close(model_forward_ref(params, cfg, ids, tgt, {})[0], model_forward_torch(mods, cfg, ids, tgt), cfg["id"])
+        for n, (scale, _) in masks.items():  # removed heads have zero weights, as HF returns them
+            stack = {"head_mask": "decoder" if arch == "decoder" else "encoder"}.get(n, "decoder")
+            block = "multihead_attn" if n == "cross_attn_head_mask" else "self_attn"
+            for li in range(scale.shape[0]):
+                w = weights[f"{stack}.layers.{li}.{block}.weights"]
+                assert all((w[:, hd] == 0).all() for hd in range(H) if scale[li, hd] == 0)
+        cfg["masks"] = names
+        cfg["means"] = [n for n in names if n in with_mean]
+        cfg["per_head"] = per_head
+        g.add(cfg, ins, params, {"logits": logits, **weights})
+    torch.set_rng_state(saved)
     return g.save()
 
 
@@ -966,4 +1114,5 @@ if __name__ == "__main__":
     total += make_optim()
     total += make_training()
     total += make_sgd()
+    total += make_head_mask_models()
     print(f"{total} cases in all")

@@ -145,8 +145,24 @@ def merge(x):
     return x.transpose(1, 2).reshape(B, T, H * D)
 
 
+def ablate(w, V, heads, i):
+    """Head ablation of layer i: Hugging Face's head_mask, `attn_weights = attn_weights * head_mask` after the
+    softmax (the attentions returned are the masked ones), then the context w @ V; and the engine's mean ablation,
+    which adds (1 - m) * mean[h] to head h's context. heads: None or (mask [layers, H], mean [layers, H, Dh] or None).
+    Returns the weights and the context [B, H, T, Dh]."""
+    if heads is None:
+        return w, w @ V
+    scale, mean = heads
+    H = w.shape[1]
+    w = w * scale[i].reshape(1, H, 1, 1)
+    ctx = w @ V
+    if mean is not None:
+        ctx = ctx + (1 - scale[i]).reshape(1, H, 1, 1) * mean[i].reshape(1, H, 1, -1)
+    return w, ctx
+
+
 # ================================================================================================ GPT-2
-def gpt2_forward(sd, cfg, input_ids, attention_mask=None, trace=None):
+def gpt2_forward(sd, cfg, input_ids, attention_mask=None, trace=None, head_mask=None):
     """GPT2LMHeadModel (modeling_gpt2.py). sd: canonical names ("transformer." prefix), float64."""
     p = "transformer."
     E, H, L = cfg["n_embd"], cfg["n_head"], cfg["n_layer"]
@@ -174,8 +190,8 @@ def gpt2_forward(sd, cfg, input_ids, attention_mask=None, trace=None):
         w = torch.where(causal, w, torch.tensor(MIN64, dtype=F64))
         if add is not None:
             w = w + add
-        w = torch.softmax(w, dim=-1)
-        a = merge(w @ V) @ sd[q + "attn.c_proj.weight"] + sd[q + "attn.c_proj.bias"]
+        w, ctx = ablate(torch.softmax(w, dim=-1), V, head_mask, i)
+        a = merge(ctx) @ sd[q + "attn.c_proj.weight"] + sd[q + "attn.c_proj.bias"]
         h = a + h
         x = layer_norm(h, sd[q + "ln_2.weight"], sd[q + "ln_2.bias"], eps)
         m = act(x @ sd[q + "mlp.c_fc.weight"] + sd[q + "mlp.c_fc.bias"])
@@ -189,7 +205,7 @@ def gpt2_forward(sd, cfg, input_ids, attention_mask=None, trace=None):
 
 
 # ================================================================================================ BERT
-def bert_forward(sd, cfg, input_ids, token_type_ids, attention_mask, head, trace=None):
+def bert_forward(sd, cfg, input_ids, token_type_ids, attention_mask, head, trace=None, head_mask=None):
     """BertForMaskedLM (head="mlm") or BertModel (head="model"), modeling_bert.py; canonical names ("bert." prefix,
     LayerNorm.weight/bias), float64."""
     p = "bert."
@@ -210,8 +226,8 @@ def bert_forward(sd, cfg, input_ids, token_type_ids, attention_mask, head, trace
         lin = lambda t, n: F.linear(t, sd[q + n + ".weight"], sd[q + n + ".bias"])
         Q, K, V = (heads(lin(h, "attention.self." + n), H) for n in ("query", "key", "value"))
         s = (Q @ K.transpose(-1, -2)) / math.sqrt(Dh) + ext
-        w = torch.softmax(s, dim=-1)
-        a = lin(merge(w @ V), "attention.output.dense")
+        w, ctx = ablate(torch.softmax(s, dim=-1), V, head_mask, i)
+        a = lin(merge(ctx), "attention.output.dense")
         a = layer_norm(a + h, sd[q + "attention.output.LayerNorm.weight"], sd[q + "attention.output.LayerNorm.bias"],
                        eps)
         m = lin(act(lin(a, "intermediate.dense")), "output.dense")
@@ -232,7 +248,7 @@ def bert_forward(sd, cfg, input_ids, token_type_ids, attention_mask, head, trace
 
 
 # ================================================================================================ DistilBERT
-def distilbert_forward(sd, cfg, input_ids, attention_mask, trace=None):
+def distilbert_forward(sd, cfg, input_ids, attention_mask, trace=None, head_mask=None):
     """DistilBertForMaskedLM (modeling_distilbert.py); canonical names ("distilbert." prefix), float64.
     Every LayerNorm has eps 1e-12, fixed in the code (the config has no eps)."""
     p = "distilbert."
@@ -251,8 +267,8 @@ def distilbert_forward(sd, cfg, input_ids, attention_mask, trace=None):
         Q = heads(lin(h, "attention.q_lin"), H) / math.sqrt(Dh)  # the query is scaled before the product
         K, V = heads(lin(h, "attention.k_lin"), H), heads(lin(h, "attention.v_lin"), H)
         s = (Q @ K.transpose(2, 3)).masked_fill(masked, MIN64)
-        w = torch.softmax(s, dim=-1)
-        a = lin(merge(w @ V), "attention.out_lin")
+        w, ctx = ablate(torch.softmax(s, dim=-1), V, head_mask, i)
+        a = lin(merge(ctx), "attention.out_lin")
         a = layer_norm(a + h, sd[q + "sa_layer_norm.weight"], sd[q + "sa_layer_norm.bias"], eps)
         m = lin(act(lin(a, "ffn.lin1")), "ffn.lin2")
         h = layer_norm(m + a, sd[q + "output_layer_norm.weight"], sd[q + "output_layer_norm.bias"], eps)
@@ -279,8 +295,9 @@ def marian_sinusoid(n_pos, dim):
     return torch.from_numpy(table).to(torch.float32)
 
 
-def marian_attention(sd, q, x_q, x_kv, add_mask, H):
-    """MarianAttention (a copy of BartAttention): q_proj(x) * head_dim^-0.5, then softmax(q k^T + mask) v."""
+def marian_attention(sd, q, x_q, x_kv, add_mask, H, ablation=None, i=0):
+    """MarianAttention (a copy of BartAttention): q_proj(x) * head_dim^-0.5, then softmax(q k^T + mask) v;
+    ablation: the head mask of layer i (layer_head_mask), as `ablate` applies it."""
     E = x_q.shape[-1]
     lin = lambda t, n: F.linear(t, sd[q + n + ".weight"], sd[q + n + ".bias"])
     Q = heads(lin(x_q, "q_proj") * (E // H) ** -0.5, H)
@@ -288,8 +305,8 @@ def marian_attention(sd, q, x_q, x_kv, add_mask, H):
     s = Q @ K.transpose(-1, -2)
     if add_mask is not None:
         s = s + add_mask
-    w = torch.softmax(s, dim=-1)
-    return lin(merge(w @ V), "out_proj"), w
+    w, ctx = ablate(torch.softmax(s, dim=-1), V, ablation, i)
+    return lin(merge(ctx), "out_proj"), w
 
 
 def marian_positions(sd, cfg, side, T):
@@ -298,7 +315,7 @@ def marian_positions(sd, cfg, side, T):
     return table[:T]
 
 
-def marian_encode(sd, cfg, input_ids, attention_mask, trace=None):
+def marian_encode(sd, cfg, input_ids, attention_mask, trace=None, masks=None):
     E, H, eps = cfg["d_model"], cfg["encoder_attention_heads"], 1e-5  # nn.LayerNorm default eps
     act = ACT[cfg["activation_function"]]
     scale = math.sqrt(E) if cfg["scale_embedding"] else 1.0
@@ -310,7 +327,7 @@ def marian_encode(sd, cfg, input_ids, attention_mask, trace=None):
     for i in range(cfg["encoder_layers"]):
         q = f"model.encoder.layers.{i}."
         x_in = h
-        a, w = marian_attention(sd, q + "self_attn.", h, h, add, H)
+        a, w = marian_attention(sd, q + "self_attn.", h, h, add, H, (masks or {}).get("head_mask"), i)
         h = layer_norm(h + a, sd[q + "self_attn_layer_norm.weight"], sd[q + "self_attn_layer_norm.bias"], eps)
         m = F.linear(act(F.linear(h, sd[q + "fc1.weight"], sd[q + "fc1.bias"])), sd[q + "fc2.weight"],
                      sd[q + "fc2.bias"])
@@ -321,7 +338,7 @@ def marian_encode(sd, cfg, input_ids, attention_mask, trace=None):
     return h, attentions
 
 
-def marian_decode(sd, cfg, decoder_input_ids, enc, attention_mask, trace=None):
+def marian_decode(sd, cfg, decoder_input_ids, enc, attention_mask, trace=None, masks=None):
     E, H, eps = cfg["d_model"], cfg["decoder_attention_heads"], 1e-5
     act = ACT[cfg["activation_function"]]
     scale = math.sqrt(E) if cfg["scale_embedding"] else 1.0
@@ -333,10 +350,11 @@ def marian_decode(sd, cfg, decoder_input_ids, enc, attention_mask, trace=None):
     for i in range(cfg["decoder_layers"]):
         q = f"model.decoder.layers.{i}."
         x_in = h
-        a, w = marian_attention(sd, q + "self_attn.", h, h, causal, H)
+        masks = masks or {}
+        a, w = marian_attention(sd, q + "self_attn.", h, h, causal, H, masks.get("decoder_head_mask"), i)
         h = layer_norm(h + a, sd[q + "self_attn_layer_norm.weight"], sd[q + "self_attn_layer_norm.bias"], eps)
         h_mid = h
-        c, cw = marian_attention(sd, q + "encoder_attn.", h, enc, cross, H)
+        c, cw = marian_attention(sd, q + "encoder_attn.", h, enc, cross, H, masks.get("cross_attn_head_mask"), i)
         h = layer_norm(h + c, sd[q + "encoder_attn_layer_norm.weight"], sd[q + "encoder_attn_layer_norm.bias"], eps)
         m = F.linear(act(F.linear(h, sd[q + "fc1.weight"], sd[q + "fc1.bias"])), sd[q + "fc2.weight"],
                      sd[q + "fc2.bias"])
@@ -350,26 +368,27 @@ def marian_decode(sd, cfg, decoder_input_ids, enc, attention_mask, trace=None):
     return logits, self_atts, cross_atts
 
 
-def marian_forward(sd, cfg, input_ids, attention_mask, decoder_input_ids, trace=None):
-    enc, enc_atts = marian_encode(sd, cfg, input_ids, attention_mask, trace)
-    logits, dec_atts, cross_atts = marian_decode(sd, cfg, decoder_input_ids, enc, attention_mask, trace)
+def marian_forward(sd, cfg, input_ids, attention_mask, decoder_input_ids, trace=None, masks=None):
+    """masks: {"head_mask", "decoder_head_mask", "cross_attn_head_mask": (mask, mean or None)}, any of them."""
+    enc, enc_atts = marian_encode(sd, cfg, input_ids, attention_mask, trace, masks)
+    logits, dec_atts, cross_atts = marian_decode(sd, cfg, decoder_input_ids, enc, attention_mask, trace, masks)
     return {"logits": logits, "encoder_attentions": enc_atts, "decoder_attentions": dec_atts,
             "cross_attentions": cross_atts, "encoder_last_hidden_state": enc}
 
 
-def marian_generate(sd, cfg, input_ids, attention_mask, max_new_tokens):
+def marian_generate(sd, cfg, input_ids, attention_mask, max_new_tokens, masks=None):
     """generate(num_beams=1, do_sample=False, max_new_tokens=N) of MarianMTModel: start from
     decoder_start_token_id; at every step the pad token's logit is -inf (bad_words_ids = [[pad]] in the config; older
     MarianMTModel.adjust_logits_during_generation did the same); when config.forced_eos_token_id is set, the step
     that would reach max_length = 1 + N is forced to eos (ForcedEOSTokenLogitsProcessor); greedy argmax; stop after
     eos or at max_length. Returns the ids (start token included, as generate returns them), the per-step logits and
     why it stopped."""
-    enc, _ = marian_encode(sd, cfg, input_ids, attention_mask)
+    enc, _ = marian_encode(sd, cfg, input_ids, attention_mask, masks=masks)
     pad, eos = cfg["pad_token_id"], cfg["eos_token_id"]
     forced = cfg.get("forced_eos_token_id")
     ids, steps, max_length = [cfg["decoder_start_token_id"]], [], 1 + max_new_tokens
     while True:
-        logits, _, _ = marian_decode(sd, cfg, torch.tensor([ids]), enc, attention_mask)
+        logits, _, _ = marian_decode(sd, cfg, torch.tensor([ids]), enc, attention_mask, masks=masks)
         scores = logits[0, -1].clone()
         steps.append(scores.clone())
         scores[pad] = float("-inf")
@@ -1136,6 +1155,117 @@ def build_case(c):
     return sizes
 
 
+# ================================================================================================ head masks
+# head_mask.safetensors next to a case's reference.safetensors: the same inputs with heads ablated, as
+# forward(head_mask=..., decoder_head_mask=..., cross_attn_head_mask=...) computes them, and the engine's mean ablation
+# (`head_mean`, ...). Each case: which masks, whether one is given as [H] (HF broadcasts it to every layer), which get
+# a mean.
+HEAD_MASK_CASES = {
+    "gpt2_f32": dict(masks=("head_mask",), means=("head_mask",), per_head=False),
+    "bert_mlm_f32": dict(masks=("head_mask",), means=(), per_head=False),
+    "distilbert_f16": dict(masks=("head_mask",), means=(), per_head=True),
+    "marian_bf16": dict(masks=("head_mask", "decoder_head_mask", "cross_attn_head_mask"),
+                        means=("cross_attn_head_mask",), per_head=False),
+}
+
+# Where each family's heads meet their output projection: (weight name of layer i, Conv1D layout), per mask.
+OUT_PROJ = {
+    ("gpt2", "head_mask"): ("transformer.h.{i}.attn.c_proj", True),
+    ("bert", "head_mask"): ("bert.encoder.layer.{i}.attention.output.dense", False),
+    ("distilbert", "head_mask"): ("distilbert.transformer.layer.{i}.attention.out_lin", False),
+    ("marian", "head_mask"): ("model.encoder.layers.{i}.self_attn.out_proj", False),
+    ("marian", "decoder_head_mask"): ("model.decoder.layers.{i}.self_attn.out_proj", False),
+    ("marian", "cross_attn_head_mask"): ("model.decoder.layers.{i}.encoder_attn.out_proj", False),
+}
+
+
+def fold_ablation(sd, family, masks, H):
+    """The ablation written into the output projections instead: the projection of the heads' concatenation is a sum
+    over heads of ctx_h W_h, so scaling head h's weights by m scales W_h by m, and its mean adds (1 - m) mean_h W_h to
+    the bias. The unmasked reference (checked against PyTorch's modules) on these weights must equal the masked one."""
+    sd = dict(sd)
+    for name, (scale, mean) in masks.items():
+        pattern, conv1d = OUT_PROJ[(family, name)]
+        for i in range(scale.shape[0]):
+            wn, bn = pattern.format(i=i) + ".weight", pattern.format(i=i) + ".bias"
+            W, b = sd[wn].clone(), sd[bn].clone()
+            Wt = W if conv1d else W.T  # [in, out]: rows are the heads' concatenated dimensions
+            Dh = Wt.shape[0] // H
+            for h in range(H):
+                rows = slice(h * Dh, (h + 1) * Dh)
+                if mean is not None:
+                    b = b + (1 - scale[i, h]) * (mean[i, h] @ Wt[rows])
+                Wt[rows] = Wt[rows] * scale[i, h]
+            sd[wn], sd[bn] = W, b
+    return sd
+
+
+def run_masked(c, cfg, sd, ins, masks):
+    """The family's reference with head masks {name: (mask [layers, H], mean or None)}."""
+    f = c["family"]
+    if f == "gpt2":
+        return gpt2_forward(sd, cfg, ins["input_ids"], ins["attention_mask"], head_mask=masks.get("head_mask"))
+    if f == "bert":
+        return bert_forward(sd, cfg, ins["input_ids"], ins["token_type_ids"], ins["attention_mask"],
+                            c["variant"]["head"], head_mask=masks.get("head_mask"))
+    if f == "distilbert":
+        return distilbert_forward(sd, cfg, ins["input_ids"], ins["attention_mask"], head_mask=masks.get("head_mask"))
+    return marian_forward(sd, cfg, ins["input_ids"], ins["attention_mask"], ins["decoder_input_ids"], masks=masks)
+
+
+def build_head_mask_case(c):
+    """head_mask.safetensors of case c, from its model.safetensors as written (read back)."""
+    cfg, f, spec = case_config(c), c["family"], HEAD_MASK_CASES[c["id"]]
+    folder = os.path.join(OUT, c["id"])
+    stored, _ = read_safetensors(os.path.join(folder, "model.safetensors"))
+    sd = canonical_state(stored, f)
+    ins = case_inputs(c, cfg)
+    g = torch.Generator().manual_seed(c["seed"] * 11 + 5)
+    H, E = c["H"], c["E"]
+    layers = {"head_mask": c.get("L", c.get("enc")), "decoder_head_mask": c.get("dec"), "cross_attn_head_mask": c.get("dec")}
+    masks, ref_ins = {}, dict(ins)
+    for name in spec["masks"]:
+        N = layers[name]
+        scale = torch.ones(N, H, dtype=F64)
+        scale[0, 1] = 0.0          # a head removed in the first layer,
+        scale[N - 1, 0] = 0.0      # one in the last,
+        scale[N - 1, H - 1] = 0.5  # and one halved
+        if spec["per_head"]:       # HF's [H] form: the same row for every layer
+            scale = scale[N - 1].expand(N, H).clone()
+        mean = torch.randn(N, H, E // H, generator=g, dtype=F64) * 0.5 if name in spec["means"] else None
+        masks[name] = (scale, mean)
+        ref_ins[name] = scale[0] if spec["per_head"] else scale
+        if mean is not None:
+            ref_ins[name.replace("_mask", "_mean")] = mean
+    out = run_masked(c, cfg, sd, ins, masks)
+    folded = run_reference(c, cfg, fold_ablation(sd, f, masks, H), ins, check=True)
+    key = "logits" if "logits" in out else "last_hidden_state"
+    close(out[key], folded[key], f"{c['id']}: head masks vs the ablation folded into the output projections")
+    attention_names = {"head_mask": "encoder_attentions" if f == "marian" else "attentions",
+                       "decoder_head_mask": "decoder_attentions", "cross_attn_head_mask": "cross_attentions"}
+    for name, (scale, _) in masks.items():
+        for i, w in enumerate(out[attention_names[name]]):
+            for h in range(H):
+                close(w[:, h], scale[i, h] * folded[attention_names[name]][i][:, h], f"{c['id']} {name} weights")
+    assert not torch.equal(out[key], run_reference(c, cfg, sd, ins, check=False)[key]), "the masks change nothing"
+    meta = {"format": "pt", "generator": "make_hf.py", "torch": torch.__version__, "family": f, "case": c["id"],
+            "masks": ",".join(spec["masks"]), "means": ",".join(spec["means"]),
+            "description": "the case's inputs with heads ablated: head masks (some 0, one 0.5) as HF's forward "
+                           "takes them, and the engine's mean ablation for the masks listed in `means`"}
+    if f == "gpt2":  # causality under the mask: a prefix's logits are the prefix of the logits
+        pre = gpt2_forward(sd, cfg, ins["input_ids"][:, :5], ins["attention_mask"][:, :5], head_mask=masks["head_mask"])
+        close(pre["logits"], out["logits"][:, :5], "gpt2 causality with head masks")
+    if f == "marian":  # greedy generation with the masks at every step, checked against teacher forcing
+        ids, steps, why = marian_generate(sd, cfg, ins["input_ids"], ins["attention_mask"], c["max_new_tokens"], masks)
+        full = marian_forward(sd, cfg, ins["input_ids"], ins["attention_mask"], torch.tensor([ids[:-1]]), masks=masks)
+        close(torch.stack(steps), full["logits"][0], "marian masked generation steps vs teacher forcing")
+        out["generated_ids"] = torch.tensor([ids], dtype=torch.int64)
+        meta.update({"max_new_tokens": str(c["max_new_tokens"]), "stop_reason": why})
+    write_reference(os.path.join(folder, "head_mask.safetensors"), flatten_outputs(ref_ins, out), meta)
+    print(f"{c['id']:18s} head_mask.safetensors: {', '.join(spec['masks'])}"
+          + (f"; generated {out['generated_ids'][0].tolist()} ({meta['stop_reason']})" if f == "marian" else ""))
+
+
 def make_golden():
     check_activations()
     check_sinusoid()
@@ -1144,6 +1274,9 @@ def make_golden():
     for c in CASES:
         total += sum(build_case(c).values())
     print(f"{len(CASES)} cases, {total / 1024:.0f} KB in all")
+    for c in CASES:
+        if c["id"] in HEAD_MASK_CASES:
+            build_head_mask_case(c)
 
 
 # ================================================================================================ folder mode

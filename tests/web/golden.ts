@@ -81,3 +81,45 @@ export function compare(actual: Tensor, expected: F64Tensor, abs = 1e-5, rel = 1
   }
   return { maxErr, excess };
 }
+
+/** A Hugging Face case's reference file (tests/golden/hf/<case>/reference.safetensors, or head_mask.safetensors):
+ * F64 outputs and I64 inputs, by name. */
+export class HfReference {
+  readonly meta: Record<string, string>;
+  private readonly header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+  private readonly data: DataView;
+  constructor(id: string, file = 'reference.safetensors') {
+    const bytes = readFileSync(path.join(root, 'tests/golden/hf', id, file));
+    const n = Number(bytes.readBigUInt64LE(0));
+    const h = JSON.parse(bytes.subarray(8, 8 + n).toString('utf8'));
+    this.meta = h.__metadata__;
+    delete h.__metadata__;
+    this.header = h;
+    this.data = new DataView(bytes.buffer, bytes.byteOffset + 8 + n);
+  }
+  has(name: string) {
+    return name in this.header;
+  }
+  values(name: string): { data: number[]; shape: number[] } {
+    const e = this.header[name];
+    const [begin, end] = e.data_offsets;
+    const out: number[] = [];
+    for (let o = begin; o < end; o += 8) out.push(e.dtype === 'I64' ? Number(this.data.getBigInt64(o, true)) : this.data.getFloat64(o, true));
+    return { data: out, shape: e.shape };
+  }
+  ids(name: string) {
+    return this.has(name) ? this.values(name).data : undefined;
+  }
+}
+
+/** max |actual - expected| / max(1, max |expected|): the Hugging Face cases' error, relative to the tensor's scale
+ * (tests/engine/hf_model_test.cpp explains why). Throws on a shape mismatch. */
+export function scaledError(actual: Tensor, expected: { data: ArrayLike<number>; shape: number[] }) {
+  if (actual.shape.join() !== expected.shape.join())
+    throw new Error(`shape [${actual.shape}] != expected [${expected.shape}]`);
+  let scale = 1;
+  for (let i = 0; i < expected.data.length; i++) scale = Math.max(scale, Math.abs(expected.data[i]));
+  let err = 0;
+  for (let i = 0; i < expected.data.length; i++) err = Math.max(err, Math.abs(actual.data[i] - expected.data[i]) / scale);
+  return Number.isNaN(err) ? Infinity : err;
+}

@@ -8,42 +8,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Engine, HfModel, Tensor } from '../../engine/bindings/attn';
-import { loadBuiltEngine } from './golden';
+import { HfReference as Reference, loadBuiltEngine, scaledError } from './golden';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const caseDir = (id: string) => path.join(root, 'tests/golden/hf', id);
 
 const CASES = ['gpt2_f32', 'gpt2_f16', 'gpt2_bf16', 'bert_mlm_f32', 'bert_mlm_tf_names', 'bert_model_bf16',
   'distilbert_f32', 'distilbert_f16', 'marian_f32', 'marian_bf16'];
-
-/** reference.safetensors: F64 outputs and I64 inputs. */
-class Reference {
-  readonly meta: Record<string, string>;
-  private readonly header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
-  private readonly data: DataView;
-  constructor(id: string) {
-    const bytes = readFileSync(path.join(caseDir(id), 'reference.safetensors'));
-    const n = Number(bytes.readBigUInt64LE(0));
-    const h = JSON.parse(bytes.subarray(8, 8 + n).toString('utf8'));
-    this.meta = h.__metadata__;
-    delete h.__metadata__;
-    this.header = h;
-    this.data = new DataView(bytes.buffer, bytes.byteOffset + 8 + n);
-  }
-  has(name: string) {
-    return name in this.header;
-  }
-  values(name: string): { data: number[]; shape: number[] } {
-    const e = this.header[name];
-    const [begin, end] = e.data_offsets;
-    const out: number[] = [];
-    for (let o = begin; o < end; o += 8) out.push(e.dtype === 'I64' ? Number(this.data.getBigInt64(o, true)) : this.data.getFloat64(o, true));
-    return { data: out, shape: e.shape };
-  }
-  ids(name: string) {
-    return this.has(name) ? this.values(name).data : undefined;
-  }
-}
 
 const files = (id: string) => ({
   'config.json': readFileSync(path.join(caseDir(id), 'config.json')),
@@ -56,9 +27,7 @@ function expectClose(actual: Tensor, ref: Reference, name: string, dtype: string
   const r = ref.values(name);
   expect(actual.shape, name).toEqual(r.shape);
   const tol = dtype === 'F32' ? 1e-5 : 1e-4;
-  const scale = r.data.reduce((m, x) => Math.max(m, Math.abs(x)), 1);
-  let err = 0;
-  for (let i = 0; i < r.data.length; i++) err = Math.max(err, Math.abs(actual.data[i] - r.data[i]) / scale);
+  const err = scaledError(actual, r);
   worst[dtype] = Math.max(worst[dtype], err);
   expect(err, `${name}: largest error`).toBeLessThanOrEqual(tol);
 }
