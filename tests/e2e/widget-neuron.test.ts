@@ -6,10 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import type { Frame, Page } from 'playwright-core';
-import type { Engine, Tensor } from '../../engine/bindings/attn';
+import type { Engine } from '../../engine/bindings/attn';
 import { DEFAULT_SETTINGS, modelConfig, tokenIds, type ModelSettings } from '../../web/src/state/store';
 import { splitWords } from '../../web/src/text/words';
 import { expectEmbedsReproduce, openPage, screenshotDir, waitForWidget, withBrowserAndEngine, type Session } from './harness';
+import { blockOf, expectNumbers, shownNeuron } from './neuron-shown';
 import { runShipped } from './shipped';
 
 let session: Session;
@@ -24,66 +25,14 @@ const LM_TEXT = "The animal didn't cross the street because it was too"; // the 
 const open = (query: string, opts: { width?: number; dark?: boolean } = {}) =>
   openPage(session, `w=${TAG}&${query}`, { path: 'embed.html', width: opts.width ?? 1100, height: 900, dark: opts.dark });
 
-/** One attention block of a forward pass with trace 'full': its tensors by name (q, k, scores, scaled, weights). */
-type Block = Record<'q' | 'k' | 'scores' | 'scaled' | 'weights', Tensor>;
-const blockOf = (trace: Record<string, Tensor>, prefix: string): Block =>
-  Object.fromEntries(['q', 'k', 'scores', 'scaled', 'weights'].map((n) => [n, trace[`${prefix}.${n}`]])) as Block;
-
 /** Query i and key j of a shipped model's attention block `prefix` (e.g. "decoder.layers.1.self_attn"). */
 function shipped(name: 'lm' | 'tagger' | 'dates', text: string, prefix: string) {
   const { trace, full } = runShipped(attn, name, text);
   return { block: blockOf(full, prefix), heatmap: trace[`${prefix}.weights`] };
 }
 
-/** Everything the widget shows, as exact numbers (the cells' and the formula's data-value). */
-async function shown(page: Page | Frame) {
-  return page.evaluate((tag) => {
-    const root = document.querySelector(tag)!.shadowRoot!;
-    const strip = (cls: string, cell: string) =>
-      [...root.querySelector(`attn-strips.${cls}`)!.shadowRoot!.querySelectorAll(`td.${cell}`)].map((td) =>
-        td.classList.contains('masked') ? -Infinity : Number(td.getAttribute('data-value')));
-    const value = (cls: string) => Number(root.querySelector(`.${cls}`)!.getAttribute('data-value'));
-    const heat = root.querySelector('attn-heatmap.head') as any;
-    return {
-      q: strip('vectors', 'q'), k: strip('vectors', 'k'), product: strip('vectors', 'product'),
-      scaledRow: strip('softmax', 'scaled'), weights: strip('softmax', 'weights'),
-      score: value('score'), scaled: value('scaled'), weight: value('weight'),
-      numerator: root.querySelector('.numerator') ? value('numerator') : undefined,
-      denominator: root.querySelector('.denominator') ? value('denominator') : undefined,
-      heat: Array.from(heat.matrix as Float32Array),
-      summary: root.querySelector('.summary')!.textContent!.replace(/\s+/g, ' ').trim(),
-      query: [...root.querySelectorAll('.tokens.query [aria-checked="true"]')].map((b) => Number(b.getAttribute('data-index'))),
-      key: [...root.querySelectorAll('.tokens.key [aria-checked="true"]')].map((b) => Number(b.getAttribute('data-index'))),
-    };
-  }, TAG);
-}
-
-/** The widget shows query i and key j of head h of `block` (a [1, H, rows/cols, Dh] trace) exactly. */
-function expectNumbers(s: Awaited<ReturnType<typeof shown>>, block: Block, heatmap: Tensor, h: number, i: number, j: number, scale: number) {
-  const [, H, R, D] = block.q.shape;
-  const C = block.k.shape[2];
-  expect(H).toBeGreaterThan(h);
-  const q = Array.from(block.q.data.slice((h * R + i) * D, (h * R + i + 1) * D));
-  const k = Array.from(block.k.data.slice((h * C + j) * D, (h * C + j + 1) * D));
-  expect(s.query).toEqual([i]);
-  expect(s.key).toEqual([j]);
-  expect(s.q).toEqual(q); // bit for bit
-  expect(s.k).toEqual(k);
-  expect(s.product).toEqual(q.map((x, d) => x * k[d]));
-  const row = (h * R + i) * C;
-  expect(s.score).toBe(block.scores.data[row + j]);
-  expect(s.scaled).toBe(block.scaled.data[row + j]);
-  // The weight is the forward pass's attention weight, and the whole row is the softmax shown.
-  expect(s.weight).toBe(block.weights.data[row + j]);
-  expect(s.weight).toBe(heatmap.data[row + j]);
-  expect(s.weights).toEqual(Array.from(block.weights.data.slice(row, row + C)));
-  expect(s.heat).toEqual(Array.from(heatmap.data.slice(h * R * C, (h + 1) * R * C)));
-  // The arithmetic written out agrees: Σ q_d k_d = the score, ÷ √Dh = the scaled score, the fraction = the weight.
-  const sum = s.product.reduce((a, b) => a + b, 0);
-  expect(Math.abs(sum - s.score)).toBeLessThan(1e-5 * Math.max(1, Math.abs(s.score)));
-  expect(Math.abs(sum * scale - s.scaled)).toBeLessThan(1e-5 * Math.max(1, Math.abs(s.scaled)));
-  if (s.numerator !== undefined) expect(Math.abs(s.numerator / s.denominator! - s.weight)).toBeLessThan(1e-6);
-}
+/** Everything the widget shows, as exact numbers. */
+const shown = (page: Page | Frame) => shownNeuron(page, TAG, 'attn-heatmap.head');
 
 const attr = (page: Page, name: string) => page.locator(TAG).getAttribute(name);
 
