@@ -7,6 +7,7 @@
 // ReLU; now and then a pre-activation within rounding of 0 (-3.7e-8 in the reverse case, step 14: one unit of one
 // token) is on the other side in the engine, that step's gradient norm differs by about 1e-4 and the later losses by
 // up to a few 1e-4 (GELU has no kink: the decoder-only case stays within 1e-6).
+// With dropout 0.1 the masks differ (PyTorch's generator is not the engine's): only the trend is compared.
 // Needs python3-torch: without it, this file FAILS.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -88,13 +89,19 @@ describe('the lab run as a PyTorch training script', () => {
     expect(() => compareAll(r)).toThrow(/PyTorch .*, engine/);
   }, 120000);
 
-  it('says that dropout draws other masks than the engine', () => {
-    const run = attn.createRun(runConfig({ ...DEFAULT_CONFIG, dropout: 0.1, warmup: 0, steps: 3 }));
-    const s = trainingScript({ config: run.config, batches: firstSteps(run, 3).batches, weights: 'w.safetensors' });
-    run.delete();
-    expect(s).toContain('PyTorch draws other random masks than the engine');
-    expect(s).toContain('model.train()  # dropout on');
-  });
+  it('with dropout: says that the masks differ, and only the trend compares', () => {
+    const r = replay({ ...DEFAULT_CONFIG, dropout: 0.1, warmup: 5 });
+    expect(r.script).toContain('PyTorch draws other random masks than the engine');
+    expect(r.script).toContain('model.train()  # dropout on');
+    const torch = r.shown['losses'];
+    const mean = (x: number[]) => x.reduce((a, b) => a + b, 0) / x.length;
+    console.log(`dropout 0.1: mean loss of steps 1-5, 16-20: PyTorch ${mean(torch.slice(0, 5)).toFixed(3)}, ${mean(torch.slice(-5)).toFixed(3)}; ` +
+      `engine ${mean(r.engine.loss.slice(0, 5)).toFixed(3)}, ${mean(r.engine.loss.slice(-5)).toFixed(3)}`);
+    expect(Math.abs(torch[0] - r.engine.loss[0])).toBeGreaterThan(1e-5); // other masks from the first step
+    // The same trend: the last 5 steps' mean loss below the first 5 steps', in both, and within 10% of each other.
+    for (const l of [torch, r.engine.loss]) expect(mean(l.slice(-5))).toBeLessThan(mean(l.slice(0, 5)));
+    expect(Math.abs(mean(torch.slice(-5)) / mean(r.engine.loss.slice(-5)) - 1)).toBeLessThan(0.1);
+  }, 120000);
 
   it('says that the LSTM baseline has no script yet', () => {
     const s = trainingScript({ config: runConfig({ ...DEFAULT_CONFIG, arch: 'lstm' }), batches: [], weights: '' });
