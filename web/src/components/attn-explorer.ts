@@ -9,7 +9,7 @@ import { customElement, property, state } from 'lit/decorators.js';
 import { cssProps } from './css-props';
 import { Superseded, type EngineClient } from '../engine/client';
 import { onEngineStatus, onModelStatus, sharedEngine } from '../engine/shared';
-import type { AttentionView } from '../engine/protocol';
+import type { Analysis, AttentionView } from '../engine/protocol';
 import { modelInfo } from '../models/catalog';
 import { HF_FAMILIES, formatBytes, formatCount, pickModelFiles } from '../models/hf';
 import { deleteHfModel, listHfModels, saveHfModel } from '../models/hf-store';
@@ -22,6 +22,8 @@ import './attn-lines';
 import './model-view';
 import { DISPLAY_PANEL, displayTabs, displayTabsStyles, displayUses } from './displays';
 import type { Focus } from './lines';
+import { hasVectors, neuronStyles, neuronSteps, neuronTokens, pickNeuron, type NeuronPick } from './neuron-parts';
+import { COMPARE_DEFAULTS, alignmentText, changesText, compareStyles, difference, differenceHeatmap } from './compare-parts';
 import './head-gallery';
 import './hf-open';
 import './model-controls';
@@ -52,6 +54,11 @@ export class AttnExplorer extends LitElement {
   private galleryQueued = false;
   /** The PyTorch panel under the heatmap is open. */
   @state() private pytorchOpen = false;
+  /** The Compare display's second text, analyzed by the same model. */
+  @state() private compared?: Analysis;
+  private compareRequested = '';
+  /** The Neuron display's heatmap cell under the pointer (a click picks it). */
+  private neuronCell?: { row: number; col: number };
 
   private client?: EngineClient;
   private requested = '';
@@ -211,17 +218,22 @@ export class AttnExplorer extends LitElement {
     );
   }
 
-  /** Asks the engine to analyze the current text (latest request wins). */
+  /**
+   * Asks the engine to analyze the current text (latest request wins), with the queries, keys and scores while the
+   * Neuron display is shown; and in the Compare display, the second text.
+   */
   private analyze() {
+    this.analyzeCompare();
     const s = this.store.state;
     const text = s.texts[s.model];
     const hf = s.model === 'hf' ? s.hf : undefined;
-    const key = JSON.stringify([s.model, text, s.model === 'untrained' ? s.settings : null, hf ?? null]);
+    const trace = s.display === 'neuron' && givesVectors(s.model) ? ('full' as const) : undefined;
+    const key = JSON.stringify([s.model, text, s.model === 'untrained' ? s.settings : null, hf ?? null, trace ?? null]);
     if (key === this.requested || !this.client) return;
     if (s.models[s.model]?.state !== 'ready' && s.model !== 'untrained') return;
     this.requested = key;
     this.store.setBusy(true);
-    this.client.analyze({ model: s.model, text, settings: s.settings, run: s.labRun, hf }).then(
+    this.client.analyze({ model: s.model, text, settings: s.settings, run: s.labRun, hf, trace }).then(
       (a) => {
         this.store.setAnalysis(a);
         this.store.setBusy(false);
@@ -231,6 +243,30 @@ export class AttnExplorer extends LitElement {
         if (e instanceof Superseded) return;
         this.store.setError(e.message);
         this.store.setBusy(false);
+      },
+    );
+  }
+
+  /** The Compare display's second text: the one typed, else the model's preset (the same text with a word changed). */
+  private get compareText() {
+    const s = this.store.state;
+    return s.vs ?? (COMPARE_DEFAULTS as Partial<Record<string, [string, string]>>)[s.model]?.[1] ?? s.texts[s.model];
+  }
+
+  /** In the Compare display, asks the engine to analyze the second text with the same model (latest request wins). */
+  private analyzeCompare() {
+    const s = this.store.state;
+    if (s.display !== 'compare' || !this.client) return;
+    if (s.models[s.model]?.state !== 'ready' && s.model !== 'untrained') return;
+    const text = this.compareText;
+    const hf = s.model === 'hf' ? s.hf : undefined;
+    const key = JSON.stringify([s.model, text, s.model === 'untrained' ? s.settings : null, hf ?? null, s.labRun ?? null]);
+    if (key === this.compareRequested) return;
+    this.compareRequested = key;
+    this.client.analyze({ model: s.model, text, settings: s.settings, run: s.labRun, hf }, 'explorer-compare').then(
+      (a) => (this.compared = a),
+      (e: Error) => {
+        if (!(e instanceof Superseded)) this.store.setError(e.message);
       },
     );
   }
@@ -331,9 +367,15 @@ export class AttnExplorer extends LitElement {
     if (v.name === 'cross')
       return html`Row <em>i</em> is output character <em>i</em> being written; the columns are the input characters.
         The bright cells show where it reads from: the alignment between the date you typed and the ISO date.`;
-    const causal = m === 'lm' || v.name === 'decoder' || (m === 'untrained' && this.s.settings.causal) || hf?.family === 'gpt2';
+    const causal = this.causal(v);
     return html`Row <em>i</em> is token <em>i</em>’s query: how its attention is shared among the keys. Each row is a
       softmax, so it sums to 1${causal ? html`; with the causal mask a token sees only itself and the tokens before it` : nothing}.`;
+  }
+
+  /** Each token of `v` sees only itself and the tokens before it. */
+  private causal(v: AttentionView) {
+    const m = this.s.model;
+    return m === 'lm' || v.name === 'decoder' || (m === 'untrained' && this.s.settings.causal) || this.hfInfo?.family === 'gpt2';
   }
 
   /**
@@ -440,8 +482,65 @@ export class AttnExplorer extends LitElement {
         @head-select=${(e: CustomEvent<{ layer: number; head: number }>) => this.store.openHead(e.detail.layer, e.detail.head)}
         @display-select=${(e: CustomEvent) => this.store.setDisplay(e.detail)}
         @pictures-change=${(e: CustomEvent) => this.store.setPictures(e.detail)}></attn-model-view>`,
+      neuron: () => this.renderNeuron(v, layer, head),
+      compare: () => this.renderCompare(v, layer, head),
     };
     return s.display === 'heatmap' ? nothing : renderers[s.display]();
+  }
+
+  /** The Neuron display: how the weight of one query and one key of a head is made (neuron-parts.ts). */
+  private renderNeuron(v: AttentionView, layer: number, head: HeadChoice) {
+    const s = this.s;
+    if (!givesVectors(s.model))
+      return html`<div class="state notice" role="status">The neuron view needs each head’s query and key vectors, and the engine
+        gives them for this project’s models only (the language model, the tagger, the date translator and the untrained model),
+        not for <span dir="auto">${this.modelName}</span>. Its weights are in the other displays.</div>`;
+    if (!hasVectors(v)) return html`<div class="state loading" role="status"><p>Computing the queries and keys…</p></div>`;
+    const h = head === 'mean' ? 0 : head;
+    const n = pickNeuron(v, layer, h, s.query, s.key);
+    const pick: NeuronPick = (which, index) => this.store.setNeuron(which === 'query' ? index : n.i, which === 'key' ? index : n.j);
+    const ms = s.models[s.model];
+    const config = ms?.state === 'ready' ? ms.info.config : {};
+    const R = v.rows.length;
+    const C = v.cols.length;
+    return html`
+      ${head === 'mean' ? html`<p class="note" role="status">A mean of heads has no query or key vector: this is head 1. Pick a head above.</p>` : nothing}
+      ${neuronTokens(this, 'query', v.rows, n.i, pick)}
+      ${neuronTokens(this, 'key', v.cols, n.j, pick, n.mask)}
+      ${neuronSteps(v, n, {
+        colormap: s.colormap, pick, causal: this.causal(v),
+        scaled: s.model === 'untrained' ? s.settings.scaled : config.scaled !== false, temperature: Number(config.temperature ?? 1),
+      })}
+      <section class="step" aria-labelledby="n-map">
+        <h3 id="n-map"><span class="num">4</span> The whole head: row ${n.i} is the softmax above</h3>
+        <p class="muted">Click a cell to pick its query and key.</p>
+        <attn-heatmap class="neuron-head" colormap=${s.colormap} .matrix=${v.weights[layer].subarray(h * R * C, (h + 1) * R * C)} rows=${R} cols=${C}
+          .rowLabels=${v.rows} .colLabels=${v.cols} .mask=${v.masks[layer]} .domain=${[0, 1] as [number, number]} max-size="360"
+          caption="${v.title} · layer ${layer + 1} · head ${h + 1}"
+          @cell-active=${(e: CustomEvent<{ row: number; col: number }>) => (this.neuronCell = e.detail)}
+          @click=${() => this.neuronCell && this.store.setNeuron(this.neuronCell.row, this.neuronCell.col)}></attn-heatmap>
+      </section>`;
+  }
+
+  /** The Compare display: the same layer and head on a second text, and second − first aligned by token (compare-parts.ts). */
+  private renderCompare(v: AttentionView, layer: number, head: HeadChoice) {
+    const s = this.s;
+    const text = this.compareText;
+    const c = this.compared;
+    const done = c && c.model === s.model && c.text === text && (s.model !== 'hf' || c.hf === s.hf);
+    const second = done ? c.views.find((x) => x.name === v.name) : undefined;
+    const input = html`<label class="vs">Second text <input class="vs" dir="auto" .value=${text}
+      @input=${(e: Event) => this.store.setCompareText((e.target as HTMLInputElement).value)} /></label>`;
+    if (!second)
+      return html`${input}<div class="state ${done ? 'empty' : 'loading'}" role="status"><p>${done ? 'Type a second text to compare its attention with this one’s.'
+        : 'Computing the second text’s attention…'}</p></div>`;
+    const diff = difference(v, second, layer, head);
+    return html`${input}
+      <p class="explain">The first text is the one above; the picture is the second’s attention minus the first’s, in the same layer
+        and head.</p>
+      ${alignmentText(v, second, diff)}
+      ${differenceHeatmap(v, diff, { layer, head })}
+      ${changesText(diff, this.causal(v))}`;
   }
 
   private renderGallery() {
@@ -622,7 +721,7 @@ export class AttnExplorer extends LitElement {
     `;
   }
 
-  static override styles = [displayTabsStyles, css`
+  static override styles = [displayTabsStyles, neuronStyles, compareStyles, css`
     :host { display: block; color: var(--fg, #1d1d24); }
     .layout { display: grid; grid-template-columns: minmax(300px, 390px) minmax(0, 1fr); gap: 20px; align-items: start; }
     @media (max-width: 900px) { .layout { grid-template-columns: 1fr; } }
@@ -707,9 +806,17 @@ export class AttnExplorer extends LitElement {
     .drop-overlay p { background: var(--panel, #fff); color: var(--fg, #222); padding: 14px 20px; border-radius: 12px; font-size: 16px; font-weight: 600;
       box-shadow: 0 4px 20px rgba(0, 0, 0, 0.15); }
     .picker .display-tabs { margin-right: 6px; }
+    label.vs { display: flex; flex-direction: column; gap: 3px; font-size: 12.5px; color: var(--muted, #666); margin-bottom: 6px; }
+    input.vs { box-sizing: border-box; width: 100%; font: 15px/1.45 system-ui, -apple-system, 'Segoe UI', sans-serif; padding: 6px 10px;
+      border-radius: 10px; border: 1px solid var(--border, #d6d3e4); background: var(--input-bg, #fff); color: var(--fg, #222); }
     .banner { margin: -2px 0 14px; padding: 9px 12px; border-radius: 10px; font-size: 13px; background: var(--banner-bg, #fff4d6);
       color: var(--banner-fg, #5a4300); border: 1px solid var(--banner-border, #f1dc9c); }
   `];
+}
+
+/** The models whose analysis gives each head's queries, keys and scores (AnalyzeRequest.trace, engine/protocol.ts). */
+function givesVectors(model: ExplorerState['model']) {
+  return model !== 'hf' && model !== 'lab';
 }
 
 /**

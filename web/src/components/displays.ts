@@ -1,5 +1,5 @@
 // The ways to draw one attention view, and the tabs that switch between them (the explorer's "Heatmap | Lines |
-// Model", and <attn-view display="...">). A new display is one entry in DISPLAYS (plus its renderer where the tabs
+// Model | Neuron | Compare", and <attn-view display="...">). A new display is one entry in DISPLAYS (plus its renderer where the tabs
 // are used); `controls` says which of the explorer's pickers it needs.
 //
 // The tabs follow the WAI-ARIA tabs pattern: one tab stop (the selected tab), the arrow keys, Home and End move
@@ -13,12 +13,24 @@ export const DISPLAYS = [
     controls: ['layer'] },
   { id: 'model', label: 'Model', title: 'The model view: every layer and every head at once; click one to open it',
     controls: ['colormap'] },
+  { id: 'neuron', label: 'Neuron', title: 'The neuron view: how one weight is made from a query vector and a key vector',
+    controls: ['layer', 'head', 'colormap'] },
+  { id: 'compare', label: 'Compare', title: 'The same head on a second text, and the difference (always blue to red)',
+    controls: ['layer', 'head'] },
 ] as const;
 
 export type Display = (typeof DISPLAYS)[number]['id'];
 export type DisplayControl = (typeof DISPLAYS)[number]['controls'][number];
 
 export const DISPLAY_PANEL = 'display-panel';
+
+/** <attn-view>'s displays: the neuron view and the comparison are widgets of their own (<attn-neuron>, <attn-compare>). */
+export const VIEW_DISPLAYS = ['heatmap', 'lines', 'model'] as const satisfies readonly Display[];
+export type ViewDisplay = (typeof VIEW_DISPLAYS)[number];
+
+export function isViewDisplay(x: unknown): x is ViewDisplay {
+  return (VIEW_DISPLAYS as readonly unknown[]).includes(x);
+}
 
 export function isDisplay(x: unknown): x is Display {
   return DISPLAYS.some((d) => d.id === x);
@@ -29,21 +41,25 @@ export function displayUses(d: Display, c: DisplayControl): boolean {
   return (DISPLAYS.find((x) => x.id === d)!.controls as readonly string[]).includes(c);
 }
 
-/** The tabs, in the host's own shadow root (so the panel it renders can be labelled by the selected tab). */
-export function displayTabs(current: Display, select: (d: Display) => void) {
+/**
+ * The tabs, in the host's own shadow root (so the panel it renders can be labelled by the selected tab): every
+ * display, or those in `only`.
+ */
+export function displayTabs(current: Display, select: (d: Display) => void, only?: readonly Display[]) {
+  const shown = only ? DISPLAYS.filter((d) => only.includes(d.id)) : DISPLAYS;
   const onKey = (ev: KeyboardEvent) => {
-    const i = DISPLAYS.findIndex((d) => d.id === current);
-    const n = DISPLAYS.length;
+    const i = shown.findIndex((d) => d.id === current);
+    const n = shown.length;
     const to = { ArrowRight: (i + 1) % n, ArrowLeft: (i - 1 + n) % n, Home: 0, End: n - 1 }[ev.key];
     if (to === undefined) return;
     ev.preventDefault();
-    select(DISPLAYS[to].id);
+    select(shown[to].id);
     const list = ev.currentTarget as HTMLElement;
     // The tab is focused once the host has rendered it selected.
-    requestAnimationFrame(() => list.querySelector<HTMLElement>(`#display-tab-${DISPLAYS[to].id}`)?.focus());
+    requestAnimationFrame(() => list.querySelector<HTMLElement>(`#display-tab-${shown[to].id}`)?.focus());
   };
   return html`<div class="display-tabs" role="tablist" aria-label="Display" @keydown=${onKey}>
-    ${DISPLAYS.map((d) => html`<button role="tab" id="display-tab-${d.id}" class="display-tab" data-display=${d.id}
+    ${shown.map((d) => html`<button role="tab" id="display-tab-${d.id}" class="display-tab" data-display=${d.id}
       aria-selected=${d.id === current} aria-controls=${DISPLAY_PANEL} tabindex=${d.id === current ? 0 : -1} title=${d.title}
       @click=${() => select(d.id)}>${d.label}</button>`)}
   </div>`;

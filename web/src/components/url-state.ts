@@ -1,7 +1,8 @@
 // The explorer's state in a URL query string, so a view can be shared or embedded exactly:
 // ?m=lm&text=...&view=self&layer=0&head=mean&cmap=viridis&range=max&display=lines&lh=0,2&pin=q3&pictures=lines
-// (display: heatmap, lines or model; lh: the heads the lines show; pin: the token pinned there, q3 = query 3, k0 =
-// key 0; pictures: the model display's) (+ d, h, n, ff, seed, pe, causal, scale
+// (display: heatmap, lines, model, neuron or compare; lh: the heads the lines show; pin: the token pinned there, q3 = query 3, k0 =
+// key 0; pictures: the model display's; q and k: the neuron display's query row and key column, 0-based; vs: the
+// compare display's second text) (+ d, h, n, ff, seed, pe, causal, scale
 // for the untrained model; hf=<stored id or model folder> for a Hugging Face model: ?hf=models/opus-mt-en-fr/ alone
 // opens that folder). Invalid values fall back to the defaults rather than failing.
 import { COLORMAPS } from './colormaps';
@@ -30,6 +31,7 @@ export function stateFromQuery(search: string, base = globalThis.location?.href 
     return q.has(k) && Number.isFinite(v) ? v : d;
   };
   const flag = (k: string, d: boolean) => (q.has(k) ? q.get(k) === '1' : d);
+  const index = (k: string) => (/^\d+$/.test(q.get(k) ?? '') ? Number(q.get(k)) : undefined);
   const d = DEFAULT_SETTINGS;
   const settings: ModelSettings = {
     d_model: num('d', d.d_model),
@@ -73,6 +75,9 @@ export function stateFromQuery(search: string, base = globalThis.location?.href 
     lineHeads: parseHeads(q.get('lh'), 0),
     pin: parsePin(q.get('pin'), 0),
     pictures: q.get('pictures') === 'lines' ? 'lines' : 'heatmap',
+    query: index('q'),
+    key: index('k'),
+    vs: q.get('vs') ?? undefined,
   };
 }
 
@@ -101,5 +106,8 @@ export function queryFromState(s: ExplorerState): string {
   if (s.lineHeads?.length) q.set('lh', headsText(s.lineHeads, 0));
   if (s.pin) q.set('pin', pinText(s.pin, 0));
   if (s.pictures !== 'heatmap') q.set('pictures', s.pictures);
+  if (s.query !== undefined) q.set('q', String(s.query));
+  if (s.key !== undefined) q.set('k', String(s.key));
+  if (s.vs !== undefined) q.set('vs', s.vs);
   return q.toString();
 }

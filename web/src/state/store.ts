@@ -59,6 +59,11 @@ export interface ExplorerState {
   pin?: Focus;
   /** The model display's pictures. */
   pictures: Pictures;
+  /** The Neuron display's query row and key column (undefined: the last row, and the key it weighs most). */
+  query?: number;
+  key?: number;
+  /** The Compare display's second text (undefined: the model's preset second text). */
+  vs?: string;
   /** Colour range: "fixed" = 0 to 1 (compare heads), "max" = 0 to the largest weight shown. */
   range: 'fixed' | 'max';
   engine: EngineStatus;
@@ -212,6 +217,15 @@ export class Store {
 
   setPin(pin: Focus | undefined) {
     this.set({ pin });
+  }
+
+  /** The Neuron display's query and key (undefined: the default). */
+  setNeuron(query: number | undefined, key: number | undefined) {
+    this.set({ query, key });
+  }
+
+  setCompareText(vs: string) {
+    this.set({ vs });
   }
 
   setPictures(pictures: Pictures) {

@@ -38,7 +38,7 @@ import '../components/head-gallery';
 import '../components/attn-lines';
 import '../components/model-view';
 import type { AttnLines } from '../components/attn-lines';
-import { DISPLAY_PANEL, displayTabs, displayTabsStyles, displayUses, isDisplay, type Display } from '../components/displays';
+import { DISPLAY_PANEL, VIEW_DISPLAYS, displayTabs, displayTabsStyles, displayUses, isViewDisplay, type Display, type ViewDisplay } from '../components/displays';
 import { headsText, parseHeads, parsePin, pinText, shownHeads, type Focus } from '../components/lines';
 import '../components/model-controls';
 import '../components/model-outputs';
@@ -284,8 +284,8 @@ export class AttnView extends WidgetBase {
     return [{ title: `${v.title}, layer ${this.pick(v).layer + 1}: lines`, svg: () => lines.svg() }];
   }
 
-  private get shownDisplay(): Display {
-    return isDisplay(this.display) ? this.display : 'heatmap';
+  private get shownDisplay(): ViewDisplay {
+    return isViewDisplay(this.display) ? this.display : 'heatmap';
   }
 
   private setState(key: 'text' | 'view' | 'layer' | 'head' | 'model' | 'display' | 'lineHeads' | 'pin' | 'pictures', value: string | undefined) {
@@ -379,7 +379,7 @@ export class AttnView extends WidgetBase {
       ${v && pick && sel
         ? html`
             <div class="controls">
-              ${displayTabs(display, (d) => this.setState('display', d === 'heatmap' ? undefined : d))}
+              ${displayTabs(display, (d) => this.setState('display', d === 'heatmap' ? undefined : d), VIEW_DISPLAYS)}
               ${a!.views.length > 1
                 ? html`<label>View <select @change=${(e: Event) => this.setState('view', (e.target as HTMLSelectElement).value)}>
                     ${a!.views.map((x) => html`<option value=${x.name} ?selected=${x.name === v.name}>${x.title}</option>`)}
