@@ -13,7 +13,7 @@ import { DEFAULT_CONFIG, runConfig, type LabConfig } from '../../web/src/lab/con
 import { parseShown } from '../../web/src/widgets/pytorch';
 import { firstSteps, initialWeightsName, scriptSteps, trainingScript } from '../../web/src/widgets/pytorch-lab';
 import { requireTorch, runPython } from '../web/python';
-import { openPage, withBrowserAndEngine, type Session } from './harness';
+import { openPage, screenshotDir, withBrowserAndEngine, type Session } from './harness';
 
 let session: Session;
 let attn: Engine;
@@ -65,13 +65,14 @@ describe("the lab's PyTorch training script", () => {
     const first = shown['losses'].slice(0, 5);
     first.forEach((l, i) => expect(Math.abs(l - engine.loss[i]) / Math.max(1, engine.loss[i])).toBeLessThanOrEqual(1e-5));
 
-    await page.locator('attn-lab').screenshot({ path: '/tmp/lab-pytorch.png' });
+    await page.locator('attn-lab').screenshot({ path: path.join(screenshotDir, 'lab-pytorch.png') });
 
     // A run's own button: the same config, the same script.
     await page.locator('attn-lab [data-action=start]').click();
     const runPanel = page.locator('attn-lab section[aria-labelledby=train-h] lab-pytorch');
     await runPanel.locator('[data-action=pytorch]').click();
     expect(await panelScript(runPanel)).toBe(script);
+    await runPanel.screenshot({ path: path.join(screenshotDir, 'lab-pytorch-run.png') });
     expect(problems).toEqual([]);
     await page.close();
   }, 180000);
