@@ -36,7 +36,8 @@ Task (data is generated from the seed; 1 in 8 inputs is held out for testing and
   --max-len N           longest input (toy tasks)                           [10]
 
 Model (a config JSON like the page's; see README "Model config"):
-  --arch NAME           encoder-decoder | decoder | encoder                 [encoder-decoder]
+  --arch NAME           encoder-decoder | decoder | encoder | lstm          [encoder-decoder]
+                        (lstm: a seq2seq LSTM without attention; reads --layers and --d-model)
   --layers N            encoder layers (decoder layers for --arch decoder)  [2]
   --decoder-layers N    decoder layers of encoder-decoder models            [2]
   --d-model N                                                               [64]
@@ -201,7 +202,8 @@ int main(int argc, char** argv) {
   TransformerModel& model = run.model();
 
   std::printf("attn-train: %s, %s, %lld parameters, %lld steps of %lld sequences\n", task_name(rc.task.kind),
-              arch_name(rc.model.arch), static_cast<long long>(model.num_parameters()), static_cast<long long>(rc.steps),
+              rc.recurrent ? "lstm" : arch_name(rc.model.arch), static_cast<long long>(run.num_parameters()),
+              static_cast<long long>(rc.steps),
               static_cast<long long>(rc.batch));
   std::ofstream log;
   if (!o.out.empty()) log.open(o.out + "/log.jsonl");
@@ -210,7 +212,7 @@ int main(int argc, char** argv) {
   double last_print = -1.0, eval_seconds = 0.0;
   int64_t tokens = 0;
   auto save = [&](const std::string& name) {
-    if (o.out.empty()) return;
+    if (o.out.empty() || rc.recurrent) return;  // an LSTM run's weights are not saved (no model file format for it yet)
     write_file(o.out + "/" + name, save_model(model, o.f16, {{"task", task_name(rc.task.kind)}, {"run", o.resolved.dump()}}));
   };
   for (int64_t step = 1; step <= rc.steps; ++step) {
@@ -261,6 +263,8 @@ int main(int argc, char** argv) {
               static_cast<long long>(g.sequences), g.bleu.bleu);
   std::printf("training: %.2f s for %lld steps, %.1f steps/s (evaluations excluded)\n", train_seconds,
               static_cast<long long>(rc.steps), rc.steps / train_seconds);
-  if (!o.out.empty()) std::printf("wrote %s/model.safetensors, log.jsonl, run.json\n", o.out.c_str());
+  if (!o.out.empty())
+    std::printf(rc.recurrent ? "wrote %s/log.jsonl, run.json (an LSTM run's weights are not saved)\n"
+                             : "wrote %s/model.safetensors, log.jsonl, run.json\n", o.out.c_str());
   return 0;
 }

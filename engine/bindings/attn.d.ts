@@ -570,7 +570,8 @@ export type TaskName = 'copy' | 'reverse' | 'sort' | 'repeat' | 'dates';
 /** A training run's config (engine/train/run.h). Absent keys take attn-train's defaults. */
 export interface RunConfig {
   task?: { name?: TaskName; symbols?: number; min_len?: number; max_len?: number };
-  model?: Partial<ModelConfig>;
+  /** A transformer's config, or arch 'lstm': the recurrent baseline without attention (d_model, num_layers). */
+  model?: Partial<Omit<ModelConfig, 'arch'>> & { arch?: ModelConfig['arch'] | 'lstm' };
   train?: Record<string, number | string>;
   run?: { steps?: number; batch?: number; seed?: number; eval_size?: number; eval_every?: number };
 }

@@ -1063,9 +1063,12 @@ export class Run {
     return unwrap(this.handle.infer(String(text)));
   }
 
-  /** safetensors bytes: the weights, with the run's config in the metadata (loadRun and the explorer read it). */
+  /**
+   * safetensors bytes: the weights, with the run's config in the metadata (loadRun and the explorer read it).
+   * An LSTM run (arch "lstm") cannot be saved yet: AttnError.
+   */
   save({ f16 = false } = {}) {
-    return this.handle.save(f16);
+    return unwrap(this.handle.save(f16));
   }
 
   delete() {

@@ -38,7 +38,7 @@ val validate_run(const std::string& config_json) {
   if (!st.ok()) return error_js(st);
   val out = val::object();
   out.set("config", run_config_to_json(c).dump());
-  out.set("parameters", static_cast<double>(parameter_count(c.model)));
+  out.set("parameters", static_cast<double>(c.recurrent ? c.lstm.parameter_count() : parameter_count(c.model)));
   return out;
 }
 
@@ -103,7 +103,7 @@ class Run {
   }
 
   std::string config() const { return run_config_to_json(run_->config()).dump(); }
-  double num_parameters() { return static_cast<double>(run_->model().num_parameters()); }
+  double num_parameters() { return static_cast<double>(run_->num_parameters()); }
   double steps_done() const { return static_cast<double>(run_->steps_done()); }
 
   // Up to n optimizer steps: {step, loss, grad_norm, lr, tokens} as Float64Arrays, one entry per step done.
@@ -211,6 +211,7 @@ class Run {
 
   val save(bool f16) {
     const RunConfig& c = run_->config();
+    if (c.recurrent) return error_js(Status::error("an LSTM run's weights cannot be saved yet (its record, the .json, can)"));
     return bytes_js(save_model(run_->model(), f16, {{"task", task_name(c.task.kind)}, {"run", config()}}));
   }
 

@@ -208,16 +208,20 @@ Status TrainingRun::check_input(const std::vector<int32_t>& x) const {
   const int32_t longest = config_.task.kind == TaskKind::kDates ? kDateMaxSource : config_.task.max_len;
   if (static_cast<int32_t>(x.size()) > longest)
     return Status::error("the input has " + std::to_string(x.size()) + " symbols; this model reads at most " + std::to_string(longest));
-  return model_.check_ids(x, static_cast<int64_t>(x.size()), model_.config.vocab_size);
+  const int64_t n = static_cast<int64_t>(x.size());
+  return config_.recurrent ? lstm_.check_ids(x, n, config_.lstm.vocab_size) : model_.check_ids(x, n, model_.config.vocab_size);
 }
 
 Decoded TrainingRun::infer(const std::vector<int32_t>& x) const {
   const int64_t limit = config_.task.max_answer() + 1;
-  if (config_.recurrent) {
+  if (config_.recurrent) {  // no attention: the cache has only the sizes of the last step's sequences
     const LstmAnswer a = lstm_.greedy(x, kBos, kEos, limit);
     Decoded d;
     d.tokens = a.tokens;
     d.finished = a.finished;
+    d.cache.B = 1;
+    d.cache.L = static_cast<int64_t>(x.size());
+    d.cache.T = static_cast<int64_t>(a.tokens.size()) + (a.finished ? 1 : 0);  // the decoder's inputs: <bos> + tokens
     return d;
   }
   switch (config_.model.arch) {
@@ -268,8 +272,14 @@ Status TrainingRun::load_weights(TransformerModel& other) {
 }
 
 const ModelCache& TrainingRun::trace(const Sample& s) {
-  if (config_.recurrent) return trace_cache_;  // no attention: an empty cache
   const Batch b = make_batch(config_.model.arch, {s});
+  if (config_.recurrent) {  // no attention: only the sizes and the logits (the model's guess at each position)
+    LstmSeq2SeqCache c;
+    trace_cache_ = ModelCache();
+    trace_cache_.B = 1, trace_cache_.L = b.S, trace_cache_.T = b.T;
+    trace_cache_.logits = lstm_.forward(c, b.src, b.S, b.tgt, b.T, 1);
+    return trace_cache_;
+  }
   ForwardContext ctx;
   if (config_.model.arch == Arch::kEncoderDecoder) model_.forward_seq2seq(trace_cache_, b.src, b.S, b.tgt, b.T, 1, ctx);
   else model_.forward(trace_cache_, b.src, 1, b.S, ctx);

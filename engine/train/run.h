@@ -87,7 +87,7 @@ class TrainingRun {
   // an LSTM run).
   Decoded infer(const std::vector<int32_t>& x) const;
   // Teacher-forced forward of one example (eval mode): its attention at this point of training (an LSTM run has
-  // none: the cache stays empty).
+  // none: its cache holds only the sizes and the logits).
   const ModelCache& trace(const Sample& s);
   Status check_input(const std::vector<int32_t>& x) const;
   // Replaces the weights with those of a model of the same config (a saved run read back); the optimizer

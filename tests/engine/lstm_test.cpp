@@ -171,7 +171,14 @@ TEST(LstmRun, ConfigReadsLayersAndHiddenSizeAndRoundTrips) {
   EXPECT_EQ(run_config_to_json(again).dump(), written.dump());
   TrainingRun run(c);
   EXPECT_EQ(run.num_parameters(), c.lstm.parameter_count());
-  EXPECT_TRUE(run.trace(run.held_out()[0]).encoder.layers.empty());  // no attention to show
+  const Sample& s = run.held_out()[0];
+  const ModelCache& trace = run.trace(s);
+  EXPECT_TRUE(trace.encoder.layers.empty() && trace.decoder.layers.empty());  // no attention to show
+  EXPECT_EQ(trace.logits.shape, (Shape{1, static_cast<int64_t>(s.y.size()) + 1, c.task.vocab_size()}));
+  EXPECT_TRUE(run.check_input(s.x).ok());
+  EXPECT_EQ(run.check_input({3, 99}).message(), "token id 99 is outside the vocabulary [0, " + std::to_string(c.task.vocab_size()) + ")");
+  const Decoded d = run.infer(s.x);
+  EXPECT_EQ(d.cache.T, static_cast<int64_t>(d.tokens.size()) + (d.finished ? 1 : 0));
   EXPECT_FALSE(run.load_weights(run.model()).ok());
 }
 

@@ -302,6 +302,40 @@ describe('training runs', () => {
   });
 });
 
+describe('the LSTM baseline (arch lstm)', () => {
+  const lstm = { arch: 'lstm' as const, task: 'copy' as const, maxLen: 4, layers: 2, dModel: 16 };
+
+  it('the form sends what an LSTM reads, and reads it back', () => {
+    const r = small(lstm);
+    expect(r.model).toEqual({ arch: 'lstm', num_layers: 2, d_model: 16, dropout: 0 });
+    const v = attn.validateRun(r);
+    if (!v.ok) throw new Error(v.message);
+    // embeddings 2 x 13 x 16, two LSTMs of 2 layers of 4H(H + H) + 8H, the head 13 x 17
+    expect(v.parameters).toBe(2 * 13 * 16 + 2 * 2 * (4 * 16 * 32 + 8 * 16) + 13 * 17);
+    expect(labConfig(v.config)).toMatchObject(lstm);
+    const bad = attn.validateRun(small({ ...lstm, dropout: 0.1 }));
+    expect(bad.ok ? '' : bad.message).toBe('the LSTM baseline has no dropout: set dropout to 0');
+  });
+
+  it('trains, evaluates, generates and answers, with no attention; saving says it cannot', () => {
+    const config = small({ ...lstm, layers: 1, dModel: 32, minLen: 2, steps: 300, batch: 32, warmup: 20, evalEvery: 100 });
+    const run = attn.createRun(config);
+    const v = attn.validateRun(config);
+    expect(run.numParameters).toBe(v.ok ? v.parameters : -1);
+    const stats = run.train(300);
+    expect(stats.loss[299]).toBeLessThan(stats.loss[0] * 0.5);
+    expect(run.generate(0).exact_match).toBeGreaterThan(0.8); // natively 92% (tests/engine/lstm_test.cpp)
+    const p = run.probe(0);
+    expect(p.trace).toEqual({});
+    expect(p.predicted).toHaveLength(p.labels.tgt_out!.length);
+    const a = run.infer('3 1 4');
+    expect(a.trace).toEqual({});
+    expect(a.labels.src).toEqual(['3', '1', '4']);
+    expect(() => run.save()).toThrow("an LSTM run's weights cannot be saved yet (its record, the .json, can)");
+    run.delete();
+  });
+});
+
 describe('run files', () => {
   const file = {
     format: 'attn-lab-run', version: 1, name: 'Run 1', config: { task: { name: 'reverse' } }, parameters: 10,

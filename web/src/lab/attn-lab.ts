@@ -31,6 +31,11 @@ const HELD = '#e07b00';
 const ACC = '#0f7b6c';
 const GRAD = '#b8336a';
 
+/** What the lab shows where the heatmaps would be, for the recurrent baseline. */
+const NO_ATTENTION = `An LSTM has no attention to show: its encoder reads the input one symbol at a time, and its
+  decoder sees the whole input only through the encoder's final state (h, c), a fixed number of values whatever
+  the input's length.`;
+
 @customElement('attn-lab')
 export class AttnLab extends WidgetBase {
   static override widgetTag = 'attn-lab';
@@ -224,7 +229,10 @@ export class AttnLab extends WidgetBase {
   private renderTimeline(r: RunRecord) {
     return html`<section aria-labelledby="timeline-h">
       <h3 id="timeline-h">3 · Watch attention form</h3>
-      <lab-timeline .run=${r} .revision=${this.lab.revision} colormap=${this.colormap}></lab-timeline>
+      ${r.config.arch === 'lstm'
+        ? html`<p class="muted" data-no-attention>${NO_ATTENTION} Compare its exact match with a transformer's on the
+            same task (sweep <code>arch=encoder-decoder,lstm</code>).</p>`
+        : html`<lab-timeline .run=${r} .revision=${this.lab.revision} colormap=${this.colormap}></lab-timeline>`}
     </section>`;
   }
 
@@ -277,7 +285,9 @@ export class AttnLab extends WidgetBase {
                   ? html`<span class="ok">✓ right</span>`
                   : html`<span class="no">✗ the answer is <code>${result.expected}</code></span>`
                 : nothing}</p>
-            <lab-attention .set=${result.attention} colormap=${this.colormap} caption="your input"></lab-attention>`
+            ${r.config.arch === 'lstm'
+              ? html`<p class="muted" data-no-attention>${NO_ATTENTION}</p>`
+              : html`<lab-attention .set=${result.attention} colormap=${this.colormap} caption="your input"></lab-attention>`}`
         : nothing}
     </section>`;
   }

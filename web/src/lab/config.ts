@@ -3,7 +3,9 @@
 // every config (Engine.validateRun) and its messages are what the page shows; nothing here second-guesses it.
 import type { RunConfig, TaskName } from '../../../engine/bindings/attn';
 
-export type Arch = 'encoder-decoder' | 'decoder';
+/** A transformer (encoder-decoder or decoder-only), or the recurrent baseline: a sequence-to-sequence LSTM
+ * without attention (engine/models/lstm_seq2seq.h), which reads only layers and d_model. */
+export type Arch = 'encoder-decoder' | 'decoder' | 'lstm';
 
 export interface LabConfig {
   task: TaskName;
@@ -147,7 +149,7 @@ export function runConfig(c: LabConfig): RunConfig {
   const task: RunConfig['task'] = taskInfo(c.task).toy
     ? { name: c.task, symbols: c.symbols, min_len: c.minLen, max_len: c.maxLen }
     : { name: c.task };
-  const model: RunConfig['model'] = {
+  const model: NonNullable<RunConfig['model']> = c.arch === 'lstm' ? { arch: 'lstm', num_layers: c.layers, d_model: c.dModel, dropout: c.dropout } : {
     arch: c.arch,
     num_layers: c.layers,
     d_model: c.dModel,
@@ -186,7 +188,7 @@ export function labConfig(r: RunConfig): LabConfig {
     symbols: num(t.symbols, d.symbols),
     minLen: num(t.min_len, d.minLen),
     maxLen: num(t.max_len, d.maxLen),
-    arch: m.arch === 'decoder' ? 'decoder' : 'encoder-decoder',
+    arch: m.arch === 'decoder' || m.arch === 'lstm' ? m.arch : 'encoder-decoder',
     layers: num(m.num_layers, d.layers),
     decoderLayers: num(m.num_decoder_layers, d.decoderLayers),
     heads: num(m.nhead, d.heads),
@@ -279,7 +281,8 @@ export interface SweepField {
   label: string;
   suggest: string; // values worth trying, as the learner would type them
   choices?: string[]; // for settings that are words
-  idea?: { label: string; question: string }; // offered as an experiment to start from, with its question
+  idea?: { label: string; question: string; config?: Partial<LabConfig> }; // offered as an experiment to start
+  // from, with its question (and the form settings it needs, set when it is picked)
 }
 
 export const SWEEP_FIELDS: SweepField[] = [
@@ -304,6 +307,9 @@ export const SWEEP_FIELDS: SweepField[] = [
   { key: 'warmup', attr: 'warmup', label: 'Warmup', suggest: '0, 50, 200' },
   { key: 'steps', attr: 'steps', label: 'Steps', suggest: '150, 300, 600' },
   { key: 'seed', attr: 'seed', label: 'Seed', suggest: '1, 2, 3', idea: { label: 'seeds', question: 'How much do two identical runs differ by chance?' } },
+  { key: 'arch', attr: 'arch', label: 'Architecture', suggest: 'encoder-decoder, lstm', choices: ['encoder-decoder', 'decoder', 'lstm'],
+    idea: { label: 'why attention', question: 'Reverse 10 numbers: a transformer, or an LSTM whose decoder sees the input only through its final state?',
+      config: { task: 'reverse', minLen: 10, maxLen: 10 } } },
 ];
 
 export const MAX_SWEEP = 8;

@@ -89,6 +89,30 @@ export class LabForm extends LitElement {
       </select></label>`;
   }
 
+  /** The transformer's settings. */
+  private transformerFields() {
+    const c = this.config;
+    return html`<div class="row">
+        ${c.arch === 'encoder-decoder' ? html`${this.number('layers', 'Encoder layers')}${this.number('decoderLayers')}` : this.number('layers')}
+        ${this.number('heads')}
+      </div>
+      <div class="row">${this.number('dModel')}${this.number('ff')}</div>
+      <div class="row">
+        ${this.choice('activation', 'Activation', [['relu', 'ReLU'], ['gelu', 'GELU']])}
+        ${this.choice('positional', 'Positions', [['sinusoidal', 'sinusoidal'], ['learned', 'learned'], ['none', 'none']])}
+        ${this.choice('norm', 'Layer norm', [['post', 'post-norm'], ['pre', 'pre-norm']])}
+      </div>
+      <div class="row">${this.number('dropout')}</div>`;
+  }
+
+  /** The LSTM baseline's settings: its layers (the encoder's and the decoder's) and its hidden size. */
+  private lstmFields() {
+    return html`<div class="row">${this.number('layers', 'LSTM layers')}${this.number('dModel', 'Hidden size')}</div>
+      <p class="about muted" data-about="lstm">A sequence-to-sequence LSTM without attention (nn.LSTM): the encoder
+        reads the input one symbol at a time, and the decoder sees it only through the encoder's final state
+        (h, c), whatever the input's length. Heads, FFN, positions and norm do not apply.</p>`;
+  }
+
   override render() {
     const c = this.config;
     const task = taskInfo(c.task);
@@ -125,19 +149,9 @@ export class LabForm extends LitElement {
         <fieldset>
           <legend>Model</legend>
           <div class="row">
-            ${this.choice('arch', 'Architecture', [['encoder-decoder', 'encoder-decoder'], ['decoder', 'decoder-only (causal)']])}
+            ${this.choice('arch', 'Architecture', [['encoder-decoder', 'encoder-decoder'], ['decoder', 'decoder-only (causal)'], ['lstm', 'LSTM (no attention)']])}
           </div>
-          <div class="row">
-            ${c.arch === 'encoder-decoder' ? html`${this.number('layers', 'Encoder layers')}${this.number('decoderLayers')}` : this.number('layers')}
-            ${this.number('heads')}
-          </div>
-          <div class="row">${this.number('dModel')}${this.number('ff')}</div>
-          <div class="row">
-            ${this.choice('activation', 'Activation', [['relu', 'ReLU'], ['gelu', 'GELU']])}
-            ${this.choice('positional', 'Positions', [['sinusoidal', 'sinusoidal'], ['learned', 'learned'], ['none', 'none']])}
-            ${this.choice('norm', 'Layer norm', [['post', 'post-norm'], ['pre', 'pre-norm']])}
-          </div>
-          <div class="row">${this.number('dropout')}</div>
+          ${c.arch === 'lstm' ? this.lstmFields() : this.transformerFields()}
         </fieldset>
         <fieldset>
           <legend>Training</legend>

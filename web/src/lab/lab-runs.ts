@@ -25,6 +25,7 @@ export function duration(seconds: number): string {
 /** The model in a few words: "enc-dec 1+1 · 2 heads · d 32 · ffn 64". */
 export function modelText(r: RunRecord): string {
   const c = r.config;
+  if (c.arch === 'lstm') return `LSTM ${c.layers} layer${c.layers === 1 ? '' : 's'} · hidden ${c.dModel} · no attention`;
   const depth = c.arch === 'encoder-decoder' ? `enc-dec ${c.layers}+${c.decoderLayers}` : `decoder ${c.layers}`;
   const extras = [
     c.activation === 'gelu' ? 'GELU' : '',

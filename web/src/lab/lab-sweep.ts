@@ -127,6 +127,7 @@ export class LabSweep extends LitElement {
     </div>
     <p class="ideas"><span class="muted">Try:</span>
       ${SWEEP_FIELDS.filter((f) => f.idea).map((f) => html`<button class="idea" data-idea=${f.attr} title=${f.idea!.question} @click=${() => {
+        if (f.idea!.config) void this.store.setConfig({ ...this.store.state.config, ...f.idea!.config });
         this.field = f;
         this.text = f.suggest;
         this.edited();
