@@ -328,6 +328,22 @@ export class Model {
   delete(): void;
 }
 
+/** Options of Engine.attentionRollout (engine/models/rollout.h). */
+export interface RolloutOptions {
+  /** r in A' = (1 - r)·A + r·I, rows renormalized: the residual connection's share. 0.5 (the paper); 0: raw attention. */
+  residual?: number;
+  /** The heads averaged ('mean', the default), or one head of every layer (0-based). */
+  head?: number | 'mean';
+}
+
+/** Options of Engine.attentionFlow. */
+export interface FlowOptions extends RolloutOptions {
+  /** The flow into the positions after this layer (0-based); the last by default. */
+  layer?: number;
+  /** Divide each row by its sum, as the paper's code does (default true); false keeps the raw maximum flows. */
+  normalize?: boolean;
+}
+
 export class Engine {
   readonly info: { name: string; version: string; simd128: boolean; eigen: string; threadsBuild: boolean; threads: number };
   scaledDotProductAttention(options: SdpaOptions): SdpaResult;
@@ -354,6 +370,14 @@ export class Engine {
     micro: number;
     per_class: number[];
   };
+  /** Attention rollout, [L, T, T]: row i of layer l = each input token's share in position i after layer l.
+   * attentions: one [1, H, T, T] or [H, T, T] per layer of one self-attention stack (docs/rollout.md). */
+  attentionRollout(attentions: TensorLike[], options?: RolloutOptions): Tensor;
+  /** Attention flow, [T, T]: the maximum flow from each input token (column) to each position (row) after `layer`,
+   * rows normalized. Throws an AttnError beyond maxFlowTokens(layers) tokens. */
+  attentionFlow(attentions: TensorLike[], options?: FlowOptions): Tensor;
+  /** The most tokens attentionFlow takes through this many layers. */
+  maxFlowTokens(layers: number): number;
 }
 
 // ------------------------------------------------------------------------------------------------ tokenizers

@@ -216,6 +216,15 @@ function pick(opts, keys) {
   return JSON.stringify(out);
 }
 
+/** attentionRollout / attentionFlow's arguments as the module takes them: options JSON and the tensors. */
+function rolloutArgs(attentions, options) {
+  if (!Array.isArray(attentions)) throw new AttnError('attentions must be an array with one tensor per layer');
+  const { head = 'mean', ...rest } = options ?? {};
+  if (head !== 'mean' && typeof head !== 'number') throw new AttnError(`head must be a head's index or 'mean', got ${JSON.stringify(head)}`);
+  const o = { ...rest, head: head === 'mean' ? -1 : head };
+  return [pick(o, ['residual', 'head', 'layer', 'normalize']), attentions.map((a, l) => toTensor(a, `attentions[${l}]`))];
+}
+
 // Head ablation, by Hugging Face's names (head_mask [layers, H] or [H]: 1 keeps a head, 0 removes it, a fraction scales
 // it) and the engine's mean ablation (head_mean [layers, H, Dh]: what a removed head outputs instead).
 const HEAD_MASK_NAMES = ['head_mask', 'head_mean', 'decoder_head_mask', 'decoder_head_mean', 'cross_attn_head_mask',
@@ -376,6 +385,33 @@ export class Engine {
   /** Macro and micro F1 of tagging labels (positions whose gold label is `ignore` are skipped). */
   f1(gold, predicted, numClasses, ignore = -100) {
     return unwrap(this.module.f1(Int32Array.from(gold), Int32Array.from(predicted), numClasses, ignore));
+  }
+
+  /**
+   * Attention rollout (Abnar & Zuidema, 2020; docs/rollout.md): how much each input token contributes to each
+   * position after each layer, with the residual connection accounted for. attentions: one tensor per layer of one
+   * self-attention stack, [1, H, T, T] or [H, T, T] (what a model's forward returns).
+   * @param {{residual?: number, head?: number | 'mean'}} [options] residual 0.5 (0: the raw attention product)
+   * @returns {{data: Float32Array, shape: number[]}} [L, T, T]
+   */
+  attentionRollout(attentions, options = {}) {
+    return unwrap(this.module.attentionRollout(...rolloutArgs(attentions, options)));
+  }
+
+  /**
+   * Attention flow (docs/rollout.md): the maximum flow from each input token to each position after `layer` (the
+   * last by default) through the graph of the layers, each row divided by its sum unless normalize is false.
+   * Throws an AttnError beyond maxFlowTokens(layers) tokens.
+   * @param {{residual?: number, head?: number | 'mean', layer?: number, normalize?: boolean}} [options]
+   * @returns {{data: Float32Array, shape: number[]}} [T, T]
+   */
+  attentionFlow(attentions, options = {}) {
+    return unwrap(this.module.attentionFlow(...rolloutArgs(attentions, options)));
+  }
+
+  /** The most tokens attentionFlow takes through this many layers (its work grows as layers · T^4). */
+  maxFlowTokens(layers) {
+    return this.module.maxFlowTokens(Math.max(1, layers | 0));
   }
 }
 

@@ -9,6 +9,7 @@
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
+#include <cmath>
 #include <memory>
 
 #include "bindings/js_values.h"
@@ -19,6 +20,7 @@
 #include "models/config.h"
 #include "models/head_means.h"
 #include "models/head_stats.h"
+#include "models/rollout.h"
 #include "train/decode.h"
 #include "train/metrics.h"
 #include "train/tasks.h"
@@ -578,6 +580,44 @@ val f1_js(const val& gold, const val& pred, int num_classes, int ignore) {
   return out;
 }
 
+// ------------------------------------------------------------------------------------------ rollout and flow
+// attentions: [{data, shape}], one [H, T, T] or [1, H, T, T] per layer; options: {residual, head (-1: the mean),
+// layer (-1: the last), normalize} (models/rollout.h).
+Status rollout_args(const std::string& options, const val& attentions, std::vector<Tensor>* att, FlowOptions* o) {
+  Json j;
+  ATTN_TRY(parse_options(options, &j));
+  if (!attentions.isArray()) return Status::error("attentions must be an array with one tensor per layer");
+  for (unsigned l = 0; l < attentions["length"].as<unsigned>(); ++l) {
+    att->emplace_back();
+    ATTN_TRY(tensor_from(attentions[l], "attentions[" + std::to_string(l) + "]", &att->back()));
+  }
+  if (j.find("residual") && !j.find("residual")->is_number()) return Status::error("residual must be a number");
+  for (const char* key : {"head", "layer"}) {
+    const Json* v = j.find(key);
+    if (v && !(v->is_number() && std::floor(v->as_number()) == v->as_number()))
+      return Status::error(std::string(key) + " must be a whole number");
+  }
+  if (j.find("normalize") && !j.find("normalize")->is_bool()) return Status::error("normalize must be true or false");
+  o->residual = j.number_or("residual", 0.5);
+  o->head = int_opt(j, "head", -1);
+  o->layer = int_opt(j, "layer", -1);
+  o->normalize = j.bool_or("normalize", true);
+  return Status();
+}
+
+val rollout_or_flow(const std::string& options, const val& attentions, bool flow) {
+  std::vector<Tensor> att;
+  FlowOptions o;
+  Tensor out;
+  Status st = rollout_args(options, attentions, &att, &o);
+  if (st.ok()) st = flow ? attention_flow(att, o, &out) : attention_rollout(att, o, &out);
+  return st.ok() ? to_js(out) : error_js(st);
+}
+val rollout_js(const std::string& options, const val& attentions) { return rollout_or_flow(options, attentions, false); }
+val flow_js(const std::string& options, const val& attentions) { return rollout_or_flow(options, attentions, true); }
+
+int max_flow_tokens_js(int layers) { return static_cast<int>(max_flow_tokens(layers)); }
+
 std::string engine_info() {
   Json j = Json::object();
   j.set("name", Json::string("attn"));
@@ -614,6 +654,9 @@ EMSCRIPTEN_BINDINGS(attn_engine) {
   emscripten::function("taskBatch", &task_batch_js);
   emscripten::function("bleu", &bleu_js);
   emscripten::function("f1", &f1_js);
+  emscripten::function("attentionRollout", &rollout_js);
+  emscripten::function("attentionFlow", &flow_js);
+  emscripten::function("maxFlowTokens", &max_flow_tokens_js);
   emscripten::class_<Model>("Model")
       .constructor<>()
       .function("init", &Model::init)
