@@ -116,5 +116,6 @@ export function differenceHeatmap(first: AttentionView, d: Difference, pick: { l
 
 export const compareStyles = css`
   .alignment, .changes { font-size: 13px; margin: 0 0 8px; }
-  .changes { margin-top: 8px; padding: 8px 10px; border-radius: 8px; background: var(--w-code-bg, var(--code-bg, #f3f1fa)); }
+  .changes { margin-top: 8px; padding: 8px 10px; border-radius: 8px; background: var(--w-code-bg, var(--chip-bg, #f3f1fa));
+    color: var(--w-fg, var(--fg, #222)); }
 `;

@@ -199,5 +199,6 @@ export const neuronStyles = css`
   .step .muted { color: var(--w-muted, var(--muted, #5f5d6e)); }
   .eq { font-size: 15px; }
   .eq strong { font-variant-numeric: tabular-nums; background: var(--w-accent-soft, var(--accent-soft, #e3dcff)); padding: 0 5px; border-radius: 5px; }
-  .neuron-summary { margin: 14px 0 0; padding: 8px 10px; border-radius: 8px; background: var(--w-code-bg, var(--code-bg, #f3f1fa)); font-size: 13px; }
+  .neuron-summary { margin: 14px 0 0; padding: 8px 10px; border-radius: 8px; background: var(--w-code-bg, var(--chip-bg, #f3f1fa));
+    color: var(--w-fg, var(--fg, #222)); font-size: 13px; }
 `;
