@@ -152,7 +152,8 @@ export class AttnLab extends WidgetBase {
       </div>
       ${v?.ok && !problem ? html`<lab-pytorch .store=${this.lab} .config=${runConfig(s.config)}></lab-pytorch>` : nothing}
       <lab-sweep .store=${this.lab} .revision=${this.lab.revision} spec=${this.getAttribute('sweep') ?? ''}
-        @sweep-change=${(e: CustomEvent<string>) => this.onSweep(e.detail)}></lab-sweep>
+        @sweep-change=${(e: CustomEvent<string>) => this.onSweep(e.detail)}
+        @config-change=${(e: CustomEvent<{ config: LabConfig; fieldErrors: string[] }>) => this.onConfig(e.detail.config, e.detail.fieldErrors)}></lab-sweep>
     </section>`;
   }
 

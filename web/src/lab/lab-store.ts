@@ -402,7 +402,8 @@ export class LabStore {
 
   /** Keeps a finished run (record and weights) in the browser. */
   private async store(r: RunRecord) {
-    if (!this.persist) return;
+    // An LSTM run's weights have no file format yet (Run.save refuses them): it is not kept (README, training lab).
+    if (!this.persist || r.config.arch === 'lstm') return;
     try {
       const weights = await this.client.save(r.id);
       await saveRun({ id: r.id, record: { ...r, inEngine: false }, weights });

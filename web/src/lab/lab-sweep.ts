@@ -2,7 +2,9 @@
 // setting's effect side by side.
 //   <lab-sweep>         the sweep's setting and values, each value checked by the engine before anything
 //                       trains, and the button that starts it. Fires `sweep-change` with its attribute form
-//                       ("heads=1,2,4") whenever it is edited, so a page or widget keeps it in its URL.
+//                       ("heads=1,2,4") whenever it is edited, so a page or widget keeps it in its URL; an
+//                       idea that needs other settings (why attention: reverse at length 10) fires
+//                       `config-change` with them, as the form does.
 //   <lab-sweep-result>  the last sweep: one row per value with its final metrics, bars for held-out exact
 //                       match and training time, and a sentence naming the best and the fastest.
 import { LitElement, css, html, nothing, svg } from 'lit';
@@ -127,7 +129,8 @@ export class LabSweep extends LitElement {
     </div>
     <p class="ideas"><span class="muted">Try:</span>
       ${SWEEP_FIELDS.filter((f) => f.idea).map((f) => html`<button class="idea" data-idea=${f.attr} title=${f.idea!.question} @click=${() => {
-        if (f.idea!.config) void this.store.setConfig({ ...this.store.state.config, ...f.idea!.config });
+        const config = f.idea!.config;
+        if (config) this.dispatchEvent(new CustomEvent('config-change', { detail: { config: { ...this.store.state.config, ...config }, fieldErrors: [] }, bubbles: true, composed: true }));
         this.field = f;
         this.text = f.suggest;
         this.edited();
