@@ -21,6 +21,18 @@ struct LayerParams {
   P& b_hh;  // [4H]
 };
 
+// The state before step t, as rows of B: h_{t-1} and c_{t-1} (h0, c0 at t = 0), ld floats apart.
+struct Previous {
+  const float* h;
+  const float* c;
+  int64_t ld;
+};
+Previous previous(const LstmLayerCache& c, int64_t t) {
+  const int64_t T = c.h.dim(1), H = c.h.dim(2);
+  if (t == 0) return {c.h0.ptr(), c.c0.ptr(), H};
+  return {c.h.ptr() + (t - 1) * H, c.c.ptr() + (t - 1) * H, T * H};
+}
+
 // One layer over the whole sequence. c.input [B, T, I] must be set; h0, c0 [B, H] (c.h0, c.c0) too.
 // Fills c.gates, c.c, c.h; out [B, T, H] gets h_t (0 past a row's length).
 void layer_forward(LstmLayerCache& c, Tensor& out, const LayerParams<const Param>& p, const std::vector<int64_t>& lengths) {
@@ -33,14 +45,12 @@ void layer_forward(LstmLayerCache& c, Tensor& out, const LayerParams<const Param
   linear_forward(c.gates.ptr(), c.input.ptr(), p.w_ih.value.ptr(), p.b_ih.value.ptr(), B * T, I, G);
   for (int64_t t = 0; t < T; ++t) {
     // a_t [B, 4H] += h_{t-1} W_hh^T (rows of h are T * H apart in [B, T, H]).
-    const float* h_prev = t ? c.h.ptr() + (t - 1) * H : c.h0.ptr();
-    const float* c_prev_all = t ? c.c.ptr() + (t - 1) * H : c.c0.ptr();
-    const int64_t ld_prev = t ? T * H : H;
-    gemm(c.gates.ptr() + t * G, T * G, h_prev, ld_prev, false, p.w_hh.value.ptr(), H, true, B, G, H, true);
+    const Previous prev = previous(c, t);
+    gemm(c.gates.ptr() + t * G, T * G, prev.h, prev.ld, false, p.w_hh.value.ptr(), H, true, B, G, H, true);
     for (int64_t b = 0; b < B; ++b) {
       float* a = c.gates.ptr() + (b * T + t) * G;
-      const float* hp = h_prev + b * ld_prev;
-      const float* cp = c_prev_all + b * ld_prev;
+      const float* hp = prev.h + b * prev.ld;
+      const float* cp = prev.c + b * prev.ld;
       float* ct = c.c.ptr() + (b * T + t) * H;
       float* ht = c.h.ptr() + (b * T + t) * H;
       float* yt = out.ptr() + (b * T + t) * H;
@@ -72,13 +82,11 @@ void layer_backward(Tensor* dx, Tensor& dh, Tensor& dc, const Tensor* dout, cons
   Tensor da({B, T, G}, 0.0f);  // d loss / d pre-activation gates (0 past a row's length)
   Tensor dh_prev({B, H});
   for (int64_t t = T - 1; t >= 0; --t) {
-    const float* h_prev = t ? c.h.ptr() + (t - 1) * H : c.h0.ptr();
-    const float* c_prev_all = t ? c.c.ptr() + (t - 1) * H : c.c0.ptr();
-    const int64_t ld_prev = t ? T * H : H;
+    const Previous prev = previous(c, t);
     for (int64_t b = 0; b < B; ++b) {
       if (t >= lengths[static_cast<size_t>(b)]) continue;  // the state was carried: dh, dc pass through
       const float* a = c.gates.ptr() + (b * T + t) * G;
-      const float* cp = c_prev_all + b * ld_prev;
+      const float* cp = prev.c + b * prev.ld;
       const float* ct = c.c.ptr() + (b * T + t) * H;
       float* d = da.ptr() + (b * T + t) * G;
       float* dhb = dh.ptr() + b * H;
@@ -100,7 +108,7 @@ void layer_backward(Tensor* dx, Tensor& dh, Tensor& dc, const Tensor* dout, cons
     // a_t = ... + h_{t-1} W_hh^T:   d h_{t-1} = da_t W_hh;   dW_hh += da_t^T h_{t-1}
     const float* da_t = da.ptr() + t * G;
     gemm(dh_prev.ptr(), H, da_t, T * G, false, p.w_hh.value.ptr(), H, false, B, H, G, false);
-    gemm(p.w_hh.grad_ptr(), H, da_t, T * G, true, h_prev, ld_prev, false, G, H, B, true);
+    gemm(p.w_hh.grad_ptr(), H, da_t, T * G, true, prev.h, prev.ld, false, G, H, B, true);
     for (int64_t b = 0; b < B; ++b)
       if (t < lengths[static_cast<size_t>(b)]) std::copy(dh_prev.ptr() + b * H, dh_prev.ptr() + (b + 1) * H, dh.ptr() + b * H);
   }

@@ -69,7 +69,7 @@ class LstmSeq2Seq {
   Status check_ids(const std::vector<int32_t>& ids, int64_t length, int64_t vocab) const;
 
   // src [B, S], tgt [B, T] (teacher forcing: <bos> + the answer) -> cache.logits [B, T, head_size].
-  // Ids must have passed check_ids. The model has no dropout: ctx is not read.
+  // Ids must have passed check_ids. The model has no dropout, so training and evaluation run the same forward.
   const Tensor& forward(LstmSeq2SeqCache& cache, const std::vector<int32_t>& src, int64_t S,
                         const std::vector<int32_t>& tgt, int64_t T, int64_t B) const;
   // In the forward pass this was: logits = forward(...). Every parameter's grad accumulates (zero_grad first).
