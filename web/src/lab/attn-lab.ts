@@ -3,7 +3,8 @@
 // new questions, and compare runs. Its configuration is its attributes (see config.ts FIELDS), so an embed
 // snippet or a URL reproduces the setup; runs are results and stay out of the URL.
 //
-// Attributes: task, symbols, min-len, max-len, arch, layers, decoder-layers, heads, d-model, ff, activation,
+// Attributes: task, symbols, min-len, max-len, arch (encoder-decoder, decoder, or lstm: the recurrent baseline,
+// which has no attention to show), layers, decoder-layers, heads, d-model, ff, activation,
 // dropout, positional, norm, lr, warmup, batch, steps, seed, eval-every; keep-runs (keep finished runs in the
 // browser across reloads: the lab page sets it).
 import { css, html, nothing } from 'lit';
