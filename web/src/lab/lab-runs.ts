@@ -143,8 +143,8 @@ export class LabRuns extends LitElement {
                             title="Put this run's settings in the form, to change one and train again">Reuse</button>
                           <button ?disabled=${!done || this.busy === r.id} @click=${() => this.exportRun(r)}
                             title="Download its .json (config, curves, metrics) and .safetensors (weights)">Export</button>
-                          <button ?disabled=${!done || this.busy === r.id} @click=${() => this.openInExplorer(r)}
-                            title="Open the trained model in the explorer page">Explorer</button>
+                          <button ?disabled=${!done || this.busy === r.id || r.config.arch === 'lstm'} @click=${() => this.openInExplorer(r)}
+                            title=${r.config.arch === 'lstm' ? 'An LSTM has no attention for the explorer to show' : 'Open the trained model in the explorer page'}>Explorer</button>
                           <button ?disabled=${!done} @click=${() => this.store.deleteRun(r.id)} aria-label="Delete ${r.name}">Delete</button>
                         </span></td>
                       <td>${taskInfo(r.config.task).title}${taskInfo(r.config.task).toy ? html`<br /><span class="muted">${r.config.symbols} symbols, ${r.config.minLen}–${r.config.maxLen}</span>` : nothing}</td>
