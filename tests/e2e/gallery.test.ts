@@ -13,9 +13,9 @@ withBrowserAndEngine((s) => {
 // Every widget on the page as an element; most also as an iframe (the others are tested in their iframe form by
 // their own end-to-end tests: widget-batch, widget-block, widget-train-step).
 const WIDGETS = ['attn-by-hand', 'attn-batch', 'attn-positional', 'attn-multihead', 'attn-masks', 'attn-dropout-norm', 'attn-ffn',
-  'attn-block', 'attn-train-step', 'attn-view', 'attn-lab', 'attn-neuron', 'attn-compare'];
+  'attn-block', 'attn-train-step', 'attn-view', 'attn-lab', 'attn-neuron', 'attn-compare', 'attn-ablation'];
 const FRAMES = ['attn-by-hand', 'attn-positional', 'attn-multihead', 'attn-masks', 'attn-dropout-norm', 'attn-ffn', 'attn-view', 'attn-lab',
-  'attn-neuron', 'attn-compare'];
+  'attn-neuron', 'attn-compare', 'attn-ablation'];
 
 describe('gallery.html', () => {
   it('renders every widget as an element and as an iframe, with one shared engine worker (the lab has its own) and no CSP violation', { timeout: 150000 }, async () => {

@@ -93,6 +93,16 @@ export function transferables(value: unknown, out: Transferable[] = [], seen = n
   return out;
 }
 
+// ------------------------------------------------------------------------------- ablation (<attn-ablation>)
+import type { AblationArgs, AblationResult } from './ablation';
+
+export interface Calls {
+  /** Heads of a shipped model switched off: the output with all heads and without them, the size of the change, and
+   * every head ranked by the change its removal alone makes (ablation.ts). Answered by the worker, which owns the
+   * models. */
+  ablation: [AblationArgs, AblationResult];
+}
+
 // ------------------------------------------------------------------------------- trainStep (<attn-train-step>)
 import type { Batch, EvalStats, StepDetails, TaskSpec, TrainConfig } from '../../../engine/bindings/attn';
 import type { ModelSettings } from '../state/store';

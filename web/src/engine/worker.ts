@@ -11,6 +11,7 @@ import { TAGS } from '../models/catalog';
 import type { HeadStat } from '../models/describe';
 import { MAX_TOKENS, splitWords } from '../text/words';
 import { modelConfig, tokenIds, type ModelSettings } from '../state/store';
+import { runAblation } from './ablation';
 import { runCall, transferables, type CallArgs, type CallName } from './calls';
 import { startEngine } from './engine-build';
 import { HfHost } from './hf-worker';
@@ -474,6 +475,9 @@ async function call(id: number, name: CallName, args: unknown) {
     } else if (name === 'modelFile') {
       const a = args as CallArgs<'modelFile'>;
       value = a.model === 'untrained' ? untrainedModel(a.settings).model.save() : (await labModel(a.run ?? '')).run.save();
+    } else if (name === 'ablation') {
+      const a = args as CallArgs<'ablation'>;
+      value = runAblation(await fetchTrained(a.model), a);
     } else {
       value = runCall(engine, name, args as CallArgs<typeof name>);
     }

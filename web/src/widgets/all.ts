@@ -10,6 +10,7 @@ import './attn-ffn';
 import './attn-block';
 import './attn-train-step';
 import './attn-view';
+import './attn-ablation';
 import './attn-neuron';
 import './attn-compare';
 import '../lab/attn-lab';
