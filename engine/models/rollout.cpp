@@ -246,9 +246,9 @@ Status attention_flow(const std::vector<Tensor>& attentions, const FlowOptions& 
   const int64_t layers = options.layer < 0 ? L : options.layer + 1;  // the layers the flow crosses
   if (T > max_flow_tokens(layers))
     return Status::error("attention flow through " + std::to_string(layers) + " layer" + (layers > 1 ? "s" : "") +
-                         " is limited to " + std::to_string(max_flow_tokens(layers)) + " tokens, and these attentions have " +
-                         std::to_string(T) + ": it solves T × T maximum-flow problems, too slow beyond that (attention " +
-                         "rollout has no such limit)");
+                         " takes at most " + std::to_string(max_flow_tokens(layers)) + " tokens, and there are " +
+                         std::to_string(T) + ": it solves a maximum-flow problem for every pair of tokens, too slow " +
+                         "beyond that (rollout has no such limit)");
   const size_t m = static_cast<size_t>(layers);
   std::vector<MatD> edges;
   for (const MatD& x : a) edges.push_back(x.transpose());

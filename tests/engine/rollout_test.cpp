@@ -139,7 +139,7 @@ TEST(Rollout, BadInputHasClearMessages) {
   o = {};
   o.layer = 2;
   expect_error(good, o, "layer 2 does not exist: the attentions have 2 layers (0 to 1), or -1 for the last");
-  expect_error(random_layers(12, 1, 49, false, 1), {}, "attention flow through 12 layers is limited to 48 tokens, and these attentions have 49");
+  expect_error(random_layers(12, 1, 49, false, 1), {}, "attention flow through 12 layers takes at most 48 tokens, and there are 49");
   // Rollout has no token limit, and the same checks.
   Tensor r;
   EXPECT_TRUE(attention_rollout(random_layers(12, 1, 49, false, 1), {}, &r).ok());

@@ -70,12 +70,33 @@ describe('attentionRollout and attentionFlow', () => {
     bad([ok], { normalize: 'yes' }, 'normalize must be true or false');
     const T = attn.maxFlowTokens(12) + 1;
     const big = Array.from({ length: 12 }, () => ({ data: new Float32Array(T * T).fill(1 / T), shape: [1, T, T] }));
-    bad(big, {}, `attention flow through 12 layers is limited to ${T - 1} tokens, and these attentions have ${T}`);
+    bad(big, {}, `attention flow through 12 layers takes at most ${T - 1} tokens, and there are ${T}`);
     expect(attn.attentionRollout(big).shape).toEqual([12, T, T]); // rollout has no such limit
   });
 
   it('says how many tokens flow takes', () => {
     expect(attn.maxFlowTokens(12)).toBe(48);
     expect(attn.maxFlowTokens(2)).toBe(75);
+  });
+});
+
+describe('the explorer keeps Rollout and Flow in its store and URL', () => {
+  it('head=rollout / head=flow round-trip; picking a head leaves them, another layer keeps them', async () => {
+    const { queryFromState, stateFromQuery } = await import('../../web/src/components/url-state');
+    const { Store } = await import('../../web/src/state/store');
+    const store = new Store(stateFromQuery('?m=tagger&layer=1&head=flow', 'http://localhost/'));
+    expect(store.state).toMatchObject({ summary: 'flow', head: 'mean', layer: 1 });
+    expect(queryFromState(store.state)).toMatch(/layer=1&head=flow/);
+    store.setLayer(0);
+    store.setSummary('rollout');
+    expect(store.state).toMatchObject({ summary: 'rollout', layer: 0 });
+    expect(stateFromQuery(`?${queryFromState(store.state)}`, 'http://localhost/')).toMatchObject({ summary: 'rollout', layer: 0 });
+    store.select(0, 2);
+    expect(store.state).toMatchObject({ summary: undefined, head: 2 });
+    expect(queryFromState(store.state)).toMatch(/head=2/);
+    store.setSummary('flow');
+    store.openHead(1, 3);
+    expect(store.state.summary).toBeUndefined();
+    expect(stateFromQuery('?head=max', 'http://localhost/')).toMatchObject({ head: 0, summary: undefined });
   });
 });

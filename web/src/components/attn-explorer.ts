@@ -31,6 +31,7 @@ import './model-outputs';
 import './model-picker';
 import './token-chips';
 import { percent } from '../text/format';
+import { SUMMARIES, SUMMARY_LABEL, SUMMARY_TITLE, SummaryCache, hasSummaries, summaryExplanation, type Summary } from '../engine/rollout';
 import { shownModelScript } from '../widgets/model-script';
 import '../widgets/pytorch-panel';
 
@@ -61,6 +62,8 @@ export class AttnExplorer extends LitElement {
   private neuronCell?: { row: number; col: number };
 
   private client?: EngineClient;
+  /** Rollout and flow, computed by the engine when chosen (engine/rollout.ts). */
+  private summaries = new SummaryCache(() => this.client, () => this.requestUpdate(), 'explorer-summary');
   private requested = '';
   private loading = '';
   private unsubscribe?: () => void;
@@ -327,13 +330,15 @@ export class AttnExplorer extends LitElement {
       ${uses('layer') ? html`<div class="seg" role="group" aria-label="Layer">
         <span class="seg-label">Layer</span>
         ${Array.from({ length: v.layers }, (_, l) => html`<button
-          class="layer" aria-pressed=${s.layer === l} @click=${() => this.store.select(l, s.head)}>${l + 1}</button>`)}
+          class="layer" aria-pressed=${s.layer === l} @click=${() => this.store.setLayer(l)}>${l + 1}</button>`)}
       </div>` : nothing}
       ${uses('head') ? html`<div class="seg" role="group" aria-label="Head">
         <span class="seg-label">Head</span>
-        ${heads.map((h) => html`<button class="head ${h === 'mean' ? 'mean' : ''}" aria-pressed=${s.head === h}
+        ${heads.map((h) => html`<button class="head ${h === 'mean' ? 'mean' : ''}" aria-pressed=${s.head === h && !this.summary(v)}
           title=${h === 'mean' ? 'Average of all heads (PyTorch average_attn_weights=True)' : `Head ${Number(h) + 1}`}
           @click=${() => this.store.select(s.layer, h)}>${h === 'mean' ? 'Mean' : String(Number(h) + 1)}</button>`)}
+        ${hasSummaries(v) ? SUMMARIES.map((k) => html`<button class="layers-summary ${k}" aria-pressed=${this.summary(v) === k}
+          title=${SUMMARY_TITLE[k]} @click=${() => this.store.setSummary(k)}>${SUMMARY_LABEL[k]}</button>`) : nothing}
       </div>` : nothing}
       ${uses('range') ? html`<div class="seg" role="group" aria-label="Colour range">
         <span class="seg-label">Range</span>
@@ -381,13 +386,17 @@ export class AttnExplorer extends LitElement {
   /**
    * The matrix the main heatmap shows, its mask and colour domain: the same objects while the analysis, layer, head
    * and range stay (a render for anything else, such as the busy flag, does not make the heatmap draw again).
+   * Rollout or flow: no matrix while the engine computes it, or a notice when it cannot (flow's token limit).
    */
-  private shown?: { key: unknown[]; value: { matrix: Float32Array; mask?: Float32Array; domain: [number, number] } };
+  private shown?: { key: unknown[]; value: { matrix?: Float32Array; mask?: Float32Array; domain: [number, number]; notice?: string } };
 
   private shownMatrix(v: AttentionView, layer: number, head: HeadChoice, range: ExplorerState['range']) {
-    const key = [v, layer, head, range];
+    const summary = this.summary(v);
+    const found = summary ? this.summaries.get(v, summary, layer) : undefined;
+    const key = [v, layer, head, range, summary, found];
     if (this.shown && key.every((k, i) => k === this.shown!.key[i])) return this.shown.value;
-    const { matrix, mask } = selectedMatrix(v, layer, head);
+    if (summary && !(found && 'matrix' in found)) return { domain: [0, 1] as [number, number], notice: found?.notice };
+    const { matrix, mask } = found && 'matrix' in found ? { matrix: found.matrix, mask: v.masks[layer] } : selectedMatrix(v, layer, head);
     let hi = 1;
     if (range === 'max') {
       hi = 0;
@@ -396,6 +405,19 @@ export class AttnExplorer extends LitElement {
     }
     this.shown = { key, value: { matrix, mask, domain: [0, hi] } };
     return this.shown.value;
+  }
+
+  /** The rollout or flow shown instead of a head (self-attention views only). */
+  private summary(v: AttentionView): Summary | undefined {
+    return this.s.summary && hasSummaries(v) ? this.s.summary : undefined;
+  }
+
+  /** In the heatmap's place while the engine computes rollout or flow, or why flow cannot be shown. */
+  private renderSummaryState(kind: Summary, notice?: string) {
+    return notice
+      ? html`<div class="state summary-note" role="status">${SUMMARY_LABEL[kind]} is not shown: ${notice}. Choose an earlier layer,
+          a shorter text, or Rollout.</div>`
+      : html`<div class="state loading" role="status"><p>Computing ${SUMMARY_LABEL[kind].toLowerCase()}…</p></div>`;
   }
 
   private renderView() {
@@ -429,8 +451,9 @@ export class AttnExplorer extends LitElement {
     if (!v) return html`<model-outputs .outputs=${a.outputs}></model-outputs>`;
     const layer = Math.min(s.layer, v.layers - 1);
     const head = s.head === 'mean' ? 'mean' : Math.min(s.head, v.heads - 1);
-    const { matrix, mask, domain } = this.shownMatrix(v, layer, head, s.range);
-    const headName = head === 'mean' ? 'mean of all heads' : `head ${head + 1}`;
+    const { matrix, mask, domain, notice } = this.shownMatrix(v, layer, head, s.range);
+    const summary = this.summary(v);
+    const headName = summary ? SUMMARY_LABEL[summary].toLowerCase() : head === 'mean' ? 'mean of all heads' : `head ${head + 1}`;
     const cross = v.name === 'cross';
     const ready = s.engine.state === 'ready' ? s.engine : undefined;
     const params = s.models[s.model]?.state === 'ready' ? (s.models[s.model] as { info: { numParameters: number } }).info.numParameters : 0;
@@ -440,7 +463,7 @@ export class AttnExplorer extends LitElement {
       ${this.renderViews()}
       ${this.renderPicker(v)}
       <div role="tabpanel" id=${DISPLAY_PANEL} aria-labelledby="display-tab-${s.display}">
-      ${s.display !== 'heatmap' ? this.renderDisplay(v, layer, head) : html`<attn-heatmap
+      ${s.display !== 'heatmap' ? this.renderDisplay(v, layer, head) : !matrix ? this.renderSummaryState(summary!, notice) : html`<attn-heatmap
         class="main"
         .matrix=${matrix}
         .rows=${v.rows.length}
@@ -455,7 +478,7 @@ export class AttnExplorer extends LitElement {
         caption="${v.title} · layer ${layer + 1} · ${headName}"
         @cell-active=${(ev: CustomEvent) => (this.activeRow = ev.detail.row)}
       ></attn-heatmap>
-      <p class="explain">${this.renderExplanation(v)}</p>`}
+      <p class="explain">${summary ? summaryExplanation(summary, layer) : this.renderExplanation(v)}</p>`}
       </div>
       <p class="stats">
         ${a.tokens.length} tokens · ${v.layers} × ${v.heads} heads${params ? html` · ${params.toLocaleString('en-US')} parameters` : nothing} ·
@@ -567,7 +590,7 @@ export class AttnExplorer extends LitElement {
           <span class="progress" role="progressbar" aria-label="Head statistics" aria-valuemin="0" aria-valuemax=${p.total} aria-valuenow=${p.done}>
             <span class="fill" style=${cssProps({ width: `${Math.round((100 * p.done) / p.total)}%` })}></span></span>
         </div>` : nothing}
-      <head-gallery .view=${v} .stats=${ms.info.stats[v.name]} .layer=${s.layer} .head=${s.head} .colormap=${s.colormap}
+      <head-gallery .view=${v} .stats=${ms.info.stats[v.name]} .layer=${s.layer} .head=${this.summary(v) ? 'mean' : s.head} .colormap=${s.colormap}
         hint=${hint}
         @head-select=${(e: CustomEvent) => this.store.select(e.detail.layer, e.detail.head)}></head-gallery>
     </section>`;

@@ -6,6 +6,7 @@
 // for the untrained model; hf=<stored id or model folder> for a Hugging Face model: ?hf=models/opus-mt-en-fr/ alone
 // opens that folder). Invalid values fall back to the defaults rather than failing.
 import { COLORMAPS } from './colormaps';
+import { isSummary } from '../engine/rollout';
 import { isDisplay } from './displays';
 import { headsText, parseHeads, parsePin, pinText } from './lines';
 import { MODELS, type ModelId } from '../models/catalog';
@@ -68,7 +69,8 @@ export function stateFromQuery(search: string, base = globalThis.location?.href 
     settings: valid ? settings : { ...d },
     view: view && VIEWS.includes(view) ? view : model === 'dates' ? 'cross' : 'self',
     layer: Math.max(0, Math.floor(num('layer', 0))),
-    head: head === 'mean' ? 'mean' : Math.max(0, Math.floor(num('head', 0))),
+    head: head === 'mean' || isSummary(head) ? 'mean' : Math.max(0, Math.floor(num('head', 0))),
+    summary: isSummary(head) ? head : undefined, // head=rollout, head=flow (engine/rollout.ts)
     colormap: COLORMAPS[q.get('cmap') ?? ''] ? q.get('cmap')! : 'viridis',
     range: q.get('range') === 'fixed' ? 'fixed' : 'max',
     display: isDisplay(q.get('display')) ? (q.get('display') as ExplorerState['display']) : 'heatmap',
@@ -99,7 +101,7 @@ export function queryFromState(s: ExplorerState): string {
   }
   q.set('view', s.view);
   q.set('layer', String(s.layer));
-  q.set('head', String(s.head));
+  q.set('head', s.summary ?? String(s.head));
   if (s.colormap !== 'viridis') q.set('cmap', s.colormap);
   if (s.range !== 'max') q.set('range', s.range);
   if (s.display !== 'heatmap') q.set('display', s.display);

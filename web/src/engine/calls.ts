@@ -76,6 +76,12 @@ export function runCall<N extends CallName>(engine: Engine, name: N, args: CallA
     }
     case 'trainStep':
       return runTrainStep(engine, args as TrainStepArgs) as CallResult<N>;
+    case 'attentionRollout':
+    case 'attentionFlow': {
+      const { attentions, options } = args as CallArgs<'attentionFlow'>;
+      const t = name === 'attentionFlow' ? engine.attentionFlow(attentions, options) : engine.attentionRollout(attentions, options);
+      return t as CallResult<N>;
+    }
     default:
       throw new Error(`unknown engine call "${String(name)}"`);  // trainedParameter is answered by the worker
   }
@@ -166,4 +172,15 @@ function runTrainStep(engine: Engine, a: TrainStepArgs): TrainStepResult {
   } finally {
     model.delete();
   }
+}
+
+// ------------------------------------------------------------------- rollout and flow (engine/rollout.ts, the explorer)
+import type { FlowOptions, RolloutOptions } from '../../../engine/bindings/attn';
+
+export interface Calls {
+  /** Attention rollout of one self-attention stack (one [H, T, T] per layer): [L, T, T]. */
+  attentionRollout: [{ attentions: Tensor[]; options?: RolloutOptions }, Tensor];
+  /** Attention flow into the positions after options.layer (the last by default): [T, T]. An AttnError beyond the
+   * engine's token limit (Engine.maxFlowTokens). */
+  attentionFlow: [{ attentions: Tensor[]; options?: FlowOptions }, Tensor];
 }

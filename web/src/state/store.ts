@@ -2,6 +2,7 @@
 // Components read `store.state` and call the actions below; every change notifies subscribers once.
 import type { ModelConfig } from '../../../engine/bindings/attn';
 import type { Analysis, AttentionView, Outputs, TokenInfo } from '../engine/protocol';
+import type { Summary } from '../engine/rollout';
 import type { EngineStatus, ModelStatus } from '../engine/client';
 import { MODELS, modelInfo, type ModelId } from '../models/catalog';
 import { HF_FAMILIES } from '../models/hf';
@@ -50,6 +51,8 @@ export interface ExplorerState {
   view: AttentionView['name'];
   layer: number;
   head: HeadChoice;
+  /** Rollout or flow (engine/rollout.ts) shown instead of the head, in self-attention views (URL: head=rollout). */
+  summary?: Summary;
   colormap: string;
   /** How the attention is drawn: a heatmap, lines (the head view) or the model (every layer and head). */
   display: Display;
@@ -234,11 +237,21 @@ export class Store {
 
   /** A head picked in the model display: that layer and head in every display (the lines draw that head alone). */
   openHead(layer: number, head: number) {
-    this.set({ layer, head, lineHeads: [head] });
+    this.set({ layer, head, lineHeads: [head], summary: undefined });
   }
 
+  /** A layer and a head (or the mean): the head is shown, not rollout or flow. */
   select(layer: number, head: HeadChoice) {
-    this.set({ layer, head });
+    this.set({ layer, head, summary: undefined });
+  }
+
+  /** Another layer; the head, or rollout or flow, stays. */
+  setLayer(layer: number) {
+    this.set({ layer });
+  }
+
+  setSummary(summary: Summary | undefined) {
+    this.set({ summary });
   }
 
   setColormap(colormap: string) {

@@ -4,7 +4,8 @@
 // Attributes: model ("lm" | "tagger" | "dates" | "untrained" | "lab"), hf (a Hugging Face model folder on the same
 // site, e.g. "models/opus-mt-en-fr/": it replaces model), run (model "lab": a run the training lab kept in this
 // browser, by its id), text, view ("self" | "cross" | "encoder" | "decoder"; the first one the model has by
-// default), layer and head (1-based; head "mean" averages the heads), readonly (the text cannot be edited),
+// default), layer and head (1-based; head "mean" averages the heads; "rollout" or "flow": engine/rollout.ts, for
+// self-attention), readonly (the text cannot be edited),
 // gallery ("true": the head gallery under the heatmap, every head's thumbnail and what it does, computed by the
 // engine; a click picks the head). The untrained model's settings: d-model, heads, layers, ff, seed, positional,
 // causal, scaled (the explorer's choices; a value outside them gets a notice and the default).
@@ -23,6 +24,7 @@ import type { HfInfo } from '../engine/protocol';
 import { onModelStatus } from '../engine/shared';
 import type { LoadedModel } from '../engine/protocol';
 import { DEFAULT_SETTINGS, selectedMatrix, type HeadChoice, type ModelSettings } from '../state/store';
+import { SUMMARIES, SUMMARY_LABEL, SummaryCache, hasSummaries, isSummary, summaryExplanation, type Summary } from '../engine/rollout';
 import { D_MODELS, FFNS, HEADS, LAYERS } from '../components/model-controls';
 import { registerWidget } from './registry';
 import { boolAttribute } from './seeded-layers';
@@ -220,6 +222,33 @@ export class AttnView extends WidgetBase {
   }
 
   protected async compute() {
+    await this.analyzeText();
+    // head="rollout" or "flow": the engine computes it before the picture counts as shown.
+    const v = this.currentView;
+    const kind = v && this.summaryOf(v);
+    if (v && kind) await this.summaries.load(v, kind, this.pick(v).layer);
+  }
+
+  /** Rollout and flow (engine/rollout.ts), computed by the engine when head says so. */
+  private readonly summaries = new SummaryCache(() => sharedEngine(), () => this.requestUpdate(), `view-${Math.random().toString(36).slice(2, 9)}`);
+
+  /** Rollout or flow, when head asks for it, the view is self-attention and the heatmap is shown. */
+  private summaryOf(v: AttentionView): Summary | undefined {
+    return isSummary(this.head) && hasSummaries(v) && this.shownDisplay === 'heatmap' ? this.head : undefined;
+  }
+
+  /** What the heatmap shows: a head, the mean, or rollout or flow (no matrix while it is computed, or a notice). */
+  private shownMatrix(v: AttentionView, pick: { layer: number; head: HeadChoice }) {
+    const kind = this.summaryOf(v);
+    if (!kind) return { ...selectedMatrix(v, pick.layer, pick.head), name: pick.head === 'mean' ? 'mean of the heads' : `head ${pick.head + 1}` };
+    const found = this.summaries.get(v, kind, pick.layer);
+    return { matrix: found && 'matrix' in found ? found.matrix : undefined, mask: v.masks[pick.layer], name: kind,
+      notice: found && 'notice' in found ? `${SUMMARY_LABEL[kind]} is not shown: ${found.notice}.` : found ? '' : `Computing ${kind}…`,
+      explain: summaryExplanation(kind, pick.layer) };
+  }
+
+  /** The model's analysis of the text. */
+  private async analyzeText() {
     const client = sharedEngine();
     const model = this.modelId;
     if (model === 'hf') {
@@ -267,13 +296,13 @@ export class AttnView extends WidgetBase {
     const pick = this.pick(v);
     // The lines display: the matrix of each head drawn.
     const heads: HeadChoice[] = this.shownDisplay === 'lines' ? shownHeads(v, parseHeads(this.lineHeads, 1)) : [pick.head];
-    return heads.map((head) => {
-      const { matrix, mask } = selectedMatrix(v, pick.layer, head);
-      return {
-        title: `${v.title}, layer ${pick.layer + 1}, ${head === 'mean' ? 'mean of the heads' : `head ${head + 1}`}`,
+    return heads.flatMap((head) => {
+      const { matrix, mask, name } = this.shownMatrix(v, { layer: pick.layer, head });
+      return matrix ? [{
+        title: `${v.title}, layer ${pick.layer + 1}, ${name}`,
         matrix, rows: v.rows.length, cols: v.cols.length, rowLabels: v.rows, colLabels: v.cols, mask,
         rowTitle: 'query', colTitle: 'key', domain: [0, 1] as [number, number],
-      };
+      }] : [];
     });
   }
 
@@ -360,7 +389,7 @@ export class AttnView extends WidgetBase {
     const v = this.currentView;
     const a = this.analysis;
     const pick = v ? this.pick(v) : undefined;
-    const sel = v && pick ? selectedMatrix(v, pick.layer, pick.head) : undefined;
+    const sel = v && pick ? this.shownMatrix(v, pick) : undefined;
     const display = this.shownDisplay;
     const titles = { row: v?.name === 'cross' ? (a!.model === 'hf' ? 'Target' : 'Output') : 'Query',
       col: v?.name === 'cross' ? (a!.model === 'hf' ? 'Source' : 'Input') : 'Key' };
@@ -391,16 +420,17 @@ export class AttnView extends WidgetBase {
               ${displayUses(display, 'head') ? html`<label>Head <select class="head" @change=${(e: Event) => this.setState('head', (e.target as HTMLSelectElement).value)}>
                 ${Array.from({ length: v.heads }, (_, h) => html`<option value=${h + 1} ?selected=${h === pick.head}>${h + 1}</option>`)}
                 <option value="mean" ?selected=${pick.head === 'mean'}>mean</option>
+                ${hasSummaries(v) ? SUMMARIES.map((k) => html`<option value=${k} ?selected=${this.head === k}>${k}</option>`) : nothing}
               </select></label>` : nothing}
               ${a!.truncated ? html`<span class="muted">${a!.truncated}</span>` : nothing}
             </div>
             <div role="tabpanel" id=${DISPLAY_PANEL} aria-labelledby="display-tab-${display}">
-            ${display !== 'heatmap' ? this.renderDisplay(v, pick, titles) : html`<attn-heatmap colormap=${this.colormap} class="main" .matrix=${sel.matrix} rows=${v.rows.length} cols=${v.cols.length} .rowLabels=${v.rows}
+            ${display !== 'heatmap' ? this.renderDisplay(v, pick, titles) : !sel.matrix ? html`<p class="muted" role="status">${sel.notice}</p>` : html`<attn-heatmap colormap=${this.colormap} class="main" .matrix=${sel.matrix} rows=${v.rows.length} cols=${v.cols.length} .rowLabels=${v.rows}
               .colLabels=${v.cols} .mask=${sel.mask} .domain=${[0, 1] as [number, number]}
               row-title=${v.name === 'cross' ? (a!.model === 'hf' ? 'Target' : 'Output') : 'Query'}
               col-title=${v.name === 'cross' ? (a!.model === 'hf' ? 'Source' : 'Input') : 'Key'}
-              caption="${v.title} · layer ${pick.layer + 1} · ${pick.head === 'mean' ? 'mean of the heads' : `head ${pick.head + 1}`}"
-              max-size="460"></attn-heatmap>`}
+              caption="${v.title} · layer ${pick.layer + 1} · ${sel.name}"
+              max-size="460"></attn-heatmap>${sel.explain ? html`<p class="muted explain">${sel.explain}</p>` : nothing}`}
             </div>
             <model-outputs .outputs=${a!.outputs}></model-outputs>
             ${this.gallery ? this.renderGallery(v, pick) : nothing}
