@@ -42,6 +42,11 @@ async function painted(page: Page, kind: string, host = 'attn-explorer'): Promis
       const el = document.querySelector(h) as any;
       const map = el?.shadowRoot?.querySelector('attn-heatmap.main') as any;
       if (!map?.matrix || !map.caption.endsWith(` · ${k}`) || el.store?.state.busy || el.busy) return undefined;
+      // The explorer keeps the last rollout or flow (with its own tokens) while a new text's is computed: wait for the
+      // current view's.
+      const s = el.store?.state;
+      const v = s && (s.analysis.views.find((x: any) => x.name === s.view) ?? s.analysis.views[0]);
+      if (v && map.rowLabels !== v.rows) return undefined;
       return Array.from(map.matrix as Float32Array);
     },
     [host, kind] as const,
@@ -130,6 +135,12 @@ describe('explorer: Rollout and Flow', () => {
     await page.locator('button.layer').last().click();
     expect(await painted(page, 'rollout')).toEqual(expected(att, 'rollout', att.length - 1));
     await page.screenshot({ path: path.join(screenshotDir, 'rollout-tagger.png'), fullPage: true });
+    // Another text: rollout follows it.
+    const text2 = 'Time flies like an arrow.';
+    await page.locator('attn-explorer textarea').fill(text2);
+    await waitForText(page, text2);
+    const att2 = stack(runShipped(attn, 'tagger', text2).trace, 'encoder');
+    expect(await painted(page, 'rollout')).toEqual(expected(att2, 'rollout', att2.length - 1));
     expect(problems).toEqual([]);
   });
 

@@ -35,6 +35,17 @@ import { SUMMARIES, SUMMARY_LABEL, SUMMARY_TITLE, SummaryCache, hasSummaries, su
 import { shownModelScript } from '../widgets/model-script';
 import '../widgets/pytorch-panel';
 
+/** What the main heatmap draws: the matrix, its mask and colour domain, and the view whose tokens label it (the text
+ * before an edit while rollout or flow is computed for the new one); no matrix while it is computed, or a notice when it
+ * cannot be (flow's token limit). */
+interface ShownMatrix {
+  view: AttentionView;
+  matrix?: Float32Array;
+  mask?: Float32Array;
+  domain: [number, number];
+  notice?: string;
+}
+
 /** How long the state must rest before the URL follows it. */
 const URL_SETTLE_MS = 200;
 
@@ -386,24 +397,26 @@ export class AttnExplorer extends LitElement {
   /**
    * The matrix the main heatmap shows, its mask and colour domain: the same objects while the analysis, layer, head
    * and range stay (a render for anything else, such as the busy flag, does not make the heatmap draw again).
-   * Rollout or flow: no matrix while the engine computes it, or a notice when it cannot (flow's token limit).
    */
-  private shown?: { key: unknown[]; value: { matrix?: Float32Array; mask?: Float32Array; domain: [number, number]; notice?: string } };
+  private shown?: { key: unknown[]; value: ShownMatrix };
 
-  private shownMatrix(v: AttentionView, layer: number, head: HeadChoice, range: ExplorerState['range']) {
+  private shownMatrix(v: AttentionView, layer: number, head: HeadChoice, range: ExplorerState['range']): ShownMatrix {
     const summary = this.summary(v);
     const found = summary ? this.summaries.get(v, summary, layer) : undefined;
-    const key = [v, layer, head, range, summary, found];
+    // While the engine computes rollout or flow for a new text, the last one stays, with its own tokens.
+    const prev = summary && !found ? this.summaries.previous(summary, layer) : undefined;
+    const key = [v, layer, head, range, summary, found, prev];
     if (this.shown && key.every((k, i) => k === this.shown!.key[i])) return this.shown.value;
-    if (summary && !(found && 'matrix' in found)) return { domain: [0, 1] as [number, number], notice: found?.notice };
-    const { matrix, mask } = found && 'matrix' in found ? { matrix: found.matrix, mask: v.masks[layer] } : selectedMatrix(v, layer, head);
+    if (summary && !(found && 'matrix' in found) && !prev) return { view: v, domain: [0, 1], notice: found?.notice };
+    const { matrix, mask } = prev ? { matrix: prev.matrix, mask: prev.view.masks[layer] }
+      : found && 'matrix' in found ? { matrix: found.matrix, mask: v.masks[layer] } : selectedMatrix(v, layer, head);
     let hi = 1;
     if (range === 'max') {
       hi = 0;
       for (const x of matrix) if (x > hi) hi = x;
       hi = hi > 0 ? hi : 1;
     }
-    this.shown = { key, value: { matrix, mask, domain: [0, hi] } };
+    this.shown = { key, value: { view: prev?.view ?? v, matrix, mask, domain: [0, hi] } };
     return this.shown.value;
   }
 
@@ -451,7 +464,7 @@ export class AttnExplorer extends LitElement {
     if (!v) return html`<model-outputs .outputs=${a.outputs}></model-outputs>`;
     const layer = Math.min(s.layer, v.layers - 1);
     const head = s.head === 'mean' ? 'mean' : Math.min(s.head, v.heads - 1);
-    const { matrix, mask, domain, notice } = this.shownMatrix(v, layer, head, s.range);
+    const { view: drawn, matrix, mask, domain, notice } = this.shownMatrix(v, layer, head, s.range);
     const summary = this.summary(v);
     const headName = summary ? SUMMARY_LABEL[summary].toLowerCase() : head === 'mean' ? 'mean of all heads' : `head ${head + 1}`;
     const cross = v.name === 'cross';
@@ -466,10 +479,10 @@ export class AttnExplorer extends LitElement {
       ${s.display !== 'heatmap' ? this.renderDisplay(v, layer, head) : !matrix ? this.renderSummaryState(summary!, notice) : html`<attn-heatmap
         class="main"
         .matrix=${matrix}
-        .rows=${v.rows.length}
-        .cols=${v.cols.length}
-        .rowLabels=${v.rows}
-        .colLabels=${v.cols}
+        .rows=${drawn.rows.length}
+        .cols=${drawn.cols.length}
+        .rowLabels=${drawn.rows}
+        .colLabels=${drawn.cols}
         .mask=${mask}
         .colormap=${s.colormap}
         .domain=${domain}

@@ -46,6 +46,8 @@ export class SummaryCache {
   /** By "rollout:<layer>" or "flow:<layer>". */
   private results = new Map<string, SummaryResult>();
   private pending = new Map<string, Promise<void>>();
+  /** The last matrix `get` gave, with its view: drawn while a new text's is computed (no flash of an empty panel). */
+  private last?: { view: AttentionView; kind: Summary; layer: number; matrix: Float32Array };
 
   constructor(
     private readonly client: () => EngineClient | undefined,
@@ -57,7 +59,13 @@ export class SummaryCache {
   get(v: AttentionView, kind: Summary, layer: number): SummaryResult | undefined {
     const have = this.results.get(this.key(v, kind, layer));
     if (!have) void this.load(v, kind, layer).then((r) => r && this.onResult());
+    if (have && 'matrix' in have) this.last = { view: v, kind, layer, matrix: have.matrix };
     return have;
+  }
+
+  /** The last matrix of this kind and layer that `get` gave (for another view, such as the text before an edit). */
+  previous(kind: Summary, layer: number) {
+    return this.last?.kind === kind && this.last.layer === layer ? this.last : undefined;
   }
 
   /** The answer, once the engine has given it; undefined when a newer request replaced this one. */
