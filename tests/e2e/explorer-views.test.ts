@@ -264,7 +264,7 @@ describe('explorer: the model view (Model) and the display tabs', () => {
     expect(await page.locator('attn-heatmap.main .legend-title').innerText()).toMatch(/layer 3 · head 2/);
     expect(await page.locator('attn-explorer [role="tabpanel"]').getAttribute('aria-labelledby')).toBe('display-tab-heatmap');
     await page.keyboard.press('End');
-    await expect.poll(async () => (await store(page)).display).toBe('compare');
+    await expect.poll(async () => (await store(page)).display).toBe('ablation');
     expect(problems).toEqual([]);
   });
 

@@ -32,3 +32,26 @@ export function runShipped(attn: Engine, name: 'lm' | 'tagger' | 'dates', text: 
     tok.delete();
   }
 }
+
+/** A shipped model, its tokenizer and its held-out texts, loaded in Node (close() frees them). */
+export function loadShipped(attn: Engine, name: 'lm' | 'tagger' | 'dates') {
+  const model = attn.loadModel(readFileSync(path.join(root, 'models', name, 'model.safetensors')));
+  const tok = attn.loadTokenizer(readFileSync(path.join(root, 'models', name, 'tokenizer.json'), 'utf8'));
+  const heldout: string[] = JSON.parse(readFileSync(path.join(root, 'models', name, 'heldout.json'), 'utf8'));
+  return { model, tok, heldout, close: () => (model.delete(), tok.delete()) };
+}
+
+/** The softmax of row `row` of a [.., V] logits tensor. */
+export function softmax(logits: Tensor, row: number) {
+  const V = logits.shape[logits.shape.length - 1];
+  const x = Array.from(logits.data.subarray(row * V, (row + 1) * V));
+  const m = Math.max(...x);
+  const e = x.map((v) => Math.exp(v - m));
+  const s = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / s);
+}
+
+/** A [layers, H] head mask with the listed heads ("layer.head", 1-based) at 0. */
+export function headMask(layers: number, H: number, off: string[]) {
+  return Array.from({ length: layers }, (_, l) => Array.from({ length: H }, (_, h) => (off.includes(`${l + 1}.${h + 1}`) ? 0 : 1)));
+}

@@ -6,12 +6,11 @@
 // removed alone in Node, in the same order. The grid works from the keyboard; the attributes, the URL and the embed
 // snippets follow; bad attributes get a notice; the gallery shows it under the strict CSP.
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import type { Engine, Model, Tensor } from '../../engine/bindings/attn';
+import type { Engine, Model } from '../../engine/bindings/attn';
 import { TAGS } from '../../web/src/models/catalog';
+import { headMask, loadShipped, softmax } from './shipped';
 import { expectEmbedsReproduce, openPage, screenshotDir, waitForWidget, withBrowserAndEngine, type Session } from './harness';
 
 let session: Session;
@@ -21,7 +20,6 @@ withBrowserAndEngine((s, a) => {
   attn = a;
 });
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const TAG = 'attn-ablation';
 const BOS = 1;
 const EOS = 2;
@@ -29,27 +27,10 @@ const open = (query: string) => openPage(session, `w=${TAG}&${query}`, { path: '
 const attr = (page: Page, name: string) => page.locator(TAG).getAttribute(name);
 
 // ------------------------------------------------------------------------------------------ the engine in Node
-function shipped(name: 'lm' | 'tagger' | 'dates') {
-  const model = attn.loadModel(readFileSync(path.join(root, 'models', name, 'model.safetensors')));
-  const tok = attn.loadTokenizer(readFileSync(path.join(root, 'models', name, 'tokenizer.json'), 'utf8'));
-  const heldout: string[] = JSON.parse(readFileSync(path.join(root, 'models', name, 'heldout.json'), 'utf8'));
-  return { model, tok, heldout, close: () => (model.delete(), tok.delete()) };
-}
-
-function softmax(logits: Tensor, row: number) {
-  const V = logits.shape[logits.shape.length - 1];
-  const x = Array.from(logits.data.subarray(row * V, (row + 1) * V));
-  const m = Math.max(...x);
-  const e = x.map((v) => Math.exp(v - m));
-  const s = e.reduce((a, b) => a + b, 0);
-  return e.map((v) => v / s);
-}
+const shipped = (name: 'lm' | 'tagger' | 'dates') => loadShipped(attn, name);
 const argmax = (p: number[]) => p.indexOf(Math.max(...p));
 
-/** A [layers, H] mask with the listed heads ("layer.head", 1-based) at 0. */
-function mask(layers: number, H: number, off: string[]) {
-  return Array.from({ length: layers }, (_, l) => Array.from({ length: H }, (_, h) => (off.includes(`${l + 1}.${h + 1}`) ? 0 : 1)));
-}
+const mask = headMask;
 
 /** The means over the held-out texts: the first max_len - 1 tokens of each (the language model's after <bos>; the
  * translator's decoder reading its greedy translation). */

@@ -23,6 +23,8 @@ import './model-view';
 import { DISPLAY_PANEL, displayTabs, displayTabsStyles, displayUses } from './displays';
 import type { Focus } from './lines';
 import { hasVectors, neuronStyles, neuronSteps, neuronTokens, pickNeuron, type NeuronPick } from './neuron-parts';
+import { MODELS as ABLATION_MODELS, ablationPanelColours, headKey, parseOff } from './ablation-parts';
+import type { AblationModel, AblationResult, HeadRef } from '../engine/ablation';
 import { COMPARE_DEFAULTS, alignmentText, changesText, compareStyles, difference, differenceHeatmap } from './compare-parts';
 import './head-gallery';
 import './hf-open';
@@ -69,6 +71,10 @@ export class AttnExplorer extends LitElement {
   /** The Compare display's second text, analyzed by the same model. */
   @state() private compared?: Analysis;
   private compareRequested = '';
+  /** The Ablation display's result (the worker's 'ablation' call), and the rank button's state. */
+  @state() private ablated?: AblationResult & { model: AblationModel };
+  @state() private rankHeads = false;
+  private ablationRequested = '';
   /** The Neuron display's heatmap cell under the pointer (a click picks it). */
   private neuronCell?: { row: number; col: number };
 
@@ -238,6 +244,7 @@ export class AttnExplorer extends LitElement {
    */
   private analyze() {
     this.analyzeCompare();
+    this.analyzeAblation();
     const s = this.store.state;
     const text = s.texts[s.model];
     const hf = s.model === 'hf' ? s.hf : undefined;
@@ -279,6 +286,34 @@ export class AttnExplorer extends LitElement {
     this.compareRequested = key;
     this.client.analyze({ model: s.model, text, settings: s.settings, run: s.labRun, hf }, 'explorer-compare').then(
       (a) => (this.compared = a),
+      (e: Error) => {
+        if (!(e instanceof Superseded)) this.store.setError(e.message);
+      },
+    );
+  }
+
+  /** The Ablation display's model (undefined: the explorer's model has no ablation: untrained, lab, Hugging Face). */
+  private get ablationModel(): AblationModel | undefined {
+    return (ABLATION_MODELS as string[]).includes(this.store.state.model) ? (this.store.state.model as AblationModel) : undefined;
+  }
+
+  /** The Ablation display's heads switched off, read from the store's `off` (the widget's syntax). */
+  private get ablationOff() {
+    const model = this.ablationModel ?? 'lm';
+    return parseOff(this.store.state.off ?? '', model, this.ablated?.model === model ? this.ablated.groups : undefined);
+  }
+
+  /** In the Ablation display, asks the worker for the output with and without the heads switched off (latest wins). */
+  private analyzeAblation() {
+    const s = this.store.state;
+    const model = this.ablationModel;
+    if (s.display !== 'ablation' || !model || !this.client) return;
+    const args = { model, text: s.texts[model], removed: this.ablationOff.heads, mode: s.ablate, rank: this.rankHeads };
+    const key = JSON.stringify(args);
+    if (key === this.ablationRequested) return;
+    this.ablationRequested = key;
+    this.client.call('ablation', args, 'explorer-ablation').then(
+      (r) => (this.ablated = { ...r, model }),
       (e: Error) => {
         if (!(e instanceof Superseded)) this.store.setError(e.message);
       },
@@ -520,6 +555,7 @@ export class AttnExplorer extends LitElement {
         @pictures-change=${(e: CustomEvent) => this.store.setPictures(e.detail)}></attn-model-view>`,
       neuron: () => this.renderNeuron(v, layer, head),
       compare: () => this.renderCompare(v, layer, head),
+      ablation: () => this.renderAblation(),
     };
     return s.display === 'heatmap' ? nothing : renderers[s.display]();
   }
@@ -556,6 +592,33 @@ export class AttnExplorer extends LitElement {
           @cell-active=${(e: CustomEvent<{ row: number; col: number }>) => (this.neuronCell = e.detail)}
           @click=${() => this.neuronCell && this.store.setNeuron(this.neuronCell.row, this.neuronCell.col)}></attn-heatmap>
       </section>`;
+  }
+
+  /** The Ablation display (ablation-parts.ts): the current text with heads switched off; a ranked head opens in the other displays. */
+  private renderAblation() {
+    const s = this.s;
+    const model = this.ablationModel;
+    if (!model)
+      return html`<div class="state notice" role="status">Switching heads off works on the shipped models: the language model, the
+        tagger and the date translator (their held-out texts give the heads’ means). Not for
+        <span dir="auto">${this.modelName}</span>; choose one of those models above.</div>`;
+    const { heads, notes } = this.ablationOff;
+    const r = this.ablated?.model === model ? this.ablated : undefined;
+    const setOff = (hs: HeadRef[]) => this.store.setAblation({ off: hs.map(headKey).join(',') || undefined });
+    const open = (h: HeadRef) => {
+      if (h.group !== 'self') this.store.setView(h.group);
+      this.store.select(h.layer, h.head);
+    };
+    return html`${notes.length ? html`<p class="state notice" role="status">${notes.join(' ')}</p>` : nothing}
+      <attn-ablation-panel .result=${r} .heads=${heads} model=${model} mode=${s.ablate} ?rank=${this.rankHeads}
+        .rankClick=${"Click a head to open it (its layer and head) in the other displays."}
+        @ablation-off=${(e: CustomEvent<HeadRef[]>) => setOff(e.detail)}
+        @ablation-mode=${(e: CustomEvent<'zero' | 'mean'>) => this.store.setAblation({ ablate: e.detail })}
+        @ablation-rank=${(e: CustomEvent<boolean>) => {
+          this.rankHeads = e.detail;
+          this.analyzeAblation();
+        }}
+        @ablation-rank-head=${(e: CustomEvent<HeadRef>) => open(e.detail)}></attn-ablation-panel>`;
   }
 
   /** The Compare display: the same layer and head on a second text, and second − first aligned by token (compare-parts.ts). */
@@ -757,7 +820,7 @@ export class AttnExplorer extends LitElement {
     `;
   }
 
-  static override styles = [displayTabsStyles, neuronStyles, compareStyles, css`
+  static override styles = [displayTabsStyles, neuronStyles, compareStyles, ablationPanelColours, css`
     :host { display: block; color: var(--fg, #1d1d24); }
     .layout { display: grid; grid-template-columns: minmax(300px, 390px) minmax(0, 1fr); gap: 20px; align-items: start; }
     @media (max-width: 900px) { .layout { grid-template-columns: 1fr; } }

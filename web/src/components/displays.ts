@@ -1,5 +1,5 @@
 // The ways to draw one attention view, and the tabs that switch between them (the explorer's "Heatmap | Lines |
-// Model | Neuron | Compare", and <attn-view display="...">). A new display is one entry in DISPLAYS (plus its renderer where the tabs
+// Model | Neuron | Compare | Ablation", and <attn-view display="...">). A new display is one entry in DISPLAYS (plus its renderer where the tabs
 // are used); `controls` says which of the explorer's pickers it needs.
 //
 // The tabs follow the WAI-ARIA tabs pattern: one tab stop (the selected tab), the arrow keys, Home and End move
@@ -17,6 +17,8 @@ export const DISPLAYS = [
     controls: ['layer', 'head', 'colormap'] },
   { id: 'compare', label: 'Compare', title: 'The same head on a second text, and the difference (always blue to red)',
     controls: ['layer', 'head'] },
+  { id: 'ablation', label: 'Ablation', title: 'Switch heads off and see what the model then says; rank the heads by what removing each changes',
+    controls: [] },
 ] as const;
 
 export type Display = (typeof DISPLAYS)[number]['id'];

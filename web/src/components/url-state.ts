@@ -1,8 +1,9 @@
 // The explorer's state in a URL query string, so a view can be shared or embedded exactly:
 // ?m=lm&text=...&view=self&layer=0&head=mean&cmap=viridis&range=max&display=lines&lh=0,2&pin=q3&pictures=lines
-// (display: heatmap, lines, model, neuron or compare; lh: the heads the lines show; pin: the token pinned there, q3 = query 3, k0 =
+// (display: heatmap, lines, model, neuron, compare or ablation; lh: the heads the lines show; pin: the token pinned there, q3 = query 3, k0 =
 // key 0; pictures: the model display's; q and k: the neuron display's query row and key column, 0-based; vs: the
-// compare display's second text) (+ d, h, n, ff, seed, pe, causal, scale
+// compare display's second text; off: the ablation display's heads switched off, "2.3,4.1" (the translator's
+// "e1.2,d2.1,c1.3"), and ablate=mean: a removed head outputs its mean) (+ d, h, n, ff, seed, pe, causal, scale
 // for the untrained model; hf=<stored id or model folder> for a Hugging Face model: ?hf=models/opus-mt-en-fr/ alone
 // opens that folder). Invalid values fall back to the defaults rather than failing.
 import { COLORMAPS } from './colormaps';
@@ -80,6 +81,8 @@ export function stateFromQuery(search: string, base = globalThis.location?.href 
     query: index('q'),
     key: index('k'),
     vs: q.get('vs') ?? undefined,
+    off: q.get('off') || undefined,
+    ablate: q.get('ablate') === 'mean' ? 'mean' : 'zero',
   };
 }
 
@@ -111,5 +114,7 @@ export function queryFromState(s: ExplorerState): string {
   if (s.query !== undefined) q.set('q', String(s.query));
   if (s.key !== undefined) q.set('k', String(s.key));
   if (s.vs !== undefined) q.set('vs', s.vs);
+  if (s.off) q.set('off', s.off);
+  if (s.ablate !== 'zero') q.set('ablate', s.ablate);
   return q.toString();
 }

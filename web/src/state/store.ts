@@ -67,6 +67,10 @@ export interface ExplorerState {
   key?: number;
   /** The Compare display's second text (undefined: the model's preset second text). */
   vs?: string;
+  /** The Ablation display's heads switched off, as <attn-ablation>'s `off` attribute writes them ("2.3,4.1"; the
+   * translator's "e1.2,d2.1,c1.3"), and what a removed head outputs. */
+  off?: string;
+  ablate: 'zero' | 'mean';
   /** Colour range: "fixed" = 0 to 1 (compare heads), "max" = 0 to the largest weight shown. */
   range: 'fixed' | 'max';
   engine: EngineStatus;
@@ -133,6 +137,7 @@ export class Store {
       colormap: 'viridis',
       display: 'heatmap',
       pictures: 'heatmap',
+      ablate: 'zero',
       range: 'max',
       engine: { state: 'loading', loaded: 0, total: 0 },
       models: {},
@@ -166,7 +171,7 @@ export class Store {
     if (model === 'hf' && !this.s.hf) return;
     const hf = this.s.models.hf?.state === 'ready' ? this.s.models.hf.info.hf : undefined;
     const view = model === 'dates' || (model === 'hf' && hf?.family === 'marian') ? 'cross' : 'self';
-    this.set({ model, view, layer: 0, head: 0, analysis: undefined, error: undefined, pin: undefined, lineHeads: undefined });
+    this.set({ model, view, layer: 0, head: 0, analysis: undefined, error: undefined, pin: undefined, lineHeads: undefined, off: undefined });
   }
 
   /** Shows the Hugging Face model `key` (stored id or folder URL). Its text and view are its family's preset. */
@@ -229,6 +234,11 @@ export class Store {
 
   setCompareText(vs: string) {
     this.set({ vs });
+  }
+
+  /** The Ablation display's heads switched off (undefined or '': none) and mode. */
+  setAblation(patch: { off?: string; ablate?: 'zero' | 'mean' }) {
+    this.set(patch);
   }
 
   setPictures(pictures: Pictures) {

@@ -8,64 +8,15 @@
 // Attributes: model ("lm" | "tagger" | "dates"), text (the model's example by default), off (the heads switched
 // off, comma-separated "layer.head", 1-based: "2.3,4.1"; the translator's with the kind first: "e1.2" encoder,
 // "d2.1" decoder, "c1.3" cross-attention), mode ("zero" | "mean"), rank ("true": the ranking is shown).
-import { css, html, nothing, type TemplateResult } from 'lit';
+import { css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import type { AblationModel, AblationResult, GroupInfo, HeadGroup, HeadRef, Outcome } from '../engine/ablation';
+import { MODELS, headKey, parseOff, toggled } from '../components/ablation-parts';
+import type { AblationModel, AblationResult, HeadRef } from '../engine/ablation';
 import type { MatrixExport } from '../export/export';
 import { modelInfo } from '../models/catalog';
-import { percent } from '../text/format';
 import { registerWidget } from './registry';
 import { boolAttribute } from './seeded-layers';
 import { WidgetBase } from './widget-base';
-
-const MODELS: AblationModel[] = ['lm', 'tagger', 'dates'];
-const PREFIX: Record<HeadGroup, string> = { self: '', encoder: 'e', decoder: 'd', cross: 'c' };
-const GROUP_OF: Record<string, HeadGroup> = { e: 'encoder', d: 'decoder', c: 'cross' };
-/** The attention kinds of each model, before the engine has said how many layers and heads they have. */
-const GROUPS: Record<AblationModel, HeadGroup[]> = { lm: ['self'], tagger: ['self'], dates: ['encoder', 'decoder', 'cross'] };
-
-/** "2.3" / "c1.2" for a head (1-based), as the `off` attribute writes it. */
-export function headKey(h: HeadRef): string {
-  return `${PREFIX[h.group]}${h.layer + 1}.${h.head + 1}`;
-}
-
-/** The `off` attribute read for a model: the heads it names (0-based), and a note for each entry it cannot use. */
-export function parseOff(value: string, model: AblationModel, groups?: GroupInfo[]): { heads: HeadRef[]; notes: string[] } {
-  const heads: HeadRef[] = [];
-  const notes: string[] = [];
-  for (const raw of value.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const m = /^([edc]?)(\d+)\.(\d+)$/i.exec(raw);
-    const group: HeadGroup | undefined = m ? (m[1] ? GROUP_OF[m[1].toLowerCase()] : 'self') : undefined;
-    if (!m || !group || !GROUPS[model].includes(group)) {
-      notes.push(model === 'dates'
-        ? `off: "${raw}" is not a head of the translator (write e1.2, d1.2 or c1.2: encoder, decoder or cross-attention, layer.head).`
-        : `off: "${raw}" is not a head (write layer.head, e.g. 2.3).`);
-      continue;
-    }
-    const head = { group, layer: Number(m[2]) - 1, head: Number(m[3]) - 1 };
-    const g = groups?.find((x) => x.group === group);
-    if (head.layer < 0 || head.head < 0 || (g && (head.layer >= g.layers || head.head >= g.heads))) {
-      notes.push(`off: "${raw}" is outside the model${g ? ` (${g.layers} layers of ${g.heads} heads)` : ''}.`);
-      continue;
-    }
-    if (!heads.some((h) => headKey(h) === headKey(head))) heads.push(head);
-  }
-  return { heads, notes };
-}
-
-/** x with `digits` decimals and a real minus sign; what rounds to zero is written 0 (never −0.000). */
-const fixed = (x: number, digits: number) => {
-  const t = Math.abs(x).toFixed(digits);
-  return Number(t) === 0 ? t : `${x < 0 ? '−' : ''}${t}`;
-};
-const signed = (x: number, digits = 1) => {
-  const t = fixed(x, digits);
-  return Number(Math.abs(x).toFixed(digits)) === 0 || t.startsWith('−') ? t : `+${t}`;
-};
-const points = (x: number) => `${signed(100 * x)} points`;
-/** A token in a sentence: in quotes, spaces at its ends left out. */
-const quoted = (token: string) => `“${token.trim() || show(token)}”`;
-const headName = (h: HeadRef) => `${h.group === 'self' ? '' : `${h.group} · `}layer ${h.layer + 1} · head ${h.head + 1}`;
 
 @customElement('attn-ablation')
 export class AttnAblation extends WidgetBase {
@@ -120,9 +71,7 @@ export class AttnAblation extends WidgetBase {
   }
 
   private toggle(h: HeadRef) {
-    const cur = this.parsed.heads;
-    const key = headKey(h);
-    this.setOff(cur.some((x) => headKey(x) === key) ? cur.filter((x) => headKey(x) !== key) : [...cur, h]);
+    this.setOff(toggled(this.parsed.heads, h));
   }
 
   private set(name: 'model' | 'text' | 'mode', value: string) {
@@ -133,127 +82,6 @@ export class AttnAblation extends WidgetBase {
       this.result = undefined;
     }
     void this.stateChanged();
-  }
-
-  // ------------------------------------------------------------------------------------------------ the grid
-  /** Arrow keys move between the toggles of one grid (roving focus); Space and Enter toggle (they are buttons). */
-  private onGridKey(e: KeyboardEvent, g: GroupInfo) {
-    const moves: Record<string, [number, number]> = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
-    const move = moves[e.key] ?? (e.key === 'Home' ? [0, -99] : e.key === 'End' ? [0, 99] : undefined);
-    const from = (e.target as HTMLElement).closest<HTMLButtonElement>('button.head');
-    if (!move || !from) return;
-    e.preventDefault();
-    const layer = Math.max(0, Math.min(g.layers - 1, Number(from.dataset.layer) + move[0]));
-    const head = Math.max(0, Math.min(g.heads - 1, Number(from.dataset.head) + move[1]));
-    const next = this.renderRoot.querySelector<HTMLButtonElement>(`button.head[data-group="${g.group}"][data-layer="${layer}"][data-head="${head}"]`);
-    from.tabIndex = -1;
-    if (next) {
-      next.tabIndex = 0;
-      next.focus();
-    }
-  }
-
-  private renderGrid(g: GroupInfo, off: Set<string>, rankOf: Map<string, number>) {
-    const maxRank = Math.max(1e-12, ...[...rankOf.values()].map((v) => Math.abs(v)));
-    return html`<div class="grid-block">
-      <p class="grid-title">${g.title}</p>
-      <table class="grid" @keydown=${(e: KeyboardEvent) => this.onGridKey(e, g)} aria-label=${`${g.title}: heads, on or off`}>
-        <thead><tr><th></th>${Array.from({ length: g.heads }, (_, h) => html`<th scope="col">H${h + 1}</th>`)}</tr></thead>
-        <tbody>
-          ${Array.from({ length: g.layers }, (_, l) => html`<tr>
-            <th scope="row">L${l + 1}</th>
-            ${Array.from({ length: g.heads }, (_, h) => {
-              const ref = { group: g.group, layer: l, head: h };
-              const key = headKey(ref);
-              const on = !off.has(key);
-              const r = rankOf.get(key);
-              return html`<td><button class="head ${on ? 'on' : 'off'}" data-group=${g.group} data-layer=${l} data-head=${h}
-                tabindex=${l === 0 && h === 0 ? 0 : -1} aria-pressed=${on ? 'true' : 'false'}
-                aria-label=${`Layer ${l + 1}, head ${h + 1}`} title=${`Layer ${l + 1}, head ${h + 1}: ${on ? 'on (click to switch off)' : 'off (click to switch on)'}${r === undefined ? '' : `; removed alone it changes the output by ${r.toFixed(4)}`}`}
-                @click=${() => this.toggle(ref)}>
-                <span class="state">${on ? 'on' : 'off'}</span>
-                ${r === undefined ? nothing : html`<span class="heat" data-w=${Math.max(0, r) / maxRank}></span>`}
-              </button></td>`;
-            })}
-          </tr>`)}
-        </tbody>
-      </table>
-    </div>`;
-  }
-
-  // ---------------------------------------------------------------------------------------------- the output
-  private renderLm(before: Extract<Outcome, { kind: 'lm' }>, after: Extract<Outcome, { kind: 'lm' }>, change: number) {
-    const list = (o: typeof before, which: string) => html`<ol class="next" data-which=${which}>
-      ${o.next.map((n) => html`<li data-token=${n.token} data-prob=${n.prob}>
-        <span class="tok">${show(n.token)}</span><span class="bar"><span data-w=${n.prob}></span></span><span class="num">${percent(n.prob)}</span></li>`)}
-    </ol>`;
-    const top = before.next[0];
-    if (!this.result?.removed.length) return html`<h3>The next token, with every head</h3>${list(before, 'before')}${this.hint()}`;
-    return html`<div class="pair">
-        <div><h3>With every head</h3>${list(before, 'before')}</div>
-        <div><h3>${this.withoutTitle()}</h3>${list(after, 'after')}</div>
-      </div>
-      ${top ? html`<p class="change" data-change=${change}>P(${quoted(top.token)}), the full model's first choice:
-        ${percent(before.top)} → <strong>${percent(after.top)}</strong> (${points(-change)})</p>` : nothing}`;
-  }
-
-  private renderTagger(before: Extract<Outcome, { kind: 'tagger' }>, after: Extract<Outcome, { kind: 'tagger' }>, r: AblationResult) {
-    return html`<table class="tags">
-        <thead><tr><th scope="col">Token</th><th scope="col">Tag, every head</th><th scope="col">${this.withoutTitle()}</th>
-          <th scope="col">P(original tag)</th></tr></thead>
-        <tbody>${r.tokens.map((t, i) => {
-          const b = before.tags[i];
-          const a = after.tags[i];
-          const changed = a.tag !== b.tag;
-          return html`<tr class=${changed ? 'changed' : ''} data-before=${b.tag} data-after=${a.tag} data-original=${a.original}>
-            <td class="tok">${show(t)}</td><td>${b.tag} <span class="muted">${percent(b.prob)}</span></td>
-            <td>${a.tag}${changed ? html` <span class="flag">changed</span>` : nothing}</td>
-            <td>${percent(b.original)} → ${percent(a.original)} <span class="muted">(${points(a.original - b.original)})</span></td></tr>`;
-        })}</tbody>
-      </table>
-      <p class="change" data-change=${r.change} data-changed=${r.changedTags ?? 0}>${r.changedTags ?? 0} of ${r.tokens.length} tags change; the original
-        tags' probability changes by <strong>${points(-r.change)}</strong> on average.</p>`;
-  }
-
-  private renderDates(before: Extract<Outcome, { kind: 'dates' }>, after: Extract<Outcome, { kind: 'dates' }>, change: number) {
-    if (!this.result?.removed.length)
-      return html`<dl class="dates"><dt>The translation, with every head</dt><dd class="out" data-which="before">${before.text || '(nothing)'}</dd></dl>
-        <p class="muted" data-before=${before.logprob}>Its log-probability: ${fixed(before.logprob, 3)} (the probability ${percent(Math.exp(before.logprob))}).</p>${this.hint()}`;
-    const marked = Array.from(after.text, (c, i) => (c === before.text[i] ? c : html`<mark>${c}</mark>`));
-    const missing = before.text.length > after.text.length ? html`<mark class="gone" title="characters it no longer writes">${'·'.repeat(before.text.length - after.text.length)}</mark>` : nothing;
-    return html`<dl class="dates">
-        <dt>With every head</dt><dd class="out" data-which="before">${before.text || '(nothing)'}</dd>
-        <dt>${this.withoutTitle()}</dt><dd class="out" data-which="after">${after.text ? marked : '(nothing)'}${missing}</dd>
-      </dl>
-      <p class="change" data-change=${change} data-before=${before.logprob} data-after=${after.logprob}>log P(“${before.text}”), the full model's
-        translation: ${fixed(before.logprob, 3)} → <strong>${fixed(after.logprob, 3)}</strong> (${signed(-change, 3)} nats; the probability
-        ${percent(Math.exp(before.logprob))} → ${percent(Math.exp(after.logprob))})</p>`;
-  }
-
-  private hint() {
-    return html`<p class="muted hint">Switch heads off in the grid${this.rank ? ', or click a ranked head,' : ''} to see what changes${this.rank ? '' : ', or rank the heads'}.</p>`;
-  }
-
-  private withoutTitle() {
-    const n = this.result?.removed.length ?? 0;
-    return n ? `Without ${n === 1 ? 'that head' : `those ${n} heads`}${this.modeId === 'mean' ? ' (their means)' : ''}` : 'Without (no head off)';
-  }
-
-  private renderRanking(r: AblationResult) {
-    if (!r.ranking) return nothing;
-    const unit = this.modelId === 'dates' ? 'nats of log P(translation)' : this.modelId === 'lm' ? 'points of P(first choice)' : 'points of P(original tag), on average';
-    const value = (x: number) => (this.modelId === 'dates' ? fixed(x, 3) : fixed(100 * x, 1));
-    const max = Math.max(1e-12, ...r.ranking.map((x) => Math.abs(x.change)));
-    const off = new Set(r.removed.map(headKey));
-    return html`<section class="ranking" aria-label="Heads ranked by the change their removal makes">
-      <h3>Heads ranked: each removed alone${this.modeId === 'mean' ? ' (replaced by its mean)' : ''}, the drop in ${unit}</h3>
-      <p class="muted legend">Grey bars: removing that head makes the full model's answer likelier. The bar under each head of the grid is
-        its drop. Click a head to switch it off or on.</p>
-      <ol>${r.ranking.map(({ head, change }) => html`<li data-head=${headKey(head)} data-change=${change} class=${off.has(headKey(head)) ? 'is-off' : ''}>
-        <button class="rank-head" aria-pressed=${off.has(headKey(head)) ? 'false' : 'true'} @click=${() => this.toggle(head)}>${headName(head)}${off.has(headKey(head)) ? ' (off)' : ''}</button>
-        <span class="bar ${change < 0 ? 'neg' : ''}"><span data-w=${Math.abs(change) / max}></span></span>
-        <span class="num">${value(change)}</span></li>`)}</ol>
-    </section>`;
   }
 
   protected override exportables(): MatrixExport[] {
@@ -271,52 +99,25 @@ export class AttnAblation extends WidgetBase {
   }
 
   protected renderBody() {
-    const r = this.result;
     const { heads, notes } = this.parsed;
-    const off = new Set(heads.map(headKey));
-    const rankOf = new Map((r?.ranking ?? []).map((x) => [headKey(x.head), x.change]));
-    let output: TemplateResult | typeof nothing = nothing;
-    if (r && r.tokens.length) {
-      const { before, after } = r;
-      if (before.kind === 'lm' && after.kind === 'lm') output = this.renderLm(before, after, r.change);
-      else if (before.kind === 'tagger' && after.kind === 'tagger') output = this.renderTagger(before, after, r);
-      else if (before.kind === 'dates' && after.kind === 'dates') output = this.renderDates(before, after, r.change);
-    }
     return html`
       ${notes.length ? html`<p class="notice" role="status">${notes.join(' ')}</p>` : nothing}
       <div class="controls">
         <label>Model <select class="model" @change=${(e: Event) => this.set('model', (e.target as HTMLSelectElement).value)}>
           ${MODELS.map((m) => html`<option value=${m} ?selected=${m === this.modelId}>${modelInfo(m).title}</option>`)}
         </select></label>
-        <fieldset class="mode"><legend>A removed head</legend>
-          ${(['zero', 'mean'] as const).map((m) => html`<label><input type="radio" name="mode" value=${m} .checked=${this.modeId === m}
-            @change=${() => this.set('mode', m)} /> ${m === 'zero' ? 'outputs zeros' : 'outputs its mean over held-out texts'}</label>`)}
-        </fieldset>
       </div>
       <input class="text" dir="auto" aria-label="Text" .value=${this.currentText}
         @change=${(e: Event) => this.set('text', (e.target as HTMLInputElement).value)} />
-      ${r?.truncated ? html`<p class="muted">${r.truncated}</p>` : nothing}
-      <div class="grids">
-        ${(r?.groups ?? []).map((g) => this.renderGrid(g, off, rankOf))}
-      </div>
-      <div class="grid-actions">
-        <span class="muted count">${heads.length} of ${(r?.groups ?? []).reduce((n, g) => n + g.layers * g.heads, 0)} heads off</span>
-        <button class="all-on" ?disabled=${!heads.length} @click=${() => this.setOff([])}>Switch every head on</button>
-        <button class="rank-btn" aria-pressed=${this.rank ? 'true' : 'false'} @click=${() => {
-          this.rank = !this.rank;
+      <attn-ablation-panel .result=${this.result} .heads=${heads} model=${this.modelId} mode=${this.modeId} ?rank=${this.rank}
+        @ablation-off=${(e: CustomEvent<HeadRef[]>) => this.setOff(e.detail)}
+        @ablation-mode=${(e: CustomEvent<string>) => this.set('mode', e.detail)}
+        @ablation-rank=${(e: CustomEvent<boolean>) => {
+          this.rank = e.detail;
           void this.stateChanged();
-        }}>${this.rank ? 'Hide the ranking' : 'Rank heads'}</button>
-      </div>
-      ${r && !r.tokens.length ? html`<p class="muted">Type a text to see what the model says.</p>` : nothing}
-      <section class="output" aria-live="polite">${output}</section>
-      ${r ? this.renderRanking(r) : nothing}
+        }}
+        @ablation-rank-head=${(e: CustomEvent<HeadRef>) => this.toggle(e.detail)}></attn-ablation-panel>
     `;
-  }
-
-  protected override updated(changed: Map<PropertyKey, unknown>) {
-    super.updated(changed);
-    // Bar widths as styles set from code: the strict CSP forbids inline style attributes.
-    for (const el of this.renderRoot.querySelectorAll<HTMLElement>('[data-w]')) el.style.width = `${Math.round(1000 * Number(el.dataset.w)) / 10}%`;
   }
 
   static override styles = [
@@ -324,53 +125,10 @@ export class AttnAblation extends WidgetBase {
     css`
       .controls { display: flex; flex-wrap: wrap; gap: 8px 18px; align-items: center; font-size: 13px; margin-bottom: 8px; }
       .controls select { background: var(--w-input-bg); border: 1px solid var(--w-border); border-radius: 6px; padding: 2px 6px; }
-      fieldset.mode { border: 0; padding: 0; margin: 0; display: flex; gap: 12px; align-items: center; }
-      fieldset.mode legend { float: left; padding: 0; margin-right: 8px; color: var(--w-muted); }
       input.text { width: 100%; box-sizing: border-box; padding: 6px 10px; border: 1px solid var(--w-border); border-radius: 8px; background: var(--w-input-bg); font-size: 15px; margin-bottom: 10px; }
       .notice { background: var(--w-error-bg); color: var(--w-error); border-radius: 8px; padding: 6px 10px; margin: 0 0 10px; font-size: 13px; }
-      .grids { display: flex; flex-wrap: wrap; gap: 10px 24px; }
-      .grid-title { margin: 0 0 4px; font-size: 12.5px; font-weight: 600; color: var(--w-muted); }
-      table.grid { border-collapse: separate; border-spacing: 3px; font-size: 12px; }
-      table.grid th { color: var(--w-muted); font-weight: 500; padding: 0 4px; }
-      button.head { position: relative; width: 46px; height: 30px; border-radius: 6px; border: 1px solid var(--w-border); cursor: pointer;
-        font-size: 11.5px; overflow: hidden; padding: 0; }
-      button.head.on { background: var(--w-accent-soft); color: var(--w-fg); }
-      button.head.off { background: repeating-linear-gradient(135deg, var(--w-bg) 0 5px, var(--w-chip-bg) 5px 10px); color: var(--w-muted); text-decoration: line-through; }
-      button.head:focus-visible { outline: 2px solid var(--w-focus); outline-offset: 1px; }
-      button.head .heat { position: absolute; left: 0; bottom: 0; height: 4px; background: var(--w-accent); }
-      .grid-actions { display: flex; flex-wrap: wrap; gap: 8px 12px; align-items: center; margin: 8px 0 12px; font-size: 13px; }
-      .pair { display: grid; grid-template-columns: repeat(auto-fit, minmax(240px, 1fr)); gap: 8px 24px; }
-      h3 { font-size: 13.5px; margin: 4px 0 6px; }
-      ol.next { list-style: none; padding: 0; margin: 0; max-width: 560px; }
-      ol.next li, .ranking li { display: grid; grid-template-columns: minmax(70px, 9em) 1fr 4.2em; gap: 8px; align-items: center; font-size: 13px; padding: 1px 0; }
-      .bar { height: 10px; background: var(--w-chip-bg); border-radius: 5px; overflow: hidden; }
-      .bar > span { display: block; height: 100%; background: var(--w-accent); }
-      .bar.neg > span { background: var(--w-muted); }
-      .num { text-align: right; font-variant-numeric: tabular-nums; }
-      .tok { font-weight: 600; white-space: pre; unicode-bidi: isolate; }
-      .change { margin: 10px 0; font-size: 13.5px; }
-      table.tags { border-collapse: collapse; font-size: 13px; }
-      table.tags th, table.tags td { text-align: left; padding: 2px 12px 2px 0; border-bottom: 1px solid var(--w-border); }
-      table.tags tr.changed td { background: var(--w-error-bg); }
-      .flag { color: var(--w-error); font-size: 11.5px; font-weight: 600; }
-      dl.dates { display: grid; grid-template-columns: max-content 1fr; gap: 4px 14px; margin: 0; font-size: 13.5px; }
-      dl.dates dt { color: var(--w-muted); }
-      dl.dates dd { margin: 0; font: 600 16px ui-monospace, monospace; }
-      mark { background: var(--w-error-bg); color: var(--w-error); border-radius: 2px; }
-      .ranking h3 { margin-top: 14px; }
-      .ranking ol { list-style: none; padding: 0; margin: 0; columns: 2 320px; column-gap: 24px; }
-      .ranking li { grid-template-columns: minmax(130px, 15em) 1fr 3.6em; break-inside: avoid; }
-      button.rank-head { text-align: left; background: none; border: 0; padding: 0; color: var(--w-fg); cursor: pointer; font-size: 12.5px; }
-      button.rank-head:hover { text-decoration: underline; }
-      .ranking li.is-off button.rank-head { color: var(--w-muted); text-decoration: line-through; }
-      .legend, .hint { font-size: 12.5px; margin: 4px 0 8px; }
     `,
   ];
-}
-
-/** A token as shown: spaces visible, line breaks as ⏎. */
-function show(s: string) {
-  return s === ' ' ? '␣' : s.replace(/\n/g, '⏎');
 }
 
 registerWidget('attn-ablation', 'Switch attention heads off');
