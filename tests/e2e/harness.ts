@@ -121,10 +121,20 @@ export async function chipTexts(page: Page): Promise<string[]> {
 /** Moves the mouse to the centre of heatmap cell (row, col) and returns the tooltip's exact value. */
 export async function hoverCell(page: Page, row: number, col: number) {
   const canvas = page.locator('attn-heatmap.main canvas.plot-canvas');
-  const box = (await canvas.boundingBox())!;
   const rows = Number(await canvas.getAttribute('data-rows'));
   const cols = Number(await canvas.getAttribute('data-cols'));
-  await page.mouse.move(box.x + ((col + 0.5) * box.width) / cols, box.y + ((row + 0.5) * box.height) / rows);
+  // The cell's centre in the viewport; scrolled into view first when the page is taller than the window.
+  const centre = async () => {
+    const box = (await canvas.boundingBox())!;
+    return { x: box.x + ((col + 0.5) * box.width) / cols, y: box.y + ((row + 0.5) * box.height) / rows };
+  };
+  let at = await centre();
+  const viewport = page.viewportSize()!;
+  if (at.y < 0 || at.y > viewport.height || at.x < 0 || at.x > viewport.width) {
+    await page.evaluate(([dx, dy]) => window.scrollBy(dx, dy), [at.x - viewport.width / 2, at.y - viewport.height / 2]);
+    at = await centre();
+  }
+  await page.mouse.move(at.x, at.y);
   const tip = page.locator('attn-heatmap.main .tooltip');
   await tip.waitFor();
   await page.waitForFunction(
