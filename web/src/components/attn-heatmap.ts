@@ -560,7 +560,9 @@ function clamp(x: number, lo: number, hi: number) {
 function formatShort(v: number) {
   if (Number.isNaN(v)) return 'NaN';
   if (v === 0) return '0';
-  return Math.abs(v) >= 0.995 ? v.toFixed(2) : v.toFixed(2).replace(/^0/, '').replace(/^-0/, '-');
+  // Two decimals without the leading zero; a tiny negative value that rounds to zero prints as ".00", not "-.00".
+  const short = v.toFixed(2).replace(/^(-?)0\./, '$1.');
+  return short === '-.00' ? '.00' : short;
 }
 
 
