@@ -81,8 +81,10 @@ describe('gallery.html', () => {
     await page.keyboard.press('ArrowDown');
     const live = page.locator('attn-by-hand attn-heatmap.weights [aria-live="polite"]');
     await expect.poll(() => live.innerText()).toMatch(/Query 1 cat, Key 1 cat: weight 0\.\d{4}/);
-    const cells = await page.locator('attn-by-hand attn-heatmap.weights table.data-table td').allInnerTexts();
-    expect(cells).toHaveLength(9);
+    // The screen readers' table follows the picture when the page is idle: wait for it.
+    const tds = page.locator('attn-by-hand attn-heatmap.weights table.data-table td');
+    await expect.poll(() => tds.count()).toBe(9);
+    const cells = await tds.allInnerTexts();
     const titles = await page.locator('attn-by-hand attn-matrix[data-step="weights"] td').evaluateAll((tds) => tds.map((td) => td.getAttribute('title')));
     expect(cells).toEqual(titles.map((t) => Number(t).toFixed(4)));
     expect(problems).toEqual([]);
