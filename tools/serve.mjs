@@ -13,7 +13,7 @@
 // --mount also serves another folder under a path of the same origin, e.g. the end-to-end tests' Hugging Face
 // model folders (--mount /hf-fixtures/=tests/fixtures/hf/models), which are not part of the site.
 import { createServer } from 'node:http';
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -91,7 +91,18 @@ export function serve({ dir, port = 8080, host = '127.0.0.1', mounts = {}, isola
   });
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+/** Whether this file is the script node was started on. Both sides as real paths: node resolves symlinks in the
+ * module's URL but not in process.argv[1] (a clone under a symlinked folder, as tools/demo.sh passes it). */
+function isMain() {
+  if (!process.argv[1]) return false;
+  try {
+    return realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
   const args = process.argv.slice(2);
   const opt = (name, fallback) => {
     const i = args.indexOf(`--${name}`);
