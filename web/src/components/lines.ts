@@ -181,7 +181,7 @@ export function headsText(heads: readonly number[] | undefined, base: number): s
 }
 
 export function parseHeads(text: string | null | undefined, base: number): number[] | undefined {
-  const hs = (text ?? '').split(',').filter((t) => /^\s*\d+\s*$/.test(t)).map((t) => Number(t) - base).filter((h) => Number.isInteger(h) && h >= 0);
+  const hs = (text ?? '').split(',').filter((t) => /^\s*\d+\s*$/.test(t)).map((t) => Number(t) - base).filter((h) => Number.isSafeInteger(h) && h >= 0);
   return hs.length ? [...new Set(hs)].sort((a, b) => a - b) : undefined;
 }
 

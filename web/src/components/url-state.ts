@@ -33,7 +33,7 @@ export function stateFromQuery(search: string, base = globalThis.location?.href 
     return q.has(k) && Number.isFinite(v) ? v : d;
   };
   const flag = (k: string, d: boolean) => (q.has(k) ? q.get(k) === '1' : d);
-  const index = (k: string) => (/^\d+$/.test(q.get(k) ?? '') ? Number(q.get(k)) : undefined);
+  const index = (k: string) => (/^\d+$/.test(q.get(k) ?? '') && Number.isSafeInteger(Number(q.get(k))) ? Number(q.get(k)) : undefined);
   const d = DEFAULT_SETTINGS;
   const settings: ModelSettings = {
     d_model: num('d', d.d_model),
@@ -52,7 +52,7 @@ export function stateFromQuery(search: string, base = globalThis.location?.href 
     settings.dim_feedforward >= 1 && settings.dim_feedforward <= 4096 &&
     Number.isInteger(settings.seed) && settings.seed >= 0 && settings.seed <= 999999;
   const m = q.get('m');
-  const labRun = q.get('run') ?? undefined;
+  const labRun = q.get('run') || undefined; // run= (empty) is no run
   const hf = q.get('hf') ? hfKey(q.get('hf')!, base) : undefined;
   const model: ModelId = hf && (!m || m === 'hf') ? 'hf'
     : MODELS.some((x) => x.id === m) && (m !== 'lab' || labRun) && m !== 'hf' ? (m as ModelId) : 'lm';

@@ -159,11 +159,12 @@ export function folderUrl(value: string, base: string): string {
   return u.href;
 }
 
-/** The short form of a folder URL for links and attributes: its path on the site (the whole URL if elsewhere). */
+/** The short form of a folder URL for links and attributes: its path on the site (the URL as given if elsewhere,
+ * so that a link written from it reads back to the same key). */
 export function folderPath(url: string, base = globalThis.location?.href): string {
   try {
     const u = new URL(url, base);
-    return base && u.origin === new URL(base).origin ? u.pathname : u.href;
+    return base && u.origin === new URL(base).origin ? u.pathname : url;
   } catch {
     return url;
   }
