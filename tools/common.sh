@@ -4,7 +4,13 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export NODE_PATH=/usr/share/nodejs   # Debian's Emscripten needs Debian's acorn
 JOBS="${JOBS:-$(nproc)}"
 
-log() { printf '\033[1;35m==>\033[0m %s\n' "$*"; }
+# Section headers carry the clock time and the time since the outermost script started (ATTN_T0 is inherited
+# by the scripts it calls), so that a CI log shows where the time goes.
+export ATTN_T0="${ATTN_T0:-$(date +%s)}"
+log() {
+  local t=$(( $(date +%s) - ATTN_T0 ))
+  printf '\033[1;35m==>\033[0m [%s +%d:%02d] %s\n' "$(date -u +%H:%M:%S)" $((t / 60)) $((t % 60)) "$*"
+}
 
 # Installs the Debian packages given as arguments unless they are all installed already.
 apt_install() {
