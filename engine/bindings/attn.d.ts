@@ -632,7 +632,9 @@ export class Run {
   nextBatch(): RunBatch;
   heldOut(n?: number): { input: string; answer: string }[];
   probe(index?: number): RunAttention & { input: string; answer: string; predicted: string[]; correct: boolean };
-  infer(text: string): RunAttention & { input: string; output: string; finished: boolean; expected?: string };
+  infer(text: string, options?: { trace?: 'weights' | 'full' } & HeadMaskOptions): RunAttention & { input: string; output: string; tokens: Int32Array; finished: boolean; expected?: string };
+  logProb(text: string, answer: { tokens: Int32Array | number[]; finished: boolean }, masks?: HeadMaskOptions): number;
+  headMeans(): HeadMeans;
   save(options?: { f16?: boolean }): Uint8Array;
   delete(): void;
 }

@@ -1092,11 +1092,31 @@ export class Run {
   }
 
   /**
-   * The model's answer to a learner's input ("3 1 4", or a date): {input, output, finished, expected?, labels,
-   * trace}. Input the task cannot read throws an AttnError saying what to type.
+   * The model's answer to a learner's input ("3 1 4", or a date): {input, output, tokens (its ids), finished,
+   * expected?, labels, trace}. Input the task cannot read throws an AttnError saying what to type.
+   * trace: "weights" (the default) or "full" (also q, k, scores, scaled, ...: every entry, as Model.forward's).
+   * Head ablation at every step, by Model.forward's names: head_mask (the encoder's or the only stack's),
+   * decoder_head_mask, cross_attn_head_mask, and the means of headMeans().
    */
-  infer(text) {
-    return unwrap(this.handle.infer(String(text)));
+  infer(text, { trace = 'weights', ...masks } = {}) {
+    return unwrap(this.handle.infer(String(text), String(trace), headMasks(masks)));
+  }
+
+  /**
+   * log P(answer | text), teacher-forced, with head masks (as infer): `answer` is what infer gave ({tokens,
+   * finished}); for an encoder-only run, the log-probability of each position's label, summed. @returns {number}
+   */
+  logProb(text, { tokens, finished }, masks = {}) {
+    const ids = tokens instanceof Int32Array ? tokens : Int32Array.from(tokens);
+    return unwrap(this.handle.logProb(String(text), ids, !!finished, headMasks(masks))).logprob;
+  }
+
+  /**
+   * Mean ablation's means over the run's held-out examples, teacher-forced (Model.headMeans on them).
+   * @returns {{head_mean, decoder_head_mean?, cross_attn_head_mean?}} [layers, H, Dh] each
+   */
+  headMeans() {
+    return unwrap(this.handle.headMeans());
   }
 
   /**

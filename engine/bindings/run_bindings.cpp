@@ -194,19 +194,50 @@ class Run {
   }
 
   // A learner's own input as text: the model's answer (greedy) and the attention of the final forward.
-  val infer(const std::string& text) const {
+  // trace: "weights" (the attention weights and masks) or "full" (also q, k, scores, scaled: every Trace entry);
+  // masks: head ablation ({head_mask, head_mean, ...}, as Model.forward takes them) or undefined.
+  // Returns {input, output, tokens (the answer's ids, Int32Array), finished, expected?, labels, trace}.
+  val infer(const std::string& text, const std::string& trace, const val& masks) const {
     const TaskConfig& t = run_->config().task;
     std::vector<int32_t> x;
-    Status st = parse_task_input(t, text, &x);
-    if (st.ok()) st = run_->check_input(x);
+    HeadMasks heads;
+    Status st = parse_input(text, &x);
+    if (st.ok()) st = checked_masks(masks, &heads);
     if (!st.ok()) return error_js(st);
-    const Decoded d = run_->infer(x);
-    val out = attention_js(d.cache, x, d.tokens, false);
+    InferOptions o;
+    o.heads = heads.any() ? &heads : nullptr;
+    o.record_scores = trace == "full";
+    const Decoded d = run_->infer(x, o);
+    val out = attention_js(d.cache, x, d.tokens, false, o.record_scores);
     out.set("input", task_text(t, x));
     out.set("output", task_text(t, d.tokens));
+    out.set("tokens", int32_js(d.tokens));
     out.set("finished", d.finished);
     if (t.kind != TaskKind::kDates) out.set("expected", task_text(t, task_answer(t.kind, x)));
     return out;
+  }
+
+  // log P(answer | input) with head ablation (TrainingRun::log_prob): text as infer reads it, tokens and finished
+  // as infer gave them (Int32Array). {logprob} or {error}.
+  val log_prob(const std::string& text, const val& tokens, bool finished, const val& masks) const {
+    std::vector<int32_t> x;
+    HeadMasks heads;
+    double lp = 0;
+    Status st = parse_input(text, &x);
+    if (st.ok()) st = checked_masks(masks, &heads);
+    if (st.ok()) st = run_->log_prob(x, ids_from(tokens), finished, heads.any() ? &heads : nullptr, &lp);
+    if (!st.ok()) return error_js(st);
+    val out = val::object();
+    out.set("logprob", lp);
+    return out;
+  }
+
+  // Mean ablation's means over the held-out examples, teacher-forced (TrainingRun::held_out_head_means):
+  // {head_mean [layers, H, Dh], decoder_head_mean?, cross_attn_head_mean?} or {error}.
+  val head_means() const {
+    HeadMasks means;
+    const Status st = run_->held_out_head_means(&means);
+    return st.ok() ? head_means_js(means) : error_js(st);
   }
 
   val save(bool f16) {
@@ -216,11 +247,24 @@ class Run {
   }
 
  private:
+  // A learner's input as text, read and checked (task's symbols, length).
+  Status parse_input(const std::string& text, std::vector<int32_t>* x) const {
+    ATTN_TRY(parse_task_input(run_->config().task, text, x));
+    return run_->check_input(*x);
+  }
+
+  // Head masks from JavaScript, checked against the run's model.
+  Status checked_masks(const val& masks, HeadMasks* heads) const {
+    ATTN_TRY(head_masks_from(masks, heads));
+    return run_->check_head_masks(heads);
+  }
+
   // {labels: {src, tgt_in, tgt_out}, trace: {name: tensor}} of a forward of x (with answer y: for
   // encoder-decoder models the decoder read <bos> y and wrote y <eos>; for decoder-only models the sequence was
   // x <bos> y). teacher_forced: the forward saw the whole answer, so `predicted` gives its argmax guesses.
+  // full: every Trace entry (q, k, scores, ... [1, H, rows, ...]), not only the attention weights and masks.
   val attention_js(const ModelCache& cache, const std::vector<int32_t>& x, const std::vector<int32_t>& y,
-                   bool teacher_forced) const {
+                   bool teacher_forced, bool full = false) const {
     ATTN_ASSERT(cache.B == 1, "attention_js: one sequence");
     const TaskConfig& t = run_->config().task;
     const Arch arch = run_->config().model.arch;
@@ -250,7 +294,7 @@ class Run {
     out.set("labels", lab);
     val trace = val::object();
     TransformerModel::visit_trace(cache, [&](const std::string& name, const Tensor& tensor) {
-      if (is_attention_entry(name)) trace.set(name, to_js(tensor));
+      if (full || is_attention_entry(name)) trace.set(name, to_js(tensor));
     });
     out.set("trace", trace);
     if (teacher_forced) {  // argmax at each answer position, as text labels
@@ -294,5 +338,7 @@ EMSCRIPTEN_BINDINGS(attn_runs) {
       .function("heldOut", &Run::held_out)
       .function("probe", &Run::probe)
       .function("infer", &Run::infer)
+      .function("logProb", &Run::log_prob)
+      .function("headMeans", &Run::head_means)
       .function("save", &Run::save);
 }

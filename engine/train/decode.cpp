@@ -13,10 +13,9 @@ int32_t argmax_last(const Tensor& logits) {
 }  // namespace
 
 Decoded greedy_seq2seq(const TransformerModel& model, const std::vector<int32_t>& src, int32_t bos, int32_t eos,
-                       int64_t max_len, const HeadMasks* heads) {
+                       int64_t max_len, const HeadMasks* heads, const ForwardContext& ctx) {
   Decoded d;
   std::vector<int32_t> prefix = {bos};
-  ForwardContext ctx;
   max_len = std::min<int64_t>(max_len, model.config.max_len - 1);
   while (static_cast<int64_t>(d.tokens.size()) < max_len) {
     const Tensor& logits = model.forward_seq2seq(d.cache, src, static_cast<int64_t>(src.size()), prefix,
@@ -33,10 +32,9 @@ Decoded greedy_seq2seq(const TransformerModel& model, const std::vector<int32_t>
 }
 
 Decoded greedy_lm(const TransformerModel& model, const std::vector<int32_t>& prompt, int32_t eos, int64_t max_new,
-                  const HeadMasks* heads) {
+                  const HeadMasks* heads, const ForwardContext& ctx) {
   Decoded d;
   std::vector<int32_t> seq = prompt;
-  ForwardContext ctx;
   while (static_cast<int64_t>(d.tokens.size()) < max_new && static_cast<int64_t>(seq.size()) < model.config.max_len) {
     const int32_t next = argmax_last(model.forward(d.cache, seq, 1, static_cast<int64_t>(seq.size()), ctx, heads));
     if (next == eos) {

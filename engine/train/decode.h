@@ -17,10 +17,11 @@ struct Decoded {
 };
 
 // src: one source sequence. Returns the generated target tokens. heads: head ablation at every step (null: none;
-// validated by the caller, TransformerModel::check_head_masks).
+// validated by the caller, TransformerModel::check_head_masks). ctx: every step's forward (eval mode; with
+// record_scores the cache keeps the queries, keys and scores too).
 Decoded greedy_seq2seq(const TransformerModel& model, const std::vector<int32_t>& src, int32_t bos, int32_t eos,
-                       int64_t max_len, const HeadMasks* heads = nullptr);
+                       int64_t max_len, const HeadMasks* heads = nullptr, const ForwardContext& ctx = ForwardContext());
 Decoded greedy_lm(const TransformerModel& model, const std::vector<int32_t>& prompt, int32_t eos, int64_t max_new,
-                  const HeadMasks* heads = nullptr);
+                  const HeadMasks* heads = nullptr, const ForwardContext& ctx = ForwardContext());
 
 }  // namespace attn

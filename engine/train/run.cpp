@@ -1,8 +1,10 @@
 #include "train/run.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "io/model_file.h"
+#include "models/head_means.h"
 #include "models/config.h"
 
 namespace attn {
@@ -212,7 +214,7 @@ Status TrainingRun::check_input(const std::vector<int32_t>& x) const {
   return config_.recurrent ? lstm_.check_ids(x, n, config_.lstm.vocab_size) : model_.check_ids(x, n, model_.config.vocab_size);
 }
 
-Decoded TrainingRun::infer(const std::vector<int32_t>& x) const {
+Decoded TrainingRun::infer(const std::vector<int32_t>& x, const InferOptions& o) const {
   const int64_t limit = config_.task.max_answer() + 1;
   if (config_.recurrent) {  // no attention: the cache has only the sizes of the last step's sequences
     const LstmAnswer a = lstm_.greedy(x, kBos, kEos, limit);
@@ -224,17 +226,19 @@ Decoded TrainingRun::infer(const std::vector<int32_t>& x) const {
     d.cache.T = static_cast<int64_t>(a.tokens.size()) + (a.finished ? 1 : 0);  // the decoder's inputs: <bos> + tokens
     return d;
   }
+  ForwardContext ctx;
+  ctx.record_scores = o.record_scores;
   switch (config_.model.arch) {
-    case Arch::kEncoderDecoder: return greedy_seq2seq(model_, x, kBos, kEos, limit);
+    case Arch::kEncoderDecoder: return greedy_seq2seq(model_, x, kBos, kEos, limit, o.heads, ctx);
     case Arch::kDecoder: {
       std::vector<int32_t> prompt = x;
       prompt.push_back(kBos);
-      return greedy_lm(model_, prompt, kEos, limit);
+      return greedy_lm(model_, prompt, kEos, limit, o.heads, ctx);
     }
     case Arch::kEncoder: break;
   }
   Decoded d;  // an encoder labels every position at once
-  const Tensor& logits = model_.forward(d.cache, x, 1, static_cast<int64_t>(x.size()), ForwardContext());
+  const Tensor& logits = model_.forward(d.cache, x, 1, static_cast<int64_t>(x.size()), ctx, o.heads);
   const int64_t C = logits.dim(-1);
   for (size_t i = 0; i < x.size(); ++i) {
     const float* row = logits.ptr() + static_cast<int64_t>(i) * C;
@@ -242,6 +246,71 @@ Decoded TrainingRun::infer(const std::vector<int32_t>& x) const {
   }
   d.finished = true;
   return d;
+}
+
+namespace {
+// log softmax(row)[id], in double. row: C logits.
+double log_prob_of(const float* row, int64_t C, int32_t id) {
+  const double top = *std::max_element(row, row + C);
+  double sum = 0;
+  for (int64_t c = 0; c < C; ++c) sum += std::exp(static_cast<double>(row[c]) - top);
+  return static_cast<double>(row[id]) - top - std::log(sum);
+}
+}  // namespace
+
+Status TrainingRun::log_prob(const std::vector<int32_t>& x, const std::vector<int32_t>& answer, bool finished,
+                             const HeadMasks* heads, double* out) const {
+  if (config_.recurrent) return Status::error("log_prob: an LSTM run has no transformer to score with");
+  ATTN_TRY(check_input(x));
+  const Arch arch = config_.model.arch;
+  if (arch == Arch::kEncoder && answer.size() != x.size())
+    return Status::error("an encoder labels each input position: give " + std::to_string(x.size()) + " labels, not " +
+                         std::to_string(answer.size()));
+  // The symbols scored, and where: logits row first + i predicts scored[i].
+  std::vector<int32_t> scored = answer;
+  if (finished && arch != Arch::kEncoder) scored.push_back(kEos);
+  *out = 0.0;
+  if (scored.empty()) return Status();
+  ATTN_TRY(model_.check_ids(scored, static_cast<int64_t>(scored.size()), model_.config.head_size));
+  ModelCache cache;
+  const Tensor* logits = nullptr;
+  int64_t first = 0;
+  if (arch == Arch::kEncoderDecoder) {  // the decoder reads <bos> and every scored symbol but the last
+    std::vector<int32_t> tgt = {kBos};
+    tgt.insert(tgt.end(), scored.begin(), scored.end() - 1);
+    const int64_t T = static_cast<int64_t>(tgt.size());
+    ATTN_TRY(model_.check_ids(tgt, T, model_.config.target_vocab()));
+    logits = &model_.forward_seq2seq(cache, x, static_cast<int64_t>(x.size()), tgt, T, 1, ForwardContext(), heads);
+  } else if (arch == Arch::kDecoder) {  // x <bos> answer, as greedy_lm wrote it: row |x| predicts the first symbol
+    std::vector<int32_t> seq = x;
+    seq.push_back(kBos);
+    seq.insert(seq.end(), scored.begin(), scored.end() - 1);
+    ATTN_TRY(model_.check_ids(seq, static_cast<int64_t>(seq.size()), model_.config.vocab_size));
+    logits = &model_.forward(cache, seq, 1, static_cast<int64_t>(seq.size()), ForwardContext(), heads);
+    first = static_cast<int64_t>(x.size());
+  } else {
+    logits = &model_.forward(cache, x, 1, static_cast<int64_t>(x.size()), ForwardContext(), heads);
+  }
+  const int64_t C = logits->dim(-1);
+  for (size_t i = 0; i < scored.size(); ++i)
+    *out += log_prob_of(logits->ptr() + (first + static_cast<int64_t>(i)) * C, C, scored[i]);
+  return Status();
+}
+
+Status TrainingRun::check_head_masks(HeadMasks* heads) const {
+  if (config_.recurrent) return heads->any() ? Status::error("an LSTM has no attention heads to switch off") : Status();
+  return model_.check_head_masks(heads);
+}
+
+Status TrainingRun::held_out_head_means(HeadMasks* out) const {
+  if (config_.recurrent) return Status::error("an LSTM has no attention heads to average");
+  std::vector<std::vector<int32_t>> seqs, tgts;
+  for (const Sample& s : held_out_) {
+    const Batch b = make_batch(config_.model.arch, {s});  // one example: no padding
+    seqs.push_back(b.src);
+    if (config_.model.arch == Arch::kEncoderDecoder) tgts.push_back(b.tgt);
+  }
+  return head_means(model_, seqs, tgts, out);
 }
 
 GenerationStats TrainingRun::generate(int64_t limit) {

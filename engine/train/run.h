@@ -27,6 +27,7 @@
 //   EvalStats e = run.evaluate();            // teacher-forced, on the held-out set
 //   GenerationStats g = run.generate();      // greedy decoding of every held-out answer: exact match, BLEU
 //   Decoded d = run.infer({3, 4, 5});         // a learner's input: the answer and the attention (d.cache)
+//   run.log_prob({3, 4, 5}, d.tokens, d.finished, &heads, &lp);  // how likely that answer is with heads ablated
 #pragma once
 
 #include <vector>
@@ -69,6 +70,12 @@ struct GenerationStats {
   double exact_match() const { return sequences ? static_cast<double>(exact) / static_cast<double>(sequences) : 0.0; }
 };
 
+// How TrainingRun::infer runs its forwards.
+struct InferOptions {
+  const HeadMasks* heads = nullptr;  // head ablation (null: none), checked with TrainingRun::check_head_masks
+  bool record_scores = false;        // keep q, k, scores and scaled scores in the attention caches
+};
+
 class TrainingRun {
  public:
   explicit TrainingRun(const RunConfig& config);  // config must come from run_config_from_json
@@ -84,8 +91,21 @@ class TrainingRun {
   GenerationStats generate(int64_t limit = 0);
   // The model's answer to one input x (symbol ids, checked with check_input): greedy decoding for models with
   // a decoder, one argmax per position for encoders. d.cache holds the attention of the final forward (none for
-  // an LSTM run).
-  Decoded infer(const std::vector<int32_t>& x) const;
+  // an LSTM run). o.heads: head ablation at every forward (checked with check_head_masks); o.record_scores: the
+  // attention caches also keep q, k and the raw and scaled scores (ForwardContext::record_scores).
+  Decoded infer(const std::vector<int32_t>& x, const InferOptions& o = InferOptions()) const;
+  // log P(answer | x), summed in double: teacher-forced, the log-probability of every answer symbol (and of <eos>
+  // when finished) for models with a decoder; for encoders, of answer[i] at each position i (answer.size() ==
+  // x.size(), finished ignored). x and answer as infer takes and gives them; heads as infer's. Transformer runs
+  // only; input that does not fit the model gets a message.
+  Status log_prob(const std::vector<int32_t>& x, const std::vector<int32_t>& answer, bool finished,
+                  const HeadMasks* heads, double* out) const;
+  // Head masks given by a user, checked against the model (TransformerModel::check_head_masks; an LSTM run has
+  // no heads: a mask is an error, none is fine).
+  Status check_head_masks(HeadMasks* heads) const;
+  // Mean ablation's means (models/head_means.h) over the held-out examples, teacher-forced as trace() runs them:
+  // out->head_mask.mean [layers, H, Dh] (and the decoder's two of an encoder-decoder model). Transformer runs only.
+  Status held_out_head_means(HeadMasks* out) const;
   // Teacher-forced forward of one example (eval mode): its attention at this point of training (an LSTM run has
   // none: its cache holds only the sizes and the logits).
   const ModelCache& trace(const Sample& s);

@@ -2,6 +2,10 @@
 // dates task, learners' input and its messages, run configs and their messages, and a run that learns.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <memory>
 #include <set>
 #include <string>
 
@@ -207,6 +211,174 @@ TEST(TrainingRun, NextBatchIsWhatTheNextStepTrainsOnAndLookingChangesNothing) {
     EXPECT_EQ(peeked.step().loss, plain.step().loss) << "step " << i;
   }
   EXPECT_EQ(peeked.evaluate().loss, plain.evaluate().loss);
+}
+
+// ----------------------------------------------------------------------------- head ablation of a run's inference
+// A run of each transformer architecture on the reversal task, trained a few steps (the weights need only differ
+// from their start, not be good): 2 layers (encoder-decoder: 2 + 1) of 2 heads, d_model 16.
+std::unique_ptr<TrainingRun> small_run(const std::string& arch) {
+  RunConfig c;
+  const std::string config = R"({"task": {"name": "reverse", "min_len": 3, "max_len": 6}, "model": {"arch": ")" + arch +
+                             R"(", "num_layers": 2, "num_decoder_layers": 1, "d_model": 16, "nhead": 2, "dim_feedforward": 32},
+      "train": {"warmup": 2}, "run": {"steps": 20, "batch": 8, "eval_size": 20}})";
+  EXPECT_TRUE(parse_run(config, &c).ok()) << config;
+  auto run = std::make_unique<TrainingRun>(c);
+  for (int i = 0; i < 20; ++i) run->step();
+  return run;
+}
+
+std::map<std::string, Tensor> trace_of(const ModelCache& cache) {
+  std::map<std::string, Tensor> out;
+  TransformerModel::visit_trace(cache, [&](const std::string& name, const Tensor& t) { out[name] = t; });
+  return out;
+}
+
+// Masks [layers, H] for every stack of the run's model, all `value` (head_mask; for encoder-decoder models also
+// decoder_head_mask and cross_attn_head_mask).
+HeadMasks masks_of(const TrainingRun& run, float value) {
+  const ModelConfig& m = run.config().model;
+  const int64_t H = m.layer.nhead;
+  HeadMasks h;
+  h.head_mask.mask = Tensor({m.num_layers, H}, value);
+  if (m.arch == Arch::kEncoderDecoder) {
+    h.decoder_head_mask.mask = Tensor({m.num_decoder_layers, H}, value);
+    h.cross_attn_head_mask.mask = Tensor({m.num_decoder_layers, H}, value);
+  }
+  return h;
+}
+
+const std::vector<int32_t> kInput = {3, 5, 7, 4, 6};
+
+// Masks of ones give the unmasked answer and attention, bit for bit, and the same log-probability; recording the
+// scores (the neuron view's queries, keys and scores) changes none of it either.
+TEST(TrainingRunAblation, MasksOfOnesAndRecordedScoresChangeNothing) {
+  for (const std::string arch : {"encoder-decoder", "decoder", "encoder"}) {
+    SCOPED_TRACE(arch);
+    const auto run = small_run(arch);
+    HeadMasks ones = masks_of(*run, 1.0f);
+    ASSERT_TRUE(run->check_head_masks(&ones).ok());
+    const Decoded plain = run->infer(kInput);
+    InferOptions masked_opts, scores_opts;
+    masked_opts.heads = &ones;
+    scores_opts.record_scores = true;
+    const Decoded masked = run->infer(kInput, masked_opts), scored = run->infer(kInput, scores_opts);
+    EXPECT_EQ(masked.tokens, plain.tokens);
+    EXPECT_EQ(masked.finished, plain.finished);
+    EXPECT_EQ(scored.tokens, plain.tokens);
+    const auto want = trace_of(plain.cache), got = trace_of(masked.cache), full = trace_of(scored.cache);
+    ASSERT_EQ(got.size(), want.size());
+    int scores = 0;
+    for (const auto& [name, t] : want) {
+      EXPECT_EQ(got.at(name).data, t.data) << name;
+      EXPECT_EQ(full.at(name).data, t.data) << name;
+      if (name.size() > 8 && name.compare(name.size() - 8, 8, ".weights") == 0) {
+        const std::string base = name.substr(0, name.size() - 8);
+        ASSERT_TRUE(full.count(base + ".scores") && full.count(base + ".scaled") && full.count(base + ".q")) << base;
+        EXPECT_EQ(full.at(base + ".scores").shape, t.shape);
+        ++scores;
+      }
+    }
+    EXPECT_EQ(scores, arch == "encoder-decoder" ? 4 : 2);  // every attention of the last forward
+    double lp_plain = 0, lp_ones = 1;
+    ASSERT_TRUE(run->log_prob(kInput, plain.tokens, plain.finished, nullptr, &lp_plain).ok());
+    ASSERT_TRUE(run->log_prob(kInput, plain.tokens, plain.finished, &ones, &lp_ones).ok());
+    EXPECT_EQ(lp_ones, lp_plain);
+    EXPECT_LT(lp_plain, 0.0);
+  }
+}
+
+// log_prob scores an answer teacher-forced: for the answer infer wrote, that is the logits of infer's last
+// forward, row by row (log softmax of each written symbol, and of <eos> when finished).
+TEST(TrainingRunAblation, LogProbScoresTheAnswerWithTheLogitsThatWroteIt) {
+  for (const std::string arch : {"encoder-decoder", "decoder", "encoder"}) {
+    SCOPED_TRACE(arch);
+    const auto run = small_run(arch);
+    const Decoded d = run->infer(kInput);
+    std::vector<int32_t> scored = d.tokens;
+    if (d.finished && arch != "encoder") scored.push_back(kEos);
+    const Tensor& logits = d.cache.logits;
+    const int64_t C = logits.dim(-1), first = arch == "decoder" ? static_cast<int64_t>(kInput.size()) : 0;
+    double want = 0;
+    for (size_t i = 0; i < scored.size(); ++i) {
+      const float* row = logits.ptr() + (first + static_cast<int64_t>(i)) * C;
+      double top = row[0], sum = 0;
+      for (int64_t c = 1; c < C; ++c) top = std::max(top, static_cast<double>(row[c]));
+      for (int64_t c = 0; c < C; ++c) sum += std::exp(row[c] - top);
+      want += row[scored[i]] - top - std::log(sum);
+    }
+    double got = 0;
+    ASSERT_TRUE(run->log_prob(kInput, d.tokens, d.finished, nullptr, &got).ok());
+    EXPECT_NEAR(got, want, 1e-12);
+  }
+}
+
+// A head switched off: its weights are 0 and, with the held-out means, its context vector is its mean; the other
+// heads of its layer and every layer below read as before, bit for bit. An encoder-decoder's decoder masks leave
+// its encoder alone.
+TEST(TrainingRunAblation, AMaskedHeadChangesOnlyWhatComesAfterIt) {
+  const auto enc = small_run("encoder");
+  HeadMasks off;
+  ASSERT_TRUE(enc->held_out_head_means(&off).ok());
+  off.head_mask.mask = masks_of(*enc, 1.0f).head_mask.mask;
+  off.head_mask.mask.data[2] = 0.0f;  // layer 2, head 1
+  const int64_t H = 2, Dh = 8;
+  ASSERT_EQ(off.head_mask.mean.shape, (Shape{2, H, Dh}));
+  ASSERT_TRUE(enc->check_head_masks(&off).ok());
+  InferOptions o;
+  o.heads = &off;
+  const auto before = trace_of(enc->infer(kInput).cache), after = trace_of(enc->infer(kInput, o).cache);
+  const int64_t L = static_cast<int64_t>(kInput.size());
+  EXPECT_EQ(after.at("encoder.layers.0.self_attn.weights").data, before.at("encoder.layers.0.self_attn.weights").data);
+  const Tensor& w = after.at("encoder.layers.1.self_attn.weights");  // [1, H, L, L]
+  const Tensor& was = before.at("encoder.layers.1.self_attn.weights");
+  for (int64_t k = 0; k < L * L; ++k) {
+    EXPECT_EQ(w.data[static_cast<size_t>(k)], 0.0f);
+    EXPECT_EQ(w.data[static_cast<size_t>(L * L + k)], was.data[static_cast<size_t>(L * L + k)]);
+  }
+  const Tensor& ctx = after.at("encoder.layers.1.self_attn.heads");  // [1, H, L, Dh]
+  for (int64_t i = 0; i < L; ++i)
+    for (int64_t d = 0; d < Dh; ++d) EXPECT_EQ(ctx.data[static_cast<size_t>(i * Dh + d)], off.head_mask.mean.data[static_cast<size_t>(2 * Dh + d)]);
+  double plain = 0, ablated = 0;
+  const Decoded answer = enc->infer(kInput);
+  ASSERT_TRUE(enc->log_prob(kInput, answer.tokens, true, nullptr, &plain).ok());
+  ASSERT_TRUE(enc->log_prob(kInput, answer.tokens, true, &off, &ablated).ok());
+  EXPECT_NE(ablated, plain);
+
+  const auto seq2seq = small_run("encoder-decoder");
+  HeadMasks cross = masks_of(*seq2seq, 1.0f);
+  cross.cross_attn_head_mask.mask.data[1] = 0.0f;  // cross-attention layer 1, head 2
+  ASSERT_TRUE(seq2seq->check_head_masks(&cross).ok());
+  o.heads = &cross;
+  const Decoded d = seq2seq->infer(kInput, o);
+  const auto full = trace_of(seq2seq->infer(kInput).cache), masked = trace_of(d.cache);
+  for (const char* name : {"encoder.layers.0.self_attn.weights", "encoder.layers.1.self_attn.weights"})
+    EXPECT_EQ(masked.at(name).data, full.at(name).data) << name;
+  const Tensor& c = masked.at("decoder.layers.0.multihead_attn.weights");  // [1, H, T, S]
+  const int64_t n = c.dim(2) * c.dim(3);
+  for (int64_t k = 0; k < n; ++k) EXPECT_EQ(c.data[static_cast<size_t>(n + k)], 0.0f);
+  EXPECT_GT(*std::max_element(c.data.begin(), c.data.begin() + n), 0.0f);
+}
+
+TEST(TrainingRunAblation, BadInputAndLstmRunsGetMessages) {
+  const auto enc = small_run("encoder");
+  double lp = 0;
+  EXPECT_EQ(enc->log_prob(kInput, {3, 4}, true, nullptr, &lp).message(),
+            "an encoder labels each input position: give 5 labels, not 2");
+  EXPECT_NE(enc->log_prob(kInput, {3, 4, 99, 5, 6}, true, nullptr, &lp).message().find("token id 99 is outside"), std::string::npos);
+  EXPECT_NE(enc->log_prob({}, {}, true, nullptr, &lp).message().find("empty"), std::string::npos);
+  HeadMasks wrong;
+  wrong.head_mask.mask = Tensor({3, 2}, 1.0f);
+  EXPECT_NE(enc->check_head_masks(&wrong).message().find("head_mask has shape [3, 2]"), std::string::npos);
+  RunConfig c;
+  ASSERT_TRUE(parse_run(R"({"model": {"arch": "lstm", "num_layers": 1, "d_model": 16}, "train": {"warmup": 2},
+      "run": {"steps": 5, "batch": 4, "eval_size": 4}})", &c).ok());
+  TrainingRun lstm(c);
+  HeadMasks none, one;
+  EXPECT_TRUE(lstm.check_head_masks(&none).ok());
+  one.head_mask.mask = Tensor({1, 1}, 0.0f);
+  EXPECT_EQ(lstm.check_head_masks(&one).message(), "an LSTM has no attention heads to switch off");
+  EXPECT_FALSE(lstm.held_out_head_means(&none).ok());
+  EXPECT_FALSE(lstm.log_prob(kInput, {3}, true, nullptr, &lp).ok());
 }
 
 }  // namespace
