@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { AttentionView } from '../../web/src/engine/protocol';
 import {
   MAX_HEIGHT, MIN_WEIGHT, ROW_MAX, contrast, endpointY, headColor, headsText, isLightText, labelEvery, lineStyle, linesOf, parseHeads,
-  parsePin, pinText, rowHeight, shownHeads, topLinks,
+  parsePin, pinText, rowHeight, shownHeads, topLinks, SUMMARY_HEAD, headLabel, summaryView,
 } from '../../web/src/components/lines';
 
 const LIGHT_PANEL = '#ffffff';
@@ -124,6 +124,34 @@ describe('lines', () => {
     expect(t[0].links[0].weight).toBe(v.weights[0][(0 * 3 + 1) * 4 + 3]);
     const k = topLinks(v, 0, [1], { side: 'key', index: 0 }, 3);
     expect(k[0].links.map((l) => l.index)).toEqual([2, 1, 0]);
+  });
+});
+
+describe('rollout and flow as lines', () => {
+  it('are one set of lines, SUMMARY_HEAD, from the [T, T] matrix, in a colour no head has, named in the legend and the SVG', async () => {
+    const T = 3;
+    const v: AttentionView = { ...view(), rows: ['a', 'b', 'c'], cols: ['a', 'b', 'c'], weights: [new Float32Array(2 * T * T).fill(0.3)] };
+    const m = Float32Array.from([1, 0, 0, 0.5, 0.5, 0, 0.2, 0.005, 0.795]);
+    const s = summaryView(v, 0, m);
+    expect(s.heads).toBe(1);
+    expect(v.weights[0]).not.toBe(m); // the view itself is left as it was
+    const lines = linesOf(s, 0, [SUMMARY_HEAD]);
+    expect(lines.map((l) => [l.head, l.query, l.key, l.weight])).toEqual(
+      [[-1, 0, 0, 1], [-1, 1, 0, 0.5], [-1, 1, 1, 0.5], [-1, 2, 0, m[6]], [-1, 2, 2, m[8]]]); // 0.005 is under MIN_WEIGHT
+    expect(topLinks(s, 0, [SUMMARY_HEAD], { side: 'query', index: 2 }, 1)[0].links[0]).toEqual({ index: 2, weight: m[8] });
+    for (const dark of [false, true]) {
+      const c = headColor(SUMMARY_HEAD, dark);
+      for (let h = 0; h < 16; h++) expect(c).not.toBe(headColor(h, dark));
+      expect(contrast(c, dark ? DARK_PANEL : LIGHT_PANEL)).toBeGreaterThanOrEqual(3);
+    }
+    expect(headLabel(SUMMARY_HEAD, 'Rollout')).toBe('Rollout');
+    expect(headLabel(2)).toBe('Head 3');
+    const { toLinesSVG } = await import('../../web/src/export/export');
+    const svg = toLinesSVG({ title: 't', rowLabels: s.rows, colLabels: s.cols, rowTitle: 'Queries', colTitle: 'Keys', heads: [SUMMARY_HEAD],
+      summary: 'Rollout', lines, focused: false });
+    expect(svg).toContain('>Rollout</text>');
+    expect(svg.match(/data-head="summary"/g)).toHaveLength(lines.length);
+    expect(svg).toContain(`stroke="${headColor(SUMMARY_HEAD, false)}"`);
   });
 });
 

@@ -542,11 +542,15 @@ export class AttnExplorer extends LitElement {
     const s = this.s;
     const cross = v.name === 'cross';
     const hfCross = cross && s.model === 'hf';
-    const headNames = s.lineHeads?.length && s.lineHeads.length < v.heads ? `heads ${s.lineHeads.map((h) => h + 1).join(', ')}` : 'all heads';
+    const summary = this.summary(v);
+    const headNames = summary ? SUMMARY_LABEL[summary].toLowerCase()
+      : s.lineHeads?.length && s.lineHeads.length < v.heads ? `heads ${s.lineHeads.map((h) => h + 1).join(', ')}` : 'all heads';
     const renderers = {
-      lines: () => html`<attn-lines class="main" .view=${v} .layer=${layer} .heads=${s.lineHeads} .pin=${s.pin} save-button
+      lines: () => html`<attn-lines class="main" .view=${v} .layer=${layer} .heads=${s.lineHeads} .pin=${s.pin} save-button summaries
+        .summary=${summary ? { kind: summary, ...this.summaries.get(v, summary, layer) } : undefined}
         row-title=${hfCross ? 'Target' : cross ? 'Output' : 'Query'} col-title=${hfCross ? 'Source' : cross ? 'Input' : 'Key'}
         caption="${v.title} · layer ${layer + 1} · ${headNames}"
+        @summary-change=${(e: CustomEvent<Summary | undefined>) => this.store.setSummary(e.detail)}
         @heads-change=${(e: CustomEvent<number[] | undefined>) => this.store.setLineHeads(e.detail)}
         @pin-change=${(e: CustomEvent<Focus | undefined>) => this.store.setPin(e.detail)}></attn-lines>`,
       model: () => html`<attn-model-view class="main" .view=${v} .layer=${layer} .head=${head} .colormap=${s.colormap} .pictures=${s.pictures}

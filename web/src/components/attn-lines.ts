@@ -10,19 +10,26 @@
 // The lines are painted on one canvas (lines.ts paintLines; a 40-token sentence with 12 heads has thousands), the
 // tokens are DOM text. `drawnLines()` returns the lines drawn, with their exact weights; `svg()` the picture as SVG.
 //
+// Rollout and flow (engine/rollout.ts): with `summary` set, its matrix is drawn instead of the heads, as one set of
+// lines in a colour of its own (lines.ts SUMMARY_HEAD), its legend saying what it is; with `summaries`, the head bar
+// offers Rollout and Flow for a self-attention view.
+//
 // Properties: view (AttentionView), layer, heads (0-based; absent or empty = every head), pin (Focus), rowTitle,
-// colTitle, caption, saveButton (a "Save SVG" button). Events: heads-change (detail: number[] | undefined = all),
-// pin-change (detail: Focus | undefined).
+// colTitle, caption, saveButton (a "Save SVG" button), summary ({kind, matrix} once the engine has computed it,
+// {kind, notice} when it cannot, {kind} meanwhile), summaries. Events: heads-change (detail: number[] | undefined =
+// all), pin-change (detail: Focus | undefined), summary-change (detail: 'rollout' | 'flow' | undefined: the heads).
+// A head picked while a summary is shown sends summary-change (undefined) and heads-change.
 import { LitElement, css, html, nothing, svg } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import type { AttentionView } from '../engine/protocol';
+import { SUMMARIES, SUMMARY_LABEL, SUMMARY_TITLE, hasSummaries, type Summary } from '../engine/rollout';
 import { download, fileName, toLinesSVG } from '../export/export';
 import { cssProps } from './css-props';
 import { SizeAndScheme } from './size-scheme';
 import { sizeCanvas } from './thumb-canvas';
 import {
-  MIN_WEIGHT, endpointY, headColor, isLightText, labelEvery, lineStyle, linesOf, paintLines, rowHeight, shownHeads, topLinks,
-  type Focus, type Line, type Side,
+  MIN_WEIGHT, SUMMARY_HEAD, endpointY, headColor, headLabel, isLightText, labelEvery, lineStyle, linesOf, paintLines, rowHeight,
+  shownHeads, summaryView, topLinks, type Focus, type Line, type Side,
 } from './lines';
 
 /** Width of the strips at both ends of the lines, where a focused token's bars are drawn. */
@@ -45,6 +52,10 @@ export class AttnLines extends LitElement {
   @property({ attribute: 'col-title' }) colTitle = 'Key';
   @property() caption = '';
   @property({ type: Boolean, attribute: 'save-button' }) saveButton = false;
+  /** Rollout or flow drawn instead of the heads: its matrix after `layer`, or why there is none (nothing yet: computing). */
+  @property({ attribute: false }) summary?: { kind: Summary; matrix?: Float32Array; notice?: string };
+  /** The head bar offers Rollout and Flow (a self-attention view): the host answers summary-change. */
+  @property({ type: Boolean }) summaries = false;
 
   /** The token under the pointer, and the keyboard's token (while a column has focus). */
   @state() private hover?: Focus;
@@ -57,8 +68,32 @@ export class AttnLines extends LitElement {
   private readonly frame = new SizeAndScheme(this);
 
   // ------------------------------------------------------------------------------------------------ state
+  /** The rollout or flow shown, when its matrix has come. */
+  private get summaryShown() {
+    const s = this.summary;
+    return s?.matrix && this.view ? { kind: s.kind, matrix: s.matrix } : undefined;
+  }
+
+  /** The view the lines come from: the view, or rollout's or flow's one-matrix view (kept while the matrix stays). */
+  private get source(): AttentionView | undefined {
+    const v = this.view;
+    const s = this.summaryShown;
+    if (!v || !s) return v;
+    if (this.summarized?.of !== v || this.summarized.matrix !== s.matrix || this.summarized.layer !== this.layer)
+      this.summarized = { of: v, matrix: s.matrix, layer: this.layer, view: summaryView(v, this.layer, s.matrix) };
+    return this.summarized.view;
+  }
+
+  private summarized?: { of: AttentionView; matrix: Float32Array; layer: number; view: AttentionView };
+
   private get shown(): number[] {
+    if (this.summaryShown) return [SUMMARY_HEAD];
     return this.view ? shownHeads(this.view, this.heads) : [];
+  }
+
+  /** A line set's name: "Head 2", or "Rollout". */
+  private headName(h: number) {
+    return headLabel(h, this.summary && SUMMARY_LABEL[this.summary.kind]);
   }
 
   /** The pin, if it names a token of the view. */
@@ -80,7 +115,7 @@ export class AttnLines extends LitElement {
   private overview?: { key: string; of: AttentionView; lines: Line[] };
 
   override willUpdate() {
-    const v = this.view;
+    const v = this.source;
     const focus = this.focused;
     if (!v) this.lines = [];
     else if (focus) this.lines = linesOf(v, this.layer, this.shown, focus);
@@ -97,10 +132,17 @@ export class AttnLines extends LitElement {
   }
 
   private setHeads(heads: number[] | undefined) {
+    if (this.summary) this.setSummary(undefined);
     this.dispatchEvent(new CustomEvent('heads-change', { detail: heads, bubbles: true, composed: true }));
   }
 
+  private setSummary(kind: Summary | undefined) {
+    this.dispatchEvent(new CustomEvent('summary-change', { detail: kind, bubbles: true, composed: true }));
+  }
+
   private toggleHead(h: number) {
+    // From rollout or flow: a click shows that head.
+    if (this.summary) return this.setHeads([h]);
     const on = new Set(this.heads?.length ? this.shown : []);
     if (!this.heads?.length) on.add(h); // from "all": the first click picks that head
     else if (on.has(h)) on.delete(h);
@@ -148,7 +190,7 @@ export class AttnLines extends LitElement {
   private drawn: unknown[] = [];
 
   override updated() {
-    const key = [this.canvas, this.view, this.layer, this.shown.join(), this.focused?.side, this.focused?.index, this.frame.width,
+    const key = [this.canvas, this.source, this.layer, this.shown.join(), this.focused?.side, this.focused?.index, this.frame.width,
       this.frame.scheme, window.devicePixelRatio];
     if (key.some((k, i) => !Object.is(k, this.drawn[i]))) {
       this.drawn = key;
@@ -164,7 +206,7 @@ export class AttnLines extends LitElement {
   private draw() {
     const canvas = this.canvas;
     const stage = this.stage;
-    const v = this.view;
+    const v = this.source;
     if (!canvas || !stage || !v) return;
     const heads = this.shown;
     const focus = this.focused;
@@ -210,6 +252,7 @@ export class AttnLines extends LitElement {
       rowTitle: this.columnTitle('query'),
       colTitle: this.columnTitle('key'),
       heads: this.shown,
+      summary: this.summary && SUMMARY_LABEL[this.summary.kind],
       lines: this.lines,
       focused: !!this.focused,
     });
@@ -305,9 +348,10 @@ export class AttnLines extends LitElement {
 
   private renderHeads() {
     const v = this.view!;
-    const all = !this.heads?.length || shownHeads(v, this.heads).length === v.heads;
+    const summary = this.summary?.kind;
+    const all = !summary && (!this.heads?.length || shownHeads(v, this.heads).length === v.heads);
     const dark = this.dark;
-    const on = new Set(this.shown);
+    const on = new Set(summary ? [] : this.shown);
     return html`<div class="heads" role="group" aria-label="Heads shown">
       <span class="seg-label">Heads</span>
       <button class="all" aria-pressed=${all} title="Show every head" @click=${() => this.setHeads(undefined)}>All</button>
@@ -315,13 +359,16 @@ export class AttnLines extends LitElement {
         aria-label="Head ${h + 1}" title="Head ${h + 1}: click to add or remove it; double-click to show it alone"
         @click=${() => this.toggleHead(h)} @dblclick=${() => this.setHeads([h])}>
         <span class="swatch ${on.has(h) ? '' : 'off'}" style=${cssProps({ background: headColor(h, dark) })}></span>${h + 1}</button>`)}
+      ${this.summaries && hasSummaries(v) ? SUMMARIES.map((k) => html`<button class="summary-toggle ${k}" aria-pressed=${summary === k}
+        title=${SUMMARY_TITLE[k]} @click=${() => this.setSummary(summary === k ? undefined : k)}>
+        <span class="swatch ${summary === k ? '' : 'off'}" style=${cssProps({ background: headColor(SUMMARY_HEAD, dark) })}></span>${SUMMARY_LABEL[k]}</button>`) : nothing}
       ${this.saveButton ? html`<button class="save" title="Download this picture as SVG" @click=${this.save}>Save SVG</button>` : nothing}
     </div>`;
   }
 
   /** The text alternative: the pinned (or keyboard's) token's strongest links per head, with their weights. */
   private renderLinks() {
-    const v = this.view!;
+    const v = this.source!;
     const f = this.cursor ?? this.validPin;
     if (!f) return html`<p class="hint">Hover a token to see only its lines, click to pin it (Escape unpins). From the
       keyboard: Tab into a column, move with the arrows, pin with Enter.</p>`;
@@ -332,10 +379,10 @@ export class AttnLines extends LitElement {
       ? html`What <q dir="auto">${labels[f.index]}</q> (${this.rowTitle.toLowerCase()} ${f.index + 1}) attends to most`
       : html`What attends most to <q dir="auto">${labels[f.index]}</q> (${this.colTitle.toLowerCase()} ${f.index + 1})`;
     return html`<table class="links" data-side=${f.side} data-index=${f.index}>
-      <caption>${what}, per head${this.validPin === f ? ' (pinned)' : ''}</caption>
+      <caption>${what}, ${this.summaryShown ? `in ${SUMMARY_LABEL[this.summaryShown.kind].toLowerCase()}` : 'per head'}${this.validPin === f ? ' (pinned)' : ''}</caption>
       <tbody>
         ${topLinks(v, this.layer, this.shown, f, TOP_LINKS).map(({ head, links }) => html`<tr data-head=${head}>
-          <th scope="row"><span class="swatch" style=${cssProps({ background: headColor(head, dark) })}></span>Head ${head + 1}</th>
+          <th scope="row"><span class="swatch" style=${cssProps({ background: headColor(head, dark) })}></span>${this.headName(head)}</th>
           ${links.map((l) => html`<td class="link" data-index=${l.index} data-weight=${String(l.weight)}>
             <span class="tok-text" dir="auto">${others[l.index]}</span> <span class="w">${l.weight.toFixed(3)}</span></td>`)}
         </tr>`)}
@@ -354,19 +401,34 @@ export class AttnLines extends LitElement {
 
   private announcement() {
     const f = this.cursor;
-    const v = this.view;
+    const v = this.source;
     if (!f || !v) return '';
     const labels = f.side === 'query' ? v.rows : v.cols;
     const others = f.side === 'query' ? v.cols : v.rows;
     const tops = topLinks(v, this.layer, this.shown, f, 1)
-      .map(({ head, links }) => `head ${head + 1}: ${others[links[0].index]} ${links[0].weight.toFixed(2)}`);
+      .map(({ head, links }) => `${this.headName(head)}: ${others[links[0].index]} ${links[0].weight.toFixed(2)}`);
     return `${f.side === 'query' ? this.rowTitle : this.colTitle} ${f.index + 1}, ${labels[f.index]}${
       this.validPin?.side === f.side && this.validPin.index === f.index ? ', pinned' : ''}. ${tops.join('; ')}`;
+  }
+
+  /** Rollout's or flow's legend: its colour, and what its lines are. */
+  private summaryKey(kind: Summary) {
+    const after = this.layer === 0 ? 'layer 1' : `layers 1 to ${this.layer + 1}`;
+    return html`<span class="summary-key"><span class="swatch" style=${cssProps({ background: headColor(SUMMARY_HEAD, this.dark) })}></span>
+      ${SUMMARY_LABEL[kind]} (every head, the residual counted): ${kind === 'rollout'
+        ? `how much of each ${this.colTitle.toLowerCase()} token reaches each position after ${after}`
+        : `the most that can flow from each ${this.colTitle.toLowerCase()} token to each position through ${after}`}</span>`;
   }
 
   override render() {
     const v = this.view;
     if (!v || !v.rows.length || !v.cols.length) return nothing;
+    const s = this.summary;
+    if (s && !s.matrix)
+      return html`${this.renderHeads()}${s.notice
+        ? html`<p class="state summary-note" role="status">${SUMMARY_LABEL[s.kind]} is not shown: ${s.notice}. Choose an earlier layer,
+            a shorter text, or Rollout.</p>`
+        : html`<p class="state loading" role="status">Computing ${SUMMARY_LABEL[s.kind].toLowerCase()}…</p>`}`;
     const [lw, rw] = this.labelWidths;
     const H = this.count * this.rowH;
     return html`
@@ -382,6 +444,7 @@ export class AttnLines extends LitElement {
           ${this.column('key', rw)}
         </div>
         <figcaption><span class="caption">${this.caption}</span>
+          ${s ? this.summaryKey(s.kind) : nothing}
           <span class="muted">Width and opacity: the weight</span>${this.legend()}
           ${MIN_WEIGHT > 0 ? html`<span class="muted">(lines under ${MIN_WEIGHT} are not drawn)</span>` : nothing}</figcaption>
       </figure>
@@ -399,11 +462,13 @@ export class AttnLines extends LitElement {
       cursor: pointer; font-variant-numeric: tabular-nums; }
     .heads button:hover { border-color: var(--accent, #5b3cc4); }
     .heads button[aria-pressed='true'] { border-color: var(--accent, #5b3cc4); box-shadow: inset 0 0 0 1px var(--accent, #5b3cc4); }
-    .heads .all[aria-pressed='true'] { background: var(--accent, #5b3cc4); color: #fff; }
+    .heads .all[aria-pressed='true'] { background: var(--accent, #5b3cc4); color: var(--on-accent, #fff); }
     .heads .save { margin-left: auto; }
     button:focus-visible, .col:focus-visible { outline: 2px solid var(--focus, #8f7cf0); outline-offset: 1px; }
     .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 3px; flex: none; }
     .swatch.off { opacity: 0.25; }
+    .summary-key { display: inline-flex; align-items: center; gap: 6px; flex-basis: 100%; }
+    .state { margin: 10px 0; font-size: 13px; color: var(--muted, #666); }
     figure { margin: 0; }
     .titles { display: grid; font-size: 11px; color: var(--muted, #666); margin-bottom: 4px; white-space: nowrap; }
     .t-left { text-align: right; padding-right: 6px; }
@@ -414,9 +479,9 @@ export class AttnLines extends LitElement {
       line-height: 14px; height: 14px; font-size: 12.5px; padding: 0 3px; border-radius: 4px; unicode-bidi: isolate; }
     .col.query .tok { right: 0; text-align: right; }
     .col.key .tok { left: 0; }
-    .tok.faded { opacity: 0.45; }
+    .tok.faded { color: var(--muted, #5f5d6e); } /* set back, still readable (4.5:1) */
     .tok.reached { font-weight: 600; }
-    .tok.focus { background: var(--accent, #5b3cc4); color: #fff; z-index: 2; }
+    .tok.focus { background: var(--accent, #5b3cc4); color: var(--on-accent, #fff); z-index: 2; }
     .tok.pinned:not(.focus) { box-shadow: inset 0 0 0 1.5px var(--accent, #5b3cc4); }
     .canvas-box { position: relative; min-width: 0; overflow: hidden; }
     canvas { display: block; }

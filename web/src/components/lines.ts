@@ -39,6 +39,7 @@ const FIRST_HUE = 255; // head 1 blue, head 2 orange, head 3 green, …
  * little stronger than heads 1 to 8, whose hues theirs come close to (tests/web/lines.test.ts).
  */
 export function headColor(head: number, dark: boolean): string {
+  if (head === SUMMARY_HEAD) return dark ? '#ebe8f6' : '#25222f';
   const hue = (FIRST_HUE + head * GOLDEN_ANGLE) % 360;
   const second = Math.floor(head / 8) % 2 === 1;
   return lchToHex(dark ? (second ? 84 : 72) : second ? 40 : 50, dark ? 45 : 55, hue);
@@ -81,6 +82,28 @@ export function contrast(a: string, b: string): number {
   const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
   return (hi + 0.05) / (lo + 0.05);
 }
+
+// ------------------------------------------------------------------------------------------ rollout and flow
+/**
+ * The "head" of rollout's or flow's lines (engine/rollout.ts): one matrix that every head went into, drawn instead of
+ * the heads in a colour of its own (the text's colour: no head has it).
+ */
+export const SUMMARY_HEAD = -1;
+
+/** A view whose layer `layer` is one "head", SUMMARY_HEAD: rollout's or flow's [T, T] matrix after that layer. */
+export function summaryView(v: AttentionView, layer: number, matrix: Float32Array): AttentionView {
+  const weights = v.weights.slice();
+  weights[layer] = matrix;
+  return { ...v, heads: 1, weights };
+}
+
+/** Head h's name in legends: "Head 3", or for SUMMARY_HEAD the summary's ("Rollout"). */
+export function headLabel(head: number, summary = 'Every head'): string {
+  return head === SUMMARY_HEAD ? summary : `Head ${head + 1}`;
+}
+
+/** Where head h's [rows, cols] block starts in a layer's weights (a summary view has one). */
+const block = (head: number) => (head === SUMMARY_HEAD ? 0 : head);
 
 // ------------------------------------------------------------------------------------------------- geometry
 /** A row's height for short texts, and the tallest the picture grows before its rows get thinner. */
@@ -138,7 +161,7 @@ export function linesOf(v: AttentionView, layer: number, heads: readonly number[
   for (const head of heads)
     for (let query = q0; query < Math.min(q1, R); query++)
       for (let key = k0; key < Math.min(k1, C); key++) {
-        const weight = w[(head * R + query) * C + key];
+        const weight = w[(block(head) * R + query) * C + key];
         if (weight >= min) out.push({ head, query, key, weight });
       }
   return out;
@@ -156,7 +179,7 @@ export function topLinks(v: AttentionView, layer: number, heads: readonly number
     const n = focus.side === 'query' ? C : R;
     const links = Array.from({ length: n }, (_, j) => ({
       index: j,
-      weight: focus.side === 'query' ? w[(head * R + focus.index) * C + j] : w[(head * R + j) * C + focus.index],
+      weight: focus.side === 'query' ? w[(block(head) * R + focus.index) * C + j] : w[(block(head) * R + j) * C + focus.index],
     }));
     links.sort((a, b) => b.weight - a.weight || a.index - b.index);
     return { head, links: links.slice(0, k) };

@@ -5,7 +5,7 @@
 // Labels are text typed by users: CSV quotes them and defuses spreadsheet formulas (a leading = + - @ gets a
 // leading '), SVG escapes them.
 import { colormapLut } from '../components/colormaps';
-import { endpointY, headColor, labelEvery, lineStyle, rowHeight, type Line } from '../components/lines';
+import { SUMMARY_HEAD, endpointY, headColor, headLabel, labelEvery, lineStyle, rowHeight, type Line } from '../components/lines';
 
 export interface MatrixExport {
   title: string; // e.g. "Layer 1, head 2: attention weights"
@@ -181,7 +181,8 @@ export interface LinesExport {
   colLabels: string[]; // the right column: keys
   rowTitle: string; // the left column's heading, e.g. "Queries (attending)"
   colTitle: string;
-  heads: number[]; // the heads shown, in order
+  heads: number[]; // the heads shown, in order (SUMMARY_HEAD: rollout or flow)
+  summary?: string; // the name of SUMMARY_HEAD's lines, "Rollout" or "Flow"
   lines: Line[]; // as drawn (lines.ts linesOf)
   focused: boolean; // the lines of one token only
 }
@@ -216,7 +217,7 @@ export function toLinesSVG(p: LinesExport): string {
     const x = 8 + (i % perRow) * 64;
     const y = 34 + Math.floor(i / perRow) * 18;
     parts.push(`<rect x="${x}" y="${y}" width="12" height="12" rx="2" fill="${headColor(h, false)}"/>` +
-      `<text x="${x + 16}" y="${y + 10}" font-size="11">Head ${h + 1}</text>`);
+      `<text x="${x + 16}" y="${y + 10}" font-size="11">${escapeXml(headLabel(h, p.summary))}</text>`);
   });
   parts.push(`<text x="${lw}" y="${top - 8}" font-size="11" fill="#555" text-anchor="end">${escapeXml(p.rowTitle)}</text>`,
     `<text x="${x1 + 10}" y="${top - 8}" font-size="11" fill="#555">${escapeXml(p.colTitle)}</text>`);
@@ -232,9 +233,9 @@ export function toLinesSVG(p: LinesExport): string {
     const y0 = top + endpointY(l.query, rowH, s, p.heads.length);
     const y1 = top + endpointY(l.key, rowH, s, p.heads.length);
     parts.push(`<line x1="${x0}" y1="${y0.toFixed(2)}" x2="${x1}" y2="${y1.toFixed(2)}" stroke="${headColor(l.head, false)}" ` +
-      `stroke-width="${width.toFixed(2)}" stroke-opacity="${opacity.toFixed(3)}" stroke-linecap="round" data-head="${l.head + 1}" ` +
+      `stroke-width="${width.toFixed(2)}" stroke-opacity="${opacity.toFixed(3)}" stroke-linecap="round" data-head="${l.head === SUMMARY_HEAD ? 'summary' : l.head + 1}" ` +
       `data-query="${l.query}" data-key="${l.key}" data-weight="${numberText(l.weight)}"><title>${escapeXml(
-        `head ${l.head + 1}: ${p.rowLabels[l.query] ?? l.query} → ${p.colLabels[l.key] ?? l.key}: ${numberText(l.weight)}`)}</title></line>`);
+        `${headLabel(l.head, p.summary)}: ${p.rowLabels[l.query] ?? l.query} → ${p.colLabels[l.key] ?? l.key}: ${numberText(l.weight)}`)}</title></line>`);
   }
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
