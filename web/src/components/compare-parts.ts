@@ -6,7 +6,8 @@ import { css, html } from 'lit';
 import type { AttentionView } from '../engine/protocol';
 import { selectedMatrix, type HeadChoice } from '../state/store';
 import { alignTokens, pairLabel, type Alignment } from '../text/align';
-import { drawnMask, type TextModel } from '../widgets/model-widget';
+import { drawnMask } from './heatmap-paint';
+import type { TextModel } from '../widgets/model-widget';
 import './attn-heatmap';
 
 const ANIMAL = "The animal didn't cross the street because it was too";
@@ -112,6 +113,11 @@ export function differenceHeatmap(first: AttentionView, d: Difference, pick: { l
     .domain=${differenceDomain(d)} max-size=${maxSize} mask-label="nothing to subtract (a token of one text only, or masked)"
     row-title=${cross ? 'Output' : 'Query'} col-title=${cross ? 'Input' : 'Key'}
     caption="Second − first · ${whereText(pick)} (red: more attention in the second)"></attn-heatmap>`;
+}
+
+/** The difference with what it means: how the tokens were paired, the diverging heatmap, the largest changes. */
+export function differencePanel(first: AttentionView, second: AttentionView, d: Difference, pick: { layer: number; head: HeadChoice }, causal: boolean) {
+  return html`${alignmentText(first, second, d)}${differenceHeatmap(first, d, pick)}${changesText(d, causal)}`;
 }
 
 export const compareStyles = css`

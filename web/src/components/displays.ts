@@ -1,5 +1,5 @@
 // The ways to draw one attention view, and the tabs that switch between them (the explorer's "Heatmap | Lines |
-// Model | Neuron | Compare | Ablation", and <attn-view display="...">). A new display is one entry in DISPLAYS (plus its renderer where the tabs
+// Model | Neuron | Compare | Ablation", and <attn-view display="...">, which has them all). A new display is one entry in DISPLAYS (plus its renderer where the tabs
 // are used); `controls` says which of the explorer's pickers it needs.
 //
 // The tabs follow the WAI-ARIA tabs pattern: one tab stop (the selected tab), the arrow keys, Home and End move
@@ -26,16 +26,20 @@ export type DisplayControl = (typeof DISPLAYS)[number]['controls'][number];
 
 export const DISPLAY_PANEL = 'display-panel';
 
-/** <attn-view>'s displays: the neuron view and the comparison are widgets of their own (<attn-neuron>, <attn-compare>). */
-export const VIEW_DISPLAYS = ['heatmap', 'lines', 'model'] as const satisfies readonly Display[];
-export type ViewDisplay = (typeof VIEW_DISPLAYS)[number];
-
-export function isViewDisplay(x: unknown): x is ViewDisplay {
-  return (VIEW_DISPLAYS as readonly unknown[]).includes(x);
-}
-
 export function isDisplay(x: unknown): x is Display {
   return DISPLAYS.some((d) => d.id === x);
+}
+
+/** A display that cannot show a model says why (the explorer and <attn-view>), naming the model: "the tagger". */
+export function neuronNotice(modelName: string) {
+  return html`The neuron view needs each head’s query and key vectors, and the engine does not give them for
+    <span dir="auto">${modelName}</span>. Its weights are in the other displays.`;
+}
+
+/** `choose`: how the reader picks another model there ("choose one of those models above"). */
+export function ablationNotice(modelName: string, choose: string) {
+  return html`Switching heads off works on the shipped models: the language model, the tagger and the date translator
+    (their held-out texts give the heads’ means). Not for <span dir="auto">${modelName}</span>; ${choose}.`;
 }
 
 /** Whether display `d` uses picker control `c`. */

@@ -15,6 +15,11 @@ export interface CellPicture {
   masked: [number, number, number]; // the grey of masked cells, RGB
 }
 
+/** A mask to draw: none when it masks nothing (the tagger's is all zeros), so the legend does not speak of masked cells. */
+export function drawnMask(mask: Float32Array | undefined): Float32Array | undefined {
+  return mask?.includes(-Infinity) ? mask : undefined;
+}
+
 export const NAN_RGB: [number, number, number] = [220, 38, 38];
 
 /** The grey of masked cells unless the page sets `--attn-masked-color`. */

@@ -8,7 +8,9 @@ import { css, html, nothing, type LitElement } from 'lit';
 import type { AttentionView, HeadVectors } from '../engine/protocol';
 import { formatCell } from '../widgets/attn-matrix';
 import type { Strip } from '../widgets/attn-strips';
+import { drawnMask } from './heatmap-paint';
 import '../widgets/attn-strips';
+import './attn-heatmap';
 
 /** A view analyzed with trace 'full'. */
 export type VectorView = AttentionView & { vectors: HeadVectors[] };
@@ -202,3 +204,24 @@ export const neuronStyles = css`
   .neuron-summary { margin: 14px 0 0; padding: 8px 10px; border-radius: 8px; background: var(--w-code-bg, var(--chip-bg, #f3f1fa));
     color: var(--w-fg, var(--fg, #222)); font-size: 13px; }
 `;
+
+/** The cell under the pointer of each step-4 heatmap (a click picks it). */
+const hoveredCell = new WeakMap<EventTarget, { row: number; col: number }>();
+
+/** Step 4: head n.head of layer n.layer as a heatmap, row n.i being the softmax above; a click picks a cell's query and key. */
+export function neuronHeadMap(v: AttentionView, n: NeuronNumbers, o: { colormap: string; className: string; pick: (row: number, col: number) => void }) {
+  const R = v.rows.length;
+  const C = v.cols.length;
+  return html`<section class="step" aria-labelledby="n-map">
+    <h3 id="n-map"><span class="num">4</span> The whole head: row ${n.i} is the softmax above</h3>
+    <p class="muted">Click a cell to pick its query and key.</p>
+    <attn-heatmap class=${o.className} colormap=${o.colormap} .matrix=${v.weights[n.layer].subarray(n.head * R * C, (n.head + 1) * R * C)}
+      rows=${R} cols=${C} .rowLabels=${v.rows} .colLabels=${v.cols} .mask=${drawnMask(v.masks[n.layer])} .domain=${[0, 1] as [number, number]}
+      caption="${v.title} · layer ${n.layer + 1} · head ${n.head + 1}" max-size="360"
+      @cell-active=${(e: CustomEvent<{ row: number; col: number }>) => e.currentTarget && hoveredCell.set(e.currentTarget, e.detail)}
+      @click=${(e: Event) => {
+        const c = e.currentTarget && hoveredCell.get(e.currentTarget);
+        if (c) o.pick(c.row, c.col);
+      }}></attn-heatmap>
+  </section>`;
+}

@@ -12,7 +12,7 @@ import { customElement, property, state } from 'lit/decorators.js';
 import type { Analysis, AttentionView } from '../engine/protocol';
 import type { MatrixExport } from '../export/export';
 import { selectedMatrix, type HeadChoice } from '../state/store';
-import { COMPARE_DEFAULTS, alignmentText, changesText, compareStyles, difference, differenceDomain, differenceHeatmap, whereText } from '../components/compare-parts';
+import { COMPARE_DEFAULTS, compareStyles, difference, differenceDomain, differencePanel, whereText } from '../components/compare-parts';
 import { ModelWidget, drawnMask } from './model-widget';
 import { registerWidget } from './registry';
 import '../components/attn-heatmap';
@@ -105,9 +105,7 @@ export class AttnCompare extends ModelWidget {
       ${s
         ? html`<div class="pair maps">${this.heatmap(s.first, s.pick, 'first')}${this.heatmap(s.second, s.pick, 'second')}</div>
             <h3>The difference: second − first</h3>
-            ${alignmentText(s.first, s.second, s.diff)}
-            ${differenceHeatmap(s.first, s.diff, s.pick)}
-            ${changesText(s.diff, this.causal)}`
+            ${differencePanel(s.first, s.second, s.diff, s.pick, this.causal)}`
         : nothing}
     `;
   }

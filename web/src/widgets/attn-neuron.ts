@@ -13,10 +13,9 @@ import { customElement, property, state } from 'lit/decorators.js';
 import type { Analysis } from '../engine/protocol';
 import type { MatrixExport } from '../export/export';
 import { modelInfo } from '../models/catalog';
-import { hasVectors, neuronStyles, neuronSteps, neuronTokens, pickNeuron, type NeuronNumbers, type VectorView } from '../components/neuron-parts';
-import { ModelWidget, drawnMask } from './model-widget';
+import { hasVectors, neuronHeadMap, neuronStyles, neuronSteps, neuronTokens, pickNeuron, type NeuronNumbers, type VectorView } from '../components/neuron-parts';
+import { ModelWidget } from './model-widget';
 import { registerWidget } from './registry';
-import '../components/attn-heatmap';
 
 @customElement('attn-neuron')
 export class AttnNeuron extends ModelWidget {
@@ -109,25 +108,14 @@ export class AttnNeuron extends ModelWidget {
               scaled: cfg.scaled !== false, temperature: Number(cfg.temperature ?? 1),
               causal: s.v.name !== 'encoder' && s.v.name !== 'cross' && this.modelId !== 'tagger',
             })}
-            <section class="step" aria-labelledby="n-map">
-              <h3 id="n-map"><span class="num">4</span> The whole head: row ${s.n.i} is the softmax above</h3>
-              <p class="muted">Click a cell to pick its query and key.</p>
-              <attn-heatmap class="head" colormap=${this.colormap} .matrix=${s.v.weights[s.n.layer].subarray(s.n.head * s.v.rows.length * s.v.cols.length,
-                  (s.n.head + 1) * s.v.rows.length * s.v.cols.length)} rows=${s.v.rows.length} cols=${s.v.cols.length}
-                .rowLabels=${s.v.rows} .colLabels=${s.v.cols} .mask=${drawnMask(s.v.masks[s.n.layer])} .domain=${[0, 1] as [number, number]}
-                caption="${s.v.title} · layer ${s.n.layer + 1} · head ${s.n.head + 1}" max-size="360"
-                @cell-active=${(e: CustomEvent<{ row: number; col: number }>) => (this.hovered = e.detail)}
-                @click=${() => this.hovered && this.pickCell(this.hovered)}></attn-heatmap>
-            </section>`
+            ${neuronHeadMap(s.v, s.n, { colormap: this.colormap, className: 'head', pick: (row, col) => this.pickCell(row, col) })}`
         : nothing}
     `;
   }
 
-  private hovered?: { row: number; col: number };
-
-  private pickCell(c: { row: number; col: number }) {
-    this.query = String(c.row);
-    this.key = String(c.col);
+  private pickCell(row: number, col: number) {
+    this.query = String(row);
+    this.key = String(col);
     void this.stateChanged();
   }
 

@@ -11,7 +11,13 @@
 // causal, scaled (the explorer's choices; a value outside them gets a notice and the default).
 // display: "heatmap" (the default), "lines" (the head view: a line from each query to each key, several heads at
 // once; line-heads "1,3" = the heads drawn, absent = all; pin "q5" / "k2" = the token whose lines stay shown, query 5
-// or key 2, 1-based) or "model" (every layer and head at once, a click picks one; pictures "heatmap" or "lines").
+// or key 2, 1-based; head "rollout" or "flow" draws that instead of the heads), "model" (every layer and head at
+// once, a click picks one; pictures "heatmap" or "lines"), and the explorer's other displays, from the parts they
+// share with <attn-neuron>, <attn-compare> and <attn-ablation>: "neuron" (how one weight of the head is made; query
+// and key: 0-based row and column, by default the last row and the key it weighs most), "compare" (the same layer
+// and head on a second text, vs, and second − first; vs by default the model's preset) and "ablation" (heads
+// switched off: off "2.3,4.1", the translator's "e1.2,d2.1,c1.3"; ablate "zero" | "mean"; rank "true": the ranking).
+// A display that cannot show the model says why, as the explorer does.
 import { css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { Analysis, AttentionView } from '../engine/protocol';
@@ -40,7 +46,11 @@ import '../components/head-gallery';
 import '../components/attn-lines';
 import '../components/model-view';
 import type { AttnLines } from '../components/attn-lines';
-import { DISPLAY_PANEL, VIEW_DISPLAYS, displayTabs, displayTabsStyles, displayUses, isViewDisplay, type Display, type ViewDisplay } from '../components/displays';
+import { DISPLAYS, DISPLAY_PANEL, ablationNotice, displayTabs, displayTabsStyles, displayUses, isDisplay, neuronNotice, type Display } from '../components/displays';
+import { hasVectors, neuronHeadMap, neuronStyles, neuronSteps, neuronTokens, pickNeuron, type NeuronPick } from '../components/neuron-parts';
+import { COMPARE_DEFAULTS, compareStyles, difference, differencePanel } from '../components/compare-parts';
+import { MODELS as ABLATION_MODELS, headKey, parseOff } from '../components/ablation-parts';
+import type { AblationModel, AblationResult, HeadRef } from '../engine/ablation';
 import { headsText, parseHeads, parsePin, pinText, shownHeads, type Focus } from '../components/lines';
 import '../components/model-controls';
 import '../components/model-outputs';
@@ -100,7 +110,7 @@ export function settingsAttributes(s: ModelSettings): Record<string, string> {
 export class AttnView extends WidgetBase {
   static override widgetTag = 'attn-view';
   static override stateKeys = ['model', 'hf', 'run', 'text', 'view', 'layer', 'head', 'readonly', 'gallery',
-    ...SETTING_ATTRS.map((a) => a.attr), 'display', 'line-heads', 'pin', 'pictures'];
+    ...SETTING_ATTRS.map((a) => a.attr), 'display', 'line-heads', 'pin', 'pictures', 'query', 'key', 'vs', 'off', 'ablate', 'rank'];
 
   @property({ reflect: true }) model: ModelId = 'lm';
   /** A Hugging Face model folder on this site ("models/opus-mt-en-fr/"), read as the engine reads a Hub folder. */
@@ -117,6 +127,17 @@ export class AttnView extends WidgetBase {
   @property({ reflect: true }) pin?: string;
   /** The model display's pictures: "lines", or absent: heatmaps. */
   @property({ reflect: true }) pictures?: string;
+  /** The neuron display: the query (row) and key (column) picked, 0-based as in <attn-neuron>. */
+  @property({ reflect: true }) query?: string;
+  @property({ reflect: true }) key?: string;
+  /** The compare display: the second text. */
+  @property({ reflect: true }) vs?: string;
+  /** The ablation display: the heads switched off (<attn-ablation>'s syntax) and what a removed head outputs. */
+  @property({ reflect: true }) off?: string;
+  @property({ reflect: true }) ablate?: string;
+  // Written only when on ("true"), as gallery.
+  @property({ reflect: true, converter: { fromAttribute: boolAttribute.fromAttribute, toAttribute: (v: boolean) => (v ? 'true' : null) } })
+  rank = false;
   @property({ reflect: true, type: Boolean }) readonly = false;
   /** Model "lab": the id of a run the training lab kept in this browser. */
   @property({ reflect: true, attribute: 'run' }) labRun?: string;
@@ -140,6 +161,12 @@ export class AttnView extends WidgetBase {
   private stopFollowing?: () => void;
 
   @state() private analysis?: Analysis;
+  /** The analysis was asked for with each head's queries and keys (the neuron display): without them, the model has none. */
+  private analysisTraced = false;
+  /** The compare display's second text, analyzed by the same model. */
+  @state() private compared?: Analysis;
+  /** The ablation display's result (the worker's 'ablation' call), for its model. */
+  @state() private ablated?: AblationResult & { model: AblationModel };
   @state() private loading = '';
   /** The Hugging Face model, once loaded. */
   @state() private hfInfo?: HfInfo;
@@ -227,6 +254,50 @@ export class AttnView extends WidgetBase {
     const v = this.currentView;
     const kind = v && this.summaryOf(v);
     if (v && kind) await this.summaries.load(v, kind, this.pick(v).layer);
+    if (this.shownDisplay === 'compare') this.compared = await this.analyzeOne(this.compareText, `${this.viewKey}-vs`);
+    const model = this.ablationModel;
+    if (this.shownDisplay === 'ablation' && model) {
+      const r = await this.call('ablation', { model, text: this.currentText, removed: this.ablationOff.heads, mode: this.ablateMode, rank: this.rank });
+      this.ablated = { ...r, model };
+    }
+  }
+
+  /** The compare display's second text: vs, else the model's preset (the same text with a word changed). */
+  private get compareText() {
+    return this.vs || (COMPARE_DEFAULTS as Partial<Record<string, [string, string]>>)[this.modelId]?.[1] || this.currentText;
+  }
+
+  /** The ablation display's model (undefined: the model has no ablation: untrained, lab, Hugging Face). */
+  private get ablationModel(): AblationModel | undefined {
+    return (ABLATION_MODELS as string[]).includes(this.modelId) ? (this.modelId as AblationModel) : undefined;
+  }
+
+  private get ablateMode(): 'zero' | 'mean' {
+    return this.ablate === 'mean' ? 'mean' : 'zero';
+  }
+
+  /** The heads off names, and a note for each entry it cannot use. */
+  private get ablationOff() {
+    const model = this.ablationModel ?? 'lm';
+    return parseOff(this.off ?? '', model, this.ablated?.model === model ? this.ablated.groups : undefined);
+  }
+
+  /** What the attributes ask for that cannot be done: each with what is shown instead. */
+  private get attributeNotes(): string[] {
+    const notes: string[] = [];
+    if (this.display && !isDisplay(this.display))
+      notes.push(`display must be ${DISPLAYS.map((d) => d.id).join(', ')}; showing the heatmap.`);
+    const d = this.shownDisplay;
+    for (const which of ['query', 'key'] as const) {
+      const x = this[which];
+      if (d === 'neuron' && x && !/^\s*\d+\s*$/.test(x))
+        notes.push(`${which} must be a token's number, 0 for the first; using ${which === 'query' ? 'the last row' : 'the key it weighs most'}.`);
+    }
+    if (d === 'ablation' && this.ablationModel) {
+      if (this.ablate && this.ablate !== 'zero' && this.ablate !== 'mean') notes.push('ablate must be zero or mean; using zero.');
+      notes.push(...this.ablationOff.notes);
+    }
+    return notes;
   }
 
   /** Rollout and flow (engine/rollout.ts), computed by the engine when head says so. */
@@ -234,7 +305,7 @@ export class AttnView extends WidgetBase {
 
   /** Rollout or flow, when head asks for it, the view is self-attention and the heatmap is shown. */
   private summaryOf(v: AttentionView): Summary | undefined {
-    return isSummary(this.head) && hasSummaries(v) && this.shownDisplay === 'heatmap' ? this.head : undefined;
+    return isSummary(this.head) && hasSummaries(v) && (this.shownDisplay === 'heatmap' || this.shownDisplay === 'lines') ? this.head : undefined;
   }
 
   /** What the heatmap shows: a head, the mean, or rollout or flow (no matrix while it is computed, or a notice). */
@@ -247,7 +318,7 @@ export class AttnView extends WidgetBase {
       explain: summaryExplanation(kind, pick.layer) };
   }
 
-  /** The model's analysis of the text. */
+  /** The model's analysis of the text (with each head's queries and keys in the neuron display). */
   private async analyzeText() {
     const client = sharedEngine();
     const model = this.modelId;
@@ -261,30 +332,37 @@ export class AttnView extends WidgetBase {
       } finally {
         this.loading = '';
       }
+    } else {
+      client.releaseHf(this.viewKey);
+      this.hfInfo = undefined;
+      this.loading = model === 'untrained' ? '' : `Loading the ${modelInfo(model).title.toLowerCase()}…`;
       try {
-        const a = await client.analyze({ model, hf: url, text: this.currentText, settings: DEFAULT_SETTINGS }, this.viewKey);
-        this.analysis = a;
-        a.later?.then((outputs) => {
-          if (this.analysis === a) this.analysis = { ...a, outputs, later: undefined };
-        });
-      } catch (e) {
-        if (!(e instanceof Superseded)) throw e;
+        this.info = await client.load(model, this.settings, model === 'lab' ? this.labRun : undefined);
+      } finally {
+        this.loading = '';
       }
-      return;
     }
-    client.releaseHf(this.viewKey);
-    this.hfInfo = undefined;
-    const settings = this.settings;
-    this.loading = model === 'untrained' ? '' : `Loading the ${modelInfo(model).title.toLowerCase()}…`;
+    const traced = this.shownDisplay === 'neuron';
+    const a = await this.analyzeOne(this.currentText, this.viewKey, traced ? 'full' : undefined);
+    if (!a) return;
+    this.analysis = a;
+    this.analysisTraced = traced;
+    a.later?.then((outputs) => {
+      if (this.analysis === a) this.analysis = { ...a, outputs, later: undefined };
+    });
+  }
+
+  /** One text analyzed by the model shown, under `key` (undefined: a newer request under that key replaced it). */
+  private async analyzeOne(text: string, key: string, trace?: 'full'): Promise<Analysis | undefined> {
+    const model = this.modelId;
+    const request = model === 'hf'
+      ? { model, hf: this.hfUrl, text, settings: DEFAULT_SETTINGS, trace }
+      : { model, text, settings: this.settings, run: model === 'lab' ? this.labRun : undefined, trace };
     try {
-      this.info = await client.load(model, settings, model === 'lab' ? this.labRun : undefined);
-    } finally {
-      this.loading = '';
-    }
-    try {
-      this.analysis = await client.analyze({ model, text: this.currentText, settings, run: model === 'lab' ? this.labRun : undefined }, this.viewKey);
+      return await sharedEngine().analyze(request, key);
     } catch (e) {
-      if (!(e instanceof Superseded)) throw e;
+      if (e instanceof Superseded) return undefined;
+      throw e;
     }
   }
 
@@ -294,8 +372,8 @@ export class AttnView extends WidgetBase {
     const v = this.currentView;
     if (!v) return [];
     const pick = this.pick(v);
-    // The lines display: the matrix of each head drawn.
-    const heads: HeadChoice[] = this.shownDisplay === 'lines' ? shownHeads(v, parseHeads(this.lineHeads, 1)) : [pick.head];
+    // The lines display: the matrix of each head drawn (or rollout's or flow's).
+    const heads: HeadChoice[] = this.shownDisplay === 'lines' && !this.summaryOf(v) ? shownHeads(v, parseHeads(this.lineHeads, 1)) : [pick.head];
     return heads.flatMap((head) => {
       const { matrix, mask, name } = this.shownMatrix(v, { layer: pick.layer, head });
       return matrix ? [{
@@ -313,22 +391,27 @@ export class AttnView extends WidgetBase {
     return [{ title: `${v.title}, layer ${this.pick(v).layer + 1}: lines`, svg: () => lines.svg() }];
   }
 
-  private get shownDisplay(): ViewDisplay {
-    return isViewDisplay(this.display) ? this.display : 'heatmap';
+  private get shownDisplay(): Display {
+    return isDisplay(this.display) ? this.display : 'heatmap';
   }
 
-  private setState(key: 'text' | 'view' | 'layer' | 'head' | 'model' | 'display' | 'lineHeads' | 'pin' | 'pictures', value: string | undefined) {
+  private setState(key: 'text' | 'view' | 'layer' | 'head' | 'model' | 'display' | 'lineHeads' | 'pin' | 'pictures' | 'vs' | 'off' | 'ablate',
+    value: string | undefined) {
     (this as unknown as Record<string, string | undefined>)[key] = value;
     this.stateChanged();
   }
 
-  /** The lines and model displays, by the display attribute (the heatmap is drawn in renderBody). */
+  /** The displays other than the heatmap, by the display attribute (the heatmap is drawn in renderBody). */
   private renderDisplay(v: AttentionView, pick: { layer: number; head: HeadChoice }, titles: { row: string; col: string }) {
     const heads = parseHeads(this.lineHeads, 1);
+    const summary = this.summaryOf(v);
     const renderers = {
-      lines: () => html`<attn-lines class="main" .view=${v} .layer=${pick.layer} .heads=${heads} .pin=${parsePin(this.pin, 1)}
+      lines: () => html`<attn-lines class="main" .view=${v} .layer=${pick.layer} .heads=${heads} .pin=${parsePin(this.pin, 1)} summaries
+        .summary=${summary ? { kind: summary, ...this.summaries.get(v, summary, pick.layer) } : undefined}
         row-title=${titles.row} col-title=${titles.col}
-        caption="${v.title} · layer ${pick.layer + 1} · ${heads && heads.length < v.heads ? `heads ${headsText(heads, 1).replace(/,/g, ', ')}` : 'all heads'}"
+        caption="${v.title} · layer ${pick.layer + 1} · ${summary ? summary
+          : heads && heads.length < v.heads ? `heads ${headsText(heads, 1).replace(/,/g, ', ')}` : 'all heads'}"
+        @summary-change=${(e: CustomEvent<Summary | undefined>) => this.setState('head', e.detail ?? String(pick.head === 'mean' ? 1 : pick.head + 1))}
         @heads-change=${(e: CustomEvent<number[] | undefined>) => this.setState('lineHeads', e.detail ? headsText(e.detail, 1) : undefined)}
         @pin-change=${(e: CustomEvent<Focus | undefined>) => this.setState('pin', e.detail ? pinText(e.detail, 1) : undefined)}></attn-lines>`,
       model: () => html`<attn-model-view class="main" .view=${v} .layer=${pick.layer} .head=${pick.head} colormap=${this.colormap}
@@ -339,9 +422,93 @@ export class AttnView extends WidgetBase {
         }}
         @display-select=${(e: CustomEvent<Display>) => this.setState('display', e.detail === 'heatmap' ? undefined : e.detail)}
         @pictures-change=${(e: CustomEvent<string>) => this.setState('pictures', e.detail === 'lines' ? 'lines' : undefined)}></attn-model-view>`,
+      neuron: () => this.renderNeuron(v, pick),
+      compare: () => this.renderCompare(v, pick),
+      ablation: () => this.renderAblation(),
     };
     const d = this.shownDisplay;
     return d === 'heatmap' ? nothing : renderers[d]();
+  }
+
+  /** The model's name in sentences: "the tagger", or a Hugging Face model's. */
+  private get modelName() {
+    if (this.modelId === 'hf') return this.hfInfo?.name ?? folderName(this.hf);
+    if (this.modelId === 'lab') return this.info?.config?.name ? String(this.info.config.name) : 'your lab model';
+    if (this.modelId === 'untrained') return 'the untrained model';
+    return `the ${modelInfo(this.modelId).title.toLowerCase()}`;
+  }
+
+  /** Each token of `v` sees only itself and the tokens before it. */
+  private isCausal(v: AttentionView) {
+    const m = this.modelId;
+    return m === 'lm' || v.name === 'decoder' || (m === 'untrained' && this.settings.causal) || this.hfInfo?.family === 'gpt2';
+  }
+
+  /** The neuron display (neuron-parts.ts): how one weight of the head is made. */
+  private renderNeuron(v: AttentionView, pick: { layer: number; head: HeadChoice }) {
+    if (!hasVectors(v))
+      return this.analysisTraced
+        ? html`<p class="notice" role="status">${neuronNotice(this.modelName)}</p>`
+        : html`<p class="muted" role="status">Computing the queries and keys…</p>`;
+    const h = pick.head === 'mean' ? 0 : pick.head;
+    const index = (x?: string) => (x && /^\s*\d+\s*$/.test(x) ? Number(x) : undefined);
+    const n = pickNeuron(v, pick.layer, h, index(this.query), index(this.key));
+    const select = (i: number, j: number) => {
+      this.query = String(i);
+      this.key = String(j);
+      this.stateChanged();
+    };
+    const tokenPick: NeuronPick = (which, index) => select(which === 'query' ? index : n.i, which === 'key' ? index : n.j);
+    const cfg = this.info?.config ?? {};
+    return html`
+      ${pick.head === 'mean' || isSummary(this.head) ? html`<p class="muted" role="status">${pick.head === 'mean' ? 'A mean of heads' : `${SUMMARY_LABEL[this.head as Summary]}`}
+        has no query or key vector: this is head 1. Pick a head above.</p>` : nothing}
+      ${neuronTokens(this, 'query', v.rows, n.i, tokenPick)}
+      ${neuronTokens(this, 'key', v.cols, n.j, tokenPick, n.mask)}
+      ${neuronSteps(v, n, {
+        colormap: this.colormap, pick: tokenPick, causal: this.isCausal(v),
+        scaled: this.modelId === 'untrained' ? this.settings.scaled : cfg.scaled !== false, temperature: Number(cfg.temperature ?? 1),
+      })}
+      ${neuronHeadMap(v, n, { colormap: this.colormap, className: 'neuron-head', pick: select })}`;
+  }
+
+  /** The compare display (compare-parts.ts): the same layer and head on a second text, and second − first. */
+  private renderCompare(v: AttentionView, pick: { layer: number; head: HeadChoice }) {
+    const text = this.compareText;
+    const c = this.compared;
+    const done = c && c.model === this.analysis?.model && c.text === text;
+    const second = done ? c.views.find((x) => x.name === v.name) : undefined;
+    const input = html`<label class="vs">Second text <input class="vs" dir="auto" .value=${text} ?readonly=${this.readonly}
+      @change=${(e: Event) => this.setState('vs', (e.target as HTMLInputElement).value)} /></label>`;
+    if (!second)
+      return html`${input}<p class="muted" role="status">${done ? 'Type a second text to compare its attention with this one’s.'
+        : 'Computing the second text’s attention…'}</p>`;
+    const head = isSummary(this.head) ? 'mean' : pick.head;
+    const where = { layer: pick.layer, head };
+    return html`${input}
+      <p class="muted explain">The first text is the one above; the picture is the second’s attention minus the first’s, in the same layer
+        and head.</p>
+      ${differencePanel(v, second, difference(v, second, pick.layer, head), where, this.isCausal(v))}`;
+  }
+
+  /** The ablation display (ablation-parts.ts): the text with heads switched off; a ranked head opens in the other displays. */
+  private renderAblation() {
+    const model = this.ablationModel;
+    if (!model) return html`<p class="notice" role="status">${ablationNotice(this.modelName, 'set model to lm, tagger or dates')}</p>`;
+    const r = this.ablated?.model === model ? this.ablated : undefined;
+    const open = (h: HeadRef) => {
+      if (h.group !== 'self') this.view = h.group;
+      this.selectHead(h.layer, h.head);
+    };
+    return html`<attn-ablation-panel .result=${r} .heads=${this.ablationOff.heads} model=${model} mode=${this.ablateMode} ?rank=${this.rank}
+      .rankClick=${'Click a head to open it (its layer and head) in the other displays.'}
+      @ablation-off=${(e: CustomEvent<HeadRef[]>) => this.setState('off', e.detail.map(headKey).join(',') || undefined)}
+      @ablation-mode=${(e: CustomEvent<'zero' | 'mean'>) => this.setState('ablate', e.detail === 'mean' ? 'mean' : undefined)}
+      @ablation-rank=${(e: CustomEvent<boolean>) => {
+        this.rank = e.detail;
+        this.stateChanged();
+      }}
+      @ablation-rank-head=${(e: CustomEvent<HeadRef>) => open(e.detail)}></attn-ablation-panel>`;
   }
 
   /** The PyTorch script of the model and text shown (widgets/model-script.ts); none for a Hugging Face model. */
@@ -394,7 +561,7 @@ export class AttnView extends WidgetBase {
     const titles = { row: v?.name === 'cross' ? (a!.model === 'hf' ? 'Target' : 'Output') : 'Query',
       col: v?.name === 'cross' ? (a!.model === 'hf' ? 'Source' : 'Input') : 'Key' };
     return html`
-      ${this.notice ? html`<p class="notice" role="status">${this.notice}</p>` : nothing}
+      ${this.notice || this.attributeNotes.length ? html`<p class="notice" role="status">${[this.notice, ...this.attributeNotes].filter(Boolean).join(' ')}</p>` : nothing}
       ${this.modelId === 'untrained' && !this.readonly
         ? html`<model-controls .settings=${this.settings} @settings-change=${(e: CustomEvent<Partial<ModelSettings>>) => this.onSettings(e.detail)}></model-controls>`
         : nothing}
@@ -408,7 +575,7 @@ export class AttnView extends WidgetBase {
       ${v && pick && sel
         ? html`
             <div class="controls">
-              ${displayTabs(display, (d) => this.setState('display', d === 'heatmap' ? undefined : d), VIEW_DISPLAYS)}
+              ${displayTabs(display, (d) => this.setState('display', d === 'heatmap' ? undefined : d))}
               ${a!.views.length > 1
                 ? html`<label>View <select @change=${(e: Event) => this.setState('view', (e.target as HTMLSelectElement).value)}>
                     ${a!.views.map((x) => html`<option value=${x.name} ?selected=${x.name === v.name}>${x.title}</option>`)}
@@ -432,7 +599,7 @@ export class AttnView extends WidgetBase {
               caption="${v.title} · layer ${pick.layer + 1} · ${sel.name}"
               max-size="460"></attn-heatmap>${sel.explain ? html`<p class="muted explain">${sel.explain}</p>` : nothing}`}
             </div>
-            <model-outputs .outputs=${a!.outputs}></model-outputs>
+            ${display === 'ablation' ? nothing : html`<model-outputs .outputs=${a!.outputs}></model-outputs>`}
             ${this.gallery ? this.renderGallery(v, pick) : nothing}
           `
         : nothing}
@@ -442,7 +609,13 @@ export class AttnView extends WidgetBase {
   static override styles = [
     ...WidgetBase.baseStyles,
     displayTabsStyles,
+    neuronStyles,
+    compareStyles,
     css`
+      label.vs { display: flex; flex-direction: column; gap: 3px; font-size: 12.5px; color: var(--w-muted); margin-bottom: 6px; }
+      input.vs { width: 100%; box-sizing: border-box; padding: 6px 10px; border: 1px solid var(--w-border); border-radius: 8px;
+        background: var(--w-input-bg); font-size: 15px; color: var(--w-fg); }
+      .explain { font-size: 13px; }
       .bar { margin-bottom: 8px; }
       input.text { width: 100%; box-sizing: border-box; padding: 6px 10px; border: 1px solid var(--w-border); border-radius: 8px; background: var(--w-input-bg); font-size: 15px; }
       p.text { margin: 0; font-size: 15px; }

@@ -19,10 +19,7 @@ import '../components/model-controls';
 export const TEXT_MODELS = ['lm', 'tagger', 'dates', 'untrained'] as const;
 export type TextModel = (typeof TEXT_MODELS)[number];
 
-/** A mask to draw: none when it masks nothing (the tagger's is all zeros), so the legend does not speak of masked cells. */
-export function drawnMask(mask: Float32Array | undefined): Float32Array | undefined {
-  return mask?.includes(-Infinity) ? mask : undefined;
-}
+export { drawnMask } from '../components/heatmap-paint';
 
 export abstract class ModelWidget extends WidgetBase {
   /** The state keys every such widget has; a subclass adds its own. */
