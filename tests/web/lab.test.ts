@@ -7,7 +7,7 @@ import {
   DEFAULT_CONFIG, FIELDS, PRESETS, SWEEP_FIELDS, configAttributes, configFrom, labConfig, parseSweep, parseSweepValues, presetConfig,
   runConfig, sweepConfig, sweepText,
 } from '../../web/src/lab/config';
-import { checkRunFile } from '../../web/src/lab/lab-store';
+import { checkRunFile, readStoredRun } from '../../web/src/lab/lab-store';
 import { smooth } from '../../web/src/lab/lab-chart';
 import { loadBuiltEngine } from './golden';
 
@@ -351,5 +351,25 @@ describe('run files', () => {
     // A diverged run's NaN losses are written as null by JSON and read back as NaN.
     const nan = checkRunFile(JSON.parse(JSON.stringify({ ...file, history: { steps: [1, 2], loss: [1, NaN], lr: [1, 1] } })));
     expect(Number.isNaN(nan.history.loss[1])).toBe(true);
+  });
+});
+
+describe('runs kept in the browser', () => {
+  const record = {
+    id: 'run-a', name: 'Run 1', color: '#4e79a7', config: { ...DEFAULT_CONFIG }, parameters: 10, status: 'finished', steps: [1, 2],
+    loss: [2, 1], gradNorm: [3, 2], lr: [0.1, 0.2], evals: [], snapshots: [], trainSeconds: 1, tokens: 5, created: 1, inEngine: false, stored: true,
+  };
+  it('a stored run reads back (fields added since get defaults); a damaged one gives the reason', () => {
+    expect(readStoredRun({ id: 'run-a', record })).toEqual(record);
+    const { gradNorm: _g, color: _c, ...old } = record;
+    const back = readStoredRun({ id: 'run-a', record: { ...old, config: { task: 'copy' } } });
+    expect(typeof back).toBe('object');
+    expect((back as typeof record).gradNorm.every(Number.isNaN)).toBe(true);
+    expect((back as typeof record).config).toEqual({ ...DEFAULT_CONFIG, task: 'copy' });
+    expect(readStoredRun({ id: 'run-a' } as never)).toBe('it has no record');
+    expect(readStoredRun({ id: 'run-b', record })).toBe('its id does not match its key');
+    expect(readStoredRun({ id: 'run-a', record: { ...record, config: { steps: 'many' } } })).toBe('its setting steps is not a number');
+    expect(readStoredRun({ id: 'run-a', record: { ...record, loss: [1] } })).toBe('its curves are not arrays of numbers of the same length');
+    expect(readStoredRun({ id: 'run-a', record: { ...record, status: 'exploded' } })).toBe('its status "exploded" is unknown');
   });
 });

@@ -7,7 +7,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { cssProps } from './css-props';
-import { Superseded, type EngineClient } from '../engine/client';
+import { Superseded, type EngineClient, type EngineStatus } from '../engine/client';
 import { onEngineStatus, onModelStatus, sharedEngine } from '../engine/shared';
 import type { Analysis, AttentionView } from '../engine/protocol';
 import { modelInfo } from '../models/catalog';
@@ -50,6 +50,8 @@ interface ShownMatrix {
 
 /** How long the state must rest before the URL follows it. */
 const URL_SETTLE_MS = 200;
+/** How long "the engine was restarted" stays on screen. */
+const RESTART_NOTE_MS = 12000;
 
 
 @customElement('attn-explorer')
@@ -79,6 +81,10 @@ export class AttnExplorer extends LitElement {
   private neuronCell?: { row: number; col: number };
 
   private client?: EngineClient;
+  /** The engine's worker died and the client replaces it (client.ts): why, since when, and once the page shows the
+   * model again in a new worker, how long that took (a status line says so for a while). */
+  @state() private restart?: { reason: string; since: number; ms?: number; reasked?: boolean };
+  private restartTimer = 0;
   /** Rollout and flow, computed by the engine when chosen (engine/rollout.ts). */
   private summaries = new SummaryCache(() => this.client, () => this.requestUpdate(), 'explorer-summary');
   private requested = '';
@@ -87,14 +93,24 @@ export class AttnExplorer extends LitElement {
   private unsubscribeEngine?: () => void;
   private unsubscribeModels?: () => void;
 
+  /** The page's engine client (engine/shared.ts). Tests end its worker (`engine.currentWorker.terminate()`) to check
+   * that the page recovers. */
+  get engine(): EngineClient | undefined {
+    return this.client;
+  }
+
   override connectedCallback() {
     super.connectedCallback();
     // The page's one engine worker, shared with any widgets on the same page (engine/shared.ts).
     this.client = sharedEngine();
-    this.unsubscribeEngine = onEngineStatus((st) => this.store.setEngine(st));
+    this.unsubscribeEngine = onEngineStatus((st) => {
+      this.noteRestart(st);
+      this.store.setEngine(st);
+    });
     this.unsubscribeModels = onModelStatus((st) => this.store.setModelStatus(st));
     this.unsubscribe = this.store.subscribe(() => {
       this.ensureModel();
+      this.recovered();
       this.analyze();
       // The state as it is now: loading a model may have changed it again (a model's preset text) meanwhile.
       this.s = this.store.state;
@@ -106,6 +122,26 @@ export class AttnExplorer extends LitElement {
     window.addEventListener('dragover', this.onDragOver);
     window.addEventListener('drop', this.onDrop);
     window.addEventListener('pagehide', this.writeUrl);
+  }
+
+  /** The engine's worker died: the picture, text and settings stay while a new worker loads the model again. */
+  private noteRestart(st: EngineStatus) {
+    if (st.state !== 'loading' || !st.restart) return;
+    window.clearTimeout(this.restartTimer);
+    this.restart = { reason: st.restart, since: this.restart?.ms === undefined ? (this.restart?.since ?? performance.now()) : performance.now() };
+  }
+
+  /** Once the new worker has the model and the picture is current again, the status line says how long it took. */
+  private recovered() {
+    const r = this.restart;
+    const s = this.store.state;
+    if (!r || r.ms !== undefined || s.engine.state !== 'ready' || (s.model !== 'untrained' && s.models[s.model]?.state !== 'ready')) return;
+    // The dead worker's outputs that were to follow the picture never come: ask the new one (once).
+    if (!r.reasked && s.analysis?.pendingOutputs) this.requested = '';
+    r.reasked = true;
+    if (s.busy || this.requested === '') return;
+    this.restart = { ...r, ms: performance.now() - r.since };
+    this.restartTimer = window.setTimeout(() => (this.restart = undefined), RESTART_NOTE_MS);
   }
 
   /**
@@ -468,6 +504,16 @@ export class AttnExplorer extends LitElement {
       : html`<div class="state loading" role="status"><p>Computing ${SUMMARY_LABEL[kind].toLowerCase()}…</p></div>`;
   }
 
+  /** The status line of a worker restart (see noteRestart). */
+  private renderRestart() {
+    const r = this.restart;
+    if (!r) return nothing;
+    return html`<p class="restart" role="status" data-restart=${r.ms === undefined ? 'running' : 'done'}>
+      ${r.ms === undefined
+        ? html`The engine stopped (${r.reason}); restarting it…`
+        : html`The engine stopped (${r.reason}) and was restarted in ${(r.ms / 1000).toFixed(1)} s. Your text and settings are kept.`}</p>`;
+  }
+
   private renderView() {
     const s = this.s;
     const e = s.engine;
@@ -478,7 +524,9 @@ export class AttnExplorer extends LitElement {
     if (ms?.state === 'failed')
       return html`<div class="state error" role="alert">${s.model === 'hf' ? html`<strong dir="auto">${this.modelName}</strong>` : `The ${info.title.toLowerCase()}`}
         could not load: ${ms.message}</div>`;
-    if (e.state === 'loading' || (s.model !== 'untrained' && ms?.state !== 'ready')) {
+    // While a new worker replaces a dead one, the last picture stays (with the status line above it).
+    const restarting = this.restart?.ms === undefined && !!this.shownAnalysis;
+    if (!restarting && (e.state === 'loading' || (s.model !== 'untrained' && ms?.state !== 'ready'))) {
       const loaded = e.state === 'loading' ? e.loaded : ms?.state === 'loading' ? ms.loaded : 0;
       const total = e.state === 'loading' ? e.total : ms?.state === 'loading' ? ms.total : 0;
       const pct = total ? Math.round((100 * loaded) / total) : 0;
@@ -816,6 +864,7 @@ export class AttnExplorer extends LitElement {
                 language.</div>`
             : nothing}
           ${s.error ? html`<div class="state error" role="alert">${s.error}</div>` : nothing}
+          ${this.renderRestart()}
           ${this.renderView()}
         </section>
       </div>
@@ -892,6 +941,7 @@ export class AttnExplorer extends LitElement {
     .pytorch-btn[aria-expanded='true'] { border-color: var(--accent, #5b3cc4); color: var(--accent, #5b3cc4); }
     .state { padding: 28px 8px; color: var(--muted, #555); }
     .state .big { font-size: 17px; color: var(--fg, #333); margin-top: 0; }
+    .restart { margin: 0 0 10px; padding: 6px 10px; border-radius: 8px; font-size: 13px; background: var(--code-bg, #f3f1fa); color: var(--fg, #1d1d24); }
     .state.error { padding: 10px 12px; margin-bottom: 12px; border-radius: 10px; background: var(--error-bg, #fde8e8); color: var(--error, #9b1c1c); }
     .progress { height: 6px; width: 260px; border-radius: 3px; background: var(--border, #e4e1ef); overflow: hidden; }
     .fill { height: 100%; background: var(--accent, #5b3cc4); transition: width 0.2s; }

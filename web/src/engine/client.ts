@@ -12,10 +12,12 @@ import { folderUrl, isFolderKey } from '../models/hf';
 import type { ModelSettings } from '../state/store';
 import type { CallArgs, CallName, CallResult } from './calls';
 import type { Analysis, AnalyzeRequest, EngineInfo, FromWorker, HfSource, LoadedModel, Outputs } from './protocol';
+import { watchLife, workerName } from './worker-life';
 
+/** `restart`: the worker died (why) and a new one is starting; `restarted`: the one that replaced it is ready. */
 export type EngineStatus =
-  | { state: 'loading'; loaded: number; total: number }
-  | { state: 'ready'; info: EngineInfo }
+  | { state: 'loading'; loaded: number; total: number; restart?: string }
+  | { state: 'ready'; info: EngineInfo; restarted?: string }
   | { state: 'failed'; message: string };
 
 /** `key`: which Hugging Face model (model 'hf'); the page shows the status of its own only. */
@@ -34,8 +36,11 @@ type HfRequest = {
   reject: (e: Error) => void;
   onProgress?: HfProgress;
 };
-type PendingCall = { name: CallName; args: unknown; resolve: (v: unknown) => void; reject: (e: Error) => void };
+type PendingCall = { name: CallName; args: unknown; resolve: (v: unknown) => void; reject: (e: Error) => void; replayed?: boolean };
 type Pending = { req: Request; key: string; resolve: (r: Analysis) => void; reject: (e: Error) => void };
+
+/** More deaths than this in a minute and the page stops starting workers (a worker that cannot even start). */
+const MAX_DEATHS_A_MINUTE = 5;
 
 export class Superseded extends Error {
   constructor() {
@@ -65,6 +70,12 @@ export class EngineClient {
   private hfUsers = new Map<string, string>();
   private hfSources = new Map<string, HfSource>();
   private crashReason = '';
+  /** Why the last worker died, while its replacement starts (for the status line). */
+  private restartReason?: string;
+  /** Stops watching the current worker's life (worker-life.ts), before the page ends it itself. */
+  private unwatch = () => {};
+  /** When the last workers died: a worker that keeps dying is given up on, with a message. */
+  private deaths: number[] = [];
   // Widget calls, "latest wins" per key: at most one running and one waiting call per key.
   private callsRunning = new Map<number, PendingCall & { key: string }>();
   private callKeysBusy = new Set<string>();
@@ -80,16 +91,24 @@ export class EngineClient {
   }
 
   private start() {
-    this.worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+    const name = workerName('attn-engine');
+    const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name });
+    this.worker = worker;
+    const restart = this.restartReason;
     this.ready = new Promise((resolve, reject) => {
       this.worker.onmessage = (ev: MessageEvent<FromWorker>) => {
         const m = ev.data;
         switch (m.kind) {
           case 'progress':
-            this.onEngine({ state: 'loading', loaded: m.loaded, total: m.total });
+            this.onEngine({ state: 'loading', loaded: m.loaded, total: m.total, restart });
             break;
           case 'ready':
-            this.onEngine({ state: 'ready', info: m.info });
+            // The worker holds its life lock from now on: the page learns of its death, whatever the cause.
+            this.unwatch = watchLife(name, () => {
+              if (worker === this.worker) this.crashed('its worker ended unexpectedly');
+            });
+            this.restartReason = undefined;
+            this.onEngine({ state: 'ready', info: m.info, restarted: restart });
             resolve();
             break;
           case 'load-progress':
@@ -169,7 +188,7 @@ export class EngineClient {
       };
     });
     this.ready.catch(() => {});
-    this.onEngine({ state: 'loading', loaded: 0, total: 0 });
+    this.onEngine({ state: 'loading', loaded: 0, total: 0, restart });
     this.worker.postMessage({ kind: 'init', engine: this.engineBuild, modelsUrl: this.modelsUrl });
   }
 
@@ -178,7 +197,10 @@ export class EngineClient {
    * same trained model share one load; a new untrained request supersedes a pending one.
    */
   load(model: ModelId, settings: ModelSettings, run?: string): Promise<LoadedModel> {
-    if (model === 'hf') return this.useHf(run ?? '', 'page');
+    if (model === 'hf') {
+      this.current = undefined; // after a crash, the page's Hugging Face model is loaded again (hfUsers)
+      return this.useHf(run ?? '', 'page');
+    }
     this.current = { model, settings, run };
     if (model !== 'untrained') {
       const pending = this.trainedLoads.get(model);
@@ -367,9 +389,14 @@ export class EngineClient {
     else this.pumpCall(c.key);
   }
 
-  /** A dead worker takes its running calls with it: they fail, and the next calls go to the new worker. */
+  /** A dead worker's running calls go to the new worker once (unless a newer call of the same key waits); a call
+   * running in two workers that died fails. */
   private failCalls(message: string) {
-    for (const c of this.callsRunning.values()) c.reject(new Error(`${message}; the engine was restarted`));
+    for (const c of this.callsRunning.values()) {
+      if (c.replayed) c.reject(new Error(`${message}; the engine was restarted`));
+      else if (this.callsWaiting.has(c.key)) c.reject(new Superseded());
+      else this.callsWaiting.set(c.key, { ...c, replayed: true });
+    }
     this.callsRunning.clear();
     const keys = [...this.callKeysBusy];
     this.callKeysBusy.clear();
@@ -404,6 +431,7 @@ export class EngineClient {
   }
 
   private crashed(message: string) {
+    this.restartReason = this.crashReason || message;
     this.laterOutputs.clear();  // a dead worker's outputs never come
     const r = this.running;
     this.running = undefined;
@@ -414,8 +442,19 @@ export class EngineClient {
     }
   }
 
-  /** A new worker with the current model loaded again. */
+  /** A new worker with the current model loaded again (unless workers keep dying: then the page says so). */
   private respawn() {
+    this.unwatch();
+    this.restartReason ??= 'the engine stopped';
+    const now = performance.now();
+    this.deaths = [...this.deaths.filter((t) => now - t < 60_000), now];
+    if (this.deaths.length > MAX_DEATHS_A_MINUTE) {
+      const message = `The engine stopped ${this.deaths.length} times in a minute (${this.restartReason ?? 'unknown error'}). Reload the page to try again.`;
+      this.ready = Promise.reject(new Error(message));
+      this.ready.catch(() => {});
+      this.onEngine({ state: 'failed', message });
+      return;
+    }
     this.start();
     this.failCalls('the engine stopped');
     // A Hugging Face load in flight may be what killed the worker (out of memory): it fails, is never replayed,
@@ -455,7 +494,13 @@ export class EngineClient {
     this.pump();
   }
 
+  /** The worker running the engine now (a new one after a crash). Tests end it to check that the page recovers. */
+  get currentWorker(): Worker {
+    return this.worker;
+  }
+
   dispose() {
+    this.unwatch();
     this.worker.terminate();
   }
 }

@@ -16,11 +16,14 @@ import { runCall, transferables, type CallArgs, type CallName } from './calls';
 import { startEngine } from './engine-build';
 import { HfHost } from './hf-worker';
 import { runStatsJob } from './stats-job';
+import { holdLife } from './worker-life';
 import { labInputIds } from '../widgets/pytorch-models';
 import type { AnalyzeRequest, AttentionView, FromWorker, HeadVectors, LoadedModel, Outputs, ToWorker, TokenInfo } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
 
+/** Held while this worker lives: the page learns of its death from it (worker-life.ts). */
+const alive = holdLife(self.name);
 const BOS = 1;
 const EOS = 2;
 
@@ -83,6 +86,7 @@ async function init(build: { urls: string[]; threads: number }, models: string) 
     performance.mark('attn:engine-ready');
     engineStarted.resolve(engine);
     post({ kind: 'ready', info: engine.info });
+    await alive; // 'ready' tells the page it may watch the lock
   } catch (e) {
     engineFailed = true;
     moduleImported.reject(e);

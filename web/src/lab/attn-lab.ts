@@ -252,7 +252,7 @@ export class AttnLab extends WidgetBase {
     const task = taskInfo(r.config.task);
     const result = this.lab.state.inference[r.id];
     const text = this.inferText || r.probe?.input || '';
-    const canInfer = r.inEngine || r.stored || isFinal(r);
+    const canInfer = r.status !== 'interrupted' && (r.inEngine || r.stored || isFinal(r));
     return html`<section aria-labelledby="eval-h">
       <h3 id="eval-h">4 · Evaluate and ask</h3>
       ${f
@@ -267,7 +267,8 @@ export class AttnLab extends WidgetBase {
             Teacher-forced: each answer position is predicted from the true answer so far; generated: the model writes
             the whole answer itself, one token at a time.</p>`
         : html`<p class="muted">${isActive(r) ? 'The final evaluation runs when training ends (or when you press Stop).' : ''}
-            ${r.imported ? 'This run was imported.' : ''}</p>`}
+            ${r.imported ? 'This run was imported.' : ''}
+            ${r.status === 'interrupted' ? 'This run was interrupted: its weights were lost, so it cannot be evaluated or answer.' : ''}</p>`}
       <form class="infer" @submit=${(e: Event) => {
         e.preventDefault();
         void this.infer(r);
@@ -365,6 +366,7 @@ function statusText(r: RunRecord): string {
     case 'stopped': return 'Stopped early and evaluated.';
     case 'diverged': return 'Diverged.';
     case 'failed': return 'Failed.';
+    case 'interrupted': return 'Interrupted: the training engine stopped.';
   }
 }
 

@@ -1,10 +1,11 @@
 // The page's side of the lab worker: starts it on first use, turns its messages into store updates, and
-// offers request/response calls (validate, infer, save, load). If the worker dies (out of memory), runs that
-// were training are marked failed, a new worker starts, and finished runs reload from their saved weights
-// when next needed.
+// offers request/response calls (validate, infer, save, load). If the worker dies (out of memory, ended: the page
+// learns of it from the worker's life lock, engine/worker-life.ts), runs that were training are reported
+// interrupted, a new worker starts, and finished runs reload from their saved weights when next needed.
 import type { RunConfig } from '../../../engine/bindings/attn';
 import { engineUrls } from '../engine/engine-build';
 import { assetBase } from '../engine/shared';
+import { watchLife, workerName } from '../engine/worker-life';
 import type { FromLabWorker, Inference, LabPytorch, RunBatch, ToLabWorker } from './protocol';
 
 export type LabEngineStatus = { state: 'loading' } | { state: 'ready' } | { state: 'failed'; message: string };
@@ -13,7 +14,8 @@ export type Validation =
   | { ok: true; config: RunConfig; parameters: number; examples: { input: string; answer: string }[] }
   | { ok: false; message: string };
 
-type RunEvent = Extract<FromLabWorker, { run: string }> | { kind: 'failed'; run: string; message: string };
+/** `interrupted`: the worker that trained the run died (its weights with it). */
+export type RunEvent = Extract<FromLabWorker, { run: string }> | { kind: 'failed' | 'interrupted'; run: string; message: string };
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
 
 export class LabClient {
@@ -24,16 +26,24 @@ export class LabClient {
   private statusListeners = new Set<(s: LabEngineStatus) => void>();
   private runListeners = new Set<(e: RunEvent | { kind: 'lost'; run: string }) => void>();
   private training = new Set<string>();
+  private unwatch = () => {};
+  /** When workers died: one that keeps dying is given up on, with a message. */
+  private deaths: number[] = [];
   status: LabEngineStatus = { state: 'loading' };
 
   private start() {
-    const worker = new Worker(new URL('./lab-worker.ts', import.meta.url), { type: 'module' });
+    const name = workerName('attn-lab');
+    const worker = new Worker(new URL('./lab-worker.ts', import.meta.url), { type: 'module', name });
     this.worker = worker;
     this.setStatus({ state: 'loading' });
     this.ready = new Promise((resolve, reject) => {
       worker.onmessage = (ev: MessageEvent<FromLabWorker>) => {
         const m = ev.data;
         if (m.kind === 'ready') {
+          // The worker holds its life lock from now on: the page learns of its death, whatever the cause.
+          this.unwatch = watchLife(name, () => {
+            if (worker === this.worker) this.crashed('the training worker ended unexpectedly');
+          });
           this.setStatus({ state: 'ready' });
           resolve();
         } else if (m.kind === 'engine-failed') {
@@ -64,16 +74,32 @@ export class LabClient {
     this.post({ kind: 'init', engine: engineUrls(assetBase()) });
   }
 
-  /** The worker died: fail what was in flight, report the runs it held, start a new one. */
+  /** The worker died: fail what was in flight, report the runs it trained as interrupted, start a new one (unless
+   * workers keep dying: then the lab says so). */
   private crashed(message: string) {
+    this.unwatch();
     this.worker?.terminate();
     this.worker = undefined;
     for (const p of this.pending.values()) p.reject(new Error(`${message}; the training engine was restarted`));
     this.pending.clear();
-    for (const run of this.training) for (const l of this.runListeners) l({ kind: 'failed', run, message: `${message} (out of memory?)` });
+    for (const run of this.training) for (const l of this.runListeners) l({ kind: 'interrupted', run, message });
     this.training.clear();
     for (const l of this.runListeners) l({ kind: 'lost', run: '*' });
+    const now = performance.now();
+    this.deaths = [...this.deaths.filter((t) => now - t < 60_000), now];
+    if (this.deaths.length > MAX_DEATHS_A_MINUTE) {
+      const failed = `The training engine stopped ${this.deaths.length} times in a minute (${message}). Reload the page to try again.`;
+      this.ready = Promise.reject(new Error(failed));
+      this.ready.catch(() => {});
+      this.setStatus({ state: 'failed', message: failed });
+      return;
+    }
     this.start();
+  }
+
+  /** The worker training now (a new one after a crash; none before first use). Tests end it to check recovery. */
+  get currentWorker(): Worker | undefined {
+    return this.worker;
   }
 
   private settle(id: number, value: unknown, error?: Error) {
@@ -120,6 +146,7 @@ export class LabClient {
   }
 
   startRun(run: string, config: RunConfig) {
+    this.training.add(run); // from now on: a worker that dies before it says 'started' interrupts it too
     this.ready.then(() => this.post({ kind: 'start', run, config }), () => {});
   }
 
@@ -145,12 +172,16 @@ export class LabClient {
     return this.request((id) => ({ kind: 'pytorch', id, config }));
   }
 
+
   /** Puts a saved run's weights into the engine under `run`. */
   load(run: string, bytes: Uint8Array): Promise<{ config: RunConfig; parameters: number; probe: { input: string; answer: string } }> {
     const copy = bytes.slice();
     return this.request((id) => ({ kind: 'load', id, run, bytes: copy }), [copy.buffer]);
   }
 }
+
+/** More deaths than this in a minute and the lab stops starting workers (a worker that cannot even start). */
+const MAX_DEATHS_A_MINUTE = 5;
 
 let shared: LabClient | undefined;
 

@@ -38,7 +38,7 @@ export function modelText(r: RunRecord): string {
 
 const STATUS: Record<string, string> = {
   starting: 'starting', running: 'training', paused: 'paused', stopping: 'stopping', evaluating: 'evaluating',
-  finished: 'finished', stopped: 'stopped early', diverged: 'diverged', failed: 'failed',
+  finished: 'finished', stopped: 'stopped early', diverged: 'diverged', failed: 'failed', interrupted: 'interrupted',
 };
 
 @customElement('lab-runs')
@@ -53,6 +53,7 @@ export class LabRuns extends LitElement {
     try {
       const base = fileName(`${r.name} ${r.config.task}`, 'x').replace(/\.x$/, '');
       download(`${base}.json`, JSON.stringify(this.store.runFile(r), null, 1), 'application/json');
+      if (r.status === 'interrupted') return; // its weights were lost with the worker: its curves only
       const bytes = await this.store.weights(r.id);
       download(`${base}.safetensors`, new Blob([bytes.slice().buffer as ArrayBuffer], { type: 'application/octet-stream' }));
     } catch (e) {
@@ -112,6 +113,10 @@ export class LabRuns extends LitElement {
         <span class="muted">Exported runs come back from their .json (curves and metrics) and .safetensors (weights); select both.</span>
       </div>
       ${s.notice ? html`<p class="notice" role="status">${s.notice}</p>` : nothing}
+      ${s.unreadable.map((u) => html`<p class="unreadable" role="alert" data-unreadable=${u.id}>
+        A run kept in this browser${u.name ? html` (<span dir="auto">${u.name}</span>)` : nothing} cannot be read: ${u.reason}.
+        The other runs are not affected.
+        <button @click=${() => this.store.deleteUnreadable(u.id)}>Delete it</button></p>`)}
       ${s.runs.length === 0
         ? html`<p class="muted">Finished runs are listed here with their configuration and results. Change one setting and train again to compare.</p>`
         : html`
@@ -142,9 +147,11 @@ export class LabRuns extends LitElement {
                           <button @click=${() => this.dispatchEvent(new CustomEvent('use-config', { detail: r.config, bubbles: true, composed: true }))}
                             title="Put this run's settings in the form, to change one and train again">Reuse</button>
                           <button ?disabled=${!done || this.busy === r.id} @click=${() => this.exportRun(r)}
-                            title="Download its .json (config, curves, metrics) and .safetensors (weights)">Export</button>
-                          <button ?disabled=${!done || this.busy === r.id || r.config.arch === 'lstm'} @click=${() => this.openInExplorer(r)}
-                            title=${r.config.arch === 'lstm' ? 'An LSTM has no attention for the explorer to show' : 'Open the trained model in the explorer page'}>Explorer</button>
+                            title=${r.status === 'interrupted' ? 'Download its .json (config, curves): its weights were lost when training was interrupted'
+                              : 'Download its .json (config, curves, metrics) and .safetensors (weights)'}>Export</button>
+                          <button ?disabled=${!done || this.busy === r.id || r.config.arch === 'lstm' || r.status === 'interrupted'} @click=${() => this.openInExplorer(r)}
+                            title=${r.config.arch === 'lstm' ? 'An LSTM has no attention for the explorer to show'
+                              : r.status === 'interrupted' ? 'Its weights were lost when training was interrupted' : 'Open the trained model in the explorer page'}>Explorer</button>
                           <button ?disabled=${!done} @click=${() => this.store.deleteRun(r.id)} aria-label="Delete ${r.name}">Delete</button>
                         </span></td>
                       <td>${taskInfo(r.config.task).title}${taskInfo(r.config.task).toy ? html`<br /><span class="muted">${r.config.symbols} symbols, ${r.config.minLen}–${r.config.maxLen}</span>` : nothing}</td>
@@ -192,7 +199,9 @@ export class LabRuns extends LitElement {
     .link:focus-visible { outline: 2px solid var(--w-focus); }
     .swatch { width: 10px; height: 10px; border-radius: 3px; display: inline-block; }
     .status { display: block; font-size: 11px; color: var(--w-muted); }
-    .status.diverged, .status.failed { color: var(--w-error); }
+    .status.diverged, .status.failed, .status.interrupted { color: var(--w-error); }
+    .unreadable { font-size: 13px; color: var(--w-error); background: var(--w-error-bg); border-radius: 8px; padding: 6px 10px; margin: 0 0 8px; }
+    .unreadable button { font: inherit; font-size: 12px; margin-left: 6px; padding: 2px 8px; border-radius: 6px; border: 1px solid var(--w-border); background: var(--w-input-bg); color: var(--w-fg); cursor: pointer; }
     .run { min-width: 150px; }
     .actions { display: flex; flex-wrap: wrap; gap: 3px; margin-top: 3px; }
     .actions button { font: inherit; font-size: 12px; padding: 2px 7px; border-radius: 6px; border: 1px solid var(--w-border); background: var(--w-input-bg); color: var(--w-fg); cursor: pointer; }

@@ -1,14 +1,17 @@
 // The lab's one store: the configuration being edited, its validation by the engine, and every run (training,
 // paused or finished) with its curves, evaluations, attention snapshots and final metrics. Components read
 // `store.state` and call the actions; changes notify subscribers at most once per animation frame.
+// A training run's record (not its weights) is written to the browser every few seconds, so a run whose worker
+// or page died comes back "interrupted" with its curves; a stored run that cannot be read is listed apart.
 import type { RunConfig } from '../../../engine/bindings/attn';
 import { schemeTableau10 } from 'd3-scale-chromatic';
-import { labClient, type LabClient, type Validation } from './lab-client';
-import { DEFAULT_CONFIG, labConfig, runConfig, sameConfig, sweepConfig, sweepLabel, type LabConfig, type SweepField, type SweepValue } from './config';
-import { deleteStoredRun, loadRun, loadRuns, saveRun } from './persist';
-import type { EvalPoint, FinalMetrics, FromLabWorker, Inference, LabPytorch, RunBatch, Snapshot } from './protocol';
+import { labClient, type LabClient, type RunEvent, type Validation } from './lab-client';
+import { DEFAULT_CONFIG, FIELDS, labConfig, runConfig, sameConfig, sweepConfig, sweepLabel, type LabConfig, type SweepField, type SweepValue } from './config';
+import { deleteStoredRun, loadRun, loadRuns, saveRun, type StoredRun } from './persist';
+import type { EvalPoint, FinalMetrics, Inference, LabPytorch, RunBatch, Snapshot } from './protocol';
 
-export type RunStatus = 'starting' | 'running' | 'paused' | 'stopping' | 'evaluating' | 'finished' | 'stopped' | 'diverged' | 'failed';
+/** `interrupted`: its worker (or page) died while it trained; its curves up to then are kept, its weights are lost. */
+export type RunStatus = 'starting' | 'running' | 'paused' | 'stopping' | 'evaluating' | 'finished' | 'stopped' | 'diverged' | 'failed' | 'interrupted';
 
 export interface RunRecord {
   id: string;
@@ -44,6 +47,14 @@ export interface LabState {
   inference: Record<string, Inference | { error: string } | undefined>;
   notice?: string; // one line about the last import, export or storage problem
   sweep?: SweepState; // the last sweep, while it trains and after
+  unreadable: UnreadableRun[]; // runs kept in the browser that could not be read back
+}
+
+/** A run in the browser's storage that cannot be read (damaged, or written by another version of the lab). */
+export interface UnreadableRun {
+  id: string;
+  name?: string;
+  reason: string;
 }
 
 /** A sweep: one run per value of one setting, trained one after another from the same base configuration. */
@@ -56,7 +67,10 @@ export interface SweepState {
   state: 'running' | 'done' | 'stopped';
 }
 
-const FINAL: RunStatus[] = ['finished', 'stopped', 'diverged', 'failed'];
+const FINAL: RunStatus[] = ['finished', 'stopped', 'diverged', 'failed', 'interrupted'];
+const STATUSES: RunStatus[] = ['starting', 'running', 'paused', 'stopping', 'evaluating', ...FINAL];
+/** A training run's record is written to the browser at most this often (a crash loses at most this much of it). */
+const CURVES_SAVE_MS = 2000;
 export const isFinal = (r: RunRecord) => FINAL.includes(r.status);
 export const isActive = (r: RunRecord) => !isFinal(r);
 
@@ -83,10 +97,18 @@ export class LabStore {
   private validating = 0;
   private readonly client: LabClient;
   private unsubscribe?: () => void;
+  /** Pending writes of training runs' records (by run id), and the runs whose writes failed (said once). */
+  private curveSaves = new Map<string, number>();
+  private unsaved = new Set<string>();
 
   constructor(config: LabConfig = DEFAULT_CONFIG, private readonly persist = true) {
-    this.s = { config, runs: [], compare: [], inference: {} };
+    this.s = { config, runs: [], compare: [], inference: {}, unreadable: [] };
     this.client = labClient();
+  }
+
+  /** The lab's worker client. Tests end its worker (`engine.currentWorker.terminate()`) to check recovery. */
+  get engine(): LabClient {
+    return this.client;
   }
 
   get state(): LabState {
@@ -102,21 +124,47 @@ export class LabStore {
   async connect() {
     this.unsubscribe ??= this.client.onRun((e) => this.onRunEvent(e));
     if (!this.persist) return;
+    let stored: StoredRun[];
     try {
-      const stored = await loadRuns();
-      for (const entry of stored.sort((a, b) => (a.record as RunRecord).created - (b.record as RunRecord).created)) {
-        const r = entry.record as RunRecord;
-        if (this.s.runs.some((x) => x.id === r.id)) continue;
-        this.s.runs.push({ ...r, inEngine: false, stored: true });
-      }
-      if (stored.length) {
-        this.s.compare = this.s.runs.slice(-4).map((r) => r.id);
-        this.s.current ??= this.s.runs.at(-1)?.id;
-        this.changed();
-      }
-    } catch {
-      // No storage (private window): runs last as long as the page.
+      stored = await loadRuns();
+    } catch (e) {
+      // No storage (a private window), or none that works: runs last as long as the page.
+      this.notice(`Runs cannot be kept in this browser (${(e as Error).message}): they last as long as the page; export them to keep them.`);
+      return;
     }
+    const readable: RunRecord[] = [];
+    const unreadable: UnreadableRun[] = [];
+    for (const entry of stored) {
+      const r = readStoredRun(entry);
+      if (typeof r === 'string') {
+        const name = (entry.record as { name?: unknown } | undefined)?.name;
+        unreadable.push({ id: String(entry.id), name: typeof name === 'string' ? name : undefined, reason: r });
+      } else readable.push(r);
+    }
+    for (const r of readable.sort((a, b) => a.created - b.created)) {
+      if (this.s.runs.some((x) => x.id === r.id)) continue;
+      // Written while it trained, and never finished: its page or worker died meanwhile.
+      const interrupted = isActive(r) ? { status: 'interrupted' as const, message: interruptedMessage(r, 'the page was closed or crashed while it trained') } : {};
+      this.s.runs.push({ ...r, ...interrupted, inEngine: false, stored: true });
+    }
+    this.s.unreadable = unreadable;
+    if (stored.length) {
+      this.s.compare = this.s.runs.slice(-4).map((r) => r.id);
+      this.s.current ??= this.s.runs.at(-1)?.id;
+      this.changed();
+    }
+  }
+
+  /** Deletes a stored run that cannot be read. */
+  async deleteUnreadable(id: string) {
+    try {
+      await deleteStoredRun(id);
+    } catch (e) {
+      this.notice(`It could not be deleted: ${(e as Error).message}`);
+      return;
+    }
+    this.s = { ...this.s, unreadable: this.s.unreadable.filter((u) => u.id !== id) };
+    this.changed(true);
   }
 
   disconnect() {
@@ -320,7 +368,9 @@ export class LabStore {
     const sw = this.s.sweep;
     if (sw?.state === 'running' && sw.runs[sw.next - 1] === id) this.s = { ...this.s, sweep: { ...sw, state: 'stopped' } };
     this.client.control('delete', id);
-    if (r.stored) void deleteStoredRun(id).catch(() => {});
+    window.clearTimeout(this.curveSaves.get(id));
+    this.curveSaves.delete(id);
+    if (this.persist) void deleteStoredRun(id).catch(() => {}); // (a training run's record may be there too)
     const runs = this.s.runs.filter((x) => x.id !== id);
     const inference = { ...this.s.inference };
     delete inference[id];
@@ -346,7 +396,7 @@ export class LabStore {
     this.changed(true);
   }
 
-  private onRunEvent(e: FromLabWorker | { kind: 'lost'; run: string }) {
+  private onRunEvent(e: RunEvent | { kind: 'lost'; run: string }) {
     if (e.kind === 'lost') {
       for (const r of this.s.runs) r.inEngine = false;
       this.changed();
@@ -372,10 +422,12 @@ export class LabStore {
         r.tokens += e.tokens;
         r.trainSeconds += e.seconds;
         if (r.status === 'running' && r.steps.at(-1) === r.config.steps) r.status = 'evaluating';
+        this.saveCurves(r);
         break;
       case 'eval':
         r.evals.push({ ...e.point, seconds: r.trainSeconds });
         r.snapshots.push(e.snapshot);
+        this.saveCurves(r);
         break;
       case 'state':
         if (!isFinal(r) && r.status !== 'stopping') r.status = e.state;
@@ -394,14 +446,50 @@ export class LabStore {
         r.message = e.message;
         r.inEngine = false;
         break;
+      case 'interrupted': {
+        if (isFinal(r)) break;
+        r.status = 'interrupted';
+        r.message = interruptedMessage(r, e.message);
+        r.inEngine = false;
+        window.clearTimeout(this.curveSaves.get(r.id));
+        this.curveSaves.delete(r.id);
+        this.writeRecord(r);
+        const sw = this.s.sweep;
+        if (sw?.state === 'running') this.s = { ...this.s, sweep: { ...sw, state: 'stopped' } }; // the next might die too
+        break;
+      }
     }
     this.changed();
     const sw = this.s.sweep;
     if (isFinal(r) && sw?.state === 'running' && sw.runs[sw.next - 1] === r.id) this.advanceSweep();
   }
 
+  /** A training run's record (curves, evaluations, snapshots; no weights) goes to the browser every few seconds. */
+  private saveCurves(r: RunRecord) {
+    if (!this.persist || r.config.arch === 'lstm' || this.curveSaves.has(r.id)) return;
+    this.curveSaves.set(r.id, window.setTimeout(() => {
+      this.curveSaves.delete(r.id);
+      if (this.run(r.id) === r && isActive(r)) this.writeRecord(r);
+    }, CURVES_SAVE_MS));
+  }
+
+  /** Writes a run's record without weights (a training or interrupted run); a storage problem is said once per run. */
+  private writeRecord(r: RunRecord) {
+    if (!this.persist || r.config.arch === 'lstm') return;
+    saveRun({ id: r.id, record: { ...r, inEngine: false } }).then(
+      () => (r.stored = true),
+      (e: Error) => {
+        if (this.unsaved.has(r.id)) return;
+        this.unsaved.add(r.id);
+        this.notice(`${r.name} could not be kept in the browser (${e.message}); export it to keep it. The other runs are kept.`);
+      },
+    );
+  }
+
   /** Keeps a finished run (record and weights) in the browser. */
   private async store(r: RunRecord) {
+    window.clearTimeout(this.curveSaves.get(r.id));
+    this.curveSaves.delete(r.id);
     // An LSTM run's weights have no file format yet (Run.save refuses them): it is not kept (README, training lab).
     if (!this.persist || r.config.arch === 'lstm') return;
     try {
@@ -410,7 +498,7 @@ export class LabStore {
       r.stored = true;
       this.changed();
     } catch (e) {
-      this.notice(`This run could not be kept in the browser (${(e as Error).message}); export it to keep it.`);
+      this.notice(`${r.name} could not be kept in the browser (${(e as Error).message}); export it to keep it. The other runs are kept.`);
     }
   }
 
@@ -576,6 +664,44 @@ export class LabStore {
     const q = new URLSearchParams({ m: 'lab', run: id, text: r.probe?.input ?? '' });
     return new URL(`index.html?${q}`, base).href;
   }
+}
+
+/** What the lab says of a run whose worker (or page) died while it trained. */
+function interruptedMessage(r: RunRecord, why: string): string {
+  const step = r.steps.at(-1) ?? 0;
+  return `Training was interrupted at step ${step} of ${r.config.steps}: ${why}. Its curves up to then are kept; it cannot ` +
+    'be resumed (its weights were lost with the worker), so Reuse its settings to train it again.';
+}
+
+/**
+ * A run read back from the browser's storage, or why it cannot be (damaged, or written by another version of the
+ * lab). Fields added to the record since it was written get their defaults.
+ */
+export function readStoredRun(entry: StoredRun): RunRecord | string {
+  const r = entry?.record as RunRecord | undefined;
+  if (!r || typeof r !== 'object') return 'it has no record';
+  if (r.id !== entry.id) return 'its id does not match its key';
+  if (typeof r.name !== 'string') return 'it has no name';
+  if (!r.config || typeof r.config !== 'object') return 'it has no configuration';
+  const config = { ...DEFAULT_CONFIG, ...r.config };
+  const bad = FIELDS.find((f) => typeof config[f.key] !== typeof DEFAULT_CONFIG[f.key]);
+  if (bad) return `its setting ${bad.attr} is not a ${typeof DEFAULT_CONFIG[bad.key]}`;
+  const nums = (a: unknown): a is number[] => Array.isArray(a) && a.every((v) => typeof v === 'number');
+  if (!nums(r.steps) || !nums(r.loss) || !nums(r.lr) || r.loss.length !== r.steps.length || r.lr.length !== r.steps.length)
+    return 'its curves are not arrays of numbers of the same length';
+  if (!Array.isArray(r.evals) || !Array.isArray(r.snapshots)) return 'its evaluations are missing';
+  if (!STATUSES.includes(r.status)) return `its status "${String(r.status)}" is unknown`;
+  if (typeof r.created !== 'number') return 'it has no creation time';
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+  return {
+    ...r,
+    config,
+    color: typeof r.color === 'string' ? r.color : '#888888',
+    gradNorm: nums(r.gradNorm) && r.gradNorm.length === r.steps.length ? r.gradNorm : r.steps.map(() => NaN),
+    parameters: num(r.parameters),
+    trainSeconds: num(r.trainSeconds),
+    tokens: num(r.tokens),
+  };
 }
 
 /** Checks an imported run file's shape (values are checked again by the engine where they matter). */

@@ -7,10 +7,13 @@
 import type { Engine, Run } from '../../../engine/bindings/attn';
 import { attentionSet, buffers } from './attention-set';
 import { startEngine } from '../engine/engine-build';
+import { holdLife } from '../engine/worker-life';
 import type { FromLabWorker, LabPytorch, ToLabWorker } from './protocol';
 import { firstSteps, scriptSteps } from '../widgets/pytorch-lab';
 
 declare const self: DedicatedWorkerGlobalScope;
+/** Held while this worker lives: the page learns of its death from it (worker-life.ts). */
+const alive = holdLife(self.name);
 
 const CHUNK_MS = 80;
 
@@ -211,6 +214,7 @@ self.onmessage = async (ev: MessageEvent<ToLabWorker>) => {
   if (msg.kind === 'init') {
     try {
       engine = (await startEngine<Engine>(msg.engine)).engine;
+      await alive; // 'ready' tells the page it may watch the lock
       post({ kind: 'ready' });
     } catch (e) {
       post({ kind: 'engine-failed', message: (e as Error).message });

@@ -21,13 +21,27 @@ export function idbStore(database: string, store: string): Transact {
     try {
       return await new Promise<T>((resolve, reject) => {
         const t = db.transaction(store, mode);
-        const req = fn(t.objectStore(store));
+        let req: IDBRequest<T>;
+        try {
+          req = fn(t.objectStore(store)); // (a put may throw at once: a value that cannot be stored, a full disk)
+        } catch (e) {
+          t.abort();
+          reject(storageError(e as DOMException, 'IndexedDB failed'));
+          return;
+        }
         t.oncomplete = () => resolve(req.result);
-        t.onerror = () => reject(t.error ?? new Error('IndexedDB failed'));
-        t.onabort = () => reject(t.error ?? new Error('IndexedDB aborted (is the storage full?)'));
+        t.onerror = () => reject(storageError(t.error, 'IndexedDB failed'));
+        t.onabort = () => reject(storageError(t.error, 'IndexedDB aborted (is the storage full?)'));
       });
     } finally {
       db.close();
     }
   };
+}
+
+/** A failed transaction's error, in words a learner can act on when the browser's storage is full. */
+function storageError(e: DOMException | null, fallback: string): Error {
+  if (e?.name === 'QuotaExceededError')
+    return Object.assign(new Error('the browser’s storage for this site is full: delete runs or models you no longer need, or free some disk space'), { name: e.name });
+  return e ?? new Error(fallback);
 }
