@@ -525,7 +525,7 @@ export class AttnExplorer extends LitElement {
       return html`<div class="state error" role="alert">${s.model === 'hf' ? html`<strong dir="auto">${this.modelName}</strong>` : `The ${info.title.toLowerCase()}`}
         could not load: ${ms.message}</div>`;
     // While a new worker replaces a dead one, the last picture stays (with the status line above it).
-    const restarting = this.restart?.ms === undefined && !!this.shownAnalysis;
+    const restarting = !!this.restart && this.restart.ms === undefined && !!this.shownAnalysis;
     if (!restarting && (e.state === 'loading' || (s.model !== 'untrained' && ms?.state !== 'ready'))) {
       const loaded = e.state === 'loading' ? e.loaded : ms?.state === 'loading' ? ms.loaded : 0;
       const total = e.state === 'loading' ? e.total : ms?.state === 'loading' ? ms.total : 0;

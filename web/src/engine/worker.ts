@@ -4,7 +4,7 @@
 // It is disposable: if the module aborts (out of memory, a bug), the worker says so and the page replaces it.
 /// <reference lib="webworker" />
 import type { Engine, Model, Run, Tokenizer } from '../../../engine/bindings/attn';
-import { attentionSet } from '../lab/attention-set';
+import { attentionSet, headVectors } from '../lab/attention-set';
 import { loadRun as loadStoredRun } from '../lab/persist';
 import type { ModelId } from '../models/catalog';
 import { TAGS } from '../models/catalog';
@@ -262,8 +262,8 @@ function view(
     const m = at('mask');
     masks.push(m ? m.data.subarray(0, rows.length * cols.length) : undefined);
     // A trace 'full' (record_scores) has the queries, keys and scores too.
-    const [q, k, scores, scaled] = [at('q'), at('k'), at('scores'), at('scaled')];
-    if (q && k && scores && scaled) vectors.push({ headDim: q.shape[3], q: q.data, k: k.data, scores: scores.data, scaled: scaled.data });
+    const v = headVectors(at);
+    if (v) vectors.push(v);
   }
   return { name, title, rows, cols, layers, heads, weights, masks, ...(vectors.length === layers ? { vectors } : {}) };
 }
@@ -285,7 +285,7 @@ function analyze(req: AnalyzeRequest) {
     if (!req.text.trim()) {
       result = { ...base, tokens: [], truncated: '', views: [], outputs: { kind: 'none' } };
     } else {
-      const r = lab.run.infer(req.text);
+      const r = lab.run.infer(req.text, { trace: req.trace === 'full' ? 'full' : 'weights' });
       result = {
         ...base,
         tokens: labTokens(lab.run, req.text),

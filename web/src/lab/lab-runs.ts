@@ -116,7 +116,7 @@ export class LabRuns extends LitElement {
       ${s.unreadable.map((u) => html`<p class="unreadable" role="alert" data-unreadable=${u.id}>
         A run kept in this browser${u.name ? html` (<span dir="auto">${u.name}</span>)` : nothing} cannot be read: ${u.reason}.
         The other runs are not affected.
-        <button @click=${() => this.store.deleteUnreadable(u.id)}>Delete it</button></p>`)}
+        <button @click=${() => this.store.deleteUnreadable(u.id)} aria-label="Delete the unreadable run ${u.name ?? u.id}">Delete it</button></p>`)}
       ${s.runs.length === 0
         ? html`<p class="muted">Finished runs are listed here with their configuration and results. Change one setting and train again to compare.</p>`
         : html`
