@@ -344,8 +344,14 @@ export interface FlowOptions extends RolloutOptions {
   normalize?: boolean;
 }
 
+export interface LiveHandles { models: number; tokenizers: number; runs: number; hfModels: number; hfTokenizers: number; total: number }
+
 export class Engine {
   readonly info: { name: string; version: string; simd128: boolean; eigen: string; threadsBuild: boolean; threads: number };
+  /** The engine objects alive now (freed by their delete()): for leak checks. Tensors are copies, not handles. */
+  liveHandles(): LiveHandles;
+  /** The WebAssembly memory's size (it only grows) and the bytes malloc has handed out and not had back. */
+  memoryUse(): { memoryBytes: number; heapBytes: number };
   scaledDotProductAttention(options: SdpaOptions): SdpaResult;
   multiheadAttention(options: MhaOptions): MhaResult;
   transformerEncoderLayer(options: EncoderOptions): LayerResult;

@@ -250,6 +250,24 @@ export class Engine {
   }
 
   /**
+   * The engine objects alive now (C++ objects that JavaScript holds until their delete()): models, tokenizers,
+   * training runs, Hugging Face models and tokenizers, and their total. For leak checks: a page that frees what it
+   * makes comes back to the same count. Tensors are copies in typed arrays, not handles.
+   * @returns {{models: number, tokenizers: number, runs: number, hfModels: number, hfTokenizers: number, total: number}}
+   */
+  liveHandles() {
+    return this.module.liveHandles();
+  }
+
+  /**
+   * The WebAssembly memory's size (it only grows) and the bytes malloc has handed out and not had back.
+   * @returns {{memoryBytes: number, heapBytes: number}}
+   */
+  memoryUse() {
+    return this.module.memoryUse();
+  }
+
+  /**
    * F.scaled_dot_product_attention, returning the weights too.
    * attn_mask: boolean True = MAY attend (PyTorch's SDPA convention), or float (added).
    * Extensions: scaled=false skips 1/sqrt(d_k); temperature divides the scores.

@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "bindings/js_values.h"
+#include "bindings/live_handles.h"
 #include "core/parallel.h"
 
 #include "io/json.h"
@@ -231,7 +232,7 @@ Batch batch_from(const val& b) {
 }
 
 // A model living in the module between calls (the page keeps one in its worker), with its trainer.
-class Model {
+class Model : js::LiveHandle<js::kModelHandle> {
  public:
   Model() = default;
 
@@ -645,6 +646,8 @@ EMSCRIPTEN_BINDINGS(attn_engine) {
   using namespace attn;
   emscripten::function("engineInfo", &engine_info);
   emscripten::function("setThreads", &set_num_threads);
+  emscripten::function("liveHandles", &js::live_handles_js);
+  emscripten::function("memoryUse", &js::memory_use_js);
   emscripten::function("sdpa", &sdpa);
   emscripten::function("multiheadAttention", &mha);
   emscripten::function("encoder", &encoder);

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "bindings/js_values.h"
+#include "bindings/live_handles.h"
 #include "hf/weights.h"
 #include "models/head_stats.h"
 
@@ -142,7 +143,7 @@ val inspect_hf(const val& files, double max_bytes) {
   return out;
 }
 
-class HfModelHandle {
+class HfModelHandle : js::LiveHandle<js::kHfModelHandle> {
  public:
   // "" or the reason the files cannot be loaded. max_bytes <= 0: what the WebAssembly memory has left.
   std::string load(const val& files, double max_bytes) {

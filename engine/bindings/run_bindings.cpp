@@ -15,6 +15,7 @@
 #include <string>
 
 #include "bindings/js_values.h"
+#include "bindings/live_handles.h"
 #include "io/model_file.h"
 #include "models/config.h"
 #include "train/run.h"
@@ -70,7 +71,7 @@ val task_examples(const std::string& task_json, int n, double seed) {
   return out;
 }
 
-class Run {
+class Run : js::LiveHandle<js::kRunHandle> {
  public:
   Run() = default;
 

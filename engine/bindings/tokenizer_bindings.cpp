@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "bindings/js_values.h"
+#include "bindings/live_handles.h"
 #include "io/json.h"
 #include "text/hf_tokenizer.h"
 #include "text/tokenizer.h"
@@ -55,7 +56,7 @@ val encoding_js(const Encoding& e) {
   return out;
 }
 
-class TokenizerHandle {
+class TokenizerHandle : js::LiveHandle<js::kTokenizerHandle> {
  public:
   std::string load(const std::string& json) {
     const Status st = Tokenizer::from_json(json, &tokenizer_);
@@ -123,7 +124,7 @@ class TokenizerHandle {
 // HfTokenizerHandle (text/hf_tokenizer.h), wrapped by the HfTokenizer class of attn.mjs, with the conventions
 // above: load(names, contents) takes the file names and their bytes (Uint8Arrays) and returns "" or the error;
 // encode(utf8, maxTokens, addSpecialTokens, target) returns {ids, offsets (bytes), truncated, replaced}.
-class HfTokenizerHandle {
+class HfTokenizerHandle : js::LiveHandle<js::kHfTokenizerHandle> {
  public:
   std::string load(const val& names, const val& contents) {
     const unsigned n = names["length"].as<unsigned>();

@@ -6,6 +6,7 @@ import type {
   EncoderOptions,
   Engine,
   LayerResult,
+  LiveHandles,
   MhaOptions,
   MhaResult,
   ModelConfig,
@@ -36,7 +37,12 @@ export interface Calls {
   /** The explorer's untrained model (its settings) or lab model (its run) as a .safetensors file (float32), for the
    * PyTorch script. Handled by the worker, which owns the models. */
   modelFile: [{ model: 'untrained' | 'lab'; settings: ModelSettings; run?: string }, Uint8Array];
+  /** The worker's engine memory and live handles (Engine.memoryUse, Engine.liveHandles): for soak tests. */
+  engineMemory: [Record<string, never>, EngineMemory];
 }
+
+/** A worker's engine memory and the engine objects alive in it (bench/soak.mjs samples them). */
+export type EngineMemory = ReturnType<Engine['memoryUse']> & { handles: LiveHandles };
 
 export type CallName = keyof Calls;
 export type CallArgs<N extends CallName> = Calls[N][0];
@@ -76,6 +82,8 @@ export function runCall<N extends CallName>(engine: Engine, name: N, args: CallA
     }
     case 'trainStep':
       return runTrainStep(engine, args as TrainStepArgs) as CallResult<N>;
+    case 'engineMemory':
+      return { ...engine.memoryUse(), handles: engine.liveHandles() } as CallResult<N>;
     case 'attentionRollout':
     case 'attentionFlow': {
       const { attentions, options } = args as CallArgs<'attentionFlow'>;

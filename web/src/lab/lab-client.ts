@@ -6,7 +6,7 @@ import type { RunConfig } from '../../../engine/bindings/attn';
 import { engineUrls } from '../engine/engine-build';
 import { assetBase } from '../engine/shared';
 import { watchLife, workerName } from '../engine/worker-life';
-import type { FromLabWorker, Inference, LabPytorch, RunBatch, ToLabWorker } from './protocol';
+import type { FromLabWorker, Inference, LabMemory, LabPytorch, RunBatch, ToLabWorker } from './protocol';
 
 export type LabEngineStatus = { state: 'loading' } | { state: 'ready' } | { state: 'failed'; message: string };
 
@@ -172,6 +172,10 @@ export class LabClient {
     return this.request((id) => ({ kind: 'pytorch', id, config }));
   }
 
+  /** The worker's engine memory, live engine objects and runs held (bench/soak.mjs samples them). */
+  memory(): Promise<LabMemory> {
+    return this.request((id) => ({ kind: 'memory', id }));
+  }
 
   /** Puts a saved run's weights into the engine under `run`. */
   load(run: string, bytes: Uint8Array): Promise<{ config: RunConfig; parameters: number; probe: { input: string; answer: string } }> {

@@ -8,7 +8,7 @@ import type { Engine, Run } from '../../../engine/bindings/attn';
 import { attentionSet, buffers } from './attention-set';
 import { startEngine } from '../engine/engine-build';
 import { holdLife } from '../engine/worker-life';
-import type { FromLabWorker, LabPytorch, ToLabWorker } from './protocol';
+import type { FromLabWorker, LabMemory, LabPytorch, ToLabWorker } from './protocol';
 import { firstSteps, scriptSteps } from '../widgets/pytorch-lab';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -192,6 +192,11 @@ function handle(msg: ToLabWorker) {
       runs.get(msg.run)?.run.delete();
       runs.set(msg.run, { run, state: 'done', msPerStep: 5, evaluatedAt: run.stepsDone });
       post({ kind: 'result', id: msg.id, value: { config: run.config, parameters: run.numParameters, probe: run.heldOut(1)[0] } });
+      return;
+    }
+    case 'memory': {
+      const value: LabMemory = { ...engine.memoryUse(), handles: engine.liveHandles(), runs: runs.size };
+      post({ kind: 'result', id: msg.id, value });
       return;
     }
     case 'pytorch': {

@@ -2,6 +2,7 @@
 // weights; the page owns everything it shows (lab-store.ts). Numbers travel as typed arrays.
 import type { RunBatch, RunConfig } from '../../../engine/bindings/attn';
 import type { AttentionView } from '../engine/protocol';
+import type { EngineMemory } from '../engine/calls';
 
 /** Attention of one forward, ready to draw (the explorer's views: same heatmaps, same head gallery). */
 export interface AttentionSet {
@@ -50,6 +51,9 @@ export interface LabPytorch {
   batches: RunBatch[];
 }
 
+/** The lab worker's engine memory, the engine objects alive in it and the runs it holds (bench/soak.mjs). */
+export type LabMemory = EngineMemory & { runs: number };
+
 export type ToLabWorker =
   | { kind: 'init'; engine: { urls: string[]; threads: number } }
   | { kind: 'validate'; id: number; config: RunConfig }
@@ -62,7 +66,8 @@ export type ToLabWorker =
   | { kind: 'batch'; id: number; run: string } // the batch the run's next step trains on (a RunBatch)
   | { kind: 'save'; id: number; run: string }
   | { kind: 'load'; id: number; run: string; bytes: Uint8Array }
-  | { kind: 'pytorch'; id: number; config: RunConfig }; // a new run's initial weights and first batches (a LabPytorch)
+  | { kind: 'pytorch'; id: number; config: RunConfig } // a new run's initial weights and first batches (a LabPytorch)
+  | { kind: 'memory'; id: number }; // the engine's memory, live handles and runs held (a LabMemory), for soak tests
 
 export type FromLabWorker =
   | { kind: 'ready' }
