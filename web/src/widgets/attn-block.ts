@@ -590,6 +590,8 @@ export class AttnBlock extends WidgetBase {
       :host([theme='dark']) { --changed: #f5a05a; --changed-fill: rgba(245, 160, 90, 0.25); }
       @media (prefers-color-scheme: dark) { :host(:not([theme='light'])) { --changed: #f5a05a; --changed-fill: rgba(245, 160, 90, 0.25); } }
       .w-head { flex-wrap: wrap; }
+      .row, .summary, .chips { overflow-wrap: anywhere; } /* a long word typed wraps, not widens the widget */
+      .chip { max-width: 100%; }
       .notice { background: var(--w-error-bg); color: var(--w-error); border-radius: 8px; padding: 6px 10px; margin: 0 0 10px; font-size: 13px; }
       code { font: 12px ui-monospace, monospace; background: var(--w-code-bg); padding: 0 4px; border-radius: 4px; }
       button code { background: transparent; color: inherit; padding: 0; }

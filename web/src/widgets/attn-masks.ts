@@ -249,7 +249,7 @@ export class AttnMasks extends WidgetBase {
       .sentence, .rule { border: 1px solid var(--w-border); border-radius: 10px; padding: 10px 12px; min-width: 0; }
       h3 { font-size: 13.5px; margin: 0 0 6px; }
       .chips { display: flex; flex-wrap: wrap; gap: 4px; margin-bottom: 6px; }
-      .chip, .pad-chip { font-size: 12.5px; padding: 0 6px; border-radius: 6px; unicode-bidi: isolate; }
+      .chip, .pad-chip { font-size: 12.5px; padding: 0 6px; border-radius: 6px; unicode-bidi: isolate; max-width: 100%; overflow-wrap: anywhere; }
       .chip { background: var(--w-chip-bg); }
       .pad-chip { border: 1px dashed var(--w-muted); color: var(--w-muted); font-size: 12px; }
       .small { font-size: 12px; margin: 4px 0 0; }
