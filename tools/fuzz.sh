@@ -4,8 +4,9 @@
 #
 #   tools/fuzz.sh [SECONDS]                      each target for SECONDS (default: 60 for fuzz_model_file, 20 for
 #                                                fuzz_json, 30 for the others): the test command's mode
-#   tools/fuzz.sh --campaign [RUNS] [TARGET...]  each target (default: all, and the page's URL-state and run-file
-#                                                fuzz loop, "web") to RUNS executions (default 10,000,000)
+#   tools/fuzz.sh --campaign [RUNS] [TARGET...]  each target, in the order given (default: all, then the page's
+#                                                URL-state and run-file fuzz loop, "web"), to RUNS executions
+#                                                (default 10,000,000)
 #
 # Both configure and build the fuzz tree incrementally: build/fuzz, or $ATTN_FUZZ_BUILD.
 #
@@ -253,13 +254,15 @@ if [ "$MODE" = timed ]; then
   done
   log "Summary (target, seconds, executions, exec/s)"
 else
-  for t in "${TARGETS[@]}"; do
-    read -r name sub _ max_len <<<"$t"
-    if [ ${#CHOSEN[@]} -eq 0 ] || printf '%s\n' "${CHOSEN[@]}" | grep -qx "$name"; then
-      campaign_target "$name" "$sub" "$max_len"
-    fi
+  # In the order given (the fast targets first, for a campaign that may be cut short), or every target then web.
+  [ ${#CHOSEN[@]} -ne 0 ] || CHOSEN=($(target_names) web)
+  for c in "${CHOSEN[@]}"; do
+    if [ "$c" = web ]; then campaign_web; continue; fi
+    for t in "${TARGETS[@]}"; do
+      read -r name sub _ max_len <<<"$t"
+      if [ "$name" = "$c" ]; then campaign_target "$name" "$sub" "$max_len"; fi
+    done
   done
-  if [ ${#CHOSEN[@]} -eq 0 ] || printf '%s\n' "${CHOSEN[@]}" | grep -qx web; then campaign_web; fi
   log "Campaign summary (also in tests/fuzz/campaign.md)"
 fi
 printf '%s\n' "${summary[@]}"
