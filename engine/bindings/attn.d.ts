@@ -456,6 +456,9 @@ export interface HfConfig {
   decoder_vocab_size?: number;
   decoder_start_token_id?: number;
   max_length?: number;
+  /** GPT-2: its scores are divided by sqrt(Dh) (false: raw), and also by the layer index + 1. */
+  scale_attn_weights?: boolean;
+  scale_attn_by_inverse_layer_idx?: boolean;
   pad_token_id: number;
   bos_token_id: number;
   eos_token_id: number;

@@ -83,7 +83,8 @@ val tensors_js(const std::vector<const Tensor*>& ts) {
   return out;
 }
 
-// {family, architectures, vocab_size, d_model, num_layers, num_heads, ffn_dim, max_positions, ... } as JSON text.
+// {family, architectures, vocab_size, d_model, num_layers, num_heads, ffn_dim, max_positions, ... } as JSON text
+// (GPT-2: also scale_attn_weights and scale_attn_by_inverse_layer_idx).
 std::string config_json(const HfConfig& c) {
   Json j = Json::object();
   j.set("family", Json::string(hf_family_name(c.family)));
@@ -111,6 +112,10 @@ std::string config_json(const HfConfig& c) {
   num("pad_token_id", c.pad_token_id);
   num("bos_token_id", c.bos_token_id);
   num("eos_token_id", c.eos_token_id);
+  if (c.family == HfFamily::kGpt2) {  // how its scores are scaled (the neuron view says it)
+    j.set("scale_attn_weights", Json::boolean(c.scale_attn_weights));
+    j.set("scale_attn_by_inverse_layer_idx", Json::boolean(c.scale_attn_by_inverse_layer_idx));
+  }
   j.set("lm_head", Json::boolean(c.family == HfFamily::kGpt2 || c.encoder_decoder() || c.lm_head));
   j.set("causal", Json::boolean(c.causal()));
   return j.dump();

@@ -239,9 +239,11 @@ void HfModel::apply_head(HfCache* c, const std::vector<int64_t>& positions) cons
 
 namespace {
 // Eval mode; without the full Trace each layer keeps only its attention (a large model's memory is one layer's).
+// The full Trace also keeps each attention's raw and scaled scores [1, H, L, S] (the neuron view's steps).
 ForwardContext pass_context(bool full_trace) {
   ForwardContext ctx;
   ctx.attention_only = !full_trace;
+  ctx.record_scores = full_trace;
   return ctx;
 }
 }  // namespace
@@ -279,7 +281,7 @@ Status HfModel::forward(const HfInput& given, HfCache* c) const {
   HfInput in = given;  // with its head masks checked and expanded to every layer
   ATTN_TRY(check_head_masks(&in.heads));
   const bool padded = std::find(in.attention_mask.begin(), in.attention_mask.end(), 0) != in.attention_mask.end();
-  if (in.reuse_cache && config.family == HfFamily::kGpt2 && !padded && !c->ids.empty() && in.heads == c->heads) {
+  if (in.reuse_cache && !in.full_trace && config.family == HfFamily::kGpt2 && !padded && !c->ids.empty() && in.heads == c->heads) {
     const size_t shared = static_cast<size_t>(
         std::mismatch(c->ids.begin(), c->ids.end(), in.input_ids.begin(), in.input_ids.end()).first - c->ids.begin());
     if (shared > 0) {

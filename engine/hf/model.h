@@ -46,8 +46,10 @@ struct HfInput {
   // attention makes the prefix's rows independent of what follows, so the result is the full pass's (bit for bit
   // in WebAssembly, where every kernel sums a row the same way whatever the number of rows; to rounding natively).
   // Only the attention weights, masks, keys and values are then in the cache's Trace, not every intermediate.
+  // Ignored with full_trace (which needs every position's intermediates: always a full pass).
   bool reuse_cache = false;
-  // Keep every intermediate of every layer in the cache (the Trace's norms, residuals, feed-forward, queries...).
+  // Keep every intermediate of every layer in the cache (the Trace's norms, residuals, feed-forward, queries, and
+  // each attention's raw and scaled scores q k^T and q k^T * factor [1, H, L, S], as record_scores keeps them).
   // Otherwise each layer keeps only what the page draws and a later pass reads (attention weights, masks, keys
   // and values), so a large model's working memory is one layer's, not all of them.
   bool full_trace = false;

@@ -2,7 +2,8 @@
 // Neuron: for the explorer's model, text, view, layer and head, the query and key vectors, their product, the score,
 // the scaled score and the softmax row shown equal the engine API in Node on the same text (the forward pass with
 // trace 'full', as runShipped runs it), for the language model and the date translator's cross-attention; chips and
-// a heatmap click pick the query and key, and the URL keeps them (q, k). Compare: the tagger's difference is the
+// a heatmap click pick the query and key, and the URL keeps them (q, k) (Hugging Face checkpoints:
+// explorer-hf-views.test.ts). Compare: the tagger's difference is the
 // second text's weights minus the first's from Node, cell by cell; the second text is typed and kept in the URL (vs).
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
@@ -95,13 +96,6 @@ describe('the explorer’s Neuron display', () => {
     const s = await neuron(page);
     expectNeuron(s, block, 3, 2, 8);
     expect(s.summary).toMatch(/^Layer 2, head 4: query “.*” \(row 2\) and key “N” \(column 8\)/);
-    expect(problems).toEqual([]);
-  });
-
-  it('a lab or Hugging Face model gives no vectors: a notice says so', async () => {
-    const { page, problems } = await openPage(session, 'hf=/hf-fixtures/marian/&display=neuron');
-    await page.locator('attn-explorer .state.notice').waitFor({ timeout: 60000 });
-    expect(await page.locator('attn-explorer .state.notice').innerText()).toMatch(/needs each head’s query and key vectors/);
     expect(problems).toEqual([]);
   });
 });

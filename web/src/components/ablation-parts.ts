@@ -11,10 +11,13 @@ import type { AblationModel, AblationResult, GroupInfo, HeadGroup, HeadRef, Outc
 import { percent } from '../text/format';
 
 export const MODELS: AblationModel[] = ['lm', 'tagger', 'dates'];
+/** What the panel measures: a shipped model's output, or a Hugging Face BERT's [MASK]s ('mlm'; their GPT-2 is
+ * measured as 'lm', their Marian as 'dates'). */
+export type PanelModel = AblationModel | 'mlm';
 const PREFIX: Record<HeadGroup, string> = { self: '', encoder: 'e', decoder: 'd', cross: 'c' };
 const GROUP_OF: Record<string, HeadGroup> = { e: 'encoder', d: 'decoder', c: 'cross' };
 /** The attention kinds of each model, before the engine has said how many layers and heads they have. */
-const GROUPS: Record<AblationModel, HeadGroup[]> = { lm: ['self'], tagger: ['self'], dates: ['encoder', 'decoder', 'cross'] };
+const GROUPS: Record<PanelModel, HeadGroup[]> = { lm: ['self'], tagger: ['self'], dates: ['encoder', 'decoder', 'cross'], mlm: ['self'] };
 
 /** "2.3" / "c1.2" for a head (1-based), as the `off` attribute writes it. */
 export function headKey(h: HeadRef): string {
@@ -22,7 +25,7 @@ export function headKey(h: HeadRef): string {
 }
 
 /** The `off` attribute read for a model: the heads it names (0-based), and a note for each entry it cannot use. */
-export function parseOff(value: string, model: AblationModel, groups?: GroupInfo[]): { heads: HeadRef[]; notes: string[] } {
+export function parseOff(value: string, model: PanelModel, groups?: GroupInfo[]): { heads: HeadRef[]; notes: string[] } {
   const heads: HeadRef[] = [];
   const notes: string[] = [];
   for (const raw of value.split(',').map((s) => s.trim()).filter(Boolean)) {
@@ -64,8 +67,12 @@ export class AttnAblationPanel extends LitElement {
   @property({ attribute: false }) result?: AblationResult;
   /** The heads switched off (the result may still be for the previous set while the engine computes). */
   @property({ attribute: false }) heads: HeadRef[] = [];
-  @property() model: AblationModel = 'lm';
+  @property() model: PanelModel = 'lm';
   @property() mode: 'zero' | 'mean' = 'zero';
+  /** What a head replaced by its mean outputs, as the mode's label says it. */
+  @property({ attribute: 'mean-label' }) meanLabel = 'outputs its mean over held-out texts';
+  /** The [MASK] token's name ('mlm'). */
+  @property({ attribute: 'mask-token' }) maskToken = '[MASK]';
   @property({ type: Boolean }) rank = false;
   /** What clicking a head in the ranking does, as the ranking's legend says it. */
   @property() rankClick = 'Click a head to switch it off or on.';
@@ -129,11 +136,16 @@ export class AttnAblationPanel extends LitElement {
   }
 
   // ---------------------------------------------------------------------------------------------- the output
-  private renderLm(before: Extract<Outcome, { kind: 'lm' }>, after: Extract<Outcome, { kind: 'lm' }>, change: number) {
-    const list = (o: typeof before, which: string) => html`<ol class="next" data-which=${which}>
-      ${o.next.map((n) => html`<li data-token=${n.token} data-prob=${n.prob}>
+  /** The likeliest tokens with bars. */
+  private nextList(next: Extract<Outcome, { kind: 'lm' }>['next'], which: string) {
+    return html`<ol class="next" data-which=${which}>
+      ${next.map((n) => html`<li data-token=${n.token} data-prob=${n.prob}>
         <span class="tok">${show(n.token)}</span><span class="bar"><span data-w=${n.prob}></span></span><span class="num">${percent(n.prob)}</span></li>`)}
     </ol>`;
+  }
+
+  private renderLm(before: Extract<Outcome, { kind: 'lm' }>, after: Extract<Outcome, { kind: 'lm' }>, change: number) {
+    const list = (o: typeof before, which: string) => this.nextList(o.next, which);
     const top = before.next[0];
     if (!this.result?.removed.length) return html`<h3>The next token, with every head</h3>${list(before, 'before')}${this.hint()}`;
     return html`<div class="pair">
@@ -142,6 +154,31 @@ export class AttnAblationPanel extends LitElement {
       </div>
       ${top ? html`<p class="change" data-change=${change}>P(${quoted(top.token)}), the full model's first choice:
         ${percent(before.top)} → <strong>${percent(after.top)}</strong> (${points(-change)})</p>` : nothing}`;
+  }
+
+  /** BERT's [MASK]s: each one's fillers with every head and without the heads off, and the change of the first. */
+  private renderMlm(before: Extract<Outcome, { kind: 'mlm' }>, after: Extract<Outcome, { kind: 'mlm' }>, r: AblationResult) {
+    const mask = this.maskToken;
+    if (!before.masks.length)
+      return html`<p class="muted mlm-none">There is no ${mask} in the text, so there is no prediction to compare: type ${mask} where a word
+        should go (e.g. “The capital of France is ${mask}.”).</p>`;
+    const off = r.removed.length > 0;
+    return html`${before.masks.map((b, n) => {
+      const a = after.masks[n];
+      const top = b.next[0];
+      return html`<div class="mask" data-position=${b.position}>
+        <h3>${mask} (token ${b.position})${off ? '' : ', with every head'}</h3>
+        ${off ? html`<div class="pair">
+            <div><h3>With every head</h3>${this.nextList(b.next, 'before')}</div>
+            <div><h3>${this.withoutTitle()}</h3>${this.nextList(a.next, 'after')}</div>
+          </div>
+          <p class="change" data-change=${b.top - a.top}>P(${quoted(top.token)}), the full model's first choice:
+            ${percent(b.top)} → <strong>${percent(a.top)}</strong> (${points(a.top - b.top)})</p>` : this.nextList(b.next, 'before')}
+      </div>`;
+    })}
+    ${off && before.masks.length > 1 ? html`<p class="change total" data-change=${r.change}>On average over the ${before.masks.length} ${mask}s:
+      <strong>${points(-r.change)}</strong></p>` : nothing}
+    ${off ? nothing : this.hint()}`;
   }
 
   private renderTagger(before: Extract<Outcome, { kind: 'tagger' }>, after: Extract<Outcome, { kind: 'tagger' }>, r: AblationResult) {
@@ -188,11 +225,16 @@ export class AttnAblationPanel extends LitElement {
 
   private renderRanking(r: AblationResult) {
     if (!r.ranking) return nothing;
-    const unit = this.model === 'dates' ? 'nats of log P(translation)' : this.model === 'lm' ? 'points of P(first choice)' : 'points of P(original tag), on average';
+    const unit = this.model === 'dates' ? 'nats of log P(translation)' : this.model === 'lm' ? 'points of P(first choice)'
+      : this.model === 'mlm' ? `points of P(first choice), on average over the ${this.maskToken}s` : 'points of P(original tag), on average';
     const value = (x: number) => (this.model === 'dates' ? fixed(x, 3) : fixed(100 * x, 1));
     const max = Math.max(1e-12, ...r.ranking.map((x) => Math.abs(x.change)));
     const off = new Set(r.removed.map(headKey));
-    return html`<section class="ranking" aria-label="Heads ranked by the change their removal makes">
+    const p = r.rankProgress;
+    const running = p && p.done < p.total;
+    return html`<section class="ranking" aria-label="Heads ranked by the change their removal makes" aria-busy=${running ? 'true' : 'false'}>
+      ${running ? html`<p class="rank-progress" role="status">Removing each head alone: ${p.done} of ${p.total} done…
+        <progress max=${p.total} .value=${p.done} aria-label="Heads ranked"></progress></p>` : nothing}
       <h3>Heads ranked: each removed alone${this.mode === 'mean' ? ' (replaced by its mean)' : ''}, the drop in ${unit}</h3>
       <p class="muted legend">Grey bars: removing that head makes the full model's answer likelier. The bar under each head of the grid is
         its drop. ${this.rankClick}</p>
@@ -214,11 +256,12 @@ export class AttnAblationPanel extends LitElement {
       if (before.kind === 'lm' && after.kind === 'lm') output = this.renderLm(before, after, r.change);
       else if (before.kind === 'tagger' && after.kind === 'tagger') output = this.renderTagger(before, after, r);
       else if (before.kind === 'dates' && after.kind === 'dates') output = this.renderDates(before, after, r.change);
+      else if (before.kind === 'mlm' && after.kind === 'mlm') output = this.renderMlm(before, after, r);
     }
     return html`
       <fieldset class="mode"><legend>A removed head</legend>
         ${(['zero', 'mean'] as const).map((m) => html`<label><input type="radio" name="mode" value=${m} .checked=${this.mode === m}
-          @change=${() => this.emit('ablation-mode', m)} /> ${m === 'zero' ? 'outputs zeros' : 'outputs its mean over held-out texts'}</label>`)}
+          @change=${() => this.emit('ablation-mode', m)} /> ${m === 'zero' ? 'outputs zeros' : this.meanLabel}</label>`)}
       </fieldset>
       ${r?.truncated ? html`<p class="muted">${r.truncated}</p>` : nothing}
       <div class="grids">
@@ -287,6 +330,8 @@ export class AttnAblationPanel extends LitElement {
       button.rank-head:hover { text-decoration: underline; }
       .ranking li.is-off button.rank-head { color: var(--w-muted); text-decoration: line-through; }
       .legend, .hint { font-size: 12.5px; margin: 4px 0 8px; }
+      .mask + .mask { margin-top: 10px; }
+      .rank-progress { font-size: 13px; display: flex; gap: 10px; align-items: center; margin: 6px 0; }
     `,
   ];
 }

@@ -23,7 +23,7 @@ import './model-view';
 import { DISPLAY_PANEL, displayTabs, displayTabsStyles, displayUses } from './displays';
 import type { Focus } from './lines';
 import { hasVectors, neuronStyles, neuronSteps, neuronTokens, pickNeuron, type NeuronPick } from './neuron-parts';
-import { MODELS as ABLATION_MODELS, ablationPanelColours, headKey, parseOff } from './ablation-parts';
+import { MODELS as ABLATION_MODELS, ablationPanelColours, headKey, parseOff, type PanelModel } from './ablation-parts';
 import type { AblationModel, AblationResult, HeadRef } from '../engine/ablation';
 import { COMPARE_DEFAULTS, alignmentText, changesText, compareStyles, difference, differenceHeatmap } from './compare-parts';
 import './head-gallery';
@@ -74,7 +74,8 @@ export class AttnExplorer extends LitElement {
   @state() private compared?: Analysis;
   private compareRequested = '';
   /** The Ablation display's result (the worker's 'ablation' call), and the rank button's state. */
-  @state() private ablated?: AblationResult & { model: AblationModel };
+  /** model: the shipped model's name, or hf:key (ablationTag). */
+  @state() private ablated?: AblationResult & { model: string };
   @state() private rankHeads = false;
   private ablationRequested = '';
   /** The Neuron display's heatmap cell under the pointer (a click picks it). */
@@ -333,16 +334,60 @@ export class AttnExplorer extends LitElement {
     return (ABLATION_MODELS as string[]).includes(this.store.state.model) ? (this.store.state.model as AblationModel) : undefined;
   }
 
+  /** A Hugging Face model's Ablation display: what the panel measures (hf-ablation.ts) and the tag of its results;
+   * undefined for a checkpoint without an output head (a BertModel). */
+  private get hfAblation(): { panel: PanelModel; tag: string } | undefined {
+    const hf = this.hfInfo;
+    if (!hf || (hf.family !== 'gpt2' && hf.family !== 'marian' && !hf.lmHead)) return undefined;
+    return { panel: hf.family === 'gpt2' ? 'lm' : hf.family === 'marian' ? 'dates' : 'mlm', tag: `hf:${hf.key}` };
+  }
+
   /** The Ablation display's heads switched off, read from the store's `off` (the widget's syntax). */
   private get ablationOff() {
-    const model = this.ablationModel ?? 'lm';
-    return parseOff(this.store.state.off ?? '', model, this.ablated?.model === model ? this.ablated.groups : undefined);
+    const hf = this.hfAblation;
+    const model = hf?.panel ?? this.ablationModel ?? 'lm';
+    return parseOff(this.store.state.off ?? '', model, this.ablated?.model === (hf?.tag ?? model) ? this.ablated.groups : undefined);
+  }
+
+  /**
+   * The Ablation display of a Hugging Face model: the outputs, then with Rank heads the ranking in parts of one
+   * layer's heads, each its own worker call (hf-ablation.ts), so that typing is answered in between and the panel
+   * shows how far the ranking has got (GPT-2 small: 144 heads, each a forward pass).
+   */
+  private async analyzeHfAblation(tag: string) {
+    const s = this.store.state;
+    const client = this.client;
+    if (!client || !s.hf) return;
+    const args = { hf: s.hf, text: s.texts.hf, removed: this.ablationOff.heads, mode: s.ablate };
+    const key = JSON.stringify([args, this.rankHeads]);
+    if (key === this.ablationRequested) return;
+    this.ablationRequested = key;
+    const call = (part: { rankFrom?: number; rankCount?: number }) => client.call('hfAblation', { ...args, ...part }, 'explorer-ablation');
+    try {
+      const base = await call({});
+      if (this.ablationRequested !== key) return;
+      this.ablated = { ...base, model: tag };
+      if (!this.rankHeads || !base.tokens.length) return;
+      const total = base.groups.reduce((n, g) => n + g.layers * g.heads, 0);
+      const step = base.groups[0].heads;
+      const ranking: NonNullable<AblationResult['ranking']> = [];
+      for (let from = 0; from < total; from += step) {
+        const r = await call({ rankFrom: from, rankCount: step });
+        if (this.ablationRequested !== key) return;
+        ranking.push(...(r.ranking ?? []));
+        this.ablated = { ...base, model: tag, ranking: [...ranking].sort((x, y) => y.change - x.change), rankProgress: r.rankProgress };
+      }
+    } catch (e) {
+      if (!(e instanceof Superseded)) this.store.setError((e as Error).message);
+    }
   }
 
   /** In the Ablation display, asks the worker for the output with and without the heads switched off (latest wins). */
   private analyzeAblation() {
     const s = this.store.state;
     const model = this.ablationModel;
+    const hf = this.hfAblation;
+    if (s.display === 'ablation' && hf) return void this.analyzeHfAblation(hf.tag);
     if (s.display !== 'ablation' || !model || !this.client) return;
     const args = { model, text: s.texts[model], removed: this.ablationOff.heads, mode: s.ablate, rank: this.rankHeads };
     const key = JSON.stringify(args);
@@ -617,7 +662,7 @@ export class AttnExplorer extends LitElement {
     const s = this.s;
     if (!givesVectors(s.model))
       return html`<div class="state notice" role="status">The neuron view needs each head’s query and key vectors, and the engine
-        gives them for this project’s models only (the language model, the tagger, the date translator and the untrained model),
+        gives them for this project’s models (the language model, the tagger, the date translator and the untrained model) and Hugging Face checkpoints,
         not for <span dir="auto">${this.modelName}</span>. Its weights are in the other displays.</div>`;
     if (!hasVectors(v)) return html`<div class="state loading" role="status"><p>Computing the queries and keys…</p></div>`;
     const h = head === 'mean' ? 0 : head;
@@ -633,7 +678,8 @@ export class AttnExplorer extends LitElement {
       ${neuronTokens(this, 'key', v.cols, n.j, pick, n.mask)}
       ${neuronSteps(v, n, {
         colormap: s.colormap, pick, causal: this.causal(v),
-        scaled: s.model === 'untrained' ? s.settings.scaled : config.scaled !== false, temperature: Number(config.temperature ?? 1),
+        scaled: s.model === 'untrained' ? s.settings.scaled : config.scaled !== false && config.scale_attn_weights !== false,
+        temperature: Number(config.temperature ?? 1), note: this.neuronNote(layer),
       })}
       <section class="step" aria-labelledby="n-map">
         <h3 id="n-map"><span class="num">4</span> The whole head: row ${n.i} is the softmax above</h3>
@@ -646,16 +692,30 @@ export class AttnExplorer extends LitElement {
       </section>`;
   }
 
+  /** For a Hugging Face model, how its own code makes a weight, next to the engine's steps shown (models/hf.ts). */
+  private neuronNote(layer: number) {
+    const hf = this.hfInfo;
+    if (!hf) return undefined;
+    const ms = this.s.models.hf;
+    const byLayer = ms?.state === 'ready' && ms.info.config.scale_attn_by_inverse_layer_idx === true;
+    return HF_FAMILIES[hf.family].steps + (byLayer ? ` This checkpoint also divides by the layer’s number (scale_attn_by_inverse_layer_idx): the score after the division includes ÷ ${layer + 1}.` : '');
+  }
+
   /** The Ablation display (ablation-parts.ts): the current text with heads switched off; a ranked head opens in the other displays. */
   private renderAblation() {
     const s = this.s;
-    const model = this.ablationModel;
+    const hf = this.hfAblation;
+    const model = hf?.panel ?? this.ablationModel;
+    if (!model && this.hfInfo)
+      return html`<div class="state notice" role="status"><span dir="auto">${this.modelName}</span> has no masked-language-model head
+        (its files are a BertModel’s): there is no output to compare with heads switched off. Open a checkpoint with its head
+        (…ForMaskedLM), a GPT-2 or a Marian model.</div>`;
     if (!model)
       return html`<div class="state notice" role="status">Switching heads off works on the shipped models: the language model, the
-        tagger and the date translator (their held-out texts give the heads’ means). Not for
+        tagger and the date translator (their held-out texts give the heads’ means), and on Hugging Face checkpoints. Not for
         <span dir="auto">${this.modelName}</span>; choose one of those models above.</div>`;
     const { heads, notes } = this.ablationOff;
-    const r = this.ablated?.model === model ? this.ablated : undefined;
+    const r = this.ablated?.model === (hf?.tag ?? model) ? this.ablated : undefined;
     const setOff = (hs: HeadRef[]) => this.store.setAblation({ off: hs.map(headKey).join(',') || undefined });
     const open = (h: HeadRef) => {
       if (h.group !== 'self') this.store.setView(h.group);
@@ -663,6 +723,8 @@ export class AttnExplorer extends LitElement {
     };
     return html`${notes.length ? html`<p class="state notice" role="status">${notes.join(' ')}</p>` : nothing}
       <attn-ablation-panel .result=${r} .heads=${heads} model=${model} mode=${s.ablate} ?rank=${this.rankHeads}
+        mean-label=${hf ? `outputs its mean over this text${model === 'dates' ? ' and its translation' : ''}` : 'outputs its mean over held-out texts'}
+        mask-token=${this.hfInfo?.maskToken || '[MASK]'}
         .rankClick=${"Click a head to open it (its layer and head) in the other displays."}
         @ablation-off=${(e: CustomEvent<HeadRef[]>) => setOff(e.detail)}
         @ablation-mode=${(e: CustomEvent<'zero' | 'mean'>) => this.store.setAblation({ ablate: e.detail })}
@@ -969,7 +1031,7 @@ export class AttnExplorer extends LitElement {
 
 /** The models whose analysis gives each head's queries, keys and scores (AnalyzeRequest.trace, engine/protocol.ts). */
 function givesVectors(model: ExplorerState['model']) {
-  return model !== 'hf' && model !== 'lab';
+  return model !== 'lab';
 }
 
 /**

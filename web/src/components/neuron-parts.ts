@@ -125,6 +125,8 @@ export interface NeuronSetup {
   /** A masked key is masked because a token may not see the tokens after it. */
   causal: boolean;
   pick: NeuronPick;
+  /** One plain line under the score, e.g. where the model's own code takes these steps in another order. */
+  note?: string;
 }
 
 /** Steps 1 to 3 (the vectors, the score, the softmax) and a sentence that says it all, for query n.i and key n.j. */
@@ -165,6 +167,7 @@ export function neuronSteps(v: AttentionView, n: NeuronNumbers, o: NeuronSetup) 
         : html`not scaled (this model’s <code>scaled</code> is off): the score goes on as it is →`}
         <strong class="scaled" data-value=${String(n.scaled)} title=${String(n.scaled)}>${formatCell(n.scaled)}</strong></p>
       ${scaled ? html`<p class="muted">Without the division, scores grow with D<sub>h</sub> and the softmax turns almost one-hot.</p>` : nothing}
+      ${o.note ? html`<p class="muted order-note">${o.note}</p>` : nothing}
     </section>
     <section class="step" aria-labelledby="n-soft">
       <h3 id="n-soft"><span class="num">3</span> The softmax across every key of “<span class="tok">${qi}</span>”</h3>

@@ -8,6 +8,8 @@
 //   lm      the drop in the probability of the next token the full model puts first (points of probability)
 //   tagger  the mean drop, over the tokens, in the probability of each token's original tag
 //   dates   the drop in the log-probability of the original translation (teacher-forced, nats)
+//   mlm     the mean drop, over the [MASK]s, of the probability of the full model's first choice (Hugging Face's
+//           BERT and DistilBERT; their GPT-2 is measured as lm, their Marian as dates: hf-ablation.ts)
 import type { Model, Tensor, Tokenizer } from '../../../engine/bindings/attn';
 import { TAGS } from '../models/catalog';
 
@@ -45,7 +47,10 @@ export type Outcome =
   /** One per token: the argmax tag and its probability, and the probability of the full model's tag. */
   | { kind: 'tagger'; tags: { tag: string; prob: number; original: number }[] }
   /** The greedy translation, and the log-probability of the full model's translation (teacher-forced). */
-  | { kind: 'dates'; text: string; finished: boolean; logprob: number };
+  | { kind: 'dates'; text: string; finished: boolean; logprob: number }
+  /** BERT, DistilBERT (hf-ablation.ts): per [MASK] (its token position), the 5 likeliest fillers and the probability
+   * of the full model's first choice there. */
+  | { kind: 'mlm'; masks: { position: number; next: { id: number; token: string; prob: number }[]; top: number }[] };
 
 export interface AblationResult {
   /** The input as the model reads it (tokens or characters). */
@@ -62,6 +67,8 @@ export interface AblationResult {
   changedTags?: number;
   /** Every head by the change its removal alone makes, largest first (with `rank`). */
   ranking?: { head: HeadRef; change: number }[];
+  /** While a ranking is computed in parts (Hugging Face models, hf-ablation.ts): the heads ranked so far, of all. */
+  rankProgress?: { done: number; total: number };
 }
 
 /** A loaded shipped model, as the worker keeps it. */
@@ -134,7 +141,7 @@ export function readInput(model: AblationModel, { model: m, tokenizer }: Shipped
 }
 
 /** softmax of row `r` of logits [1, N, V], in double. */
-function softmaxRow(logits: Tensor, r: number): Float64Array {
+export function softmaxRow(logits: Tensor, r: number): Float64Array {
   const V = logits.shape[logits.shape.length - 1];
   const row = logits.data.subarray(r * V, (r + 1) * V);
   let max = -Infinity;
@@ -153,7 +160,7 @@ function argmax(p: ArrayLike<number>) {
 }
 
 /** The indices of the k largest entries, largest first (ties: the lower index first). */
-function topK(p: Float64Array, k: number) {
+export function topK(p: Float64Array, k: number) {
   return Array.from(p.keys()).sort((a, b) => p[b] - p[a] || a - b).slice(0, k);
 }
 
@@ -203,6 +210,8 @@ export function changeOf(before: Outcome, after: Outcome): number {
   if (before.kind === 'tagger' && after.kind === 'tagger')
     return before.tags.reduce((s, t, i) => s + t.original - after.tags[i].original, 0) / Math.max(1, before.tags.length);
   if (before.kind === 'dates' && after.kind === 'dates') return before.logprob - after.logprob;
+  if (before.kind === 'mlm' && after.kind === 'mlm')  // the mean drop of P(first choice) over the [MASK]s
+    return before.masks.reduce((s, m, i) => s + m.top - after.masks[i].top, 0) / Math.max(1, before.masks.length);
   throw new Error('outcomes of different models');
 }
 

@@ -109,12 +109,15 @@ export function transferables(value: unknown, out: Transferable[] = [], seen = n
 
 // ------------------------------------------------------------------------------- ablation (<attn-ablation>)
 import type { AblationArgs, AblationResult } from './ablation';
+import type { HfAblationArgs } from './hf-ablation';
 
 export interface Calls {
   /** Heads of a shipped model switched off: the output with all heads and without them, the size of the change, and
    * every head ranked by the change its removal alone makes (ablation.ts). Answered by the worker, which owns the
    * models. */
   ablation: [AblationArgs, AblationResult];
+  /** The same for a Hugging Face checkpoint the worker holds (hf-ablation.ts), its ranking asked for in parts. */
+  hfAblation: [HfAblationArgs, AblationResult];
 }
 
 // ------------------------------------------------------------------------------- trainStep (<attn-train-step>)

@@ -19,8 +19,11 @@ import {
   type HfFamily,
 } from '../models/hf';
 import { loadHfModel } from '../models/hf-store';
+import { headVectors } from '../lab/attention-set';
+import type { AblationResult } from './ablation';
+import { runHfAblation, type HfAblationArgs } from './hf-ablation';
 import { runStatsJob } from './stats-job';
-import type { AnalyzeRequest, AttentionView, FromWorker, HfInfo, HfSource, LoadedModel, Outputs, TokenInfo } from './protocol';
+import type { AnalyzeRequest, AttentionView, FromWorker, HeadVectors, HfInfo, HfSource, LoadedModel, Outputs, TokenInfo } from './protocol';
 
 type Post = (msg: FromWorker, transfer?: Transferable[]) => void;
 
@@ -39,6 +42,24 @@ export interface HfResult {
   outputs: Outputs;
   /** Outputs computed after the picture is posted (they replace `outputs`). */
   later?: () => Outputs;
+}
+
+type Trace = Record<string, { data: Float32Array; shape: number[] }>;
+
+/**
+ * Each layer's queries, keys and scores of one attention block of a trace 'full' (`${prefix}.layers.${l}.${block}.q`
+ * [1, H, rows, Dh], .k [1, H, cols, Dh], .scores and .scaled [1, H, rows, cols]), as AttentionView.vectors; undefined
+ * without a full trace.
+ */
+function traceVectors(trace: Trace | undefined, prefix: 'encoder' | 'decoder', block: 'self_attn' | 'multihead_attn', layers: number): HeadVectors[] | undefined {
+  if (!trace) return undefined;
+  const out: HeadVectors[] = [];
+  for (let l = 0; l < layers; l++) {
+    const v = headVectors((entry) => trace[`${prefix}.layers.${l}.${block}.${entry}`]);
+    if (!v) return undefined;
+    out.push(v);
+  }
+  return out;
 }
 
 const PUNCT = /^[\s\p{P}\p{S}]+$/u;
@@ -293,9 +314,11 @@ export class HfHost {
     const c = this.models.get(req.hf ?? '');
     if (!c) throw Object.assign(new Error('superseded'), { name: 'Superseded' });
     const fam = c.info.hf!.family;
-    if (fam === 'gpt2') return this.nextTokens(c, req.text);
-    if (fam === 'marian') return this.translate(c, req.text);
-    return this.fillMask(c, req.text);
+    // trace 'full' (the Neuron display): the same pass, keeping each attention's queries, keys and scores.
+    const trace = req.trace === 'full' ? 'full' : 'none';
+    if (fam === 'gpt2') return this.nextTokens(c, req.text, trace);
+    if (fam === 'marian') return this.translate(c, req.text, trace);
+    return this.fillMask(c, req.text, trace);
   }
 
   /** The typed text of each token (by its offsets); tokens the tokenizer added ([CLS], </s>) by name. */
@@ -315,65 +338,87 @@ export class HfHost {
       : { n: maxPositions, why: `The model reads at most ${maxPositions} tokens` };
   }
 
-  private nextTokens(c: Current, text: string): HfResult {
+  /**
+   * The text as the model reads it: GPT-2 its last tokens, the others their first ones (with the tokens the
+   * tokenizer adds); tokens is empty when nothing but added tokens is left. truncated: '' or what was cut.
+   */
+  private readText(c: Current, text: string): { ids: Int32Array; tokens: TokenInfo[]; truncated: string } {
     const { n: P, why } = this.limit(c);
-    const e = c.tok.encode(text);
-    if (!e.ids.length) return { tokens: [], truncated: '', views: [], outputs: { kind: 'none' } };
-    let first = 0;
-    let truncated = e.truncated ? 'This text is too long for the tokenizer (1 MiB): it was cut.' : '';
-    if (e.ids.length > P) {
-      first = e.ids.length - P;
-      truncated = `${why}: it sees the last ${P} of ${e.ids.length}.`;
+    const fam = c.info.hf!.family;
+    if (fam === 'gpt2') {
+      const e = c.tok.encode(text);
+      let first = 0;
+      let truncated = e.truncated ? 'This text is too long for the tokenizer (1 MiB): it was cut.' : '';
+      if (e.ids.length > P) {
+        first = e.ids.length - P;
+        truncated = `${why}: it sees the last ${P} of ${e.ids.length}.`;
+      }
+      const ids = e.ids.slice(first);
+      return { ids, tokens: this.tokens(c, text, ids, e.offsets.slice(first)), truncated };
     }
-    const ids = e.ids.slice(first);
-    const tokens = this.tokens(c, text, ids, e.offsets.slice(first));
+    const e = c.tok.encode(text, { maxTokens: P });
+    const tokens = this.tokens(c, text, e.ids, e.offsets);
+    if (!tokens.some((t) => !t.special)) return { ids: e.ids, tokens: [], truncated: '' };
+    const truncated = !e.truncated ? ''
+      : fam === 'marian' ? `${why.replace(/tokens/g, 'pieces')} (</s> included): the rest was cut.`
+      : `${why} (${tokens[0]?.text ?? '[CLS]'} and ${tokens[tokens.length - 1]?.text ?? '[SEP]'} included): the rest was cut.`;
+    return { ids: e.ids, tokens, truncated };
+  }
+
+  private nextTokens(c: Current, text: string, trace: 'full' | 'none' = 'none'): HfResult {
+    const { ids, tokens, truncated } = this.readText(c, text);
+    if (!tokens.length) return { tokens: [], truncated: '', views: [], outputs: { kind: 'none' } };
     // The attention first, posted as soon as it is computed; then the next tokens (the vocabulary projection of
     // the last position, 38 M multiply-adds for GPT-2 small) from the same pass. cache: typing at the end computes
-    // only the new tokens, and the second call none (the same numbers as a full pass).
-    const out = c.model.forward({ input_ids: ids }, { logits: 'none', cache: true });
+    // only the new tokens, and the second call none (the same numbers as a full pass). A full trace is always a full
+    // pass (the cached path keeps only the weights, keys and values); the next tokens then continue from it.
+    const out = c.model.forward({ input_ids: ids }, { logits: 'none', cache: true, trace });
     const labels = tokens.map((t) => showToken(t.text));
     const later = (): Outputs => {
-      const next = c.model.nextTokens(ids, { topK: 5, cache: true }).predictions.map((p) => ({
-        // A model's vocabulary may have more rows than its tokenizer has tokens (padded to a round number): those
-        // ids have no text.
-        token: p.id < c.tok.vocabSize ? byteLevelLabel(c.tok.decode([p.id]), c.tok.idToToken(p.id) ?? '') : `[id ${p.id}]`,
-        prob: p.probability,
-      }));
+      const next = c.model.nextTokens(ids, { topK: 5, cache: true }).predictions.map((p) => ({ token: this.gpt2Label(c, p.id), prob: p.probability }));
       return { kind: 'lm', next };
     };
     return {
       tokens,
       truncated,
-      views: [this.view('self', 'Causal self-attention', out.attentions!, labels, labels, true)],
+      views: [this.view('self', 'Causal self-attention', out.attentions!, labels, labels, true,
+        traceVectors(out.trace, 'decoder', 'self_attn', out.attentions!.length))],
       outputs: { kind: 'lm', next: [] },
       later,
     };
   }
 
-  private fillMask(c: Current, text: string): HfResult {
+  /** How the page names a GPT-2 output token. A model's vocabulary may have more rows than its tokenizer has tokens
+   * (padded to a round number): those ids have no text. */
+  private gpt2Label(c: Current, id: number) {
+    return id < c.tok.vocabSize ? byteLevelLabel(c.tok.decode([id]), c.tok.idToToken(id) ?? '') : `[id ${id}]`;
+  }
+
+  private fillMask(c: Current, text: string, trace: 'full' | 'none' = 'none'): HfResult {
     const info = c.info.hf!;
-    const { n: P, why } = this.limit(c);
-    const e = c.tok.encode(text, { maxTokens: P });
-    const tokens = this.tokens(c, text, e.ids, e.offsets);
-    if (!tokens.some((t) => !t.special)) return { tokens: [], truncated: '', views: [], outputs: { kind: 'none' } };
-    const truncated = e.truncated ? `${why} (${tokens[0]?.text ?? '[CLS]'} and ${tokens[tokens.length - 1]?.text ?? '[SEP]'} included): the rest was cut.` : '';
+    const { ids, tokens, truncated } = this.readText(c, text);
+    if (!tokens.length) return { tokens: [], truncated: '', views: [], outputs: { kind: 'none' } };
     let attentions;
+    let full: Trace | undefined;
     let masks: { position: number; predictions: { token: string; prob: number }[] }[] = [];
     if (info.lmHead) {
-      const out = c.model.fillMask(e.ids, { topK: 5 });
+      const out = c.model.fillMask(ids, { topK: 5, trace });
       attentions = out.attentions!;
+      full = out.trace;
       masks = out.masks.map((m) => ({
         position: m.position,
         predictions: m.predictions.map((p) => ({ token: c.tok.idToToken(p.id) ?? `[id ${p.id}]`, prob: p.probability })),
       }));
     } else {
-      attentions = c.model.forward({ input_ids: e.ids }, { logits: 'none' }).attentions!;
+      const out = c.model.forward({ input_ids: ids }, { logits: 'none', trace });
+      attentions = out.attentions!;
+      full = out.trace;
     }
     const labels = tokens.map((t) => showToken(t.text));
     return {
       tokens,
       truncated,
-      views: [this.view('self', 'Bidirectional self-attention', attentions, labels, labels, false)],
+      views: [this.view('self', 'Bidirectional self-attention', attentions, labels, labels, false, traceVectors(full, 'encoder', 'self_attn', attentions.length))],
       outputs: { kind: 'mlm', mask: info.maskToken || '[MASK]', head: info.lmHead, masks },
     };
   }
@@ -384,13 +429,11 @@ export class HfHost {
     return Math.max(1, Math.min(this.limit(c).n - 1, (cfg.max_length ?? 512) - 1, 2 * n + 10));
   }
 
-  private translate(c: Current, text: string): HfResult {
-    const { n: P, why } = this.limit(c);
-    const e = c.tok.encode(text, { maxTokens: P });
-    const tokens = this.tokens(c, text, e.ids, e.offsets);
-    if (!tokens.some((t) => !t.special)) return { tokens: [], truncated: '', views: [], outputs: { kind: 'none' } };
-    const limit = this.maxNew(c, e.ids.length);
-    const g = c.model.generate({ input_ids: e.ids }, { maxNewTokens: limit });
+  private translate(c: Current, text: string, trace: 'full' | 'none' = 'none'): HfResult {
+    const { ids, tokens, truncated } = this.readText(c, text);
+    if (!tokens.length) return { tokens: [], truncated: '', views: [], outputs: { kind: 'none' } };
+    const limit = this.maxNew(c, ids.length);
+    const g = c.model.generate({ input_ids: ids }, { maxNewTokens: limit, trace });
     const seq = Array.from(g.sequences);
     const n = seq.length - 1; // pieces written (the start token is not one)
     const eos = c.model.config.eos_token_id;
@@ -400,14 +443,16 @@ export class HfHost {
     const decoderIn = seq.slice(0, n).map(piece);
     const src = tokens.map((t) => showToken(t.text));
     // generate() returns the decoder's pass over its n inputs: row i (decoder input i) is the step that wrote piece i + 1.
-    const truncated = e.truncated ? `${why.replace(/tokens/g, 'pieces')} (</s> included): the rest was cut.` : '';
     return {
       tokens,
       truncated,
       views: [
-        this.view('cross', 'Cross-attention (decoder → encoder)', g.cross_attentions!, produced, src, false),
-        this.view('encoder', 'Encoder self-attention', g.encoder_attentions!, src, src, false),
-        this.view('decoder', 'Decoder self-attention (causal)', g.decoder_attentions!, decoderIn, decoderIn, true),
+        this.view('cross', 'Cross-attention (decoder → encoder)', g.cross_attentions!, produced, src, false,
+          traceVectors(g.trace, 'decoder', 'multihead_attn', g.cross_attentions!.length)),
+        this.view('encoder', 'Encoder self-attention', g.encoder_attentions!, src, src, false,
+          traceVectors(g.trace, 'encoder', 'self_attn', g.encoder_attentions!.length)),
+        this.view('decoder', 'Decoder self-attention (causal)', g.decoder_attentions!, decoderIn, decoderIn, true,
+          traceVectors(g.trace, 'decoder', 'self_attn', g.decoder_attentions!.length)),
       ],
       outputs: {
         kind: 'translation',
@@ -420,7 +465,7 @@ export class HfHost {
   }
 
   private view(name: AttentionView['name'], title: string, ts: { data: Float32Array; shape: number[] }[], rows: string[],
-    cols: string[], causal: boolean): AttentionView {
+    cols: string[], causal: boolean, vectors?: HeadVectors[]): AttentionView {
     const R = rows.length;
     const C = cols.length;
     let mask: Float32Array | undefined;
@@ -437,7 +482,26 @@ export class HfHost {
       heads: ts[0]?.shape[1] ?? 1,
       weights: ts.map((t) => t.data),
       masks: ts.map(() => mask),
+      ...(vectors ? { vectors } : {}),
     };
+  }
+
+  // ------------------------------------------------------------------------------------------ ablation
+  /** The explorer's Ablation display (hf-ablation.ts): the text read as analyze reads it, with heads switched off. */
+  ablation(a: HfAblationArgs): AblationResult {
+    const c = this.models.get(a.hf);
+    if (!c) throw inputError('This model is not open any more: open it again.');
+    const fam = c.info.hf!.family;
+    const { ids, tokens, truncated } = this.readText(c, a.text);
+    return runHfAblation({
+      model: c.model,
+      ids,
+      tokens: tokens.map((t) => t.text),
+      truncated,
+      maxNew: this.maxNew(c, ids.length),
+      maskId: c.tok.specialTokens.mask,
+      label: (id) => (fam === 'gpt2' ? this.gpt2Label(c, id) : c.tok.idToToken(id) ?? `[id ${id}]`),
+    }, a);
   }
 
   // ------------------------------------------------------------------------------------------ statistics

@@ -103,7 +103,7 @@ export interface AnalyzeRequest {
   settings: ModelSettings; // used by the untrained model
   run?: string; // the lab run (model 'lab'), by its id in the lab's IndexedDB
   hf?: string; // the Hugging Face model (model 'hf'), by its key
-  /** 'full': each view also carries its queries, keys and scores (AttentionView.vectors). Trained and untrained models. */
+  /** 'full': each view also carries its queries, keys and scores (AttentionView.vectors). Trained, untrained and Hugging Face models. */
   trace?: 'full';
 }
 

@@ -482,6 +482,8 @@ async function call(id: number, name: CallName, args: unknown) {
     } else if (name === 'ablation') {
       const a = args as CallArgs<'ablation'>;
       value = runAblation(await fetchTrained(a.model), a);
+    } else if (name === 'hfAblation') {
+      value = hfHost.ablation(args as CallArgs<'hfAblation'>);
     } else {
       value = runCall(engine, name, args as CallArgs<typeof name>);
     }

@@ -5,24 +5,28 @@ import type { HeadStat } from './describe';
 
 export type HfFamily = 'gpt2' | 'bert' | 'distilbert' | 'marian';
 
-export const HF_FAMILIES: Record<HfFamily, { title: string; kind: string; example: string; summary: string }> = {
+/** steps: how the family's own code makes an attention weight, next to the engine's steps the neuron view shows. */
+export const HF_FAMILIES: Record<HfFamily, { title: string; kind: string; example: string; summary: string; steps: string }> = {
   gpt2: {
     title: 'GPT-2',
     kind: 'decoder-only, causal',
     example: "The animal didn't cross the street because it was too",
     summary: 'Predicts the next token. Each token attends only to itself and the tokens before it.',
+    steps: 'Hugging Face’s GPT-2 takes the same steps in the same order: q · k, ÷ √Dh, the causal mask, the softmax.',
   },
   bert: {
     title: 'BERT',
     kind: 'encoder-only, bidirectional',
     example: 'The capital of France is [MASK].',
     summary: 'Fills in [MASK]: type it where a word should go. Every token sees the whole sentence.',
+    steps: 'Hugging Face’s BERT takes the same steps in the same order: q · k, ÷ √Dh, plus the padding mask (none for one text), the softmax.',
   },
   distilbert: {
     title: 'DistilBERT',
     kind: 'encoder-only, bidirectional',
     example: 'The capital of France is [MASK].',
     summary: 'Fills in [MASK]: type it where a word should go. Every token sees the whole sentence.',
+    steps: 'Hugging Face’s DistilBERT divides q by √Dh before q · k; the engine divides q · k instead (equal up to float rounding): these are the engine’s numbers.',
   },
   marian: {
     title: 'MarianMT',
@@ -30,6 +34,7 @@ export const HF_FAMILIES: Record<HfFamily, { title: string; kind: string; exampl
     // The curriculum's alignment example (../shared/seeds/003: Helsinki-NLP/opus-mt-en-fr).
     example: 'The cat sat on the mat.',
     summary: 'Translates. Cross-attention shows which source pieces each target piece reads.',
+    steps: 'Hugging Face’s Marian multiplies q by 1/√Dh in its projection, before q · k; the engine divides q · k instead (equal up to float rounding): q here is unscaled, and these are the engine’s numbers.',
   },
 };
 

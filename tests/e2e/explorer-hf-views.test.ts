@@ -1,0 +1,320 @@
+// The explorer's Neuron and Ablation displays for Hugging Face checkpoints (#13), end to end on the fixture folders
+// of tests/fixtures/hf/models opened by link (?hf=). Neuron: the query, key, product, score, scaled score and softmax
+// row shown equal the engine API in Node (the same pass with trace 'full') bit for bit, for GPT-2, BERT and Marian's
+// cross-attention, with each family's line on how its own code orders the steps. Ablation: the outputs with heads
+// switched off (zero and mean ablation) and the ranking of every head equal the engine in Node with the same
+// head_mask / decoder_head_mask / cross_attn_head_mask: GPT-2's next tokens, BERT's [MASK] fillers, Marian's
+// translation and the log-probability of the original one.
+import { describe, expect, it } from 'vitest';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import type { Engine, HfModel, Tensor } from '../../engine/bindings/attn';
+import { byteLevelLabel } from '../../web/src/models/hf';
+import { openPage, screenshotDir, withBrowserAndEngine, type Session } from './harness';
+import { blockOf, expectNumbers, shownNeuron } from './neuron-shown';
+import { softmax } from './shipped';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const fixtures = path.join(root, 'tests/fixtures/hf/models');
+let session: Session;
+let attn: Engine;
+withBrowserAndEngine((s, a) => {
+  session = s;
+  attn = a;
+});
+
+type Family = 'gpt2' | 'bert' | 'distilbert' | 'marian';
+const TEXT: Record<Family, string> = {
+  gpt2: "The animal didn't cross the street because it was too",
+  bert: 'The capital of France is [MASK], and of Italy [MASK].',
+  distilbert: 'The capital of France is [MASK].',
+  marian: 'The cat sat on the mat.',
+};
+
+/** A fixture checkpoint loaded in Node, with the text read as the page's worker reads it (hf-worker.ts readText). */
+function nodeModel(family: Family, text = TEXT[family]) {
+  const dir = path.join(fixtures, family);
+  const model: HfModel = attn.loadHuggingFace(Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(path.join(dir, f))])));
+  const c = model.config;
+  const P = Math.min(c.max_positions, model.maxTokens || c.max_positions);
+  const e = model.tokenizer!.encode(text, family === 'gpt2' ? {} : { maxTokens: P });
+  const ids = Array.from(e.ids).slice(Math.max(0, family === 'gpt2' ? e.ids.length - P : 0));
+  const maxNew = Math.max(1, Math.min(P - 1, (c.max_length ?? 512) - 1, 2 * ids.length + 10));
+  return { model, ids, maxNew };
+}
+
+/** Resolves once the explorer shows the Hugging Face model's analysis of its text, and `selector` is in its panel, drawn. */
+async function settle(page: Page, selector: string) {
+  await page.waitForFunction((sel) => {
+    const ex = document.querySelector('attn-explorer') as any;
+    const s = ex?.store.state;
+    return s?.model === 'hf' && s.analysis?.model === 'hf' && !s.busy && s.analysis.text === ex.store.text && ex.shadowRoot.querySelector(sel);
+  }, selector, { timeout: 60000 });
+  await page.evaluate(async () => {
+    const root = document.querySelector('attn-explorer')!.shadowRoot!;
+    await (document.querySelector('attn-explorer') as any).updateComplete;
+    for (const el of root.querySelectorAll('attn-strips, attn-heatmap, attn-ablation-panel')) await (el as any).updateComplete;
+  });
+}
+
+const neuron = (page: Page) => shownNeuron(page, 'attn-explorer', 'attn-heatmap.neuron-head');
+const note = (page: Page) => page.locator('attn-explorer .order-note').innerText();
+
+describe('the explorer’s Neuron display for Hugging Face checkpoints', () => {
+  it('GPT-2: the last query and the key it weighs most, then a chip: the engine’s numbers, bit for bit', async () => {
+    const { page, problems } = await openPage(session, `hf=/hf-fixtures/gpt2/&display=neuron&layer=1&head=3&text=${encodeURIComponent(TEXT.gpt2)}`);
+    await settle(page, '.neuron-summary');
+    const { model, ids } = nodeModel('gpt2');
+    try {
+      const block = blockOf(model.forward({ input_ids: ids }, { logits: 'none', trace: 'full' }).trace!, 'decoder.layers.1.self_attn');
+      const [, , R, D] = block.q.shape;
+      const C = block.k.shape[2];
+      const last = Array.from(block.weights.data.slice((3 * R + R - 1) * C, (3 * R + R) * C));
+      expectNumbers(await neuron(page), block, block.weights, 3, R - 1, last.indexOf(Math.max(...last)), 1 / Math.sqrt(D));
+      expect(await note(page)).toMatch(/GPT-2 takes the same steps in the same order: q · k, ÷ √Dh, the causal mask/);
+      await page.screenshot({ path: path.join(screenshotDir, 'explorer-hf-neuron-gpt2.png'), fullPage: true });
+      await page.locator('attn-explorer .tokens.query [data-index="3"]').click();
+      await page.locator('attn-explorer .tokens.key [data-index="5"]').click(); // after the query: masked
+      await settle(page, '.neuron-summary');
+      const s = await neuron(page);
+      expectNumbers(s, block, block.weights, 3, 3, 5, 1 / Math.sqrt(D));
+      expect(s.weight).toBe(0);
+    } finally {
+      model.delete();
+    }
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 180000);
+
+  it('BERT: a [MASK] query, the engine’s numbers; DistilBERT says it scales q first', async () => {
+    const { page, problems } = await openPage(session, `hf=/hf-fixtures/bert/&display=neuron&layer=0&head=1&q=6&k=2&text=${encodeURIComponent(TEXT.bert)}`);
+    await settle(page, '.neuron-summary');
+    const { model, ids } = nodeModel('bert');
+    try {
+      const block = blockOf(model.fillMask(ids, { trace: 'full' }).trace!, 'encoder.layers.0.self_attn');
+      expectNumbers(await neuron(page), block, block.weights, 1, 6, 2, 1 / Math.sqrt(block.q.shape[3]));
+      expect(await note(page)).toMatch(/BERT takes the same steps in the same order: q · k, ÷ √Dh, plus the padding mask/);
+    } finally {
+      model.delete();
+    }
+    expect(problems).toEqual([]);
+    await page.close();
+
+    const d = await openPage(session, `hf=/hf-fixtures/distilbert/&display=neuron&layer=1&head=0&q=1&k=2&text=${encodeURIComponent(TEXT.distilbert)}`);
+    await settle(d.page, '.neuron-summary');
+    const m = nodeModel('distilbert');
+    try {
+      const block = blockOf(m.model.fillMask(m.ids, { trace: 'full' }).trace!, 'encoder.layers.1.self_attn');
+      expectNumbers(await neuron(d.page), block, block.weights, 0, 1, 2, 1 / Math.sqrt(block.q.shape[3]));
+      expect(await note(d.page)).toMatch(/DistilBERT divides q by √Dh before q · k; the engine divides q · k instead/);
+    } finally {
+      m.model.delete();
+    }
+    expect(d.problems).toEqual([]);
+    await d.page.close();
+  }, 180000);
+
+  it('Marian: cross-attention (a target piece’s query, a source piece’s key) and the decoder’s causal self-attention', async () => {
+    const { page, problems } = await openPage(session, `hf=/hf-fixtures/marian/&view=cross&display=neuron&layer=1&head=2&q=1&k=3&text=${encodeURIComponent(TEXT.marian)}`);
+    await settle(page, '.neuron-summary');
+    const { model, ids, maxNew } = nodeModel('marian');
+    try {
+      const g = model.generate({ input_ids: ids }, { maxNewTokens: maxNew, trace: 'full' });
+      const cross = blockOf(g.trace!, 'decoder.layers.1.multihead_attn');
+      expectNumbers(await neuron(page), cross, cross.weights, 2, 1, 3, 1 / Math.sqrt(cross.q.shape[3]));
+      expect(await note(page)).toMatch(/Marian multiplies q by 1\/√Dh in its projection, before q · k/);
+      await page.screenshot({ path: path.join(screenshotDir, 'explorer-hf-neuron-marian.png'), fullPage: true });
+      await page.evaluate(() => {
+        const store = (document.querySelector('attn-explorer') as any).store;
+        store.setView('decoder');
+        store.select(1, 2);
+        store.setNeuron(2, 1);
+      });
+      await settle(page, '.neuron-summary');
+      const dec = blockOf(g.trace!, 'decoder.layers.1.self_attn');
+      expectNumbers(await neuron(page), dec, dec.weights, 2, 2, 1, 1 / Math.sqrt(dec.q.shape[3]));
+    } finally {
+      model.delete();
+    }
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 180000);
+});
+
+// ------------------------------------------------------------------------------------------------ ablation
+const PANEL = 'attn-explorer attn-ablation-panel';
+
+/** A [layers, H] mask with the heads `off` ("layer.head", 1-based, the group's prefix left out) at 0. */
+const mask = (layers: number, H: number, off: string[]) =>
+  ({ data: Float32Array.from({ length: layers * H }, (_, k) => (off.includes(`${Math.floor(k / H) + 1}.${(k % H) + 1}`) ? 0 : 1)), shape: [layers, H] });
+
+/** The mean of a trace's heads [1, H, T, Dh] over the positions, per layer: [layers, H, Dh] (the page's mean ablation). */
+function means(trace: Record<string, Tensor>, prefix: string, layers: number): Tensor {
+  // of `${prefix}.layers.{l}.self_attn.heads`
+  const out: number[] = [];
+  let H = 0;
+  let D = 0;
+  for (let l = 0; l < layers; l++) {
+    const t = trace[`${prefix}.layers.${l}.self_attn.heads`];
+    const T = t.shape[2];
+    [, H, , D] = t.shape;
+    for (let h = 0; h < H; h++)
+      for (let d = 0; d < D; d++) {
+        let s = 0;
+        for (let i = 0; i < T; i++) s += t.data[(h * T + i) * D + d];
+        out.push(s / T);
+      }
+  }
+  return { data: Float32Array.from(out), shape: [layers, H, D] };
+}
+
+/** The top 5 of a probability row, as the panel lists them. */
+const top5 = (p: number[], label: (id: number) => string) =>
+  [...p.keys()].sort((a, b) => p[b] - p[a] || a - b).slice(0, 5).map((id) => ({ token: label(id), prob: p[id] }));
+
+/** A list of the panel (`scope`: a [MASK]'s block, or the panel), with every head ('before') or without the heads off. */
+const list = (page: Page, which: string, scope = '') => page.locator(`${PANEL} ${scope} ol.next[data-which="${which}"] li`).evaluateAll((lis) =>
+  lis.map((li) => ({ token: (li as HTMLElement).dataset.token!, prob: Number((li as HTMLElement).dataset.prob) })));
+
+function expectList(got: { token: string; prob: number }[], want: { token: string; prob: number }[]) {
+  expect(got.map((x) => x.token)).toEqual(want.map((x) => x.token));
+  got.forEach((x, i) => expect(Math.abs(x.prob - want[i].prob)).toBeLessThan(1e-15));
+}
+
+/** The ranking shown, once complete: head key → change. */
+async function ranking(page: Page, total: number) {
+  await expect.poll(() => page.locator(`${PANEL} .ranking li`).count(), { timeout: 120000 }).toBe(total);
+  await page.locator(`${PANEL} .rank-progress`).waitFor({ state: 'detached', timeout: 60000 });
+  return page.locator(`${PANEL} .ranking li`).evaluateAll((lis) => lis.map((li) => [(li as HTMLElement).dataset.head!, Number((li as HTMLElement).dataset.change)] as const));
+}
+
+describe('the explorer’s Ablation display for Hugging Face checkpoints', () => {
+  it('GPT-2: heads off in the URL, zero and mean, and the ranking of its 8 heads equal the engine in Node', async () => {
+    const { page, problems } = await openPage(session, `hf=/hf-fixtures/gpt2/&display=ablation&off=1.2,2.4&text=${encodeURIComponent(TEXT.gpt2)}`);
+    const { model, ids } = nodeModel('gpt2');
+    try {
+      const label = (id: number) => byteLevelLabel(model.tokenizer!.decode([id]), model.tokenizer!.idToToken(id) ?? '');
+      const L = model.config.num_layers;
+      const H = model.config.num_heads;
+      const probs = (extra: object) => softmax(model.forward({ input_ids: ids, ...extra }, { logits: 'last' }).logits!, 0);
+      const full = probs({});
+      const first = full.indexOf(Math.max(...full));
+      const check = async (extra: object) => {
+        const p = probs(extra);
+        await expect.poll(async () => (await list(page, 'after')).map((x) => x.token), { timeout: 60000 }).toEqual(top5(p, label).map((x) => x.token));
+        await settle(page, 'attn-ablation-panel');
+        expectList(await list(page, 'after'), top5(p, label));
+        expectList(await list(page, 'before'), top5(full, label));
+        const change = Number(await page.locator(`${PANEL} p.change`).getAttribute('data-change'));
+        expect(Math.abs(change - (full[first] - p[first]))).toBeLessThan(1e-15);
+      };
+      await check({ head_mask: mask(L, H, ['1.2', '2.4']) });
+      await page.screenshot({ path: path.join(screenshotDir, 'explorer-hf-ablation-gpt2.png'), fullPage: true });
+
+      // Mean ablation: each head's mean over this text (the engine's heads, averaged over the positions).
+      await page.locator(`${PANEL} fieldset.mode input[value="mean"]`).check();
+      expect(await page.locator(`${PANEL} fieldset.mode`).innerText()).toMatch(/outputs its mean over this text/);
+      const trace = model.forward({ input_ids: ids }, { logits: 'none', trace: 'full' }).trace!;
+      await check({ head_mask: mask(L, H, ['1.2', '2.4']), head_mean: means(trace, 'decoder', L) });
+
+      // Rank heads (zero): every head removed alone, the drop of P(first choice).
+      await page.locator(`${PANEL} fieldset.mode input[value="zero"]`).check();
+      await page.locator(`${PANEL} button.rank-btn`).click();
+      const shown = await ranking(page, L * H);
+      const want = Array.from({ length: L * H }, (_, k) => {
+        const key = `${Math.floor(k / H) + 1}.${(k % H) + 1}`;
+        return [key, full[first] - probs({ head_mask: mask(L, H, [key]) })[first]] as const;
+      });
+      for (const [key, change] of shown) expect(Math.abs(change - want.find((w) => w[0] === key)![1]), key).toBeLessThan(1e-15);
+      expect(shown.map((x) => x[1])).toEqual([...shown.map((x) => x[1])].sort((a, b) => b - a));
+      await page.screenshot({ path: path.join(screenshotDir, 'explorer-hf-ablation-gpt2-ranked.png'), fullPage: true });
+    } finally {
+      model.delete();
+    }
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 240000);
+
+  it('BERT: each [MASK]’s fillers with heads off equal the engine in Node; a text without [MASK] says how to add one', async () => {
+    const { page, problems } = await openPage(session, `hf=/hf-fixtures/bert/&display=ablation&off=1.1,2.3&text=${encodeURIComponent(TEXT.bert)}`);
+    const { model, ids } = nodeModel('bert');
+    try {
+      const label = (id: number) => model.tokenizer!.idToToken(id) ?? `[id ${id}]`;
+      const maskId = model.tokenizer!.specialTokens.mask!;
+      const positions = ids.flatMap((id, i) => (id === maskId ? [i] : []));
+      expect(positions).toHaveLength(2);
+      const rows = (extra: object) => {
+        const out = model.forward({ input_ids: ids, ...extra }, { logits: positions });
+        return positions.map((_, n) => softmax(out.logits!, n));
+      };
+      const before = rows({});
+      const after = rows({ head_mask: mask(model.config.num_layers, model.config.num_heads, ['1.1', '2.3']) });
+      const scope = (n: number) => `.mask[data-position="${positions[n]}"]`;
+      await expect.poll(() => page.locator(`${PANEL} .mask ol.next[data-which="after"]`).count(), { timeout: 60000 }).toBe(2);
+      await settle(page, 'attn-ablation-panel');
+      let change = 0;
+      for (let n = 0; n < 2; n++) {
+        expectList(await list(page, 'before', scope(n)), top5(before[n], label));
+        expectList(await list(page, 'after', scope(n)), top5(after[n], label));
+        const first = before[n].indexOf(Math.max(...before[n]));
+        change += (before[n][first] - after[n][first]) / 2;
+      }
+      expect(Math.abs(Number(await page.locator(`${PANEL} p.change.total`).getAttribute('data-change')) - change)).toBeLessThan(1e-15);
+      await page.screenshot({ path: path.join(screenshotDir, 'explorer-hf-ablation-bert.png'), fullPage: true });
+
+      await page.locator('attn-explorer textarea').fill('The capital of France is Paris.');
+      await page.locator(`${PANEL} .mlm-none`).waitFor({ timeout: 60000 });
+      expect(await page.locator(`${PANEL} .mlm-none`).innerText()).toMatch(/There is no \[MASK\] in the text.*type \[MASK\] where a word\s+should go/s);
+    } finally {
+      model.delete();
+    }
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 240000);
+
+  it('Marian: cross-attention and encoder heads off: the greedy translation and log P(original translation) equal the engine in Node; ranked', async () => {
+    const { page, problems } = await openPage(session, `hf=/hf-fixtures/marian/&display=ablation&off=c1.2,e2.1,d2.4&text=${encodeURIComponent(TEXT.marian)}`);
+    const { model, ids, maxNew } = nodeModel('marian');
+    try {
+      const c = model.config;
+      const masks = {
+        head_mask: mask(c.num_layers, c.num_heads, ['2.1']),
+        decoder_head_mask: mask(c.decoder_layers!, c.decoder_heads!, ['2.4']),
+        cross_attn_head_mask: mask(c.decoder_layers!, c.decoder_heads!, ['1.2']),
+      };
+      const full = model.generate({ input_ids: ids }, { maxNewTokens: maxNew });
+      const seq = Array.from(full.sequences);
+      const logprob = (extra: object) => {
+        const out = model.forward({ input_ids: ids, decoder_input_ids: seq.slice(0, -1), ...extra }, { logits: 'all' });
+        return seq.slice(1).reduce((s, id, i) => s + Math.log(softmax(out.logits!, i)[id]), 0);
+      };
+      const ablated = model.generate({ input_ids: ids }, { maxNewTokens: maxNew, ...masks });
+      const out = (which: string) => page.locator(`${PANEL} dd.out[data-which="${which}"]`).innerText();
+      await page.locator(`${PANEL} dd.out[data-which="after"]`).waitFor({ timeout: 60000 });
+      await settle(page, 'attn-ablation-panel');
+      expect(await out('before')).toBe(full.text);
+      expect((await out('after')).replace(/·+$/, '')).toBe(ablated.text);
+      const p = page.locator(`${PANEL} p.change`);
+      expect(Math.abs(Number(await p.getAttribute('data-before')) - logprob({}))).toBeLessThan(1e-12);
+      expect(Math.abs(Number(await p.getAttribute('data-after')) - logprob(masks))).toBeLessThan(1e-12);
+      await page.screenshot({ path: path.join(screenshotDir, 'explorer-hf-ablation-marian.png'), fullPage: true });
+
+      // The ranking: each of the 3 × 2 × 4 heads alone, the drop of log P(original translation).
+      await page.locator(`${PANEL} button.rank-btn`).click();
+      const shown = await ranking(page, 24);
+      const name = { e: 'head_mask', d: 'decoder_head_mask', c: 'cross_attn_head_mask' } as const;
+      const base = logprob({});
+      for (const [key, change] of shown) {
+        const [, g, l, h] = /^([edc])(\d+)\.(\d+)$/.exec(key)!;
+        const layers = g === 'e' ? c.num_layers : c.decoder_layers!;
+        expect(Math.abs(change - (base - logprob({ [name[g as 'e']]: mask(layers, 4, [`${l}.${h}`]) }))), key).toBeLessThan(1e-12);
+      }
+    } finally {
+      model.delete();
+    }
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 240000);
+});
