@@ -219,6 +219,66 @@ TEST(HfCachedPass, EqualsTheFullPassWhateverTheEdit) {
   }
 }
 
+// The full Trace (the page's neuron view) of every attention of every family: the queries [1, H, L, Dh], keys
+// [1, H, S, Dh], raw scores q k^T and scaled scores [1, H, L, S]; scaled = scores * factor exactly (the engine
+// scales the product, whichever order the family's own code uses); the weights are the softmax of scaled + mask
+// (BERT's padding, GPT-2's and Marian's decoder's causal mask) and bit for bit those of the pass without it. GPT-2
+// asked to reuse its cache with a full Trace makes a full pass (the cached path keeps no queries or scores).
+TEST_P(HfParity, FullTraceHoldsQueriesKeysAndScoresOfTheSameWeights) {
+  const Case c(GetParam());
+  HfLoaded loaded;
+  ASSERT_TRUE(load_hf_model(c.files(), {}, &loaded).ok());
+  const HfModel& m = *loaded.model;
+  HfInput in = input_of(c);
+  in.logits = false;
+  HfCache light, full;
+  ASSERT_TRUE(m.forward(in, &light).ok());
+  in.full_trace = true;
+  in.reuse_cache = true;
+  ASSERT_TRUE(m.forward(in, &full).ok());
+  ASSERT_TRUE(m.forward(in, &full).ok());  // the second time the cache holds the same ids: still a full pass
+  EXPECT_EQ(full.reused, 0);
+  int blocks = 0;
+  const auto check = [&](const AttentionCache& f, const AttentionCache& l, const MultiheadAttention& mha, const std::string& what) {
+    const int64_t H = f.weights.dim(1), L = f.weights.dim(2), S = f.weights.dim(3), Dh = mha.config.head_dim();
+    ASSERT_EQ(shape_str(f.q.shape), shape_str(Shape{1, H, L, Dh})) << what;
+    ASSERT_EQ(shape_str(f.k.shape), shape_str(Shape{1, H, S, Dh})) << what;
+    ASSERT_EQ(shape_str(f.scores.shape), shape_str(f.weights.shape)) << what;
+    ASSERT_EQ(shape_str(f.scaled.shape), shape_str(f.weights.shape)) << what;
+    ASSERT_EQ(f.weights.data, l.weights.data) << what << ": the full Trace changed the weights";
+    const float factor = mha.config.score_scale.factor(Dh);
+    const int64_t Hm = f.mask.data.empty() ? 0 : f.mask.dim(1);
+    for (int64_t h = 0; h < H; ++h)
+      for (int64_t i = 0; i < L; ++i) {
+        const int64_t row = (h * L + i) * S;
+        const float* mask = Hm == 0 ? nullptr : f.mask.ptr() + ((Hm == H ? h : 0) * L + i) * S;
+        double max = -INFINITY, sum = 0;
+        for (int64_t j = 0; j < S; ++j) {
+          double dot = 0;
+          for (int64_t d = 0; d < Dh; ++d) dot += double(f.q.data[(h * L + i) * Dh + d]) * f.k.data[(h * S + j) * Dh + d];
+          ASSERT_NEAR(f.scores.data[row + j], dot, 1e-5 * std::max(1.0, std::fabs(dot))) << what << " q.k";
+          ASSERT_EQ(f.scaled.data[row + j], f.scores.data[row + j] * factor) << what << " scaled";
+          max = std::max(max, double(f.scaled.data[row + j]) + (mask ? mask[j] : 0.0f));
+        }
+        for (int64_t j = 0; j < S; ++j) sum += std::exp(double(f.scaled.data[row + j]) + (mask ? mask[j] : 0.0f) - max);
+        for (int64_t j = 0; j < S; ++j) {
+          const double w = std::exp(double(f.scaled.data[row + j]) + (mask ? mask[j] : 0.0f) - max) / sum;
+          ASSERT_NEAR(f.weights.data[row + j], w, 1e-6) << what << " softmax";
+        }
+      }
+    ++blocks;
+  };
+  const TransformerEncoder& stack = m.config.family == HfFamily::kGpt2 ? m.decoder_only : m.encoder;
+  for (size_t l = 0; l < full.stack.layers.size(); ++l)
+    check(full.stack.layers[l].self_attn, light.stack.layers[l].self_attn, stack.layers[l].self_attn, c.id + " self " + std::to_string(l));
+  for (size_t l = 0; l < full.decoder.layers.size(); ++l) {
+    check(full.decoder.layers[l].self_attn, light.decoder.layers[l].self_attn, m.decoder.layers[l].self_attn, c.id + " decoder " + std::to_string(l));
+    check(full.decoder.layers[l].multihead_attn, light.decoder.layers[l].multihead_attn, m.decoder.layers[l].multihead_attn,
+          c.id + " cross " + std::to_string(l));
+  }
+  EXPECT_EQ(blocks, m.config.num_layers + 2 * (m.config.encoder_decoder() ? m.config.decoder_layers : 0));
+}
+
 INSTANTIATE_TEST_SUITE_P(Checkpoints, HfParity, ::testing::ValuesIn(case_ids()),
                          [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
 
