@@ -41,7 +41,9 @@ describe('<attn-view>', () => {
     // The descriptions arrive once the engine has the statistics.
     await expect.poll(() => cards.nth(0).locator('.desc').innerText(), { timeout: 60000 }).toMatch(/\w/);
     await expect.poll(() => page.locator(`${TAG} .stats-progress`).count(), { timeout: 60000 }).toBe(0);
-    expect(await cards.nth(0).getAttribute('aria-label')).toMatch(/^Layer 1, head 1: \w/);
+    // Its name is what it shows (the description included); the title spells the head out.
+    expect(await cards.nth(0).getAttribute('title')).toMatch(/^Layer 1, head 1: \w/);
+    expect(await cards.nth(0).innerText()).toContain(await cards.nth(0).locator('.desc').innerText());
     // The current head is marked.
     expect(await gallery.locator('button.head-card[aria-pressed="true"] .name').innerText()).toBe('L2 · H3');
     await cards.nth(1).click(); // L1 · H2

@@ -9,6 +9,7 @@ import { LitElement, css, html, nothing, type TemplateResult } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { AblationModel, AblationResult, GroupInfo, HeadGroup, HeadRef, Outcome } from '../engine/ablation';
 import { percent } from '../text/format';
+import { srOnlyStyles } from './sr-only';
 
 export const MODELS: AblationModel[] = ['lm', 'tagger', 'dates'];
 /** What the panel measures: a shipped model's output, or a Hugging Face BERT's [MASK]s ('mlm'; their GPT-2 is
@@ -112,7 +113,7 @@ export class AttnAblationPanel extends LitElement {
     return html`<div class="grid-block">
       <p class="grid-title">${g.title}</p>
       <table class="grid" @keydown=${(e: KeyboardEvent) => this.onGridKey(e, g)} aria-label=${`${g.title}: heads, on or off`}>
-        <thead><tr><th></th>${Array.from({ length: g.heads }, (_, h) => html`<th scope="col">H${h + 1}</th>`)}</tr></thead>
+        <thead><tr><th scope="col"><span class="sr-only">Layer</span></th>${Array.from({ length: g.heads }, (_, h) => html`<th scope="col">H${h + 1}</th>`)}</tr></thead>
         <tbody>
           ${Array.from({ length: g.layers }, (_, l) => html`<tr>
             <th scope="row">L${l + 1}</th>
@@ -123,12 +124,13 @@ export class AttnAblationPanel extends LitElement {
               const r = rankOf.get(key);
               return html`<td><button class="head ${on ? 'on' : 'off'}" data-group=${g.group} data-layer=${l} data-head=${h}
                 tabindex=${l === 0 && h === 0 ? 0 : -1} aria-pressed=${on ? 'true' : 'false'}
-                aria-label=${`Layer ${l + 1}, head ${h + 1}`} title=${`Layer ${l + 1}, head ${h + 1}: ${on ? 'on (click to switch off)' : 'off (click to switch on)'}${r === undefined ? '' : `; removed alone it changes the output by ${r.toFixed(4)}`}`}
+                title=${`Layer ${l + 1}, head ${h + 1}: ${on ? 'on (click to switch off)' : 'off (click to switch on)'}${r === undefined ? '' : `; removed alone it changes the output by ${r.toFixed(4)}`}`}
                 @click=${() => this.toggle(ref)}>
                 <span class="state">${on ? 'on' : 'off'}</span>
                 ${r === undefined ? nothing : html`<span class="heat" data-w=${Math.max(0, r) / maxRank}></span>`}
               </button></td>`;
             })}
+                <span class="sr-only">Layer ${l + 1}, head ${h + 1}:</span>
           </tr>`)}
         </tbody>
       </table>
@@ -312,6 +314,7 @@ export class AttnAblationPanel extends LitElement {
       .bar { height: 10px; background: var(--w-chip-bg); border-radius: 5px; overflow: hidden; }
       .bar > span { display: block; height: 100%; background: var(--w-accent); }
       .bar.neg > span { background: var(--w-muted); }
+    srOnlyStyles,
       .num { text-align: right; font-variant-numeric: tabular-nums; }
       .tok { font-weight: 600; white-space: pre; unicode-bidi: isolate; }
       .change { margin: 10px 0; font-size: 13.5px; }

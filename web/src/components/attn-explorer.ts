@@ -990,7 +990,7 @@ export class AttnExplorer extends LitElement {
       cursor: pointer;
       font-variant-numeric: tabular-nums;
     }
-    .seg button[aria-pressed='true'], .seg button[aria-selected='true'] { background: var(--accent, #5b3cc4); border-color: var(--accent, #5b3cc4); color: #fff; }
+    .seg button[aria-pressed='true'], .seg button[aria-selected='true'] { background: var(--accent, #5b3cc4); border-color: var(--accent, #5b3cc4); color: var(--on-accent, #fff); }
     .cmap { display: inline-flex; align-items: center; gap: 4px; }
     .cmap select { font: inherit; font-size: 12.5px; padding: 3px 5px; border-radius: 7px; border: 1px solid var(--border, #d6d3e4); background: var(--input-bg, #fff); color: var(--fg, #333); }
     .explain { margin: 14px 0 0; color: var(--muted, #555); font-size: 13px; max-width: 66ch; }

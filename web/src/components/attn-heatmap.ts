@@ -15,8 +15,9 @@ import { LitElement, css, html, nothing, unsafeCSS } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import { cssProps } from './css-props';
 import { scaleLinear } from 'd3-scale';
-import { colormapLut, lutLuminance } from './colormaps';
+import { colormapLut, lutTextColor } from './colormaps';
 import { MASKED_COLOR, drawCells, maskedRgb } from './heatmap-paint';
+import { srOnlyStyles } from './sr-only';
 
 const LABEL_MIN_SPACING = 13; // px between shown labels
 const MAX_CELL = 44;
@@ -200,7 +201,7 @@ export class AttnHeatmap extends LitElement {
           const v = this.matrix[i * cols + j];
           if (this.mask && this.mask[i * cols + j] === -Infinity) continue;
           const k = Math.max(0, Math.min(255, Math.round(((v - lo) / span) * 255)));
-          ctx.fillStyle = lutLuminance(lut, k) > 0.5 ? '#111' : '#fff';
+          ctx.fillStyle = lutTextColor(lut, k);
           ctx.fillText(formatShort(v), j * cell + cell / 2, i * cell + cell / 2);
         }
     }
@@ -445,7 +446,7 @@ export class AttnHeatmap extends LitElement {
     `;
   }
 
-  static override styles = css`
+  static override styles = [srOnlyStyles, css`
     :host {
       display: block;
       --attn-masked: var(--attn-masked-color, ${unsafeCSS(MASKED_COLOR)});
@@ -523,8 +524,7 @@ export class AttnHeatmap extends LitElement {
       border-radius: 2px;
       background: repeating-linear-gradient(135deg, var(--attn-masked) 0 3px, var(--attn-hatch) 3px 4px);
     }
-    .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
-  `;
+  `];
 }
 
 interface TableSnapshot {

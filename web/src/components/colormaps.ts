@@ -51,8 +51,17 @@ function parseColor(c: string): [number, number, number] {
   return [Number(m[0]), Number(m[1]), Number(m[2])];
 }
 
-/** Relative luminance of a LUT entry, to pick readable text on top of it. */
-export function lutLuminance(lut: Uint8ClampedArray, index: number): number {
-  const [r, g, b] = [lut[index * 3], lut[index * 3 + 1], lut[index * 3 + 2]];
-  return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
+/** WCAG relative luminance of an sRGB colour (0-255 channels): 0 for black, 1 for white. */
+export function relativeLuminance(r: number, g: number, b: number): number {
+  const lin = (c: number) => (c / 255 <= 0.04045 ? c / 255 / 12.92 : ((c / 255 + 0.055) / 1.055) ** 2.4);
+  return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+}
+
+/**
+ * The text colour to write on a LUT entry: black or white, whichever contrasts more with it. One of the two always
+ * reaches WCAG's 4.5:1 (at least 4.58:1, on a luminance of 0.18); a dark grey instead of black would not (4.35:1).
+ */
+export function lutTextColor(lut: Uint8ClampedArray, index: number): '#000' | '#fff' {
+  const L = relativeLuminance(lut[index * 3], lut[index * 3 + 1], lut[index * 3 + 2]);
+  return (L + 0.05) / 0.05 >= 1.05 / (L + 0.05) ? '#000' : '#fff';
 }

@@ -77,6 +77,6 @@ export const displayTabsStyles = css`
   .display-tab { font: inherit; font-size: 13px; padding: 4px 12px; border: 0; border-radius: 7px; background: transparent;
     color: var(--fg, #333); cursor: pointer; }
   .display-tab:hover { color: var(--accent, #5b3cc4); }
-  .display-tab[aria-selected='true'] { background: var(--accent, #5b3cc4); color: #fff; }
+  .display-tab[aria-selected='true'] { background: var(--accent, #5b3cc4); color: var(--on-accent, #fff); }
   .display-tab:focus-visible { outline: 2px solid var(--focus, #8f7cf0); outline-offset: 1px; }
 `;

@@ -114,14 +114,16 @@ export class HeadGallery extends LitElement {
           Array.from({ length: v.heads }, (_, h) => {
             const s = this.stats?.[l]?.[h];
             const on = this.layer === l && this.head === h;
-            return html`<button class="head-card ${on ? 'on' : ''}" role="listitem" aria-pressed=${on} data-layer=${l} data-head=${h}
-              aria-label="Layer ${l + 1}, head ${h + 1}${s ? `: ${describeHead(s, kind)}` : ''}"
+            // A toggle button (aria-pressed) in a list item: a button cannot be the list item itself. Its name is the
+            // text it shows (a voice user says what they see), spelled out on hover.
+            return html`<div class="item" role="listitem"><button class="head-card ${on ? 'on' : ''}" aria-pressed=${on} data-layer=${l} data-head=${h}
+              title="Layer ${l + 1}, head ${h + 1}${s ? `: ${describeHead(s, kind)}` : ''}"
               @click=${() => this.select(l, h)}>
               <span class="name">L${l + 1} · H${h + 1}</span>
               <span class="thumb" data-layer=${l} data-head=${h}></span>
               <span class="desc">${s ? describeHead(s, kind) : ''}</span>
               <span class="num">${s ? `entropy ${s.entropy.toFixed(2)} bits` : '\u00a0'}</span>
-            </button>`;
+            </button></div>`;
           }),
         )}
         <canvas class="thumbs" aria-hidden="true"></canvas>
@@ -134,6 +136,7 @@ export class HeadGallery extends LitElement {
     .hint { text-transform: none; letter-spacing: 0; font-weight: 400; margin-left: 6px; }
     .grid { display: grid; gap: 10px; overflow-x: auto; position: relative; }
     canvas.thumbs { position: absolute; left: 0; top: 0; pointer-events: none; }
+    .item { display: grid; } /* the card fills its cell */
     .head-card {
       all: unset;
       box-sizing: border-box;

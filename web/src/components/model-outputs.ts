@@ -24,25 +24,27 @@ export class ModelOutputs extends LitElement {
     </ol>`;
   }
 
+  // Each output is a named group, not a region landmark: a page may show several models' outputs (the gallery), and
+  // landmarks must be unique.
   override render() {
     const o = this.outputs;
     if (!o || o.kind === 'none') return nothing;
     if (o.kind === 'lm')
       // stale: the previous text's predictions, faded, while this text's follow its heatmap (a moment later).
-      return html`<section aria-label="Next-token predictions" aria-busy=${o.stale || !o.next.length ? 'true' : 'false'}
+      return html`<section role="group" aria-label="Next-token predictions" aria-busy=${o.stale || !o.next.length ? 'true' : 'false'}
         class=${o.stale ? 'stale' : ''}>
         <h3>Next token <span class="hint">the model’s five likeliest continuations</span></h3>
         ${o.next.length ? this.bars(o.next) : html`<p class="note">Computing…</p>`}
       </section>`;
     if (o.kind === 'mlm') {
       if (!o.head)
-        return html`<section aria-label="Masked words"><p class="note">This checkpoint has no masked-language-model head (it is a
+        return html`<section role="group" aria-label="Masked words"><p class="note">This checkpoint has no masked-language-model head (it is a
           <code>BertModel</code>): it shows attention only.</p></section>`;
       if (!o.masks.length)
-        return html`<section aria-label="Masked words"><h3>Fill in the blank</h3>
+        return html`<section role="group" aria-label="Masked words"><h3>Fill in the blank</h3>
           <p class="note">Type <code>${o.mask}</code> where a word should go, for example
             “The capital of France is ${o.mask}.”: the model ranks the tokens that fit there, reading the words on both sides.</p></section>`;
-      return html`<section aria-label="Masked words">
+      return html`<section role="group" aria-label="Masked words">
         <h3>Fill in the blank <span class="hint">the five likeliest tokens for each ${o.mask}</span></h3>
         <div class="masks">
           ${o.masks.map(
@@ -55,7 +57,7 @@ export class ModelOutputs extends LitElement {
       </section>`;
     }
     if (o.kind === 'translation')
-      return html`<section aria-label="Translation">
+      return html`<section role="group" aria-label="Translation">
         <h3>Translation <span class="hint">greedy decoding, one piece at a time (the rows of cross-attention)</span></h3>
         <p class="translation"><span class="text" dir="auto">${o.text || '∅'}</span></p>
         ${o.finished ? nothing : html`<p class="warn limit">Stopped at ${o.limit} pieces: the model had not ended the sentence, so its last
@@ -66,18 +68,18 @@ export class ModelOutputs extends LitElement {
       </section>`;
     if (o.kind === 'lab') {
       const right = o.expected !== undefined && o.finished && o.expected === o.output;
-      return html`<section aria-label="The model's answer">
+      return html`<section role="group" aria-label="The model's answer">
         <h3>Answer <span class="hint">greedy decoding, one token at a time</span></h3>
         <p class="translation"><code>${o.output || '∅'}</code>${o.finished ? nothing : html` <span class="warn">(no end token)</span>`}
           ${o.expected === undefined ? nothing : right ? html`<span class="ok">✓ right</span>` : html`<span class="warn">✗ the answer is <code>${o.expected}</code></span>`}</p>
       </section>`;
     }
     if (o.kind === 'dates')
-      return html`<section aria-label="Translation">
+      return html`<section role="group" aria-label="Translation">
         <h3>Translation <span class="hint">greedy decoding, one character at a time</span></h3>
         <p class="translation"><code>${o.translation || '∅'}</code>${o.finished ? nothing : html` <span class="warn">(no end token)</span>`}</p>
       </section>`;
-    return html`<section aria-label="Part-of-speech tags">
+    return html`<section role="group" aria-label="Part-of-speech tags">
       <h3>Tags <span class="hint">under each token on the left; hover one for its probability. A word is tagged by its
         first token; the tags of the tokens that continue it are faded.</span></h3>
       <dl class="legend">

@@ -17,6 +17,7 @@ import type { Display } from './displays';
 import { drawCells, maskedRgb } from './heatmap-paint';
 import { isLightText, linesOf, paintLines, type Line } from './lines';
 import { SizeAndScheme } from './size-scheme';
+import { srOnlyStyles } from './sr-only';
 import { paintOverGrid } from './thumb-canvas';
 
 export type Pictures = 'heatmap' | 'lines';
@@ -150,7 +151,7 @@ export class AttnModelView extends LitElement {
         <div class="grid" role="grid" aria-label="${v.title}: ${v.layers} layers by ${v.heads} heads" @keydown=${this.onKey}
           style=${cssProps({ 'grid-template-columns': `${ROW_HEAD}px repeat(${v.heads}, ${side}px)` })}>
           <div class="row" role="row">
-            <span class="corner" role="columnheader"></span>
+            <span class="corner" role="columnheader"><span class="sr-only">Layer</span></span>
             ${Array.from({ length: v.heads }, (_, h) => html`<span class="col-h" role="columnheader">H${h + 1}</span>`)}
           </div>
           ${Array.from({ length: v.layers }, (_, l) => html`<div class="row" role="row">
@@ -174,7 +175,7 @@ export class AttnModelView extends LitElement {
     `;
   }
 
-  static override styles = css`
+  static override styles = [srOnlyStyles, css`
     :host { display: block; color: var(--fg, #1d1d24); font: 13px/1.35 system-ui, -apple-system, 'Segoe UI', sans-serif; }
     .bar { display: flex; flex-wrap: wrap; align-items: center; gap: 6px 16px; margin-bottom: 10px; }
     .seg { display: inline-flex; align-items: center; gap: 4px; }
@@ -182,7 +183,7 @@ export class AttnModelView extends LitElement {
     button { font: inherit; font-size: 12.5px; padding: 3px 9px; border-radius: 7px; border: 1px solid var(--border, #d6d3e4);
       background: var(--input-bg, #fff); color: var(--fg, #333); cursor: pointer; }
     button:hover { border-color: var(--accent, #5b3cc4); }
-    button[aria-pressed='true'] { background: var(--accent, #5b3cc4); border-color: var(--accent, #5b3cc4); color: #fff; }
+    button[aria-pressed='true'] { background: var(--accent, #5b3cc4); border-color: var(--accent, #5b3cc4); color: var(--on-accent, #fff); }
     button:focus-visible { outline: 2px solid var(--focus, #8f7cf0); outline-offset: 1px; }
     .hint { font-size: 12px; color: var(--muted, #666); }
     .scroll { overflow-x: auto; }
@@ -197,7 +198,7 @@ export class AttnModelView extends LitElement {
     .thumb { display: block; width: 100%; height: 100%; }
     canvas.thumbs { position: absolute; left: 0; top: 0; pointer-events: none; }
     .selected { margin: 10px 0 0; font-size: 12.5px; display: flex; flex-wrap: wrap; align-items: center; gap: 6px; }
-  `;
+  `];
 }
 
 declare global {

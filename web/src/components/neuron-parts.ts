@@ -194,7 +194,7 @@ export const neuronStyles = css`
   .tokens .axis { font-size: 12.5px; color: var(--w-muted, var(--muted, #5f5d6e)); min-width: 56px; }
   .chip { font: inherit; padding: 1px 7px; border-radius: 6px; background: var(--w-chip-bg, var(--chip-bg, #f0eefa)); border: 1px solid transparent;
     font-size: 13px; white-space: pre; unicode-bidi: isolate; color: var(--w-fg, var(--fg, #222)); cursor: pointer; }
-  .chip[aria-checked='true'] { background: var(--w-accent, var(--accent, #5b3cc4)); color: #fff; border-color: var(--w-accent, var(--accent, #5b3cc4)); }
+  .chip[aria-checked='true'] { background: var(--w-accent, var(--accent, #5b3cc4)); color: var(--w-on-accent, var(--on-accent, #fff)); border-color: var(--w-accent, var(--accent, #5b3cc4)); }
   .chip.off { opacity: 0.55; text-decoration: line-through; }
   .step { margin-top: 14px; }
   .step h3 { font-size: 14px; margin: 0 0 4px; }

@@ -260,7 +260,8 @@ export class TokenChips extends LitElement {
     .tag-pron { background: #f3e8ff; color: #581c87; }
     .tag-det, .tag-adp, .tag-conj, .tag-prt { background: #e5e7eb; color: #1f2937; }
     .tag-num { background: #ffedd5; color: #7c2d12; }
-    .tag.cont { opacity: 0.45; font-weight: 400; }
+    /* A continuation (the word is tagged by its first token): lighter and dashed, its text as readable as the others'. */
+    .tag.cont { font-weight: 400; background: #fff; outline: 1px dashed currentColor; outline-offset: -1px; }
   `;
 }
 

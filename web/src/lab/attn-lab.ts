@@ -322,7 +322,7 @@ export class AttnLab extends WidgetBase {
       .start { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 14px; margin-top: 10px; }
       .start p { margin: 0; }
       button { font: inherit; font-size: 13px; padding: 5px 12px; border-radius: 8px; border: 1px solid var(--w-border); background: var(--w-input-bg); color: var(--w-fg); cursor: pointer; }
-      button.primary { background: var(--w-accent); border-color: var(--w-accent); color: #fff; font-weight: 600; }
+      button.primary { background: var(--w-accent); border-color: var(--w-accent); color: var(--w-on-accent); font-weight: 600; }
       button:disabled { opacity: 0.5; cursor: not-allowed; }
       button:focus-visible, input:focus-visible { outline: 2px solid var(--w-focus); outline-offset: 2px; }
       .problem { color: var(--w-error); background: var(--w-error-bg); padding: 5px 10px; border-radius: 8px; margin: 0; font-size: 13px; }

@@ -75,7 +75,7 @@ export class LabAttention extends LitElement {
     .controls { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 14px; font-size: 13px; margin-bottom: 8px; }
     .views { display: flex; flex-wrap: wrap; gap: 4px; }
     .views button { font: inherit; font-size: 12.5px; padding: 3px 9px; border-radius: 999px; border: 1px solid var(--w-border); background: var(--w-input-bg); color: var(--w-fg); cursor: pointer; }
-    .views button.on { background: var(--w-accent); border-color: var(--w-accent); color: #fff; }
+    .views button.on { background: var(--w-accent); border-color: var(--w-accent); color: var(--w-on-accent); }
     .title { font-weight: 600; }
     select { font: inherit; font-size: 13px; background: var(--w-input-bg); color: var(--w-fg); border: 1px solid var(--w-border); border-radius: 6px; padding: 2px 6px; }
     .maps { display: grid; grid-template-columns: minmax(260px, 400px) minmax(0, 1fr); gap: 16px; align-items: start; }

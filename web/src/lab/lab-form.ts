@@ -189,7 +189,7 @@ export class LabForm extends LitElement {
     .err { color: var(--w-error); font-size: 11.5px; }
     .tasks { display: flex; flex-wrap: wrap; gap: 4px; }
     .task { font: inherit; font-size: 12.5px; padding: 3px 9px; border-radius: 999px; border: 1px solid var(--w-border); background: var(--w-input-bg); color: var(--w-fg); cursor: pointer; }
-    .task.on { background: var(--w-accent); border-color: var(--w-accent); color: #fff; }
+    .task.on { background: var(--w-accent); border-color: var(--w-accent); color: var(--w-on-accent); }
     .task:focus-visible, input:focus-visible, select:focus-visible { outline: 2px solid var(--w-focus); outline-offset: 1px; }
     .about { font-size: 12.5px; margin: 8px 0 0; }
     .muted { color: var(--w-muted); }

@@ -171,7 +171,7 @@ export class AttnFfn extends WidgetBase {
         ${this.curvePlot(r, 'output', 'f(x)', [-0.5, 4])} ${this.curvePlot(r, 'derivative', 'f′(x)', [-0.2, 1.2])}
         <table class="readout" aria-live="polite">
           <caption>at <span class="x-value" data-value=${String(x)}>x = ${x.toFixed(2)}</span></caption>
-          <tr><th></th><th>f(x)</th><th>f′(x)</th></tr>
+          <tr><td></td><th scope="col">f(x)</th><th scope="col">f′(x)</th></tr>
           ${ACTS.map(
             (a) => html`<tr class="${a}-c ${this.activation === a ? 'em' : ''}" data-act=${a}>
               <th scope="row">${NAME[a]}</th>
@@ -350,7 +350,7 @@ export class AttnFfn extends WidgetBase {
   static override styles = [
     ...WidgetBase.baseStyles,
     css`
-      :host { --relu: #d9731a; --gelu: var(--w-accent); }
+      :host { --relu: #b45309; --gelu: var(--w-accent); } /* ReLU's orange: 5:1 on white, as text too */
       :host([theme='dark']) { --relu: #f5a05a; }
       @media (prefers-color-scheme: dark) { :host(:not([theme='light'])) { --relu: #f5a05a; } }
       .notice { background: var(--w-error-bg); color: var(--w-error); border-radius: 8px; padding: 6px 10px; margin: 0 0 10px; font-size: 13px; }

@@ -101,7 +101,7 @@ export class AttnMatrix extends LitElement {
       <figcaption><span class="name">${subscripted(this.name)}</span>${this.shape ? html` <span class="shape">${this.shape}</span>` : nothing}</figcaption>
       <table class=${this.mode} aria-label="${this.name} ${rows} by ${cols}">
         ${this.colLabels.length
-          ? html`<thead><tr><th></th>${this.colLabels.slice(0, cols).map((c) => html`<th scope="col" dir="auto">${c}</th>`)}</tr></thead>`
+          ? html`<thead><tr><td class="corner"></td>${this.colLabels.slice(0, cols).map((c) => html`<th scope="col" dir="auto">${c}</th>`)}</tr></thead>`
           : nothing}
         <tbody>
           ${this.values.map(
@@ -143,6 +143,7 @@ export class AttnMatrix extends LitElement {
     table { border-collapse: separate; border-spacing: 2px; font-variant-numeric: tabular-nums; font-size: 13px; }
     th { font-weight: 500; color: var(--w-muted, #666); font-size: 12px; padding: 0 4px; max-width: 80px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
     td { min-width: 52px; text-align: right; padding: 3px 6px; background: var(--w-code-bg, #f3f1fa); border-radius: 5px; }
+    td.corner { min-width: 0; background: none; } /* above the row labels: no header of its own */
     td.masked { color: var(--w-muted, #888); background: repeating-linear-gradient(135deg, transparent 0 4px, rgba(127, 127, 140, 0.25) 4px 6px); }
     td.in { padding: 0; background: none; }
     input { width: 60px; box-sizing: border-box; text-align: right; font: inherit; padding: 3px 5px; border: 1px solid var(--w-border, #ccc); border-radius: 5px; background: var(--w-input-bg, #fff); color: var(--w-fg, #111); }

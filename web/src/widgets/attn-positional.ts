@@ -516,7 +516,7 @@ export class AttnPositional extends WidgetBase {
         align-items: flex-start; gap: 8px;
       }
       .learned-empty p { margin: 0; }
-      button.compare { background: var(--w-accent); border-color: var(--w-accent); color: #fff; padding: 5px 14px; }
+      button.compare { background: var(--w-accent); border-color: var(--w-accent); color: var(--w-on-accent); padding: 5px 14px; }
       button:disabled { opacity: 0.6; cursor: progress; }
       progress { width: 220px; accent-color: var(--w-accent); }
       .row { display: flex; gap: 10px; align-items: center; }

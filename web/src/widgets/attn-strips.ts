@@ -8,8 +8,9 @@
 // Clicking a cell fires `strip-pick` {column}.
 import { LitElement, css, html, nothing, type TemplateResult } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import { colormapLut, lutLuminance } from '../components/colormaps';
+import { colormapLut, lutTextColor } from '../components/colormaps';
 import { cssProps } from '../components/css-props';
+import { srOnlyStyles } from '../components/sr-only';
 import { HostWidth } from '../components/host-width';
 import { formatCell } from './attn-matrix';
 
@@ -51,8 +52,8 @@ export class AttnStrips extends LitElement {
     const lut = colormapLut(s.colormap);
     const [lo, hi] = s.domain;
     const k = Math.max(0, Math.min(255, Math.round(((v - lo) / (hi - lo || 1)) * 255)));
-    const light = lutLuminance(lut, k) > 0.5;
-    return html`<td class="${s.name} ${light ? '' : 'dark'} ${c === this.highlight ? 'hl' : ''}" data-col=${c} data-value=${String(v)}
+    const dark = lutTextColor(lut, k) === '#fff'; // a background dark enough for white text
+    return html`<td class="${s.name} ${dark ? 'dark' : ''} ${c === this.highlight ? 'hl' : ''}" data-col=${c} data-value=${String(v)}
       title=${String(v)} style=${cssProps({ background: `rgb(${lut[k * 3]},${lut[k * 3 + 1]},${lut[k * 3 + 2]})` })}
       @click=${() => this.dispatchEvent(new CustomEvent('strip-pick', { detail: { column: c }, bubbles: true, composed: true }))}
       >${formatCell(v)}</td>`;
@@ -76,7 +77,7 @@ export class AttnStrips extends LitElement {
     </figure>`;
   }
 
-  static override styles = css`
+  static override styles = [srOnlyStyles, css`
     :host { display: block; }
     figure { margin: 0; display: flex; flex-direction: column; gap: 8px; }
     table { border-collapse: separate; border-spacing: 2px; font-variant-numeric: tabular-nums; font-size: 12px; table-layout: fixed; }
@@ -84,13 +85,12 @@ export class AttnStrips extends LitElement {
       text-overflow: ellipsis; max-width: ${CELL_W - 4}px; unicode-bidi: isolate; }
     tbody th { text-align: right; width: ${LABEL_W - 8}px; max-width: none; color: var(--fg, #222); font-weight: 600; }
     thead th.hl { color: var(--accent, #5b3cc4); font-weight: 700; }
-    td { width: ${CELL_W - 10}px; text-align: right; padding: 3px 4px; border-radius: 4px; color: #111; cursor: default; }
+    td { width: ${CELL_W - 10}px; text-align: right; padding: 3px 4px; border-radius: 4px; color: #000; cursor: default; }
     td.dark { color: #fff; }
     td.hl { outline: 2px solid var(--accent, #5b3cc4); outline-offset: 1px; }
     td.masked { color: var(--muted, #777); text-align: center;
       background: repeating-linear-gradient(135deg, transparent 0 4px, rgba(127, 127, 140, 0.28) 4px 6px); }
-    .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
-  `;
+  `];
 }
 
 declare global {

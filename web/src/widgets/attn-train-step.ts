@@ -319,7 +319,7 @@ export class AttnTrainStep extends WidgetBase {
     return html`<div class="summary">
       <table class="stats" aria-live="polite">
         <caption>Step ${this.steps}${this.steps > 1 ? html` <span class="muted">(steps 1–${this.steps - 1} replayed from the same seeded start)</span>` : nothing}</caption>
-        <tr><th></th>${cols.map((c) => html`<th scope="col" class=${c === a ? 'col-a' : 'col-b'}>${optimizerLabel(c.options)} <span class="muted">lr ${c.options.lr}</span></th>`)}</tr>
+        <tr><td></td>${cols.map((c) => html`<th scope="col" class=${c === a ? 'col-a' : 'col-b'}>${optimizerLabel(c.options)} <span class="muted">lr ${c.options.lr}</span></th>`)}</tr>
         ${row('Loss before the step', 'loss.item()', 'loss-before', (r) => r.step.loss)}
         ${row('Gradient norm', 'total_norm', 'grad-norm', (r) => r.step.grad_norm)}
         ${row('Clip factor', 'clip_coef', 'clip-coef', (r) => r.step.clip_coef)}
@@ -484,7 +484,7 @@ export class AttnTrainStep extends WidgetBase {
   static override styles = [
     ...WidgetBase.baseStyles,
     css`
-      :host { --col-a: var(--w-accent); --col-b: #d9731a; }
+      :host { --col-a: var(--w-accent); --col-b: #b45309; } /* orange, 5:1 on white: it colours text too */
       :host([theme='dark']) { --col-b: #f5a05a; }
       @media (prefers-color-scheme: dark) { :host(:not([theme='light'])) { --col-b: #f5a05a; } }
       .w-head { flex-wrap: wrap; }
@@ -505,7 +505,7 @@ export class AttnTrainStep extends WidgetBase {
       .opt-b .toggle-row button[aria-pressed='true'] { box-shadow: inset 0 -3px 0 var(--col-b); }
       .step-row { justify-content: space-between; }
       .stepper { display: flex; align-items: center; gap: 6px; flex-wrap: wrap; }
-      .stepper .primary { background: var(--w-accent); color: #fff; border-color: var(--w-accent); font-weight: 600; padding-inline: 16px; }
+      .stepper .primary { background: var(--w-accent); color: var(--w-on-accent); border-color: var(--w-accent); font-weight: 600; padding-inline: 16px; }
       .step-count { font-size: 13px; margin-left: 6px; font-variant-numeric: tabular-nums; }
       .summary { display: flex; flex-wrap: wrap; gap: 12px 28px; align-items: flex-start; margin-bottom: 12px; }
       .stats { border-collapse: collapse; font-size: 13px; font-variant-numeric: tabular-nums; }
@@ -548,7 +548,7 @@ export class AttnTrainStep extends WidgetBase {
       .clip.clipped strong.coef { color: var(--col-b); }
       .norms { list-style: none; margin: 0; padding: 0; display: grid; gap: 1px; }
       .norm-row { display: grid; grid-template-columns: minmax(0, 1fr) 90px 62px; gap: 8px; align-items: center; width: 100%; text-align: left;
-        border: 0; border-radius: 5px; background: transparent; padding: 1px 4px; font-size: 12px; cursor: pointer; }
+        border: 0; border-radius: 5px; background: transparent; padding: 1px 4px; min-height: 24px; font-size: 12px; cursor: pointer; } /* 24 px: WCAG's smallest target */
       .norm-row:hover { background: var(--w-chip-bg); }
       .norm-row[aria-pressed='true'] { background: var(--w-accent-soft); color: var(--w-fg); font-weight: 600; }
       .norm-row .name { font-size: 11.5px; background: transparent; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }

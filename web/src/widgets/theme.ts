@@ -12,6 +12,7 @@ export const themeStyles = css`
     --w-border: var(--attn-border, #e2dfee);
     --w-accent: var(--attn-accent, #5b3cc4);
     --w-accent-soft: var(--attn-accent-soft, #e3dcff);
+    --w-on-accent: var(--attn-on-accent, #ffffff);
     --w-focus: var(--attn-focus, #8f7cf0);
     --w-input-bg: var(--attn-input-bg, #ffffff);
     --w-chip-bg: var(--attn-chip-bg, #f0eefa);
@@ -36,6 +37,7 @@ export const themeStyles = css`
     --w-border: #2f2d3b;
     --w-accent: #9d88ff;
     --w-accent-soft: #3a3260;
+    --w-on-accent: #14121c;
     --w-focus: #b3a4ff;
     --w-input-bg: #15141c;
     --w-chip-bg: #26243a;
@@ -56,6 +58,7 @@ export const themeStyles = css`
       --w-border: var(--attn-border, #2f2d3b);
       --w-accent: var(--attn-accent, #9d88ff);
       --w-accent-soft: var(--attn-accent-soft, #3a3260);
+      --w-on-accent: var(--attn-on-accent, #14121c);
       --w-focus: var(--attn-focus, #b3a4ff);
       --w-input-bg: var(--attn-input-bg, #15141c);
       --w-chip-bg: var(--attn-chip-bg, #26243a);
@@ -77,6 +80,7 @@ export const themeStyles = css`
     --border: var(--w-border);
     --accent: var(--w-accent);
     --accent-soft: var(--w-accent-soft);
+    --on-accent: var(--w-on-accent);
     --focus: var(--w-focus);
     --chip-bg: var(--w-chip-bg);
     --input-bg: var(--w-input-bg);
@@ -101,7 +105,7 @@ export const themeStyles = css`
   button[aria-pressed='true'] {
     background: var(--w-accent);
     border-color: var(--w-accent);
-    color: #fff;
+    color: var(--w-on-accent);
   }
   :focus-visible {
     outline: 2px solid var(--w-focus);

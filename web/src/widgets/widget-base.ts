@@ -27,6 +27,7 @@ import { exportMatrix, type MatrixExport } from '../export/export';
 import { scriptFileName } from './pytorch';
 import { copyOrSelect, type ScriptDownload } from './pytorch-panel';
 import { COLORMAPS } from '../components/colormaps';
+import { srOnlyStyles } from '../components/sr-only';
 import { themeStyles } from './theme';
 import { download as saveFile, fileName } from '../export/export';
 
@@ -213,7 +214,10 @@ export abstract class WidgetBase extends LitElement {
 
   // ------------------------------------------------------------------------------------------ render
   override render() {
-    return html`${this.noHeader ? nothing : this.renderHeader()} ${this.renderStatus()} ${this.renderBody()}`;
+    // Without its header (the page shows its own), the title stays for screen readers: the widget's sections (h3)
+    // keep their place in the page's outline.
+    const title = this.noHeader ? html`<h2 class="sr-only">${this.widgetTitle}</h2>` : this.renderHeader();
+    return html`${title} ${this.renderStatus()} ${this.renderBody()}`;
   }
 
   private renderHeader() {
@@ -298,6 +302,7 @@ export abstract class WidgetBase extends LitElement {
 
   static baseStyles = [
     themeStyles,
+    srOnlyStyles,
     css`
       .w-head { display: flex; align-items: center; justify-content: space-between; gap: 10px; margin-bottom: 8px; }
       .w-title { font-size: 15px; margin: 0; }
