@@ -57,7 +57,7 @@ Strings varied() {
       "e\u0301 a\u0308 n\u0303 \u1100\u1161\u11A8 Z\u0351\u0352\u0357\u035B",
       "\u6771\u4eac \u5317\u4eac \uD55C\uAD6D\uC5B4 \u3072\u3089\u304C\u306A",
       "\u05e9\u05dc\u05d5\u05dd \u0645\u0631\u062d\u0628\u0627 \u202Eevil\u202C mixed \u05d0b\u05d1",
-      std::string("nul\0byte and \x01\x02\x07\x1b[31m controls\x7f", 35),
+      std::string("nul\0byte and \x01\x02\x07\x1b[31m controls\x7f", 31),
       "   leading and trailing   ",
       "\t\ttabs\n\n\nnewlines\r\n crlf \u00a0nbsp \u3000ideographic \u2028ls \ufeffbom \u0085nel",
       "numbers 123 4.56 \u0664\u0665 \u2167 \u00bd",
