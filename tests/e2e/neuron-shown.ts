@@ -61,3 +61,17 @@ export function expectNumbers(s: Awaited<ReturnType<typeof shownNeuron>>, block:
   expect(Math.abs(sum * scale - s.scaled)).toBeLessThan(1e-5 * Math.max(1, Math.abs(s.scaled)));
   if (s.numerator !== undefined) expect(Math.abs(s.numerator / s.denominator! - s.weight)).toBeLessThan(1e-6);
 }
+
+/** Resolves once the explorer is idle, its analysis is of its text, and `selector` is in its panel, drawn (its strips and
+ * heatmaps updated). */
+export async function settleExplorer(page: Page, selector: string, timeout = 30000) {
+  await page.waitForFunction((sel) => {
+    const ex = document.querySelector('attn-explorer') as any;
+    return ex && !ex.store.state.busy && ex.store.state.analysis?.text === ex.store.text && ex.shadowRoot.querySelector(sel);
+  }, selector, { timeout });
+  await page.evaluate(async () => {
+    const root = document.querySelector('attn-explorer')!.shadowRoot!;
+    await (document.querySelector('attn-explorer') as any).updateComplete;
+    for (const el of root.querySelectorAll('attn-strips, attn-heatmap')) await (el as any).updateComplete;
+  });
+}

@@ -14,11 +14,14 @@ import { srOnlyStyles } from './sr-only';
 export const MODELS: AblationModel[] = ['lm', 'tagger', 'dates'];
 /** What the panel measures: a shipped model's output, or a Hugging Face BERT's [MASK]s ('mlm'; their GPT-2 is
  * measured as 'lm', their Marian as 'dates'). */
-export type PanelModel = AblationModel | 'mlm';
+export type PanelModel = AblationModel | 'mlm' | 'lab';
 const PREFIX: Record<HeadGroup, string> = { self: '', encoder: 'e', decoder: 'd', cross: 'c' };
 const GROUP_OF: Record<string, HeadGroup> = { e: 'encoder', d: 'decoder', c: 'cross' };
-/** The attention kinds of each model, before the engine has said how many layers and heads they have. */
-const GROUPS: Record<PanelModel, HeadGroup[]> = { lm: ['self'], tagger: ['self'], dates: ['encoder', 'decoder', 'cross'], mlm: ['self'] };
+/** The attention kinds of each model, before the engine has said how many layers and heads they have (a lab run's
+ * depend on its architecture). */
+const GROUPS: Record<PanelModel, HeadGroup[]> = {
+  lm: ['self'], tagger: ['self'], dates: ['encoder', 'decoder', 'cross'], mlm: ['self'], lab: ['self', 'encoder', 'decoder', 'cross'],
+};
 
 /** "2.3" / "c1.2" for a head (1-based), as the `off` attribute writes it. */
 export function headKey(h: HeadRef): string {
@@ -32,9 +35,10 @@ export function parseOff(value: string, model: PanelModel, groups?: GroupInfo[])
   for (const raw of value.split(',').map((s) => s.trim()).filter(Boolean)) {
     const m = /^([edc]?)(\d+)\.(\d+)$/i.exec(raw);
     const group: HeadGroup | undefined = m ? (m[1] ? GROUP_OF[m[1].toLowerCase()] : 'self') : undefined;
-    if (!m || !group || !GROUPS[model].includes(group)) {
-      notes.push(model === 'dates'
-        ? `off: "${raw}" is not a head of the translator (write e1.2, d1.2 or c1.2: encoder, decoder or cross-attention, layer.head).`
+    const kinds = groups?.map((g) => g.group) ?? GROUPS[model];
+    if (!m || !group || !kinds.includes(group)) {
+      notes.push(kinds.includes('cross')
+        ? `off: "${raw}" is not a head of ${model === 'dates' ? 'the translator' : 'this model'} (write e1.2, d1.2 or c1.2: encoder, decoder or cross-attention, layer.head).`
         : `off: "${raw}" is not a head (write layer.head, e.g. 2.3).`);
       continue;
     }
@@ -126,11 +130,11 @@ export class AttnAblationPanel extends LitElement {
                 tabindex=${l === 0 && h === 0 ? 0 : -1} aria-pressed=${on ? 'true' : 'false'}
                 title=${`Layer ${l + 1}, head ${h + 1}: ${on ? 'on (click to switch off)' : 'off (click to switch on)'}${r === undefined ? '' : `; removed alone it changes the output by ${r.toFixed(4)}`}`}
                 @click=${() => this.toggle(ref)}>
+                <span class="sr-only">Layer ${l + 1}, head ${h + 1}:</span>
                 <span class="state">${on ? 'on' : 'off'}</span>
                 ${r === undefined ? nothing : html`<span class="heat" data-w=${Math.max(0, r) / maxRank}></span>`}
               </button></td>`;
             })}
-                <span class="sr-only">Layer ${l + 1}, head ${h + 1}:</span>
           </tr>`)}
         </tbody>
       </table>
@@ -205,14 +209,34 @@ export class AttnAblationPanel extends LitElement {
     if (!this.result?.removed.length)
       return html`<dl class="dates"><dt>The translation, with every head</dt><dd class="out" data-which="before">${before.text || '(nothing)'}</dd></dl>
         <p class="muted" data-before=${before.logprob}>Its log-probability: ${fixed(before.logprob, 3)} (the probability ${percent(Math.exp(before.logprob))}).</p>${this.hint()}`;
-    const marked = Array.from(after.text, (c, i) => (c === before.text[i] ? c : html`<mark>${c}</mark>`));
-    const missing = before.text.length > after.text.length ? html`<mark class="gone" title="characters it no longer writes">${'·'.repeat(before.text.length - after.text.length)}</mark>` : nothing;
     return html`<dl class="dates">
         <dt>With every head</dt><dd class="out" data-which="before">${before.text || '(nothing)'}</dd>
-        <dt>${this.withoutTitle()}</dt><dd class="out" data-which="after">${after.text ? marked : '(nothing)'}${missing}</dd>
+        <dt>${this.withoutTitle()}</dt><dd class="out" data-which="after">${after.text ? '' : '(nothing)'}${marked(Array.from(before.text), Array.from(after.text), '')}</dd>
       </dl>
       <p class="change" data-change=${change} data-before=${before.logprob} data-after=${after.logprob}>log P(“${before.text}”), the full model's
         translation: ${fixed(before.logprob, 3)} → <strong>${fixed(after.logprob, 3)}</strong> (${signed(-change, 3)} nats; the probability
+        ${percent(Math.exp(before.logprob))} → ${percent(Math.exp(after.logprob))})</p>`;
+  }
+
+  /** A lab run's answer (a date's characters, a toy task's numbers, or an encoder's label per input position), the
+   * symbols that change marked, and log P(the full model's answer). */
+  private renderLab(before: Extract<Outcome, { kind: 'lab' }>, after: Extract<Outcome, { kind: 'lab' }>, change: number) {
+    const what = before.labels ? 'labels' : 'answer';
+    const sep = before.spaced ? ' ' : '';
+    const text = before.output.join(sep);
+    const logprob = html`log P(“${text}”), the full model's ${what}`;
+    if (!this.result?.removed.length)
+      return html`<dl class="dates"><dt>The ${what}, with every head</dt><dd class="out" data-which="before">${text || '(nothing)'}</dd></dl>
+        <p class="muted" data-before=${before.logprob}>${logprob}: ${fixed(before.logprob, 3)} (the probability ${percent(Math.exp(before.logprob))}).</p>${this.hint()}`;
+    const same = before.output.filter((c, i) => after.output[i] === c).length;
+    const changed = Math.max(before.output.length, after.output.length) - same;
+    return html`<dl class="dates">
+        <dt>With every head</dt><dd class="out" data-which="before">${text || '(nothing)'}</dd>
+        <dt>${this.withoutTitle()}</dt><dd class="out" data-which="after">${after.output.length ? '' : '(nothing)'}${marked(before.output, after.output, sep)}</dd>
+      </dl>
+      <p class="change" data-change=${change} data-before=${before.logprob} data-after=${after.logprob} data-changed=${changed}>${changed} of
+        ${before.output.length} ${before.labels ? 'labels' : 'symbols'} change${after.finished === before.finished ? '' : after.finished ? '; it now ends by itself' : '; it no longer ends by itself'}.
+        ${logprob}: ${fixed(before.logprob, 3)} → <strong>${fixed(after.logprob, 3)}</strong> (${signed(-change, 3)} nats; the probability
         ${percent(Math.exp(before.logprob))} → ${percent(Math.exp(after.logprob))})</p>`;
   }
 
@@ -228,8 +252,9 @@ export class AttnAblationPanel extends LitElement {
   private renderRanking(r: AblationResult) {
     if (!r.ranking) return nothing;
     const unit = this.model === 'dates' ? 'nats of log P(translation)' : this.model === 'lm' ? 'points of P(first choice)'
-      : this.model === 'mlm' ? `points of P(first choice), on average over the ${this.maskToken}s` : 'points of P(original tag), on average';
-    const value = (x: number) => (this.model === 'dates' ? fixed(x, 3) : fixed(100 * x, 1));
+      : this.model === 'mlm' ? `points of P(first choice), on average over the ${this.maskToken}s`
+      : this.model === 'lab' ? 'nats of log P(answer)' : 'points of P(original tag), on average';
+    const value = (x: number) => (this.model === 'dates' || this.model === 'lab' ? fixed(x, 3) : fixed(100 * x, 1));
     const max = Math.max(1e-12, ...r.ranking.map((x) => Math.abs(x.change)));
     const off = new Set(r.removed.map(headKey));
     const p = r.rankProgress;
@@ -259,6 +284,7 @@ export class AttnAblationPanel extends LitElement {
       else if (before.kind === 'tagger' && after.kind === 'tagger') output = this.renderTagger(before, after, r);
       else if (before.kind === 'dates' && after.kind === 'dates') output = this.renderDates(before, after, r.change);
       else if (before.kind === 'mlm' && after.kind === 'mlm') output = this.renderMlm(before, after, r);
+      else if (before.kind === 'lab' && after.kind === 'lab') output = this.renderLab(before, after, r.change);
     }
     return html`
       <fieldset class="mode"><legend>A removed head</legend>
@@ -288,6 +314,7 @@ export class AttnAblationPanel extends LitElement {
   // The colours are the widgets' (--w-*, widgets/theme.ts): inherited from <attn-ablation>, set from the page's by
   // the explorer (ablationPanelColours).
   static override styles = [
+    srOnlyStyles,
     css`
       :host { display: block; }
       .muted { color: var(--w-muted); }
@@ -314,7 +341,6 @@ export class AttnAblationPanel extends LitElement {
       .bar { height: 10px; background: var(--w-chip-bg); border-radius: 5px; overflow: hidden; }
       .bar > span { display: block; height: 100%; background: var(--w-accent); }
       .bar.neg > span { background: var(--w-muted); }
-    srOnlyStyles,
       .num { text-align: right; font-variant-numeric: tabular-nums; }
       .tok { font-weight: 600; white-space: pre; unicode-bidi: isolate; }
       .change { margin: 10px 0; font-size: 13.5px; }
@@ -350,6 +376,14 @@ export const ablationPanelColours = css`
 export function toggled(heads: HeadRef[], h: HeadRef): HeadRef[] {
   const key = headKey(h);
   return heads.some((x) => headKey(x) === key) ? heads.filter((x) => headKey(x) !== key) : [...heads, h];
+}
+
+/** `after`'s symbols, separated by `sep`, each one that differs from `before`'s at its position marked, and a dot for
+ * each symbol of `before` past its end (what it no longer writes). */
+function marked(before: string[], after: string[], sep: string) {
+  const missing = before.length - after.length;
+  return html`${after.map((c, i) => html`${i ? sep : ''}${c === before[i] ? c : html`<mark>${c}</mark>`}`)}${missing > 0
+    ? html`<mark class="gone" title="symbols it no longer writes">${'·'.repeat(missing)}</mark>` : nothing}`;
 }
 
 /** A token as shown: spaces visible, line breaks as ⏎. */

@@ -285,7 +285,7 @@ export class AttnExplorer extends LitElement {
     const s = this.store.state;
     const text = s.texts[s.model];
     const hf = s.model === 'hf' ? s.hf : undefined;
-    const trace = s.display === 'neuron' && givesVectors(s.model) ? ('full' as const) : undefined;
+    const trace = s.display === 'neuron' && givesVectors(s.model, this.modelConfig) ? ('full' as const) : undefined;
     const key = JSON.stringify([s.model, text, s.model === 'untrained' ? s.settings : null, hf ?? null, trace ?? null]);
     if (key === this.requested || !this.client) return;
     if (s.models[s.model]?.state !== 'ready' && s.model !== 'untrained') return;
@@ -342,9 +342,22 @@ export class AttnExplorer extends LitElement {
     return { panel: hf.family === 'gpt2' ? 'lm' : hf.family === 'marian' ? 'dates' : 'mlm', tag: `hf:${hf.key}` };
   }
 
+  /** A lab run's Ablation display (lab-ablation.ts) and the tag of its results; undefined for other models, and for
+   * the LSTM baseline (no attention). */
+  private get labAblation(): { panel: PanelModel; tag: string } | undefined {
+    const s = this.store.state;
+    return s.model === 'lab' && s.labRun && givesVectors(s.model, this.modelConfig) ? { panel: 'lab', tag: `lab:${s.labRun}` } : undefined;
+  }
+
+  /** The loaded model's config (empty while it loads). */
+  private get modelConfig(): Record<string, unknown> {
+    const ms = this.store.state.models[this.store.state.model];
+    return ms?.state === 'ready' ? ms.info.config : {};
+  }
+
   /** The Ablation display's heads switched off, read from the store's `off` (the widget's syntax). */
   private get ablationOff() {
-    const hf = this.hfAblation;
+    const hf = this.hfAblation ?? this.labAblation;
     const model = hf?.panel ?? this.ablationModel ?? 'lm';
     return parseOff(this.store.state.off ?? '', model, this.ablated?.model === (hf?.tag ?? model) ? this.ablated.groups : undefined);
   }
@@ -387,14 +400,17 @@ export class AttnExplorer extends LitElement {
     const s = this.store.state;
     const model = this.ablationModel;
     const hf = this.hfAblation;
+    const lab = this.labAblation;
     if (s.display === 'ablation' && hf) return void this.analyzeHfAblation(hf.tag);
-    if (s.display !== 'ablation' || !model || !this.client) return;
-    const args = { model, text: s.texts[model], removed: this.ablationOff.heads, mode: s.ablate, rank: this.rankHeads };
-    const key = JSON.stringify(args);
+    if (s.display !== 'ablation' || !(model || lab) || !this.client) return;
+    const args = { text: s.texts[model ?? 'lab'], removed: this.ablationOff.heads, mode: s.ablate, rank: this.rankHeads };
+    const key = JSON.stringify([args, lab?.tag ?? model]);
     if (key === this.ablationRequested) return;
     this.ablationRequested = key;
-    this.client.call('ablation', args, 'explorer-ablation').then(
-      (r) => (this.ablated = { ...r, model }),
+    const call = model ? this.client.call('ablation', { ...args, model }, 'explorer-ablation')
+      : this.client.call('labAblation', { ...args, run: s.labRun ?? '' }, 'explorer-ablation');
+    call.then(
+      (r) => (this.ablated = { ...r, model: lab?.tag ?? model ?? '' }),
       (e: Error) => {
         if (!(e instanceof Superseded)) this.store.setError(e.message);
       },
@@ -660,10 +676,10 @@ export class AttnExplorer extends LitElement {
   /** The Neuron display: how the weight of one query and one key of a head is made (neuron-parts.ts). */
   private renderNeuron(v: AttentionView, layer: number, head: HeadChoice) {
     const s = this.s;
-    if (!givesVectors(s.model))
-      return html`<div class="state notice" role="status">The neuron view needs each head’s query and key vectors, and the engine
-        gives them for this project’s models (the language model, the tagger, the date translator and the untrained model) and Hugging Face checkpoints,
-        not for <span dir="auto">${this.modelName}</span>. Its weights are in the other displays.</div>`;
+    if (!givesVectors(s.model, this.modelConfig))
+      return html`<div class="state notice" role="status">The neuron view takes each head’s query and key vectors apart, and
+        <span dir="auto">${this.modelName}</span> is an LSTM: it has no attention, so no queries, keys or weights. Train a
+        transformer in the lab to see them.</div>`;
     if (!hasVectors(v)) return html`<div class="state loading" role="status"><p>Computing the queries and keys…</p></div>`;
     const h = head === 'mean' ? 0 : head;
     const n = pickNeuron(v, layer, h, s.query, s.key);
@@ -705,17 +721,19 @@ export class AttnExplorer extends LitElement {
   private renderAblation() {
     const s = this.s;
     const hf = this.hfAblation;
-    const model = hf?.panel ?? this.ablationModel;
+    const lab = this.labAblation;
+    const model = (hf ?? lab)?.panel ?? this.ablationModel;
     if (!model && this.hfInfo)
       return html`<div class="state notice" role="status"><span dir="auto">${this.modelName}</span> has no masked-language-model head
         (its files are a BertModel’s): there is no output to compare with heads switched off. Open a checkpoint with its head
         (…ForMaskedLM), a GPT-2 or a Marian model.</div>`;
     if (!model)
       return html`<div class="state notice" role="status">Switching heads off works on the shipped models: the language model, the
-        tagger and the date translator (their held-out texts give the heads’ means), and on Hugging Face checkpoints. Not for
-        <span dir="auto">${this.modelName}</span>; choose one of those models above.</div>`;
+        tagger and the date translator (their held-out texts give the heads’ means), on the lab’s transformer runs and on Hugging
+        Face checkpoints. Not for <span dir="auto">${this.modelName}</span>${this.modelConfig.arch === 'lstm' ? ', an LSTM: it has no attention heads' : ''};
+        choose one of those models above.</div>`;
     const { heads, notes } = this.ablationOff;
-    const r = this.ablated?.model === (hf?.tag ?? model) ? this.ablated : undefined;
+    const r = this.ablated?.model === ((hf ?? lab)?.tag ?? model) ? this.ablated : undefined;
     const setOff = (hs: HeadRef[]) => this.store.setAblation({ off: hs.map(headKey).join(',') || undefined });
     const open = (h: HeadRef) => {
       if (h.group !== 'self') this.store.setView(h.group);
@@ -723,7 +741,8 @@ export class AttnExplorer extends LitElement {
     };
     return html`${notes.length ? html`<p class="state notice" role="status">${notes.join(' ')}</p>` : nothing}
       <attn-ablation-panel .result=${r} .heads=${heads} model=${model} mode=${s.ablate} ?rank=${this.rankHeads}
-        mean-label=${hf ? `outputs its mean over this text${model === 'dates' ? ' and its translation' : ''}` : 'outputs its mean over held-out texts'}
+        mean-label=${hf ? `outputs its mean over this text${model === 'dates' ? ' and its translation' : ''}`
+          : lab ? 'outputs its mean over the run’s held-out examples' : 'outputs its mean over held-out texts'}
         mask-token=${this.hfInfo?.maskToken || '[MASK]'}
         .rankClick=${"Click a head to open it (its layer and head) in the other displays."}
         @ablation-off=${(e: CustomEvent<HeadRef[]>) => setOff(e.detail)}
@@ -1029,9 +1048,10 @@ export class AttnExplorer extends LitElement {
   `];
 }
 
-/** The models whose analysis gives each head's queries, keys and scores (AnalyzeRequest.trace, engine/protocol.ts). */
-function givesVectors(model: ExplorerState['model']) {
-  return model !== 'lab';
+/** Whether the model's analysis gives each head's queries, keys and scores (AnalyzeRequest.trace, engine/protocol.ts):
+ * every model's but a lab run of the LSTM baseline (config: the loaded model's), which has no attention. */
+function givesVectors(model: ExplorerState['model'], config: Record<string, unknown>) {
+  return model !== 'lab' || config.arch !== 'lstm';
 }
 
 /**

@@ -48,6 +48,10 @@ export type Outcome =
   | { kind: 'tagger'; tags: { tag: string; prob: number; original: number }[] }
   /** The greedy translation, and the log-probability of the full model's translation (teacher-forced). */
   | { kind: 'dates'; text: string; finished: boolean; logprob: number }
+  /** A lab run (lab-ablation.ts): its answer as symbols (labels: one per input position, an encoder-only run; spaced:
+   * written with spaces between them, a toy task's numbers, not a date's characters), and the log-probability of the
+   * full model's answer (teacher-forced). */
+  | { kind: 'lab'; output: string[]; spaced: boolean; finished: boolean; labels: boolean; logprob: number }
   /** BERT, DistilBERT (hf-ablation.ts): per [MASK] (its token position), the 5 likeliest fillers and the probability
    * of the full model's first choice there. */
   | { kind: 'mlm'; masks: { position: number; next: { id: number; token: string; prob: number }[]; top: number }[] };
@@ -117,6 +121,19 @@ export function headMaskOptions(groups: GroupInfo[], removed: HeadRef[], means?:
     if (mean) out[name.replace('_mask', '_mean')] = mean;
   }
   return out;
+}
+
+/** The heads of `removed` that the groups have (the others are left out). */
+export function headsIn(groups: GroupInfo[], removed: HeadRef[]): HeadRef[] {
+  return removed.filter((r) => {
+    const g = groups.find((x) => x.group === r.group);
+    return g && r.layer >= 0 && r.layer < g.layers && r.head >= 0 && r.head < g.heads;
+  });
+}
+
+/** Every head of the groups, group by group, layer by layer. */
+export function everyHead(groups: GroupInfo[]): HeadRef[] {
+  return groups.flatMap((g) => Array.from({ length: g.layers * g.heads }, (_, k) => ({ group: g.group, layer: Math.floor(k / g.heads), head: k % g.heads })));
 }
 
 /** The input ids each model reads, as the explorer reads them: the language model the last max_len - 1 tokens
@@ -209,7 +226,7 @@ export function changeOf(before: Outcome, after: Outcome): number {
   if (before.kind === 'lm' && after.kind === 'lm') return before.top - after.top;
   if (before.kind === 'tagger' && after.kind === 'tagger')
     return before.tags.reduce((s, t, i) => s + t.original - after.tags[i].original, 0) / Math.max(1, before.tags.length);
-  if (before.kind === 'dates' && after.kind === 'dates') return before.logprob - after.logprob;
+  if ((before.kind === 'dates' && after.kind === 'dates') || (before.kind === 'lab' && after.kind === 'lab')) return before.logprob - after.logprob;
   if (before.kind === 'mlm' && after.kind === 'mlm')  // the mean drop of P(first choice) over the [MASK]s
     return before.masks.reduce((s, m, i) => s + m.top - after.masks[i].top, 0) / Math.max(1, before.masks.length);
   throw new Error('outcomes of different models');
@@ -237,10 +254,7 @@ export function heldOutMeans(model: AblationModel, s: Shipped): Record<string, T
 
 export function runAblation(s: Shipped, a: AblationArgs): AblationResult {
   const groups = groupsOf(a.model, s.model.config);
-  const removed = a.removed.filter((r) => {
-    const g = groups.find((x) => x.group === r.group);
-    return g && r.layer >= 0 && r.layer < g.layers && r.head >= 0 && r.head < g.heads;
-  });
+  const removed = headsIn(groups, a.removed);
   const { ids, tokens, truncated } = readInput(a.model, s, a.text);
   const result: AblationResult = { tokens, truncated, groups, removed, before: emptyOutcome(a.model), after: emptyOutcome(a.model), change: 0 };
   if (!tokens.length) return result;
@@ -252,8 +266,7 @@ export function runAblation(s: Shipped, a: AblationArgs): AblationResult {
   result.change = removed.length ? changeOf(before, after) : 0;
   if (before.kind === 'tagger' && after.kind === 'tagger') result.changedTags = before.tags.filter((t, i) => t.tag !== after.tags[i].tag).length;
   if (a.rank) {
-    const all = groups.flatMap((g) => Array.from({ length: g.layers * g.heads }, (_, k) => ({ group: g.group, layer: Math.floor(k / g.heads), head: k % g.heads })));
-    result.ranking = all
+    result.ranking = everyHead(groups)
       .map((head) => ({ head, change: changeOf(before, rankOutcome(a.model, s, ids, headMaskOptions(groups, [head], means), before)) }))
       .sort((x, y) => y.change - x.change);
   }

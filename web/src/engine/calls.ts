@@ -110,6 +110,7 @@ export function transferables(value: unknown, out: Transferable[] = [], seen = n
 // ------------------------------------------------------------------------------- ablation (<attn-ablation>)
 import type { AblationArgs, AblationResult } from './ablation';
 import type { HfAblationArgs } from './hf-ablation';
+import type { LabAblationArgs } from './lab-ablation';
 
 export interface Calls {
   /** Heads of a shipped model switched off: the output with all heads and without them, the size of the change, and
@@ -118,6 +119,8 @@ export interface Calls {
   ablation: [AblationArgs, AblationResult];
   /** The same for a Hugging Face checkpoint the worker holds (hf-ablation.ts), its ranking asked for in parts. */
   hfAblation: [HfAblationArgs, AblationResult];
+  /** The same for the lab run the worker holds (lab-ablation.ts). */
+  labAblation: [LabAblationArgs, AblationResult];
 }
 
 // ------------------------------------------------------------------------------- trainStep (<attn-train-step>)

@@ -12,18 +12,19 @@ import type { HeadStat } from '../models/describe';
 import { MAX_TOKENS, splitWords } from '../text/words';
 import { modelConfig, tokenIds, type ModelSettings } from '../state/store';
 import { runAblation } from './ablation';
+import { runLabAblation } from './lab-ablation';
 import { runCall, transferables, type CallArgs, type CallName } from './calls';
 import { startEngine } from './engine-build';
 import { HfHost } from './hf-worker';
-import { runStatsJob } from './stats-job';
 import { holdLife } from './worker-life';
+import { runStatsJob } from './stats-job';
 import { labInputIds } from '../widgets/pytorch-models';
 import type { AnalyzeRequest, AttentionView, FromWorker, HeadVectors, LoadedModel, Outputs, ToWorker, TokenInfo } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
-
 /** Held while this worker lives: the page learns of its death from it (worker-life.ts). */
 const alive = holdLife(self.name);
+
 const BOS = 1;
 const EOS = 2;
 
@@ -85,8 +86,8 @@ async function init(build: { urls: string[]; threads: number }, models: string) 
     engine = started.engine;
     performance.mark('attn:engine-ready');
     engineStarted.resolve(engine);
-    post({ kind: 'ready', info: engine.info });
     await alive; // 'ready' tells the page it may watch the lock
+    post({ kind: 'ready', info: engine.info });
   } catch (e) {
     engineFailed = true;
     moduleImported.reject(e);
@@ -484,6 +485,9 @@ async function call(id: number, name: CallName, args: unknown) {
       value = runAblation(await fetchTrained(a.model), a);
     } else if (name === 'hfAblation') {
       value = hfHost.ablation(args as CallArgs<'hfAblation'>);
+    } else if (name === 'labAblation') {
+      const a = args as CallArgs<'labAblation'>;
+      value = runLabAblation((await labModel(a.run)).run, a);
     } else {
       value = runCall(engine, name, args as CallArgs<typeof name>);
     }
