@@ -85,7 +85,7 @@ describe('gallery.html', () => {
     const tds = page.locator('attn-by-hand attn-heatmap.weights table.data-table td');
     await expect.poll(() => tds.count()).toBe(9);
     const cells = await tds.allInnerTexts();
-    const titles = await page.locator('attn-by-hand attn-matrix[data-step="weights"] td').evaluateAll((tds) => tds.map((td) => td.getAttribute('title')));
+    const titles = await page.locator('attn-by-hand attn-matrix[data-step="weights"] tbody td').evaluateAll((tds) => tds.map((td) => td.getAttribute('title')));
     expect(cells).toEqual(titles.map((t) => Number(t).toFixed(4)));
     expect(problems).toEqual([]);
   });

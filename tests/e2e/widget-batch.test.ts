@@ -27,7 +27,7 @@ function expected(sentences: string, d: number, scaled: boolean, padding: boolea
 
 /** The exact values (each cell's title) of one matrix of the card shown. */
 async function cells(page: Page | Frame, m: string): Promise<number[]> {
-  const titles = await page.locator(`${TAG} .card attn-matrix[data-m="${m}"] td`).evaluateAll((tds) => tds.map((td) => td.getAttribute('title') ?? ''));
+  const titles = await page.locator(`${TAG} .card attn-matrix[data-m="${m}"] tbody td`).evaluateAll((tds) => tds.map((td) => td.getAttribute('title') ?? ''));
   return titles.map(Number);
 }
 

@@ -39,14 +39,14 @@ function expected(x: number[][], wq: number[][], wk: number[][], wv: number[][],
 
 /** The exact values a step shows (each cell's title holds the full number). */
 async function stepValues(page: Page, step: string): Promise<number[]> {
-  const titles = await page.locator(`attn-by-hand attn-matrix[data-step="${step}"] td`).evaluateAll((tds) =>
+  const titles = await page.locator(`attn-by-hand attn-matrix[data-step="${step}"] tbody td`).evaluateAll((tds) =>
     tds.map((td) => td.getAttribute('title') ?? ''),
   );
   return titles.map(Number);
 }
 
 async function ready(page: Page) {
-  await page.locator('attn-by-hand attn-matrix[data-step="weights"] td').first().waitFor({ timeout: 30000 });
+  await page.locator('attn-by-hand attn-matrix[data-step="weights"] tbody td').first().waitFor({ timeout: 30000 });
   await page.waitForFunction(() => !(document.querySelector('attn-by-hand') as any).busy);
 }
 
