@@ -36,7 +36,8 @@ describe('gallery.html', () => {
 
     for (const tag of WIDGETS) {
       await page.locator(tag).first().scrollIntoViewIfNeeded();
-      await waitForWidget(page, tag);
+      // One shared worker computes every widget of this long page in turn: more than 30 s on a busy machine.
+      await waitForWidget(page, tag, 90000);
     }
     // One engine worker for all the widgets of the page, and the training lab's own (it trains for minutes).
     expect(await page.evaluate(() => (window as any).__workers)).toBe(2);

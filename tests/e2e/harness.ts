@@ -159,14 +159,14 @@ export async function canvasFingerprint(page: Page): Promise<string> {
  * Waits until a widget shows its current state: the engine is idle for it, the state it computed
  * (`data-computed`, set by WidgetBase) equals its attributes, and its heatmaps have drawn.
  */
-export async function waitForWidget(page: Page, tag: string) {
+export async function waitForWidget(page: Page, tag: string, timeout = 30000) {
   await page.waitForFunction(
     (t) => {
       const el = document.querySelector(t) as any;
       return el && !el.busy && el.dataset.computed === JSON.stringify(el.stateAttributes());
     },
     tag,
-    { timeout: 30000 },
+    { timeout },
   );
   await page.evaluate(async (t) => {
     const el = document.querySelector(t) as any;
