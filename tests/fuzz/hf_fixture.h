@@ -50,20 +50,39 @@ inline void check_failure(const char* target, const attn::Status& st, const attn
   if (loaded.model) broken(target, what, "a failed load leaves no model");
 }
 
-// A model that loaded runs a forward pass on three ids: attention rows [.., S] sum to 1, logits [1, 3, V].
+// A model that loaded runs a forward pass on three ids: each attention row [.., S] sums to 1, logits [1, 3, V].
+// The one exception is the softmax's documented rule (ops/softmax.h): a row whose logits are all -inf gets all
+// zeros. A causal model's row is never all masked, but absurd weights (|w| ~ 1e37, as a fuzzed file holds) make
+// q k^T overflow to -inf on every key: the pass runs with full_trace so each zero row is checked against its scores.
 inline void check_model(const char* target, const attn::HfModel& m) {
   attn::HfInput in;
   in.input_ids = {1, 2, 3};
+  in.full_trace = true;
   attn::HfCache cache;
   const attn::Status st = m.forward(in, &cache);
   if (!st.ok()) broken(target, "a loaded model runs on valid ids", st.message());
   for (const auto& layer : cache.stack.layers) {
-    const attn::Tensor& w = layer.self_attn.weights;
-    const int64_t S = w.dim(-1);
-    for (int64_t r = 0; r < w.numel() / S; ++r) {
+    const attn::AttentionCache& a = layer.self_attn;
+    const attn::Tensor& w = a.weights;
+    const int64_t S = w.dim(-1), rows = w.numel() / S;
+    if (a.scaled.numel() != w.numel()) broken(target, "a full trace keeps the scaled scores", attn::shape_str(a.scaled.shape));
+    for (int64_t r = 0; r < rows; ++r) {
       double sum = 0;
-      for (int64_t j = 0; j < S; ++j) sum += w.data[static_cast<size_t>(r * S + j)];
-      if (!(std::fabs(sum - 1.0) < 1e-4) && std::isfinite(sum)) broken(target, "attention rows sum to 1", std::to_string(sum));
+      bool all_neg_inf = true;  // scaled score + mask, the softmax's logits
+      for (int64_t j = 0; j < S; ++j) {
+        const size_t i = static_cast<size_t>(r * S + j);
+        sum += w.data[i];
+        float logit = a.scaled.data[i];
+        if (a.mask.numel() > 0) {  // [1, Hm, L, S]: one matrix for all heads, or one per head
+          const int64_t LS = a.mask.dim(-1) * a.mask.dim(-2), per_head = a.mask.numel() / LS == 1 ? 0 : 1;
+          const int64_t head = r * S / LS, within = (r * S) % LS;
+          logit += a.mask.data[static_cast<size_t>(head * per_head * LS + within + j)];
+        }
+        all_neg_inf = all_neg_inf && logit == -INFINITY;
+      }
+      if (!std::isfinite(sum)) continue;  // NaN or inf scores: the same NaN PyTorch computes
+      if (all_neg_inf ? sum != 0.0 : !(std::fabs(sum - 1.0) < 1e-4))
+        broken(target, all_neg_inf ? "a row of -inf logits is all zeros" : "attention rows sum to 1", std::to_string(sum));
     }
   }
   if (cache.logits.shape != attn::Shape{1, 3, m.output_vocab()}) broken(target, "logits shape", attn::shape_str(cache.logits.shape));
