@@ -521,9 +521,9 @@ Status HfTokenizer::load_tokenizer_json(const Files& files, HfTokenizer* t, Impl
       if (other_post) copy.set("post_processor", Json());
       copy.set("truncation", Json());
       copy.set("padding", Json());
-      st = Tokenizer::from_json(copy.dump(), &impl.bpe);
+      st = Tokenizer::from_json(copy, &impl.bpe);
     } else {
-      st = Tokenizer::from_json(text, &impl.bpe);
+      st = Tokenizer::from_json(root, &impl.bpe);
     }
     ATTN_TRY(st);
     t->tokens_.resize(impl.bpe.vocab_size());

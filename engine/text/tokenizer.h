@@ -39,6 +39,8 @@
 
 namespace attn {
 
+class Json;  // io/json.h
+
 struct Encoding {
   std::vector<int32_t> ids;
   std::vector<std::string> tokens;                   // the vocabulary strings of the ids (byte level: "Ġthe")
@@ -99,6 +101,8 @@ class Tokenizer {
   // every merge's parts and result in the vocabulary, no unsupported options); anything else is an error that
   // says what and where. *out is changed only on success.
   static Status from_json(std::string_view json, Tokenizer* out);
+  // The same, from the file already parsed (the Hugging Face loader parses tokenizer.json once for all its parts).
+  static Status from_json(const Json& root, Tokenizer* out);
   // The tokenizer as Hugging Face tokenizer.json (compact). Special tokens are "added_tokens" (special: true) and
   // also in the model's vocab; merges are written as "left right" strings.
   std::string to_json() const;

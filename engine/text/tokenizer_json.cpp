@@ -136,6 +136,10 @@ Status Tokenizer::from_json(std::string_view text, Tokenizer* out) {
   Json root;
   const Status parsed = Json::parse(text, &root);
   if (!parsed.ok()) return fail(parsed.message());
+  return from_json(root, out);
+}
+
+Status Tokenizer::from_json(const Json& root, Tokenizer* out) {
   if (!root.is_object()) return fail("the file must be a JSON object");
   ATTN_TRY(check_keys(root, "top level", {"version", "truncation", "padding", "added_tokens", "normalizer",
                                           "pre_tokenizer", "post_processor", "decoder", "model"}));

@@ -79,7 +79,9 @@ TEST(Dates, RandomExamplesFollowTheConventions) {
       ASSERT_TRUE(year >= 1950 && year <= 2049) << e.source;
     }
     // Year first is always year-month-day, whatever the separator.
-    if (e.pattern.rfind("YYYY", 0) == 0) ASSERT_EQ(e.source.substr(0, 4), e.target.substr(0, 4)) << e.source;
+    if (e.pattern.rfind("YYYY", 0) == 0) {
+      ASSERT_EQ(e.source.substr(0, 4), e.target.substr(0, 4)) << e.source;
+    }
   }
   EXPECT_GT(patterns.size(), 300u);  // a grammar, not a handful of templates
 }

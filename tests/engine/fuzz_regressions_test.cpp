@@ -22,6 +22,7 @@
 ATTN_FUZZ_ENTRY(fuzz_model_file)
 ATTN_FUZZ_ENTRY(fuzz_json)
 ATTN_FUZZ_ENTRY(fuzz_tokenizer)
+ATTN_FUZZ_ENTRY(fuzz_tokenizer_json)
 ATTN_FUZZ_ENTRY(fuzz_sentencepiece)
 ATTN_FUZZ_ENTRY(fuzz_hf_config)
 ATTN_FUZZ_ENTRY(fuzz_hf_index)
@@ -42,6 +43,7 @@ const Target kTargets[] = {
     {"fuzz_model_file", "model_file", fuzz_model_file_one_input},
     {"fuzz_json", "json", fuzz_json_one_input},
     {"fuzz_tokenizer", "tokenizer", fuzz_tokenizer_one_input},
+    {"fuzz_tokenizer_json", "tokenizer_json", fuzz_tokenizer_json_one_input},
     {"fuzz_sentencepiece", "sentencepiece", fuzz_sentencepiece_one_input},
     {"fuzz_hf_config", "hf_config", fuzz_hf_config_one_input},
     {"fuzz_hf_index", "hf_index", fuzz_hf_index_one_input},

@@ -193,7 +193,9 @@ TEST(HfCachedPass, EqualsTheFullPassWhateverTheEdit) {
       in.logit_positions = {static_cast<int64_t>(steps[s].size()) - 1};
       in.reuse_cache = true;
       ASSERT_TRUE(m.forward(in, &cached).ok());
-      if (s > 0) EXPECT_GT(cached.reused, 0) << "step " << s;
+      if (s > 0) {
+        EXPECT_GT(cached.reused, 0) << "step " << s;
+      }
       HfCache full;
       in.reuse_cache = false;
       ASSERT_TRUE(m.forward(in, &full).ok());
@@ -203,9 +205,10 @@ TEST(HfCachedPass, EqualsTheFullPassWhateverTheEdit) {
 #if defined(__wasm_simd128__)
           ASSERT_EQ(a.data[i], b.data[i]) << id << " step " << s << " " << what << " at " << i;
 #else
-          if (a.data[i] != b.data[i])  // (masks hold -inf: equal, but not "near")
+          if (a.data[i] != b.data[i]) {  // (masks hold -inf: equal, but not "near")
             ASSERT_NEAR(a.data[i], b.data[i], 2e-5 * std::max(1.0f, std::fabs(b.data[i])))
                 << id << " step " << s << " " << what << " at " << i;
+          }
 #endif
         }
       };
