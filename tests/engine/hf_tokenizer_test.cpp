@@ -86,7 +86,7 @@ Strings varied() {
       "\u6771\u4eac\u306f\u65e5\u672c\u306e\u9996\u90fd\u3067\u3059\u3002\u5317\u4eac \uc11c\uc6b8 \u3072\u3089\u304c\u306a \U00020000x",
       "\u05e9\u05dc\u05d5\u05dd \u0645\u0631\u062d\u0628\u0627 \u202Eevil\u202C \u200F",
       "emoji \U0001F44B\U0001F3FD family \U0001F468\u200D\U0001F469\u200D\U0001F467 flags \U0001F1EB\U0001F1F7",
-      std::string("nul\0byte \x01\x07\x1b[31m ctrl\x7f", 24),
+      std::string("nul\0byte \x01\x07\x1b[31m ctrl\x7f", 22),
       "\t\ttabs\n\nnewlines\r\n crlf \u00a0nbsp \u3000ideo \u2028ls \ufeffbom \u200bzw \u0085nel",
       "Paris is the [MASK] of France. [mask] [MASK][MASK]a[SEP]b",
       "end of text<|endoftext|>next one <|endoftext|> <|endoftext",

@@ -80,7 +80,8 @@ TEST(WordPiece, CleanTextDropsControlsAndMakesWhiteSpaceSpaces) {
   // NUL, U+FFFD, controls (Cc), format characters (Cf: ZWSP, BOM, RTL marks), private use (Co) go; every
   // White_Space character (tab, newline, CR, NBSP, ideographic space, line separator) becomes " ". U+0085 is a
   // control (Cc) before it is white space, so it goes.
-  EXPECT_EQ(norm(std::string("a\0b\xEF\xBF\xBD" "c\x07" "d\x1b" "e\x7f" "f", 15)), "abcdef");
+  const char with_nul[] = "a\0b\xEF\xBF\xBD" "c\x07" "d\x1b" "e\x7f" "f";  // 13 bytes (+ the terminating NUL)
+  EXPECT_EQ(norm(std::string(with_nul, sizeof with_nul - 1)), "abcdef");
   EXPECT_EQ(norm("a\u200Bb\uFEFFc\u200Fd\u202Ee\uE000f\U000F0000g"), "abcdefg");
   EXPECT_EQ(norm("a\tb\nc\r\nd\u00A0e\u3000f\u2028g\u0085h\u1680i"), "a b c  d e f gh i");
   // Invalid UTF-8 reads as U+FFFD, which clean_text drops; normalize() reports how many there were.
