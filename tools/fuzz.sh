@@ -7,6 +7,10 @@
 #   tools/fuzz.sh --campaign [RUNS] [TARGET...]  each target, in the order given (default: all, then the page's
 #                                                URL-state and run-file fuzz loop, "web"), to RUNS executions
 #                                                (default 10,000,000)
+#   tools/fuzz.sh --suite [GTEST ARGS...]        the GoogleTest suite linked against the same sanitized engine
+#                                                (attn_tests_sanitized): every ASan or UBSan report fails it
+#   tools/fuzz.sh --with-suite [SECONDS]         timed mode, with the sanitized suite running meanwhile (on the
+#                                                other core; its log: <build>/suite.log): the test command's mode
 #
 # Both configure and build the fuzz tree incrementally: build/fuzz, or $ATTN_FUZZ_BUILD.
 #
@@ -44,10 +48,14 @@ TARGETS=(
 target_names() { local t; for t in "${TARGETS[@]}"; do echo "${t%% *}"; done; }
 
 MODE=timed
+WITH_SUITE=0
 SECONDS_ARG=""
 RUNS=10000000
 CHOSEN=()
-if [ "${1:-}" = "--campaign" ]; then
+if [ "${1:-}" = "--suite" ]; then
+  MODE=suite
+  shift
+elif [ "${1:-}" = "--campaign" ]; then
   MODE=campaign
   shift
   if [ -n "${1:-}" ] && [[ "$1" =~ ^[0-9]+$ ]]; then RUNS="$1"; shift; fi
@@ -60,9 +68,10 @@ if [ "${1:-}" = "--campaign" ]; then
     fi
   done
 else
+  if [ "${1:-}" = "--with-suite" ]; then WITH_SUITE=1; shift; fi
   SECONDS_ARG="${1:-}"
   if [ $# -gt 1 ] || { [ -n "$SECONDS_ARG" ] && ! [[ "$SECONDS_ARG" =~ ^[1-9][0-9]*$ ]]; }; then
-    echo "usage: tools/fuzz.sh [SECONDS]   or   tools/fuzz.sh --campaign [RUNS] [TARGET...]" >&2
+    echo "usage: tools/fuzz.sh [--with-suite] [SECONDS]   or   tools/fuzz.sh --campaign [RUNS] [TARGET...]   or   tools/fuzz.sh --suite [GTEST ARGS...]" >&2
     exit 2
   fi
 fi
@@ -70,19 +79,44 @@ fi
 BUILD="${ATTN_FUZZ_BUILD:-$ROOT/build/fuzz}"
 apt_install clang-14 libclang-rt-14-dev cmake make libeigen3-dev xtensor-dev
 
-log "Building the fuzz targets (clang-14, -fsanitize=fuzzer,address,undefined) in ${BUILD#"$ROOT"/}"
 # Configured every time (quick when nothing changed), so that a target added to CMakeLists.txt since the tree was
-# made is known before it is asked for by name.
-CC=clang-14 CXX=clang++-14 cmake -S "$ROOT" -B "$BUILD" -DATTN_FUZZ=ON -DATTN_BUILD_TESTS=OFF \
+# made is known before it is asked for by name. With the GoogleTest sources (ATTN_BUILD_TESTS) for --suite: the
+# tree builds only what is asked for by name.
+CC=clang-14 CXX=clang++-14 cmake -S "$ROOT" -B "$BUILD" -DATTN_FUZZ=ON -DATTN_BUILD_TESTS=ON \
   -DATTN_NATIVE_ARCH=OFF >/dev/null
-# shellcheck disable=SC2046
-cmake --build "$BUILD" -j "$JOBS" --target $(target_names) attn_fuzz_make_corpus
 
 # Symbolized stacks, and every sanitizer report is fatal (UBSan is also built with -fno-sanitize-recover=all).
 SYMBOLIZER=/usr/lib/llvm-14/bin/llvm-symbolizer
 if [ -x "$SYMBOLIZER" ]; then export ASAN_SYMBOLIZER_PATH="$SYMBOLIZER" UBSAN_SYMBOLIZER_PATH="$SYMBOLIZER"; fi
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:check_initialization_order=1:strict_string_checks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+
+# The GoogleTest suite against the sanitized engine. Also checks the order in which globals are initialized, and
+# stack memory used after its function returned.
+run_suite() {
+  ASAN_OPTIONS="$ASAN_OPTIONS:strict_init_order=1:detect_stack_use_after_return=1" \
+    "$BUILD/attn_tests_sanitized" --gtest_brief=1 "$@"
+}
+
+if [ "$MODE" = suite ]; then
+  log "Building the GoogleTest suite against the sanitized engine (clang-14, ASan + UBSan) in ${BUILD#"$ROOT"/}"
+  cmake --build "$BUILD" -j "$JOBS" --target attn_tests_sanitized
+  log "GoogleTest under AddressSanitizer + UndefinedBehaviorSanitizer (the same suite)"
+  run_suite "$@"
+  exit 0
+fi
+
+log "Building the fuzz targets (clang-14, -fsanitize=fuzzer,address,undefined) in ${BUILD#"$ROOT"/}"
+suite_target=()
+if [ "$WITH_SUITE" = 1 ]; then suite_target=(attn_tests_sanitized); fi
+# shellcheck disable=SC2046
+cmake --build "$BUILD" -j "$JOBS" --target $(target_names) attn_fuzz_make_corpus "${suite_target[@]}"
+suite_pid=""
+if [ "$WITH_SUITE" = 1 ]; then
+  log "GoogleTest under AddressSanitizer + UndefinedBehaviorSanitizer, while the fuzzers run (log: ${BUILD#"$ROOT"/}/suite.log)"
+  run_suite >"$BUILD/suite.log" 2>&1 &
+  suite_pid=$!
+fi
 COMMON_ARGS=(-timeout=10 -rss_limit_mb=2048 -print_final_stats=1)
 
 failed=()
@@ -267,6 +301,14 @@ else
   log "Campaign summary (also in tests/fuzz/campaign.md)"
 fi
 printf '%s\n' "${summary[@]}"
+if [ -n "$suite_pid" ]; then
+  suite_rc=0
+  wait "$suite_pid" || suite_rc=$?
+  log "GoogleTest under AddressSanitizer + UndefinedBehaviorSanitizer: $([ $suite_rc -eq 0 ] && echo passed || echo "FAILED (exit $suite_rc)")"
+  # The suite's summary, or on failure what it reported (a sanitizer's report is at the end).
+  if [ $suite_rc -eq 0 ]; then grep -E '^\[(==========|  PASSED  |  SKIPPED )\]' "$BUILD/suite.log"; else tail -n 60 "$BUILD/suite.log"; fi
+  [ $suite_rc -eq 0 ] || failed+=(attn_tests_sanitized)
+fi
 if [ ${#failed[@]} -ne 0 ]; then
   echo "fuzzing FAILED: ${failed[*]}" >&2
   exit 1

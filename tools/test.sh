@@ -37,8 +37,8 @@ done
 cmp "$repro/a/model.safetensors" "$repro/a-longer-path/for-the-second-run/model.safetensors"
 log "JavaScript tests (Vitest): engine API vs PyTorch goldens, training, models, page modules"
 (cd "$ROOT/web" && ATTN_CLI_MODEL="$run/model.safetensors" ATTN_MODEL_PROBES="$probes" npx vitest run --config vitest.config.ts)
-log "Fuzzing the model-file loader, the JSON parser and the tokenizers (libFuzzer, ASan + UBSan)"
-"$ROOT/tools/fuzz.sh" "${FUZZ_SECONDS:-60}"
+log "Fuzzing the loaders, parsers and tokenizers (libFuzzer, ASan + UBSan), and the GoogleTest suite under the same sanitizers"
+"$ROOT/tools/fuzz.sh" --with-suite "${FUZZ_SECONDS:-60}"
 log "End-to-end tests: the built page in headless Chromium, cross-origin isolated, the engine on 2 threads"
 (cd "$ROOT/web" && ATTN_E2E_THREADS=2 npx vitest run --config vitest.e2e.config.ts)
 # The second pass, not isolated, runs only the files whose behaviour differs without cross-origin isolation.

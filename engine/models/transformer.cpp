@@ -43,7 +43,7 @@ HeadMask StackHeadMask::layer(size_t l) const {
 
 namespace {
 bool same_bits(const Tensor& a, const Tensor& b) {
-  return a.shape == b.shape && std::memcmp(a.data.data(), b.data.data(), a.data.size() * sizeof(float)) == 0;
+  return a.shape == b.shape && (a.data.empty() || std::memcmp(a.data.data(), b.data.data(), a.data.size() * sizeof(float)) == 0);
 }
 // masks with layer l's head ablation.
 AttnMasks for_layer(const AttnMasks& masks, const StackHeadMask* heads, size_t l) {

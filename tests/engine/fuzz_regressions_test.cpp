@@ -5,7 +5,7 @@
 //  - the committed corpus, tests/fuzz/corpus/<dir>/ (the seeds and what campaigns merged in).
 // Each target's source is compiled into attn_tests with its entry point renamed <target>_one_input (CMakeLists.txt,
 // ATTN_FUZZ_TARGETS). A broken property aborts with "<target>: property broken: ..." (as under libFuzzer), which
-// fails the suite; under ATTN_SANITIZE a sanitizer report does. A timeout finding must now run in under the
+// fails the suite; in the sanitized suite (tools/fuzz.sh --suite) a sanitizer report does. A timeout finding must now run in under the
 // fuzzers' -timeout (10 s).
 #include <gtest/gtest.h>
 

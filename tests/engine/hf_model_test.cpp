@@ -142,7 +142,8 @@ TEST_P(HfParity, LogitsAndEveryAttentionMatchTheReference) {
 }
 
 // Logits of chosen positions are those rows of the full logits (up to float rounding: a product of 3 rows is
-// blocked differently from one of 12): the page asks only for the last position (GPT-2) or the [MASK]s (BERT).
+// blocked differently from one of 12, and the MLM head's layer norm can magnify the difference; the sanitizers'
+// -O1 build differs by 1e-6 on DistilBERT): the page asks only for the last position (GPT-2) or the [MASK]s (BERT).
 TEST_P(HfParity, LogitsOfChosenPositionsAreThoseRows) {
   const Case c(GetParam());
   HfLoaded loaded;
@@ -158,7 +159,7 @@ TEST_P(HfParity, LogitsOfChosenPositionsAreThoseRows) {
   for (int64_t n = 0; n < 3; ++n)
     for (int64_t v = 0; v < V; ++v)
       ASSERT_NEAR(some.logits.data[n * V + v], all.logits.data[in.logit_positions[n] * V + v],
-                  1e-6 * std::max(1.0f, std::fabs(all.logits.data[in.logit_positions[n] * V + v])))
+                  5e-6 * std::max(1.0f, std::fabs(all.logits.data[in.logit_positions[n] * V + v])))
           << n << " " << v;
   in.logits = false;
   ASSERT_TRUE(loaded.model->forward(in, &some).ok());

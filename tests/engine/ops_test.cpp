@@ -248,8 +248,11 @@ void masked_keys_are_exactly_zero() {
       std::vector<T> x(static_cast<size_t>(offset + N * C)), w(x.size(), T(7));
       for (T& v : x) v = rng.uniform() < 0.4 ? neg_inf : static_cast<T>(rng.normal());
       softmax_forward(w.data() + offset, x.data() + offset, N, C);
-      for (int64_t i = offset; i < offset + N * C; ++i)
-        if (x[static_cast<size_t>(i)] == neg_inf) ASSERT_EQ(w[static_cast<size_t>(i)], T(0)) << "C " << C << " offset " << offset;
+      for (int64_t i = offset; i < offset + N * C; ++i) {
+        if (x[static_cast<size_t>(i)] == neg_inf) {
+          ASSERT_EQ(w[static_cast<size_t>(i)], T(0)) << "C " << C << " offset " << offset;
+        }
+      }
     }
 }
 

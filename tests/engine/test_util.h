@@ -20,6 +20,21 @@ constexpr double kAbsTol = 1e-5;
 constexpr double kRelTol = 1e-4;
 constexpr double kRowSumTol = 1e-6;
 
+// How many times slower this build runs than the optimized one: the sanitizers' build (tools/fuzz.sh --suite:
+// ASan + UBSan at -O1) takes 5 to 40 times as long. The tests that check a path stays linear (a MiB of text within
+// seconds) multiply their limits by it: they are there to catch a quadratic path, which no constant factor hides.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr double kSlowdown = 20;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr double kSlowdown = 20;
+#else
+constexpr double kSlowdown = 1;
+#endif
+#else
+constexpr double kSlowdown = 1;
+#endif
+
 // One golden file (tests/golden/<name>.safetensors) kept in memory for the whole run.
 class GoldenFile {
  public:
