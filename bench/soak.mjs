@@ -26,6 +26,13 @@ const TEXTS = {
   untrained: 'one two three four five six seven',
 };
 const WORDS = ['cat', 'river', 'quickly', 'the', 'of', 'green', 'runs', 'é', '東京', '!', '2026', 'Monday'];
+/**
+ * Texts with as many tokens as the soak's texts can have (90 characters, then a word typed or put in by a chip edit):
+ * what grows with a text is its number of tokens, and random letters make many more of them per character than
+ * words do: letters without spaces (a subword tokenizer's most pieces) and letters with spaces (a word-level one's
+ * most words).
+ */
+const LONG_TEXTS = ['qzxjvkwpyfgb'.repeat(10).slice(0, 110), 'q z x j v k w p y f g b '.repeat(5).slice(0, 110)];
 const DISPLAYS = ['heatmap', 'lines', 'model', 'neuron', 'compare', 'ablation'];
 
 /** A deterministic random source (the same soak every run). */
@@ -73,12 +80,28 @@ export async function soakExplorer(page, { edits = 2000, every = 100, seed = 1, 
   const field = explorer.locator('textarea').first();
   await settled(page, 60000);
   // Warm-up: every model loaded (each keeps its model and tokenizer in the engine) and shown in every display once
-  // (what a display computes for a model, the ablation's head means say, is kept with it).
+  // (what a display computes for a model, the ablation's head means say, is kept with it), then given texts with as
+  // many tokens as the soak's can have (typing starts again from the preset past 90 characters): a model's working
+  // tensors keep the size of the longest text they saw, so the level after warm-up includes it.
+  // And each model's head statistics computed to the end: the worker runs the model over its held-out texts (some
+  // longer than the soak's) a few at a time between analyses, so while typing keeps it busy they finish late, and
+  // the working tensors grow to the longest of those texts only then.
   for (const m of [...Object.keys(TEXTS).filter((x) => x !== 'lm'), 'lm']) {
     await explorer.locator(`model-picker button[data-card="${m}"]`).click();
     await settled(page, 60000);
+    await page.waitForFunction((id) => {
+      const s = document.querySelector('attn-explorer')?.store.state;
+      const status = s?.models[id];
+      return status?.state === 'ready' && !status.info.statsProgress;
+    }, m, { timeout: 120000, polling: 200 });
     for (const d of [...DISPLAYS.slice(1), DISPLAYS[0]]) {
       await explorer.locator(`button.display-tab[data-display="${d}"]`).click();
+      await settled(page);
+      for (const long of LONG_TEXTS) {
+        await field.fill(long);
+        await settled(page);
+      }
+      await field.fill(TEXTS[m]);
       await settled(page);
     }
   }
@@ -119,7 +142,7 @@ export async function soakExplorer(page, { edits = 2000, every = 100, seed = 1, 
       // A chip edit through the chips' own buttons and keys.
       const chips = explorer.locator('token-chips li.chip:not(.special)');
       const count = await chips.count();
-      if (count < 2) {
+      if (count < 2 || (await field.inputValue()).length > 90) {
         await field.fill(TEXTS[model]);
       } else {
         const chip = chips.nth(Math.floor(random() * count));

@@ -1,8 +1,8 @@
 // A short soak of the page (#14 item 3; bench/soak.mjs is the long one): 200 edits in the explorer across models
 // and displays (typing, chip edits, model, layer and display switches) and 3 lab runs in a row (start, pause,
-// resume, stop, delete). The explorer worker's engine objects never grow past their level after warm-up; the lab
-// worker's come back to none once its runs are deleted, with its WebAssembly memory, malloc's bytes and the page's
-// JS heap within 10% of their level; no console error.
+// resume, stop, delete). The explorer worker's engine objects never grow past their level after warm-up, and its
+// memory stays within 10% of it; the lab worker's come back to none once its runs are deleted, with its WebAssembly
+// memory, malloc's bytes and the page's JS heap within 10% of their level; no console error.
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,10 +23,11 @@ describe('soak', () => {
     const { samples, errors } = await soak.soakExplorer(page, { edits: 200, every: 20 });
     const { text, verdict } = soak.table('explorer', samples, soak.EXPLORER_KEYS, 'edit');
     console.log(text);
-    // Engine objects: never more than after warm-up. The memory curves are printed and judged by bench/soak.mjs:
-    // malloc's bytes in the explorer worker were seen to climb by about 6 MB over the first 150 edits and then stay
-    // flat to 300 (a cache filling, or a slow leak: not settled yet), more than 10% in a soak this short.
-    expect(verdict.handles.pass, text).toBe(true);
+    // Engine objects never above their count after warm-up; the worker's WebAssembly memory and malloc's bytes within
+    // 10% of their level (the warm-up gives every model the longest texts the soak makes: a model's working tensors
+    // keep the size of the longest text they saw, which once looked like a climb over the first 100 edits). The
+    // page's JS heap is printed and judged by bench/soak.mjs over 2,000 edits (it moves by up to 8% with the text).
+    for (const k of ['handles', 'wasm', 'heap']) expect(verdict[k].pass, `${k}: ${text}`).toBe(true);
     expect(errors).toEqual([]);
     expect(problems).toEqual([]);
   });

@@ -259,7 +259,7 @@ export class AttnAblationPanel extends LitElement {
     const off = new Set(r.removed.map(headKey));
     const p = r.rankProgress;
     const running = p && p.done < p.total;
-    return html`<section class="ranking" aria-label="Heads ranked by the change their removal makes" aria-busy=${running ? 'true' : 'false'}>
+    return html`<section role="group" class="ranking" aria-label="Heads ranked by the change their removal makes" aria-busy=${running ? 'true' : 'false'}>
       ${running ? html`<p class="rank-progress" role="status">Removing each head alone: ${p.done} of ${p.total} done…
         <progress max=${p.total} .value=${p.done} aria-label="Heads ranked"></progress></p>` : nothing}
       <h3>Heads ranked: each removed alone${this.mode === 'mean' ? ' (replaced by its mean)' : ''}, the drop in ${unit}</h3>
@@ -355,7 +355,7 @@ export class AttnAblationPanel extends LitElement {
       .ranking h3 { margin-top: 14px; }
       .ranking ol { list-style: none; padding: 0; margin: 0; columns: 2 320px; column-gap: 24px; }
       .ranking li { grid-template-columns: minmax(130px, 15em) 1fr 3.6em; break-inside: avoid; }
-      button.rank-head { text-align: left; background: none; border: 0; padding: 0; color: var(--w-fg); cursor: pointer; font-size: 12.5px; }
+      button.rank-head { text-align: left; background: none; border: 0; padding: 0; min-height: 24px; color: var(--w-fg); cursor: pointer; font-size: 12.5px; } /* 24 px: a target a finger can hit (WCAG 2.5.8) */
       button.rank-head:hover { text-decoration: underline; }
       .ranking li.is-off button.rank-head { color: var(--w-muted); text-decoration: line-through; }
       .legend, .hint { font-size: 12.5px; margin: 4px 0 8px; }

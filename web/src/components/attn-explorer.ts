@@ -697,7 +697,7 @@ export class AttnExplorer extends LitElement {
         scaled: s.model === 'untrained' ? s.settings.scaled : config.scaled !== false && config.scale_attn_weights !== false,
         temperature: Number(config.temperature ?? 1), note: this.neuronNote(layer),
       })}
-      <section class="step" aria-labelledby="n-map">
+      <section role="group" class="step" aria-labelledby="n-map">
         <h3 id="n-map"><span class="num">4</span> The whole head: row ${n.i} is the softmax above</h3>
         <p class="muted">Click a cell to pick its query and key.</p>
         <attn-heatmap class="neuron-head" colormap=${s.colormap} .matrix=${v.weights[layer].subarray(h * R * C, (h + 1) * R * C)} rows=${R} cols=${C}

@@ -150,7 +150,7 @@ export function neuronSteps(v: AttentionView, n: NeuronNumbers, o: NeuronSetup) 
   const cross = v.name === 'cross';
   const keys = n.mask ? n.weights.length - [...n.mask].filter((m) => m === -Infinity).length : n.weights.length;
   return html`
-    <section class="step" aria-labelledby="n-vec">
+    <section role="group" class="step" aria-labelledby="n-vec">
       <h3 id="n-vec"><span class="num">1</span> The query and the key of head ${n.head + 1}: ${n.headDim} numbers each</h3>
       <p class="muted">q<sub>${n.i}</sub> is what “<span class="tok">${qi}</span>” looks for, k<sub>${n.j}</sub> what
         “<span class="tok">${kj}</span>” offers${cross ? ' (keys come from the encoder’s output, queries from the decoder)' : ''}:
@@ -158,7 +158,7 @@ export function neuronSteps(v: AttentionView, n: NeuronNumbers, o: NeuronSetup) 
         Their product, dimension by dimension, is red where they agree in sign and blue where they disagree.</p>
       <attn-strips class="vectors" .strips=${vectors} .columns=${dims} caption="q, k and their elementwise product, dimension by dimension"></attn-strips>
     </section>
-    <section class="step" aria-labelledby="n-score">
+    <section role="group" class="step" aria-labelledby="n-score">
       <h3 id="n-score"><span class="num">2</span> The score: add the products up${scaled ? html`, divide by √D<sub>h</sub>` : ''}</h3>
       <p class="formula eq">q<sub>${n.i}</sub> · k<sub>${n.j}</sub> = Σ<sub>d</sub> q<sub>d</sub> k<sub>d</sub> =
         <strong class="score" data-value=${String(n.score)} title=${String(n.score)}>${formatCell(n.score)}</strong></p>
@@ -169,7 +169,7 @@ export function neuronSteps(v: AttentionView, n: NeuronNumbers, o: NeuronSetup) 
       ${scaled ? html`<p class="muted">Without the division, scores grow with D<sub>h</sub> and the softmax turns almost one-hot.</p>` : nothing}
       ${o.note ? html`<p class="muted order-note">${o.note}</p>` : nothing}
     </section>
-    <section class="step" aria-labelledby="n-soft">
+    <section role="group" class="step" aria-labelledby="n-soft">
       <h3 id="n-soft"><span class="num">3</span> The softmax across every key of “<span class="tok">${qi}</span>”</h3>
       <attn-strips class="softmax" .strips=${softmax} .columns=${v.cols} highlight=${n.j}
         caption="The scaled scores of query ${n.i} and the weights the softmax makes of them, key by key"
@@ -195,7 +195,7 @@ export const neuronStyles = css`
   .chip { font: inherit; padding: 1px 7px; border-radius: 6px; background: var(--w-chip-bg, var(--chip-bg, #f0eefa)); border: 1px solid transparent;
     font-size: 13px; white-space: pre; unicode-bidi: isolate; color: var(--w-fg, var(--fg, #222)); cursor: pointer; }
   .chip[aria-checked='true'] { background: var(--w-accent, var(--accent, #5b3cc4)); color: var(--w-on-accent, var(--on-accent, #fff)); border-color: var(--w-accent, var(--accent, #5b3cc4)); }
-  .chip.off { opacity: 0.55; text-decoration: line-through; }
+  .chip.off { color: var(--w-muted, var(--muted, #5f5d6e)); border-style: dashed; text-decoration: line-through; } /* masked keys: still pickable, so readable (6:1) */
   .step { margin-top: 14px; }
   .step h3 { font-size: 14px; margin: 0 0 4px; }
   .num { display: inline-block; width: 20px; height: 20px; line-height: 20px; text-align: center; border-radius: 50%;
@@ -215,7 +215,7 @@ const hoveredCell = new WeakMap<EventTarget, { row: number; col: number }>();
 export function neuronHeadMap(v: AttentionView, n: NeuronNumbers, o: { colormap: string; className: string; pick: (row: number, col: number) => void }) {
   const R = v.rows.length;
   const C = v.cols.length;
-  return html`<section class="step" aria-labelledby="n-map">
+  return html`<section role="group" class="step" aria-labelledby="n-map">
     <h3 id="n-map"><span class="num">4</span> The whole head: row ${n.i} is the softmax above</h3>
     <p class="muted">Click a cell to pick its query and key.</p>
     <attn-heatmap class=${o.className} colormap=${o.colormap} .matrix=${v.weights[n.layer].subarray(n.head * R * C, (n.head + 1) * R * C)}

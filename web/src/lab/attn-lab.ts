@@ -131,7 +131,7 @@ export class AttnLab extends WidgetBase {
     const problem = this.fieldErrors[0] ?? (v && !v.ok ? v.message : '');
     const sweeping = this.lab.sweepRunning;
     const canStart = !!v?.ok && !problem && !running && !sweeping;
-    return html`<section aria-labelledby="configure-h">
+    return html`<section role="group" aria-labelledby="configure-h">
       <h3 id="configure-h">1 · Configure</h3>
       <lab-form .config=${s.config} @config-change=${(e: CustomEvent<{ config: LabConfig; fieldErrors: string[] }>) =>
         this.onConfig(e.detail.config, e.detail.fieldErrors)}>
@@ -178,7 +178,7 @@ export class AttnLab extends WidgetBase {
     ];
     const last = r.evals.at(-1);
     const firstLoss = r.loss.find((x) => Number.isFinite(x));
-    return html`<section aria-labelledby="train-h">
+    return html`<section role="group" aria-labelledby="train-h">
       <h3 id="train-h">2 · Train <span class="run-name">${r.name}</span></h3>
       <div class="controls">
         ${r.status === 'paused'
@@ -229,7 +229,7 @@ export class AttnLab extends WidgetBase {
   }
 
   private renderTimeline(r: RunRecord) {
-    return html`<section aria-labelledby="timeline-h">
+    return html`<section role="group" aria-labelledby="timeline-h">
       <h3 id="timeline-h">3 · Watch attention form</h3>
       ${r.config.arch === 'lstm'
         ? html`<p class="muted" data-no-attention>${NO_ATTENTION} Compare its exact match with a transformer's on the
@@ -253,7 +253,7 @@ export class AttnLab extends WidgetBase {
     const result = this.lab.state.inference[r.id];
     const text = this.inferText || r.probe?.input || '';
     const canInfer = r.status !== 'interrupted' && (r.inEngine || r.stored || isFinal(r));
-    return html`<section aria-labelledby="eval-h">
+    return html`<section role="group" aria-labelledby="eval-h">
       <h3 id="eval-h">4 · Evaluate and ask</h3>
       ${f
         ? html`<dl class="metrics">
@@ -301,7 +301,7 @@ export class AttnLab extends WidgetBase {
     return html`
       ${this.renderConfigure()}
       ${r ? html`${this.renderTraining(r)}${this.renderTimeline(r)}${this.renderEvaluate(r)}` : nothing}
-      <section aria-labelledby="runs-h">
+      <section role="group" aria-labelledby="runs-h">
         <h3 id="runs-h">${r ? '5' : '2'} · Experiments <span class="muted count">${s.runs.length} run${s.runs.length === 1 ? '' : 's'}</span></h3>
         <lab-sweep-result .store=${this.lab} .revision=${this.lab.revision}></lab-sweep-result>
         <lab-runs .store=${this.lab} .revision=${this.lab.revision}

@@ -283,7 +283,7 @@ export class AttnBatch extends WidgetBase {
       <code class="src">${code}</code>
       <span class="shapes">${shapes.map(([expr, s]) => html`<span class="shape" data-expr=${expr}><code>${expr}</code> <b>${shape(...s)}</b></span>`)}${note ? html`<span class="muted note">${note}</span>` : nothing}</span>
     </div>`;
-    return html`<section class="code" aria-label="The exercise's code with the shapes of this batch">
+    return html`<section role="group" class="code" aria-label="The exercise's code with the shapes of this batch">
       ${line('query, key, value = X, X, X', [['query', [B, L, d]]], `B = ${B} sentences, L = ${L} tokens, d = ${d}`)}
       ${line('scores = torch.bmm(query, key.transpose(1, 2))', [['key.transpose(1, 2)', [B, d, L]], ['torch.bmm(query, key.transpose(1, 2))', [B, L, L]]],
         `scores[b] = X[b] X[b]ᵀ for b = 0…${B - 1}`)}
@@ -406,7 +406,7 @@ export class AttnBatch extends WidgetBase {
       for (let j = lengths[b]; j < L; j++) s += w[(b * L + i) * L + j];
       return s;
     };
-    return html`<section class="panel padding-panel" aria-label="Padding">
+    return html`<section role="group" class="panel padding-panel" aria-label="Padding">
       <h3>Padding across the batch</h3>
       ${padded.length === 0
         ? html`<p>All sentences have the same length: no pads in this batch.</p>`
@@ -457,7 +457,7 @@ export class AttnBatch extends WidgetBase {
       });
       return s / c;
     };
-    return html`<section class="panel scaling-panel" aria-label="Scaled and unscaled">
+    return html`<section role="group" class="panel scaling-panel" aria-label="Scaled and unscaled">
       <h3>Scaled and unscaled</h3>
       <p>A score is a sum of d products, so it grows with d, and the softmax of large scores puts nearly all the weight on
         one key. Dividing by √${r.d} (F.scaled_dot_product_attention's default) keeps it softer. Row ${i} of b = ${b}

@@ -451,7 +451,7 @@ export class AttnBlock extends WidgetBase {
         <span class="item"><span class="key spread"></span> …and this step made it differ (its input row was the same)</span>
         <span class="item"><span class="key mixes"></span> a step that mixes tokens</span>
       </p>
-      ${parts.map((part) => html`<section class="part part-${part.ids[part.ids.length - 1]}" aria-label=${part.title}>
+      ${parts.map((part) => html`<section role="group" class="part part-${part.ids[part.ids.length - 1]}" aria-label=${part.title}>
         <h3>${part.title} <span class="muted small">${part.note}</span></h3>
         <div class="cards">
           ${part.ids.includes('cross') && r.memory ? this.renderMemory(r) : nothing}
@@ -586,7 +586,7 @@ export class AttnBlock extends WidgetBase {
   static override styles = [
     ...WidgetBase.baseStyles,
     css`
-      :host { --changed: #b45309; --changed-fill: rgba(180, 83, 9, 0.2); } /* orange, 5:1 on white: it colours text too */
+      :host { --changed: #a84d08; --changed-fill: rgba(168, 77, 8, 0.2); } /* orange, 5.6:1 on white and 5:1 on the panels: it colours text too */
       :host([theme='dark']) { --changed: #f5a05a; --changed-fill: rgba(245, 160, 90, 0.25); }
       @media (prefers-color-scheme: dark) { :host(:not([theme='light'])) { --changed: #f5a05a; --changed-fill: rgba(245, 160, 90, 0.25); } }
       .w-head { flex-wrap: wrap; }

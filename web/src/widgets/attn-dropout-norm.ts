@@ -150,7 +150,7 @@ export class AttnDropoutNorm extends WidgetBase {
   protected renderBody() {
     return html`
       ${this.notice ? html`<p class="notice" role="status">${this.notice}</p>` : nothing}
-      <section class="part" aria-labelledby="dropout-h">
+      <section role="group" class="part" aria-labelledby="dropout-h">
         <h3 id="dropout-h">Dropout on the attention weights</h3>
         <p class="formula-line">
           <span class="formula">w′<sub>ij</sub> = w<sub>ij</sub> · m<sub>ij</sub> / (1 − p)</span>, with
@@ -159,7 +159,7 @@ export class AttnDropoutNorm extends WidgetBase {
         </p>
         ${this.renderDropoutControls()} ${this.dropout ? this.renderDropout(this.dropout) : nothing}
       </section>
-      <section class="part" aria-labelledby="norm-h">
+      <section role="group" class="part" aria-labelledby="norm-h">
         <h3 id="norm-h">Layer norm: pre-norm or post-norm</h3>
         <p class="formula-line">
           <span class="formula">LN(x) = (x − μ) / √(σ² + ε) · γ + β</span>, with μ and σ² the mean and variance of

@@ -350,7 +350,7 @@ export class AttnFfn extends WidgetBase {
   static override styles = [
     ...WidgetBase.baseStyles,
     css`
-      :host { --relu: #b45309; --gelu: var(--w-accent); } /* ReLU's orange: 5:1 on white, as text too */
+      :host { --relu: #a84d08; --gelu: var(--w-accent); } /* ReLU's orange: 5.6:1 on white, as text too */
       :host([theme='dark']) { --relu: #f5a05a; }
       @media (prefers-color-scheme: dark) { :host(:not([theme='light'])) { --relu: #f5a05a; } }
       .notice { background: var(--w-error-bg); color: var(--w-error); border-radius: 8px; padding: 6px 10px; margin: 0 0 10px; font-size: 13px; }

@@ -174,7 +174,7 @@ export class AttnMasks extends WidgetBase {
     const labels = batch.labels[b];
     const pads = batch.S - batch.lengths[b];
     const masked = s.mask ? s.mask.reduce((n, m) => n + (m === -Infinity ? 1 : 0), 0) : 0;
-    return html`<section class="sentence" data-index=${b} aria-label="Sentence ${b + 1}">
+    return html`<section role="group" class="sentence" data-index=${b} aria-label="Sentence ${b + 1}">
       <h3>Sentence ${b + 1} <span class="muted">· ${batch.lengths[b]} word${batch.lengths[b] === 1 ? '' : 's'}${pads ? ` + ${pads} pad${pads === 1 ? '' : 's'}` : ''}</span></h3>
       <div class="chips">${labels.map((w) => html`<span class=${w === MASKS.pad ? 'pad-chip' : 'chip'} dir="auto">${w}</span>`)}</div>
       <attn-heatmap colormap=${this.colormap}

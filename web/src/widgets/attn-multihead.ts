@@ -191,7 +191,7 @@ export class AttnMultihead extends WidgetBase {
         ${Array.from({ length: heads }, (_, i) => html`<span class="block h${i % 8}">${heads <= 8 || dk >= 16 ? html`${name}${sub(i + 1)}` : nothing}</span>`)}
       </div>
     </div>`;
-    return html`<section class="step" aria-labelledby="m1">
+    return html`<section role="group" class="step" aria-labelledby="m1">
       <h3 id="m1"><span class="num">1</span> <span>Split d<sub>model</sub> into ${heads} head${heads > 1 ? 's' : ''}</span></h3>
       <p class="formula">Q = X W<sub>Q</sub>, &nbsp; K = X W<sub>K</sub>, &nbsp; V = X W<sub>V</sub> &nbsp; (each ${L} × ${dModel})</p>
       <div class="split">
@@ -216,7 +216,7 @@ export class AttnMultihead extends WidgetBase {
     const dk = E / r.heads;
     let hi = 0;
     for (const v of r.weights) hi = Math.max(hi, v);
-    return html`<section class="step" aria-labelledby="m2">
+    return html`<section role="group" class="step" aria-labelledby="m2">
         <h3 id="m2"><span class="num">2</span> Each head attends on its own</h3>
         <p class="formula">head<sub><var>i</var></sub> = softmax(Q<sub><var>i</var></sub> K<sub><var>i</var></sub><sup>⊤</sup> / √${dk}) V<sub><var>i</var></sub></p>
         <div class="heads">
@@ -232,7 +232,7 @@ export class AttnMultihead extends WidgetBase {
             : `Same words, different patterns: each head compares queries and keys in its own ${dk}-dimensional space. Hover a cell for the exact weight; each row sums to 1.`}
         </p>
       </section>
-      <section class="step" aria-labelledby="m3">
+      <section role="group" class="step" aria-labelledby="m3">
         <h3 id="m3"><span class="num">3</span> Concatenate the heads</h3>
         <p class="formula">Concat(head<sub>1</sub>, …, head<sub>${r.heads}</sub>) &nbsp; (${L} × ${r.heads}·${dk} = ${L} × ${E})</p>
         <attn-heatmap class="concat" .matrix=${r.concat} rows=${L} cols=${E} .rowLabels=${r.words} .colLabels=${concatLabels(E, r.heads)}
@@ -242,7 +242,7 @@ export class AttnMultihead extends WidgetBase {
           ${r.heads === 1 ? 'here the only head fills them all' : html`columns 0–${dk - 1} come from head 1, ${dk}–${2 * dk - 1} from head 2, and so on`}.
         </p>
       </section>
-      <section class="step" aria-labelledby="m4">
+      <section role="group" class="step" aria-labelledby="m4">
         <h3 id="m4"><span class="num">4</span> <span>Mix them with W<sub>O</sub></span></h3>
         <p class="formula">MultiHead(X) = Concat(head<sub>1</sub>, …, head<sub>${r.heads}</sub>) W<sub>O</sub> + b<sub>O</sub> &nbsp; (${L} × ${E})</p>
         <attn-heatmap class="output" .matrix=${r.output} rows=${L} cols=${E} .rowLabels=${r.words} .colLabels=${dims(E)}

@@ -299,7 +299,7 @@ export class AttnPositional extends WidgetBase {
   private renderTable() {
     const { length, dModel, notes } = this.size;
     const t = this.table;
-    return html`<section class="step" aria-labelledby="s1">
+    return html`<section role="group" class="step" aria-labelledby="s1">
       <h3 id="s1"><span class="num">1</span> A vector for every position</h3>
       <p>
         Attention by itself has no idea of order. The original Transformer adds to each token's embedding a vector
@@ -337,7 +337,7 @@ export class AttnPositional extends WidgetBase {
     const l = this.learned ? this.learnedTable : undefined;
     const shownLearned = l && l.model === this.learned ? l : undefined;
     const loading = !!this.learned && !shownLearned && !this.learnedError;
-    return html`<section class="step" aria-labelledby="s2">
+    return html`<section role="group" class="step" aria-labelledby="s2">
       <h3 id="s2"><span class="num">2</span> Which positions look alike?</h3>
       <p>
         The dot product PE(<var>p</var>)·PE(<var>q</var>) measures how alike two positions look to attention.
@@ -402,7 +402,7 @@ export class AttnPositional extends WidgetBase {
     const s = this.shuffle;
     const h = this.headIndex;
     const positional = this.pe === 'sinusoidal';
-    return html`<section class="step" aria-labelledby="s3">
+    return html`<section role="group" class="step" aria-labelledby="s3">
       <h3 id="s3"><span class="num">3</span> Take the positions away</h3>
       <p>
         An untrained encoder (seeded random weights, ${SHUFFLE_SETTINGS.d_model} dimensions, ${SHUFFLE_SETTINGS.nhead} heads) reads a sentence

@@ -279,13 +279,13 @@ export class AttnTrainStep extends WidgetBase {
     return html`
       ${this.renderSummary(a, b)}
       <div class="grid two">
-        <section class="panel forward" aria-label="Forward pass">
+        <section role="group" class="panel forward" aria-label="Forward pass">
           <h3><span class="badge">1</span> Forward pass <code>logits = model(src, tgt_in)</code></h3>
           <p class="caption">The batch of step ${this.steps}: four sequences to reverse. The decoder reads the target shifted right
             (<code>bos</code> first) and predicts each next token: the argmax of its logits, before the update.</p>
           ${this.renderBatch(a.result)}
         </section>
-        <section class="panel loss" aria-label="Loss">
+        <section role="group" class="panel loss" aria-label="Loss">
           <h3><span class="badge">2</span> Loss <code>loss = F.cross_entropy(logits, targets, ignore_index=0)</code></h3>
           <p class="caption">−log p(target) at each position [B, T]; padded positions (hatched) are ignored, and the loss is the mean of
             the others: <strong class="mean-loss" data-value=${String(a.result.step.loss)}>${fmt(a.result.step.loss)}</strong>
@@ -294,12 +294,12 @@ export class AttnTrainStep extends WidgetBase {
         </section>
       </div>
       <div class="grid grads">
-        <section class="panel backward" aria-label="Backward pass and clipping">
+        <section role="group" class="panel backward" aria-label="Backward pass and clipping">
           <h3><span class="badge">3</span> Backward <code>loss.backward()</code> and clipping</h3>
           ${this.renderClip(a)}
           ${this.renderNorms(a)}
         </section>
-        <section class="panel weight" aria-label="One weight">
+        <section role="group" class="panel weight" aria-label="One weight">
           <h3><span class="badge">4</span> <code>optimizer.step()</code> on <code class="param-name">${this.param}</code></h3>
           <p class="caption">Pick a tensor in the list. Its value before the step, its gradient <code>p.grad</code> (as clipped), the state the
             optimizer keeps for it (<code>optimizer.state[p]</code>) and the update: value after − before.</p>
@@ -484,7 +484,7 @@ export class AttnTrainStep extends WidgetBase {
   static override styles = [
     ...WidgetBase.baseStyles,
     css`
-      :host { --col-a: var(--w-accent); --col-b: #b45309; } /* orange, 5:1 on white: it colours text too */
+      :host { --col-a: var(--w-accent); --col-b: #a84d08; } /* orange, 5.6:1 on white: it colours text too */
       :host([theme='dark']) { --col-b: #f5a05a; }
       @media (prefers-color-scheme: dark) { :host(:not([theme='light'])) { --col-b: #f5a05a; } }
       .w-head { flex-wrap: wrap; }

@@ -23,7 +23,11 @@ export function mountFromQuery() {
   syncUrl(el, { w: tag });
   main.append(el);
   reportHeight(main as HTMLElement);
-  document.title = `${WIDGETS.find((w) => w.tag === tag)!.title} · attn`;
+  const title = WIDGETS.find((w) => w.tag === tag)!.title;
+  document.title = `${title} · attn`;
+  // Named after its widget: on a course page with several frames (or the gallery), each frame's main landmark
+  // is told apart from the page's own.
+  main.setAttribute('aria-label', title);
 }
 
 /** Keeps the page's query string equal to the widget's state (after `fixed` parameters such as w=...). */
