@@ -68,6 +68,9 @@ inline void check_model(const char* target, const attn::HfModel& m) {
     const attn::Tensor& w = a.weights;
     const int64_t S = w.dim(-1), rows = w.numel() / S;
     if (a.scaled.numel() != w.numel()) broken(target, "a full trace keeps the scaled scores", attn::shape_str(a.scaled.shape));
+    // The mask [1, Hm, L, S]: one matrix for all heads (Hm = 1), or one per head; none: empty.
+    const int64_t LS = a.mask.numel() > 0 ? a.mask.dim(-1) * a.mask.dim(-2) : 0;
+    const bool per_head = LS > 0 && a.mask.numel() / LS > 1;
     for (int64_t r = 0; r < rows; ++r) {
       double sum = 0;
       bool none_finite = true;  // of the scaled scores + mask, the softmax's logits
@@ -75,11 +78,7 @@ inline void check_model(const char* target, const attn::HfModel& m) {
         const size_t i = static_cast<size_t>(r * S + j);
         sum += w.data[i];
         float logit = a.scaled.data[i];
-        if (a.mask.numel() > 0) {  // [1, Hm, L, S]: one matrix for all heads, or one per head
-          const int64_t LS = a.mask.dim(-1) * a.mask.dim(-2), per_head = a.mask.numel() / LS == 1 ? 0 : 1;
-          const int64_t head = r * S / LS, within = (r * S) % LS;
-          logit += a.mask.data[static_cast<size_t>(head * per_head * LS + within + j)];
-        }
+        if (LS > 0) logit += a.mask.data[per_head ? i : i % static_cast<size_t>(LS)];
         none_finite = none_finite && !std::isfinite(logit);
       }
       if (!std::isfinite(sum)) continue;  // NaN or inf scores: the same NaN PyTorch computes
