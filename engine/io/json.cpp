@@ -115,6 +115,10 @@ void append_utf8(std::string& out, uint32_t cp) {
 
 bool valid_utf8(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
+    if (static_cast<unsigned char>(s[i]) < 0x80) {  // ASCII, most of every file this reads
+      ++i;
+      continue;
+    }
     const size_t n = utf8_len(s, i);
     if (!n) return false;
     i += n;
@@ -276,10 +280,20 @@ class JsonParser {
         }
         continue;
       }
-      const size_t n = utf8_len(t_, pos_);
-      if (!n) return error("invalid UTF-8");
-      out->append(t_.data() + pos_, n);
-      pos_ += n;
+      // A run of plain characters (printable ASCII, or whole valid UTF-8 sequences) is appended at once.
+      const size_t start = pos_;
+      while (pos_ < t_.size()) {
+        const unsigned char d = static_cast<unsigned char>(t_[pos_]);
+        if (d == '"' || d == '\\' || d < 0x20) break;
+        if (d < 0x80) {
+          ++pos_;
+          continue;
+        }
+        const size_t n = utf8_len(t_, pos_);
+        if (!n) return error("invalid UTF-8");
+        pos_ += n;
+      }
+      out->append(t_.data() + start, pos_ - start);
     }
   }
 

@@ -63,20 +63,21 @@ void tiny_forward(const attn::TransformerModel& m) {
     broken("forward output shape", attn::shape_str(out->shape) + " != " + attn::shape_str(want));
 }
 
-std::vector<attn::FloatBuffer> params_of(attn::TransformerModel& m, std::vector<std::string>* names) {
-  std::vector<attn::FloatBuffer> values;
+// The parameters' names and values (pointers into the model: nothing is copied).
+std::vector<const attn::FloatBuffer*> params_of(attn::TransformerModel& m, std::vector<std::string>* names) {
+  std::vector<const attn::FloatBuffer*> values;
   m.visit([&](const std::string& name, attn::Param& p) {
     names->push_back(name);
-    values.push_back(p.value.data);
+    values.push_back(&p.value.data);
   });
   return values;
 }
 
-bool same_bits(const std::vector<attn::FloatBuffer>& a, const std::vector<attn::FloatBuffer>& b) {
+bool same_bits(const std::vector<const attn::FloatBuffer*>& a, const std::vector<const attn::FloatBuffer*>& b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i)
-    if (a[i].size() != b[i].size() ||
-        (!a[i].empty() && std::memcmp(a[i].data(), b[i].data(), a[i].size() * sizeof(float)) != 0))
+    if (a[i]->size() != b[i]->size() ||
+        (!a[i]->empty() && std::memcmp(a[i]->data(), b[i]->data(), a[i]->size() * sizeof(float)) != 0))
       return false;
   return true;
 }
