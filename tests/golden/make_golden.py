@@ -980,31 +980,42 @@ def lr_at(step, c):
     return lr
 
 
+def optimizer_case(cfg, make_opt, state_key=None):
+    """One optimizer case: parameters p [4, 3] and q [5] from randn, cfg["steps"] steps on random gradients (step k's
+    p gradient scaled by k + 1), clipped to cfg["clip_norm"] when it is > 0, the learning rate following lr_at.
+    Returns the inputs (start values, gradients) and the outputs after each step (values, the clipping's norm, and
+    the optimizer's per-parameter state `state_key` of p when given)."""
+    p0 = torch.randn(4, 3)
+    q0 = torch.randn(5)
+    p, q = p0.clone().requires_grad_(True), q0.clone().requires_grad_(True)
+    opt = make_opt([p, q])
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_at(s, cfg) / cfg["lr"])
+    ins, outs = {"p": p0, "q": q0}, {}
+    for step in range(cfg["steps"]):
+        gp, gq = torch.randn(4, 3) * (step + 1), torch.randn(5)
+        ins[f"grad_p.{step}"], ins[f"grad_q.{step}"] = gp, gq
+        p.grad, q.grad = gp.clone(), gq.clone()
+        if cfg["clip_norm"] > 0:
+            norm = torch.nn.utils.clip_grad_norm_([p, q], cfg["clip_norm"])
+            outs[f"norm.{step}"] = norm.reshape(1)
+        opt.step()
+        sched.step()
+        outs[f"p.{step}"], outs[f"q.{step}"] = p.detach().clone(), q.detach().clone()
+        if state_key:
+            outs[f"buf_p.{step}"] = opt.state[p][state_key].clone()
+    return ins, outs
+
+
 def make_optim():
     """torch.optim.Adam (L2 weight decay) and AdamW (decoupled) on fixed gradient sequences, with clipping."""
     g = Golden("optim")
     for i, (kind, wd, clip) in enumerate([("adam", 0.0, 0.0), ("adam", 0.1, 0.0), ("adamw", 0.01, 0.0),
                                           ("adamw", 0.1, 0.5)]):
-        p0 = torch.randn(4, 3)
-        q0 = torch.randn(5)
-        p, q = p0.clone().requires_grad_(True), q0.clone().requires_grad_(True)
         cfg = {"id": f"optim_{i:02d}", "optimizer": kind, "lr": 0.01, "beta1": 0.9, "beta2": 0.98, "eps": 1e-8,
                "weight_decay": wd, "clip_norm": clip, "warmup": 2, "total_steps": 6, "schedule": "cosine",
                "min_lr_ratio": 0.1, "steps": 6}
         Opt = torch.optim.Adam if kind == "adam" else torch.optim.AdamW
-        opt = Opt([p, q], lr=cfg["lr"], betas=(0.9, 0.98), eps=1e-8, weight_decay=wd)
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_at(s, cfg) / cfg["lr"])
-        ins, outs = {"p": p0, "q": q0}, {}
-        for step in range(cfg["steps"]):
-            gp, gq = torch.randn(4, 3) * (step + 1), torch.randn(5)
-            ins[f"grad_p.{step}"], ins[f"grad_q.{step}"] = gp, gq
-            p.grad, q.grad = gp.clone(), gq.clone()
-            if clip > 0:
-                norm = torch.nn.utils.clip_grad_norm_([p, q], clip)
-                outs[f"norm.{step}"] = norm.reshape(1)
-            opt.step()
-            sched.step()
-            outs[f"p.{step}"], outs[f"q.{step}"] = p.detach().clone(), q.detach().clone()
+        ins, outs = optimizer_case(cfg, lambda ps: Opt(ps, lr=cfg["lr"], betas=(0.9, 0.98), eps=1e-8, weight_decay=wd))
         g.add(cfg, ins, {}, outs)
     return g.save()
 
@@ -1017,28 +1028,12 @@ def make_sgd():
     cases = [(0.0, 0.0, False, 0.0, 0.0), (0.9, 0.0, False, 0.0, 0.0), (0.9, 0.0, True, 0.01, 0.0),
              (0.5, 0.1, False, 0.1, 0.5)]
     for i, (momentum, dampening, nesterov, wd, clip) in enumerate(cases):
-        p0 = torch.randn(4, 3)
-        q0 = torch.randn(5)
-        p, q = p0.clone().requires_grad_(True), q0.clone().requires_grad_(True)
         cfg = {"id": f"sgd_{i:02d}", "optimizer": "sgd", "lr": 0.05, "momentum": momentum, "dampening": dampening,
                "nesterov": nesterov, "weight_decay": wd, "clip_norm": clip, "warmup": 2, "total_steps": 6,
                "schedule": "linear", "min_lr_ratio": 0.2, "steps": 6}
-        opt = torch.optim.SGD([p, q], lr=cfg["lr"], momentum=momentum, dampening=dampening, nesterov=nesterov,
-                              weight_decay=wd)
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_at(s, cfg) / cfg["lr"])
-        ins, outs = {"p": p0, "q": q0}, {}
-        for step in range(cfg["steps"]):
-            gp, gq = torch.randn(4, 3) * (step + 1), torch.randn(5)
-            ins[f"grad_p.{step}"], ins[f"grad_q.{step}"] = gp, gq
-            p.grad, q.grad = gp.clone(), gq.clone()
-            if clip > 0:
-                norm = torch.nn.utils.clip_grad_norm_([p, q], clip)
-                outs[f"norm.{step}"] = norm.reshape(1)
-            opt.step()
-            sched.step()
-            outs[f"p.{step}"], outs[f"q.{step}"] = p.detach().clone(), q.detach().clone()
-            if momentum > 0:
-                outs[f"buf_p.{step}"] = opt.state[p]["momentum_buffer"].clone()
+        ins, outs = optimizer_case(cfg, lambda ps: torch.optim.SGD(ps, lr=cfg["lr"], momentum=momentum, dampening=dampening,
+                                                                   nesterov=nesterov, weight_decay=wd),
+                                   "momentum_buffer" if momentum > 0 else None)
         g.add(cfg, ins, {}, outs)
     return g.save()
 
