@@ -1,7 +1,8 @@
 // The accessibility audit (#14 item 7): axe-core's WCAG 2.x A and AA rules and best practices (a11y.ts) find no
 // violation in the explorer (every model, a Hugging Face checkpoint among them, in every display, and the head
-// picker's Rollout), in the lab before and after a short run, and in the gallery with every widget started, as
-// elements and as iframes; the explorer and the gallery in both colour schemes.
+// picker's Rollout), in the lab before and after a short run and in the explorer with that run (every display), and
+// in the gallery with every widget started, as elements and as iframes; the explorer and the gallery in both colour
+// schemes.
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { DISPLAYS } from '../../web/src/components/displays';
@@ -54,11 +55,12 @@ async function settle(page: Page, display: string) {
 }
 
 /**
- * The explorer's model `query` opened, every display audited in place, then the heatmap's Rollout (of the attention
- * view `rolloutView`, when the first view has none: the translator's cross-attention).
+ * The explorer's model `query` opened (or the explorer `opened`: a lab run's), every display audited in place, then
+ * the heatmap's Rollout (of the attention view `rolloutView`, when the first view has none: the translator's
+ * cross-attention).
  */
-async function auditExplorer(query: string, { dark = false, rolloutView = '' } = {}) {
-  const { page, problems } = await openPage(session, query, { dark });
+async function auditExplorer(query: string, { dark = false, rolloutView = '', opened = undefined as { page: Page; problems: string[] } | undefined } = {}) {
+  const { page, problems } = opened ?? (await openPage(session, query, { dark }));
   const audit = new AxeAudit();
   const scheme = dark ? 'dark' : 'light';
   await settle(page, 'heatmap');
@@ -87,7 +89,7 @@ describe('accessibility (axe-core): the explorer', () => {
 });
 
 describe('accessibility (axe-core): the lab', () => {
-  it('before and after a short run, light and dark: no violation', { timeout: 120000 }, async () => {
+  it('before and after a short run, light and dark, and the run in the explorer (every display, Rollout): no violation', { timeout: 240000 }, async () => {
     const { page, problems } = await openPage(session, 'steps=100&max-len=5&eval-every=50&warmup=20', { path: 'lab.html', height: 1200 });
     const lab = page.locator('attn-lab');
     const audit = new AxeAudit();
@@ -104,6 +106,11 @@ describe('accessibility (axe-core): the lab', () => {
     await expect.poll(() => lab.locator('.status').first().innerText(), { timeout: 90000 }).toMatch(/Finished/);
     await check('after a run');
     audit.expectNone();
+    // The run opened with its Explorer button (the same browser keeps it), every display.
+    const [popup] = await Promise.all([page.waitForEvent('popup'), lab.locator('lab-runs tbody tr').first().locator('button', { hasText: 'Explorer' }).click()]);
+    popup.on('console', (m) => (m.type() === 'error' || m.type() === 'warning') && problems.push(`explorer ${m.type()}: ${m.text()}`));
+    popup.on('pageerror', (e) => problems.push(`explorer pageerror: ${e.message}`));
+    await auditExplorer('m=lab', { rolloutView: 'encoder', opened: { page: popup, problems } });
     expect(problems).toEqual([]);
   });
 });

@@ -4,7 +4,9 @@
 // cross-attention, with each family's line on how its own code orders the steps. Ablation: the outputs with heads
 // switched off (zero and mean ablation) and the ranking of every head equal the engine in Node with the same
 // head_mask / decoder_head_mask / cross_attn_head_mask: GPT-2's next tokens, BERT's [MASK] fillers, Marian's
-// translation and the log-probability of the original one.
+// translation and the log-probability of the original one. <attn-view display="ablation" hf=…>: the same for GPT-2
+// (mean ablation, the ranking in parts) and Marian, from its attributes and its grid, and its Embed snippet and iframe
+// reproduce it.
 import { describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -12,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import type { Engine, HfModel, Tensor } from '../../engine/bindings/attn';
 import { byteLevelLabel } from '../../web/src/models/hf';
-import { openPage, screenshotDir, withBrowserAndEngine, type Session } from './harness';
+import { expectEmbedsReproduce, openPage, screenshotDir, waitForWidget, withBrowserAndEngine, type Session } from './harness';
 import { blockOf, expectNumbers, shownNeuron } from './neuron-shown';
 import { softmax } from './shipped';
 
@@ -43,6 +45,24 @@ function nodeModel(family: Family, text = TEXT[family]) {
   const ids = Array.from(e.ids).slice(Math.max(0, family === 'gpt2' ? e.ids.length - P : 0));
   const maxNew = Math.max(1, Math.min(P - 1, (c.max_length ?? 512) - 1, 2 * ids.length + 10));
   return { model, ids, maxNew };
+}
+
+/** Marian with the heads of `off=c1.2,e2.1,d2.4` switched off, from the engine in Node: the masks (Hugging Face's
+ * names), the greedy translation with every head, and log P(that translation) with the masks given (none: every head). */
+function marianOff(model: HfModel, ids: number[], maxNew: number) {
+  const c = model.config;
+  const masks = {
+    head_mask: mask(c.num_layers, c.num_heads, ['2.1']),
+    decoder_head_mask: mask(c.decoder_layers!, c.decoder_heads!, ['2.4']),
+    cross_attn_head_mask: mask(c.decoder_layers!, c.decoder_heads!, ['1.2']),
+  };
+  const full = model.generate({ input_ids: ids }, { maxNewTokens: maxNew });
+  const seq = Array.from(full.sequences);
+  const logprob = (extra: object) => {
+    const out = model.forward({ input_ids: ids, decoder_input_ids: seq.slice(0, -1), ...extra }, { logits: 'all' });
+    return seq.slice(1).reduce((s, id, i) => s + Math.log(softmax(out.logits!, i)[id]), 0);
+  };
+  return { masks, full, logprob };
 }
 
 /** Resolves once the explorer shows the Hugging Face model's analysis of its text, and `selector` is in its panel, drawn. */
@@ -174,8 +194,9 @@ function means(trace: Record<string, Tensor>, prefix: string, layers: number): T
 const top5 = (p: number[], label: (id: number) => string) =>
   [...p.keys()].sort((a, b) => p[b] - p[a] || a - b).slice(0, 5).map((id) => ({ token: label(id), prob: p[id] }));
 
-/** A list of the panel (`scope`: a [MASK]'s block, or the panel), with every head ('before') or without the heads off. */
-const list = (page: Page, which: string, scope = '') => page.locator(`${PANEL} ${scope} ol.next[data-which="${which}"] li`).evaluateAll((lis) =>
+/** A list of the panel (`scope`: a [MASK]'s block, or the panel), with every head ('before') or without the heads off;
+ * `panel`: the explorer's, or a widget's. */
+const list = (page: Page, which: string, scope = '', panel = PANEL) => page.locator(`${panel} ${scope} ol.next[data-which="${which}"] li`).evaluateAll((lis) =>
   lis.map((li) => ({ token: (li as HTMLElement).dataset.token!, prob: Number((li as HTMLElement).dataset.prob) })));
 
 function expectList(got: { token: string; prob: number }[], want: { token: string; prob: number }[]) {
@@ -183,11 +204,11 @@ function expectList(got: { token: string; prob: number }[], want: { token: strin
   got.forEach((x, i) => expect(Math.abs(x.prob - want[i].prob)).toBeLessThan(1e-15));
 }
 
-/** The ranking shown, once complete: head key → change. */
-async function ranking(page: Page, total: number) {
-  await expect.poll(() => page.locator(`${PANEL} .ranking li`).count(), { timeout: 120000 }).toBe(total);
-  await page.locator(`${PANEL} .rank-progress`).waitFor({ state: 'detached', timeout: 60000 });
-  return page.locator(`${PANEL} .ranking li`).evaluateAll((lis) => lis.map((li) => [(li as HTMLElement).dataset.head!, Number((li as HTMLElement).dataset.change)] as const));
+/** The ranking shown (by the panel `panel`), once complete: head key → change. */
+async function ranking(page: Page, total: number, panel = PANEL) {
+  await expect.poll(() => page.locator(`${panel} .ranking li`).count(), { timeout: 120000 }).toBe(total);
+  await page.locator(`${panel} .rank-progress`).waitFor({ state: 'detached', timeout: 60000 });
+  return page.locator(`${panel} .ranking li`).evaluateAll((lis) => lis.map((li) => [(li as HTMLElement).dataset.head!, Number((li as HTMLElement).dataset.change)] as const));
 }
 
 describe('the explorer’s Ablation display for Hugging Face checkpoints', () => {
@@ -279,17 +300,7 @@ describe('the explorer’s Ablation display for Hugging Face checkpoints', () =>
     const { model, ids, maxNew } = nodeModel('marian');
     try {
       const c = model.config;
-      const masks = {
-        head_mask: mask(c.num_layers, c.num_heads, ['2.1']),
-        decoder_head_mask: mask(c.decoder_layers!, c.decoder_heads!, ['2.4']),
-        cross_attn_head_mask: mask(c.decoder_layers!, c.decoder_heads!, ['1.2']),
-      };
-      const full = model.generate({ input_ids: ids }, { maxNewTokens: maxNew });
-      const seq = Array.from(full.sequences);
-      const logprob = (extra: object) => {
-        const out = model.forward({ input_ids: ids, decoder_input_ids: seq.slice(0, -1), ...extra }, { logits: 'all' });
-        return seq.slice(1).reduce((s, id, i) => s + Math.log(softmax(out.logits!, i)[id]), 0);
-      };
+      const { masks, full, logprob } = marianOff(model, ids, maxNew);
       const ablated = model.generate({ input_ids: ids }, { maxNewTokens: maxNew, ...masks });
       const out = (which: string) => page.locator(`${PANEL} dd.out[data-which="${which}"]`).innerText();
       await page.locator(`${PANEL} dd.out[data-which="after"]`).waitFor({ timeout: 60000 });
@@ -311,6 +322,82 @@ describe('the explorer’s Ablation display for Hugging Face checkpoints', () =>
         const layers = g === 'e' ? c.num_layers : c.decoder_layers!;
         expect(Math.abs(change - (base - logprob({ [name[g as 'e']]: mask(layers, 4, [`${l}.${h}`]) }))), key).toBeLessThan(1e-12);
       }
+    } finally {
+      model.delete();
+    }
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 240000);
+});
+
+describe('<attn-view display="ablation" hf=…>', () => {
+  const TAG = 'attn-view';
+  const VIEW = `${TAG} attn-ablation-panel`;
+  const open = (query: string) => openPage(session, `w=${TAG}&${query}`, { path: 'embed.html', width: 1100, height: 1000 });
+
+  it('GPT-2: mean ablation, the ranking of its 8 heads and a head from the grid equal the engine in Node; the Embed snippet reproduces it', async () => {
+    const { page, problems } = await open(`hf=/hf-fixtures/gpt2/&display=ablation&off=1.2,2.4&ablate=mean&rank=true&text=${encodeURIComponent(TEXT.gpt2)}`);
+    await waitForWidget(page, TAG, 120000);
+    const { model, ids } = nodeModel('gpt2');
+    try {
+      const label = (id: number) => byteLevelLabel(model.tokenizer!.decode([id]), model.tokenizer!.idToToken(id) ?? '');
+      const L = model.config.num_layers;
+      const H = model.config.num_heads;
+      const head_mean = means(model.forward({ input_ids: ids }, { logits: 'none', trace: 'full' }).trace!, 'decoder', L);
+      const probs = (off: string[]) => softmax(model.forward({ input_ids: ids, head_mask: mask(L, H, off), head_mean }, { logits: 'last' }).logits!, 0);
+      const full = probs([]);
+      const first = full.indexOf(Math.max(...full));
+      const check = async (off: string[]) => {
+        const p = probs(off);
+        expectList(await list(page, 'before', '', VIEW), top5(full, label));
+        expectList(await list(page, 'after', '', VIEW), top5(p, label));
+        expect(Math.abs(Number(await page.locator(`${VIEW} p.change`).getAttribute('data-change')) - (full[first] - p[first]))).toBeLessThan(1e-15);
+      };
+      await check(['1.2', '2.4']);
+      expect(await page.locator(`${VIEW} fieldset.mode`).innerText()).toMatch(/outputs its mean over this text/);
+      // The ranking (asked for in parts): every head alone, replaced by its mean.
+      const shown = await ranking(page, L * H, VIEW);
+      for (const [key, change] of shown) expect(Math.abs(change - (full[first] - probs([key])[first])), key).toBeLessThan(1e-15);
+      expect(shown.map((x) => x[1])).toEqual([...shown.map((x) => x[1])].sort((a, b) => b - a));
+      await page.screenshot({ path: path.join(screenshotDir, 'widget-view-ablation-gpt2.png'), fullPage: true });
+
+      // Head 1.2 back on from the grid: the attribute follows, and the outputs.
+      await page.locator(`${VIEW} button.head[data-layer="0"][data-head="1"]`).click();
+      await waitForWidget(page, TAG, 120000);
+      expect(await page.locator(TAG).getAttribute('off')).toBe('2.4');
+      await check(['2.4']);
+      const read = async (p: Page) => ({ before: await list(p, 'before', '', VIEW), after: await list(p, 'after', '', VIEW),
+        change: await p.locator(`${VIEW} p.change`).getAttribute('data-change'), ranking: await ranking(p, L * H, VIEW) });
+      const snippet = await expectEmbedsReproduce(session, page, TAG, read);
+      for (const a of ['hf="/hf-fixtures/gpt2/"', 'display="ablation"', 'off="2.4"', 'ablate="mean"', 'rank="true"']) expect(snippet).toContain(a);
+    } finally {
+      model.delete();
+    }
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 240000);
+
+  it('Marian: encoder, decoder and cross-attention heads off: the translation and log P equal the engine in Node; the Embed snippet reproduces it', async () => {
+    const { page, problems } = await open(`hf=/hf-fixtures/marian/&display=ablation&off=c1.2,e2.1,d2.4&text=${encodeURIComponent(TEXT.marian)}`);
+    await waitForWidget(page, TAG, 120000);
+    const { model, ids, maxNew } = nodeModel('marian');
+    try {
+      const { masks, full, logprob } = marianOff(model, ids, maxNew);
+      const read = async (p: Page) => {
+        const change = p.locator(`${VIEW} p.change`);
+        return { before: await p.locator(`${VIEW} dd.out[data-which="before"]`).innerText(), after: await p.locator(`${VIEW} dd.out[data-which="after"]`).innerText(),
+          logprob: Number(await change.getAttribute('data-before')), afterLogprob: Number(await change.getAttribute('data-after')) };
+      };
+      const s = await read(page);
+      expect(s.before).toBe(full.text);
+      expect(s.after.replace(/·+$/, '')).toBe(model.generate({ input_ids: ids }, { maxNewTokens: maxNew, ...masks }).text);
+      expect(Math.abs(s.logprob - logprob({}))).toBeLessThan(1e-12);
+      expect(Math.abs(s.afterLogprob - logprob(masks))).toBeLessThan(1e-12);
+      expect(await page.locator(`${VIEW} .grid-title`).allInnerTexts()).toEqual(['Encoder self-attention', 'Decoder self-attention', 'Cross-attention']);
+      expect(await page.locator(`${VIEW} button.head.off`).count()).toBe(3);
+      await page.screenshot({ path: path.join(screenshotDir, 'widget-view-ablation-marian.png'), fullPage: true });
+      const snippet = await expectEmbedsReproduce(session, page, TAG, read);
+      expect(snippet).toContain('off="c1.2,e2.1,d2.4"');
     } finally {
       model.delete();
     }

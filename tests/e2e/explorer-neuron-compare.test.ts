@@ -3,8 +3,9 @@
 // the scaled score and the softmax row shown equal the engine API in Node on the same text (the forward pass with
 // trace 'full', as runShipped runs it), for the language model and the date translator's cross-attention; chips and
 // a heatmap click pick the query and key, and the URL keeps them (q, k) (Hugging Face checkpoints:
-// explorer-hf-views.test.ts). Compare: the tagger's difference is the
-// second text's weights minus the first's from Node, cell by cell; the second text is typed and kept in the URL (vs).
+// explorer-hf-views.test.ts). Compare: the two texts' heatmaps side by side are the tagger's weights of each text
+// from Node (and the language model's mean of the heads), the difference is the second's minus the first's, cell by
+// cell; the second text is typed and kept in the URL (vs); on a phone the maps stack within the screen.
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -12,6 +13,10 @@ import type { Engine } from '../../engine/bindings/attn';
 import { openPage, screenshotDir, withBrowserAndEngine, type Session } from './harness';
 import { blockOf, expectNumbers, shownNeuron, type Block } from './neuron-shown';
 import { runShipped } from './shipped';
+import { expectComparisonLayout, shownComparison } from './compare-shown';
+import { difference } from '../../web/src/components/compare-parts';
+import { selectedMatrix } from '../../web/src/state/store';
+import type { AttentionView } from '../../web/src/engine/protocol';
 
 let session: Session;
 let attn: Engine;
@@ -101,24 +106,23 @@ describe('the explorer’s Neuron display', () => {
 });
 
 describe('the explorer’s Compare display', () => {
+  /** Layer `l`'s weights [H, R, C] of `name`'s self-attention stack on `text`, in Node. */
+  const weights = (name: 'lm' | 'tagger', text: string, l: number) =>
+    runShipped(attn, name, text).trace[`${name === 'lm' ? 'decoder' : 'encoder'}.layers.${l}.self_attn.weights`];
   /** The tagger's weights of layer `l`, head h, on `text`, in Node. */
   const tagger = (text: string, l: number, h: number) => {
-    const w = runShipped(attn, 'tagger', text).trace[`encoder.layers.${l}.self_attn.weights`];
+    const w = weights('tagger', text, l);
     const [, , R, C] = w.shape;
     return { R, C, data: Array.from(w.data.slice(h * R * C, (h + 1) * R * C)) };
   };
 
-  /** The difference heatmap's matrix and labels, and the sentences. */
-  const compared = (page: Page) => page.evaluate(() => {
-    const root = document.querySelector('attn-explorer')!.shadowRoot!;
-    const diff = root.querySelector('attn-heatmap.diff') as any;
-    return { matrix: Array.from(diff.matrix as Float32Array), rows: diff.rowLabels as string[], cols: diff.colLabels as string[],
-      input: (root.querySelector('input.vs') as HTMLInputElement).value,
-      alignment: root.querySelector('.alignment')!.textContent!.replace(/\s+/g, ' ').trim(),
-      changes: root.querySelector('.changes')!.textContent!.replace(/\s+/g, ' ').trim() };
+  /** What the comparison shows (compare-shown.ts), and the second text's field. */
+  const compared = async (page: Page) => ({
+    ...(await shownComparison(page, 'attn-explorer')),
+    input: await page.locator('attn-explorer input.vs').inputValue(),
   });
 
-  it('the tagger: second − first from Node, cell by cell; the typed text goes to the URL and back', async () => {
+  it('the tagger: both texts’ heads and second − first from Node, cell by cell; the typed text goes to the URL and back', async () => {
     const [ta, tb] = ['The cat sat on the mat.', 'The dog sat on the mat.'];
     const { page, problems } = await openPage(session, `m=tagger&display=compare&layer=2&head=1&text=${encodeURIComponent(ta)}`);
     await settle(page, 'attn-heatmap.diff');
@@ -132,13 +136,20 @@ describe('the explorer’s Compare display', () => {
     const A = tagger(ta, 2, 1);
     const B = tagger(tb, 2, 1);
     expect([A.R, A.C]).toEqual([B.R, B.C]);
-    expect(s.rows).toEqual(s.cols);
-    expect(s.rows[1]).toBe('cat → dog');
-    expect(s.matrix).toEqual(A.data.map((a, n) => Math.fround(B.data[n] - a)));
-    expect(s.matrix.some((x) => x !== 0)).toBe(true);
+    // Side by side: each text's own head (bit for bit), on the same colour scale, labelled with its text.
+    expect(s.first.matrix).toEqual(A.data);
+    expect(s.second.matrix).toEqual(B.data);
+    expect([s.first.domain, s.second.domain]).toEqual([[0, 1], [0, 1]]);
+    expect(s.labels).toEqual([`First: ${ta}`, `Second: ${tb}`]);
+    expect([s.first.rows[1], s.second.rows[1]]).toEqual(['cat', 'dog']);
+    expect(s.diff.rows).toEqual(s.diff.cols);
+    expect(s.diff.rows[1]).toBe('cat → dog');
+    expect(s.diff.matrix).toEqual(A.data.map((a, n) => Math.fround(B.data[n] - a)));
+    expect(s.diff.matrix.some((x) => x !== 0)).toBe(true);
     expect(s.alignment).toMatch(/same number of tokens \(\d+\) and 1 differs: they are paired by position/);
     expect(s.changes).toMatch(/^Largest changes/);
     expect(s.changes).not.toMatch(/causal/);
+    await expectComparisonLayout(page, 'attn-explorer', 'side by side');
     await page.screenshot({ path: path.join(screenshotDir, 'explorer-compare.png'), fullPage: true });
     await expect.poll(() => param(page, 'vs')).toBe(tb);
 
@@ -149,13 +160,42 @@ describe('the explorer’s Compare display', () => {
     expect(again.problems).toEqual([]);
   });
 
-  it('the language model: its preset second text, and the note that a causal model cannot change earlier rows', async () => {
-    const { page, problems } = await openPage(session, `m=lm&display=compare&text=${encodeURIComponent(LM_TEXT)}`);
+  it('the language model, mean of the heads, dark: its preset second text, both texts’ means from Node; stacked on a phone', async () => {
+    const { page, problems } = await openPage(session, `m=lm&display=compare&layer=2&head=mean&text=${encodeURIComponent(LM_TEXT)}`, { dark: true });
     await settle(page, 'attn-heatmap.diff');
     const s = await compared(page);
-    expect(s.input).toBe("The animal didn't cross the street because it was too wide");
+    const wide = "The animal didn't cross the street because it was too wide";
+    expect(s.input).toBe(wide);
+    expect(s.labels).toEqual([`First: ${LM_TEXT}`, `Second: ${wide}`]);
+    // The views as the page has them (labels and causal masks), with the weights of the engine in Node.
+    const pageViews: { rows: string[]; cols: string[]; mask: number[] | null }[] = await page.evaluate(() => {
+      const ex = document.querySelector('attn-explorer') as any;
+      return [ex.store.state.analysis, ex.compared].map((a) => {
+        const v = a.views[0];
+        return { rows: v.rows, cols: v.cols, mask: v.masks[2] ? Array.from(v.masks[2] as Float32Array) : null };
+      });
+    });
+    const [first, second] = [LM_TEXT, wide].map((text, n): AttentionView => {
+      const w = weights('lm', text, 2);
+      const { rows, cols, mask } = pageViews[n];
+      return { name: 'self', title: '', rows, cols, layers: 3, heads: w.shape[1], weights: [w.data, w.data, w.data],
+        masks: [undefined, undefined, mask ? Float32Array.from(mask) : undefined] };
+    });
+    expect(s.first.matrix).toEqual(Array.from(selectedMatrix(first, 2, 'mean').matrix)); // bit for bit
+    expect(s.second.matrix).toEqual(Array.from(selectedMatrix(second, 2, 'mean').matrix));
+    const d = difference(first, second, 2, 'mean');
+    expect(s.diff.matrix).toEqual(Array.from(d.matrix));
+    expect(s.diff.rows).toEqual(d.rowLabels);
     expect(s.alignment).toMatch(/longest common subsequence/);
     expect(s.changes).toMatch(/causal/);
+    await expectComparisonLayout(page, 'attn-explorer', 'side by side');
+    await page.screenshot({ path: path.join(screenshotDir, 'explorer-compare-dark.png'), fullPage: true });
+
+    // A phone: the two maps stack, and nothing is wider than the screen.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await settle(page, 'attn-heatmap.diff');
+    await expectComparisonLayout(page, 'attn-explorer', 'stacked');
+    await page.screenshot({ path: path.join(screenshotDir, 'explorer-compare-phone-dark.png'), fullPage: true });
     expect(problems).toEqual([]);
   });
 });

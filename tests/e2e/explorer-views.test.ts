@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import type { Engine } from '../../engine/bindings/attn';
 import { MIN_WEIGHT, type Line } from '../../web/src/components/lines';
+import { describeHead } from '../../web/src/models/describe';
+import { strongestLink } from '../../web/src/state/store';
 import { openPage, screenshotDir, waitForWidget, withBrowserAndEngine, type Session } from './harness';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -226,6 +228,16 @@ describe('explorer: the model view (Model) and the display tabs', () => {
     const cells = view.locator('button.cell');
     await expect.poll(() => cells.count()).toBe(3 * 4); // the tagger: 3 layers of 4 heads
     expect(await view.locator('[role="rowheader"]').allInnerTexts()).toEqual(['L1', 'L2', 'L3']);
+    // The pictures' text alternative: each cell is named by its head's strongest link on this text and, once the
+    // engine has measured the heads over held-out texts, by what the head does (the head gallery's line).
+    const cellName = () => view.locator('button.cell[data-layer="1"][data-head="2"]').getAttribute('aria-label');
+    await expect.poll(cellName, { timeout: 60000 }).toContain('over held-out texts');
+    const shown = await view.evaluate((el: any) => ({ ...el.view, weights: el.view.weights.map((w: Float32Array) => Array.from(w)),
+      masks: el.view.masks.map((m?: Float32Array) => m && Array.from(m)), stat: el.stats[1][2] }));
+    const asView = { ...shown, weights: shown.weights.map((w: number[]) => Float32Array.from(w)),
+      masks: shown.masks.map((m?: number[]) => m && Float32Array.from(m)) };
+    expect(await cellName()).toBe(`Layer 2, head 3: ${strongestLink(asView, 1, 2)}; over held-out texts, ${describeHead(shown.stat, 'self')}`);
+    expect(await cellName()).toMatch(/strongest link on this text “.+” → “.+”, 0\.\d\d; over held-out texts, (mostly|often|focused|broad)/);
     const fingerprint = () => view.locator('canvas.thumbs').evaluate((c: HTMLCanvasElement) => c.toDataURL());
     const heatmaps = await fingerprint();
 

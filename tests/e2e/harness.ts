@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { Engine } from '../../engine/bindings/attn';
 import { loadBuiltEngine } from '../web/golden';
@@ -66,16 +66,15 @@ export function withBrowserAndEngine(use: (session: Session, attn: Engine) => vo
   });
 }
 
-/** A fresh page that collects console errors, page errors and dialogs (none should happen). */
+/** A fresh page that collects console errors, page errors and dialogs (none should happen). `ownContext`: in a browser
+ * context of its own, which can open more pages (context.newPage) that share its storage (a lab run kept there). */
 export async function openPage(
   session: Session,
   query = '',
-  opts: { width?: number; height?: number; dark?: boolean; path?: string; init?: string; defaultThreads?: boolean } = {},
+  opts: { width?: number; height?: number; dark?: boolean; path?: string; init?: string; defaultThreads?: boolean; ownContext?: boolean } = {},
 ) {
-  const page = await session.browser.newPage({
-    viewport: { width: opts.width ?? 1400, height: opts.height ?? 1000 },
-    colorScheme: opts.dark ? 'dark' : 'light',
-  });
+  const options = { viewport: { width: opts.width ?? 1400, height: opts.height ?? 1000 }, colorScheme: opts.dark ? 'dark' as const : 'light' as const };
+  const page = opts.ownContext ? await (await session.browser.newContext(options)).newPage() : await session.browser.newPage(options);
   page.setDefaultTimeout(20000); // a stuck action or wait fails with its own message, before the test's timeout
   const problems: string[] = [];
   page.on('console', (m) => {
@@ -176,9 +175,9 @@ export async function waitForWidget(page: Page, tag: string, timeout = 30000) {
 }
 
 /** A fresh page on the site holding only `body` (a widget's Embed snippet), served under the strict CSP; it
- * collects console errors. */
-export async function openSnippetPage(session: Session, body: string) {
-  const page = await session.browser.newPage();
+ * collects console errors. `context`: opened in that browser context (its storage: a lab run), not a new one. */
+export async function openSnippetPage(session: Session, body: string, context?: BrowserContext) {
+  const page = await (context ?? session.browser).newPage();
   const errors: string[] = [];
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
   await page.route(`${session.url}snippet.html`, (route) =>
@@ -195,13 +194,15 @@ export async function openSnippetPage(session: Session, body: string) {
 /**
  * The widget `tag` through its Embed menu: its element snippet in a fresh page (under the strict CSP) and its iframe
  * URL both show what `read` reads on `page` now, with no console error. Returns the snippet, to check its attributes.
+ * `sameBrowser`: the fresh page opens in `page`'s browser context (a lab run is kept in that browser's storage).
  */
-export async function expectEmbedsReproduce(session: Session, page: Page, tag: string, read: (p: Page) => Promise<unknown>): Promise<string> {
+export async function expectEmbedsReproduce(session: Session, page: Page, tag: string, read: (p: Page) => Promise<unknown>,
+  { sameBrowser = false } = {}): Promise<string> {
   const want = await read(page);
   await page.locator(`${tag} button.w-embed-btn`).click();
   const snippet = await page.locator(`${tag} textarea[data-snippet="element"]`).inputValue();
   const iframeUrl: string = await page.evaluate((t) => (document.querySelector(t) as any).iframeUrl(), tag);
-  const { page: fresh, errors } = await openSnippetPage(session, snippet);
+  const { page: fresh, errors } = await openSnippetPage(session, snippet, sameBrowser ? page.context() : undefined);
   try {
     await waitForWidget(fresh, tag);
     expect(await read(fresh)).toEqual(want);

@@ -1,7 +1,7 @@
 // <attn-compare> end to end (embed.html?w=attn-compare&...): both texts' heatmaps equal the engine API in Node, the
 // difference equals second − first on the cells the alignment pairs (by position, or by a longest common
 // subsequence when a word is inserted: the inserted token's row and column are hatched), the sentence names the
-// largest changes, and the URL and the Embed snippet reproduce it.
+// largest changes, the two maps sit side by side (stacked on a phone), and the URL and the Embed snippet reproduce it.
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import type { Frame, Page } from 'playwright-core';
@@ -10,6 +10,7 @@ import { selectedMatrix, type HeadChoice } from '../../web/src/state/store';
 import { alignTokens } from '../../web/src/text/align';
 import type { AttentionView } from '../../web/src/engine/protocol';
 import { expectEmbedsReproduce, openPage, screenshotDir, waitForWidget, withBrowserAndEngine, type Session } from './harness';
+import { expectComparisonLayout, shownComparison } from './compare-shown';
 import { runShipped } from './shipped';
 
 let session: Session;
@@ -32,22 +33,8 @@ function weights(name: 'lm' | 'tagger' | 'dates', text: string, prefix: (l: numb
   return out;
 }
 
-/** What the three heatmaps show. */
-async function shown(page: Page | Frame) {
-  return page.evaluate((tag) => {
-    const root = document.querySelector(tag)!.shadowRoot!;
-    const map = (cls: string) => {
-      const h = root.querySelector(`attn-heatmap.${cls}`) as any;
-      return { matrix: Array.from(h.matrix as Float32Array), mask: h.mask ? Array.from(h.mask as Float32Array) : undefined,
-        rows: h.rowLabels as string[], cols: h.colLabels as string[], domain: h.domain as number[] };
-    };
-    return {
-      first: map('first'), second: map('second'), diff: map('diff'),
-      alignment: root.querySelector('.alignment')!.textContent!.replace(/\s+/g, ' ').trim(),
-      changes: root.querySelector('.changes')!.textContent!.replace(/\s+/g, ' ').trim(),
-    };
-  }, TAG);
-}
+/** What the three heatmaps show (compare-shown.ts: the same reader as the explorer's and <attn-view>'s). */
+const shown = (page: Page | Frame) => shownComparison(page, TAG);
 
 /** A view as selectedMatrix takes it: its labels (from the page), heads and weights (from Node). */
 function asView(rows: string[], cols: string[], heads: number, w: Float32Array[]): AttentionView {
@@ -94,6 +81,8 @@ describe('<attn-compare>', () => {
     expect(s.alignment).toMatch(/15 and 14 tokens: they are paired by their longest common subsequence \(13 tokens/);
     expect(s.diff.matrix.every((x) => x === 0)).toBe(true);
     expect(s.changes).toMatch(/^No aligned weight changes by 0.005 or more\. Each token of this causal model sees only the tokens before it/);
+    expect(s.labels).toEqual([`First: ${ANIMAL} tired`, `Second: ${ANIMAL} wide`]);
+    await expectComparisonLayout(page, TAG, 'side by side');
     await page.screenshot({ path: path.join(screenshotDir, 'widget-compare.png'), fullPage: true });
     expect(problems).toEqual([]);
   });
@@ -130,9 +119,9 @@ describe('<attn-compare>', () => {
     expect(problems).toEqual([]);
   });
 
-  it('the date translator’s cross-attention: outputs and inputs aligned by position', async () => {
+  it('the date translator’s cross-attention on a phone, dark: outputs and inputs aligned by position, the maps stacked', async () => {
     const [ta, tb] = ['23rd of Nov. 2026', '23rd of Dec. 2026'];
-    const { page, problems } = await open(`model=dates&view=cross&layer=2&head=1`, { dark: true });
+    const { page, problems } = await open(`model=dates&view=cross&layer=2&head=1`, { dark: true, width: 390 });
     await waitForWidget(page, TAG);
     const s = await shown(page);
     const prefix = (l: number) => `decoder.layers.${l}.multihead_attn`;
@@ -140,6 +129,8 @@ describe('<attn-compare>', () => {
     expect(s.diff.cols).toContain('N → D');
     expect(s.diff.rows.some((r) => r.includes('→'))).toBe(true); // the month's digits differ
     expect(s.alignment).toMatch(/The outputs have the same number of tokens .* paired by position.*The inputs have the same number of tokens \(17\) and 3 differ/);
+    await expectComparisonLayout(page, TAG, 'stacked');
+    await page.screenshot({ path: path.join(screenshotDir, 'widget-compare-phone-dark.png'), fullPage: true });
     expect(problems).toEqual([]);
   });
 

@@ -1,6 +1,7 @@
 // <attn-view display="neuron|compare|ablation"> and rollout and flow in the Lines display (#13), end to end
 // (embed.html?w=attn-view&...): each display's numbers equal the engine API in Node on the same model files and
-// text (the neuron view's q, k, scores and softmax; the comparison's second − first; the ablation's top tokens with
+// text (the neuron view's q, k, scores and softmax; the comparison's two texts side by side and their second − first,
+// stacked on a phone; the ablation's top tokens with
 // heads masked), the Embed snippet and iframe URL reproduce what is shown, bad attributes get notices, a model a
 // display cannot show gets the explorer's notice; Rollout and Flow drawn as lines (in <attn-view> and the explorer's
 // Lines display) are attn.attentionRollout / attn.attentionFlow, bit for bit.
@@ -10,9 +11,11 @@ import type { Page } from 'playwright-core';
 import type { Engine, Tensor } from '../../engine/bindings/attn';
 import type { AttentionView } from '../../web/src/engine/protocol';
 import { difference } from '../../web/src/components/compare-parts';
+import { selectedMatrix } from '../../web/src/state/store';
 import { MIN_WEIGHT, SUMMARY_HEAD, type Line } from '../../web/src/components/lines';
 import { expectEmbedsReproduce, openPage, screenshotDir, waitForWidget, withBrowserAndEngine, type Session } from './harness';
 import { blockOf, expectNumbers, shownNeuron } from './neuron-shown';
+import { expectComparisonLayout, shownComparison } from './compare-shown';
 import { headMask, loadShipped, runShipped, softmax } from './shipped';
 
 let session: Session;
@@ -25,7 +28,8 @@ withBrowserAndEngine((s, a) => {
 const TAG = 'attn-view';
 const BOS = 1;
 const ANIMAL = "The animal didn't cross the street because it was too";
-const open = (query: string) => openPage(session, `w=${TAG}&${query}`, { path: 'embed.html', width: 1100, height: 1000 });
+const open = (query: string, opts: { width?: number; dark?: boolean } = {}) =>
+  openPage(session, `w=${TAG}&${query}`, { path: 'embed.html', width: opts.width ?? 1100, height: 1000, dark: opts.dark });
 const attr = (page: Page, name: string) => page.locator(TAG).getAttribute(name);
 const notice = (page: Page) => page.locator(`${TAG} p.notice`).allInnerTexts().then((t) => t.join(' ').replace(/\s+/g, ' '));
 
@@ -90,17 +94,12 @@ describe('<attn-view display="neuron">', () => {
 });
 
 describe('<attn-view display="compare">', () => {
-  it('second − first equals the two texts’ weights from Node, aligned; vs edits the second text; the Embed snippet reproduces it', async () => {
+  it('both texts’ maps and second − first equal their weights from Node, aligned; vs edits the second text; the Embed snippet reproduces it', async () => {
     const a = `${ANIMAL} tired`;
     const b = `${ANIMAL} wide`;
     const { page, problems } = await open(`model=lm&display=compare&layer=3&head=mean&text=${encodeURIComponent(a)}&vs=${encodeURIComponent(b)}`);
     await waitForWidget(page, TAG);
-    const read = (p: Page) => p.evaluate((tag) => {
-      const root = document.querySelector(tag)!.shadowRoot!;
-      const h = root.querySelector('attn-heatmap.diff') as any;
-      return { matrix: Array.from(h.matrix as Float32Array), mask: Array.from(h.mask as Float32Array ?? []), rows: h.rowLabels as string[],
-        cols: h.colLabels as string[], changes: root.querySelector('.changes')!.textContent!.replace(/\s+/g, ' ').trim() };
-    }, TAG);
+    const read = (p: Page) => shownComparison(p, TAG);
     const s = await read(page);
     // The views as the page has them: labels from the page's analyses, weights from the engine in Node.
     const labels = (text: string) => page.evaluate(async ([tag, t]) => {
@@ -114,10 +113,17 @@ describe('<attn-view display="compare">', () => {
       return { name: 'self', title: '', rows: l.rows, cols: l.cols, layers: w.length, heads: 4, weights: w,
         masks: l.masks.map((m: number[] | null) => (m ? Float32Array.from(m) : undefined)) };
     };
-    const d = difference(await view(a), await view(b), 2, 'mean');
-    expect(s.matrix).toEqual(Array.from(d.matrix)); // bit for bit
-    expect(s.rows).toEqual(d.rowLabels);
-    expect(s.rows.some((r) => r.includes('wide'))).toBe(true);
+    const [first, second] = [await view(a), await view(b)];
+    // Side by side: each text's mean of the heads (bit for bit), on the same colour scale, labelled with its text.
+    expect(s.first.matrix).toEqual(Array.from(selectedMatrix(first, 2, 'mean').matrix));
+    expect(s.second.matrix).toEqual(Array.from(selectedMatrix(second, 2, 'mean').matrix));
+    expect([s.first.domain, s.second.domain]).toEqual([[0, 1], [0, 1]]);
+    expect(s.labels).toEqual([`First: ${a}`, `Second: ${b}`]);
+    await expectComparisonLayout(page, TAG, 'side by side');
+    const d = difference(first, second, 2, 'mean');
+    expect(s.diff.matrix).toEqual(Array.from(d.matrix)); // bit for bit
+    expect(s.diff.rows).toEqual(d.rowLabels);
+    expect(s.diff.rows.some((r) => r.includes('wide'))).toBe(true);
     expect(s.changes).toMatch(/causal/);
     await page.screenshot({ path: path.join(screenshotDir, 'widget-view-compare.png'), fullPage: true });
 
@@ -126,8 +132,30 @@ describe('<attn-view display="compare">', () => {
     await page.locator(`${TAG} input.vs`).press('Enter');
     await waitForWidget(page, TAG);
     expect(await attr(page, 'vs')).toBe(`${ANIMAL} big`);
-    expect((await read(page)).rows.some((r) => r.includes('big'))).toBe(true);
+    expect((await read(page)).diff.rows.some((r) => r.includes('big'))).toBe(true);
     await expectEmbedsReproduce(session, page, TAG, read);
+    expect(problems).toEqual([]);
+  });
+
+  it('a phone, dark: the date translator’s cross-attention, both texts’ maps stacked within the screen', async () => {
+    const [a, b] = ['23rd of Nov. 2026', '23rd of Dec. 2026'];
+    const { page, problems } = await open(`model=dates&view=cross&display=compare&layer=2&head=2&text=${encodeURIComponent(a)}`,
+      { width: 390, dark: true });
+    await waitForWidget(page, TAG);
+    const s = await shownComparison(page, TAG);
+    const heads = (text: string) => {
+      const w = runShipped(attn, 'dates', text).trace['decoder.layers.1.multihead_attn.weights'];
+      const [, , R, C] = w.shape;
+      return Array.from(w.data.slice(1 * R * C, 2 * R * C));
+    };
+    expect(s.labels).toEqual([`First: ${a}`, `Second: ${b}`]); // the date translator's preset second text
+    const [A, B] = [heads(a), heads(b)];
+    expect(s.first.matrix).toEqual(A);
+    expect(s.second.matrix).toEqual(B);
+    expect(s.diff.matrix).toEqual(A.map((x, n) => Math.fround(B[n] - x))); // aligned by position
+    expect(s.diff.cols).toContain('N → D');
+    await expectComparisonLayout(page, TAG, 'stacked');
+    await page.screenshot({ path: path.join(screenshotDir, 'widget-view-compare-phone-dark.png'), fullPage: true });
     expect(problems).toEqual([]);
   });
 });
@@ -186,7 +214,7 @@ describe('<attn-view display="ablation">', () => {
   it('a model without ablation says why; an unknown display shows the heatmap with a notice', async () => {
     const untrained = await open('model=untrained&display=ablation');
     await waitForWidget(untrained.page, TAG);
-    expect(await notice(untrained.page)).toMatch(/^Switching heads off works on the shipped models: the language model, the tagger and the date translator \(their held-out texts give the heads’ means\)\. Not for the untrained model; set model to lm, tagger or dates\.$/);
+    expect(await notice(untrained.page)).toMatch(/^Switching heads off works on the shipped models: the language model, the tagger and the date translator \(their held-out texts give the heads’ means\), on the lab’s transformer runs and on Hugging Face checkpoints\. Not for the untrained model; set model to lm, tagger or dates, model to lab with a run, or hf to a checkpoint’s folder\.$/);
     const unknown = await open('model=tagger&display=bars');
     await waitForWidget(unknown.page, TAG);
     expect(await notice(unknown.page)).toMatch(/display must be heatmap, lines, model, neuron, compare, ablation; showing the heatmap\./);

@@ -1,7 +1,7 @@
 // The page's word tokenizer and the store's rules.
 import { describe, expect, it } from 'vitest';
 import { MAX_TOKENS, joinTokens, splitWords, wordId } from '../../web/src/text/words';
-import { DEFAULT_SETTINGS, Store, applyChipEdit, modelConfig, selectedMatrix } from '../../web/src/state/store';
+import { DEFAULT_SETTINGS, Store, applyChipEdit, modelConfig, selectedMatrix, strongestLink } from '../../web/src/state/store';
 import { queryFromState, stateFromQuery } from '../../web/src/components/url-state';
 
 const texts = (s: string) => splitWords(s).tokens.map((t) => t.text);
@@ -88,6 +88,15 @@ describe('Store', () => {
     const v = { name: 'self' as const, title: '', rows: ['a', 'b'], cols: ['a', 'b'], layers: 1, heads: 2, weights: [w], masks: [undefined] };
     expect(Array.from(selectedMatrix(v, 0, 'mean').matrix)).toEqual([0.5, 0.5, 0.5, 0.5]);
     expect(Array.from(selectedMatrix(v, 0, 1).matrix)).toEqual([0, 1, 1, 0]);
+  });
+
+  it('names a head by its strongest link (the model view’s text alternative): masked cells never win, cut not rounded', () => {
+    const w = new Float32Array([0.3, 0.7, 0.999, 0.001, 0.2, 0.8, 0.6, 0.4]); // 2 heads of 2x2
+    const mask = new Float32Array([0, -Infinity, 0, 0]);
+    const v = { name: 'self' as const, title: '', rows: ['a', 'b'], cols: ['c', 'd'], layers: 1, heads: 2, weights: [w], masks: [mask] };
+    expect(strongestLink(v, 0, 0)).toBe('strongest link on this text “b” → “c”, 0.99');
+    expect(strongestLink(v, 0, 1)).toBe('strongest link on this text “b” → “c”, 0.60'); // 0.8 is masked
+    expect(strongestLink({ ...v, masks: [new Float32Array(4).fill(-Infinity)] }, 0, 0)).toBe('no weight on this text');
   });
 });
 

@@ -4,10 +4,15 @@
 // worker's 'ablation' call, which its host makes) and says what the reader asks for with events, which its host
 // turns into state: ablation-off (detail: the heads to switch off), ablation-mode ('zero' | 'mean'), ablation-rank
 // (boolean), ablation-rank-head (a head clicked in the ranking). Also the `off` syntax ("2.3,4.1", the translator's
-// "e1.2,d2.1,c1.3"), used by the widget's attribute and the explorer's URL.
+// "e1.2,d2.1,c1.3"), used by the widget's attribute and the explorer's URL. And which ablation the model shown has
+// and how it is asked of the worker (ablationTargetOf, requestAblation), for the explorer and <attn-view>.
 import { LitElement, css, html, nothing, type TemplateResult } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { AblationModel, AblationResult, GroupInfo, HeadGroup, HeadRef, Outcome } from '../engine/ablation';
+import type { CallArgs, CallResult } from '../engine/calls';
+import type { HfInfo } from '../engine/protocol';
+import type { ModelId } from '../models/catalog';
+import type { MatrixExport } from '../export/export';
 import { percent } from '../text/format';
 import { srOnlyStyles } from './sr-only';
 
@@ -51,6 +56,98 @@ export function parseOff(value: string, model: PanelModel, groups?: GroupInfo[])
     if (!heads.some((h) => headKey(h) === headKey(head))) heads.push(head);
   }
   return { heads, notes };
+}
+
+// ------------------------------------------------------------------------------- which ablation, asked of the worker
+/**
+ * What the Ablation display of the model shown measures and how the worker computes it, shared by the explorer and
+ * <attn-view>: a shipped model ('ablation', ablation.ts), a lab run ('labAblation', lab-ablation.ts) or a Hugging
+ * Face checkpoint ('hfAblation', hf-ablation.ts). panel: what the panel measures; tag: whose results they are (a host
+ * shows a result only for its model's tag); meanLabel, maskToken: the panel's mean-label and mask-token.
+ */
+export type AblationTarget = { panel: PanelModel; tag: string; meanLabel: string; maskToken: string } & (
+  | { kind: 'shipped'; model: AblationModel }
+  | { kind: 'lab'; run: string }
+  | { kind: 'hf'; hf: string });
+/** Why a model has no Ablation display: 'model' (the untrained model: no output to compare; a model not loaded yet),
+ * 'lstm' (a lab LSTM: no attention heads), 'no-head' (a BertModel: no head to predict with). */
+export type NoAblation = { none: 'model' | 'lstm' | 'no-head' };
+
+/** The model shown, as its host knows it: its id, the lab run's id and loaded config, the Hugging Face model loaded. */
+export interface AblationSource {
+  model: ModelId;
+  run?: string;
+  config?: Record<string, unknown>;
+  hf?: HfInfo;
+}
+
+/** The Ablation display's target for the model shown, or why it has none. */
+export function ablationTargetOf(m: AblationSource): AblationTarget | NoAblation {
+  if ((MODELS as string[]).includes(m.model)) {
+    const model = m.model as AblationModel;
+    return { kind: 'shipped', model, panel: model, tag: model, meanLabel: 'outputs its mean over held-out texts', maskToken: '[MASK]' };
+  }
+  if (m.model === 'lab' && m.run) {
+    if (m.config?.arch === 'lstm') return { none: 'lstm' };
+    return { kind: 'lab', run: m.run, panel: 'lab', tag: `lab:${m.run}`, meanLabel: 'outputs its mean over the run’s held-out examples', maskToken: '[MASK]' };
+  }
+  const hf = m.model === 'hf' ? m.hf : undefined;
+  if (!hf) return { none: 'model' };
+  if (hf.family !== 'gpt2' && hf.family !== 'marian' && !hf.lmHead) return { none: 'no-head' };
+  const panel = hf.family === 'gpt2' ? 'lm' : hf.family === 'marian' ? 'dates' : 'mlm';
+  return { kind: 'hf', hf: hf.key, panel, tag: `hf:${hf.key}`, maskToken: hf.maskToken || '[MASK]',
+    meanLabel: `outputs its mean over this text${panel === 'dates' ? ' and its translation' : ''}` };
+}
+
+/** Why `name` has no Ablation display (NoAblation), and `choose`: how the reader picks another model there. */
+export function ablationNotice(name: string, why: NoAblation['none'], choose: string) {
+  if (why === 'no-head')
+    return html`<span dir="auto">${name}</span> has no masked-language-model head (its files are a BertModel’s): there is no
+      output to compare with heads switched off. Open a checkpoint with its head (…ForMaskedLM), a GPT-2 or a Marian model.`;
+  return html`Switching heads off works on the shipped models: the language model, the tagger and the date translator
+    (their held-out texts give the heads’ means), on the lab’s transformer runs and on Hugging Face checkpoints. Not for
+    <span dir="auto">${name}</span>${why === 'lstm' ? ', an LSTM: it has no attention heads' : ''}; ${choose}.`;
+}
+
+/** What the display asks for: the text, the heads switched off, what a removed head outputs, and the ranking. */
+export interface AblationAsk {
+  text: string;
+  removed: HeadRef[];
+  mode: 'zero' | 'mean';
+  rank: boolean;
+}
+type AblationCall = 'ablation' | 'labAblation' | 'hfAblation';
+/** The host's worker call (its own key: a newer call replaces a waiting one). */
+export type AblationCaller = <N extends AblationCall>(name: N, args: CallArgs<N>) => Promise<CallResult<N>>;
+
+/**
+ * Asks the worker for `target`'s ablation: `show` receives the result, unless `current()` says a newer request
+ * replaced this one. A Hugging Face ranking comes in parts, one layer's heads per call (GPT-2 small: 144 heads, each a
+ * forward pass), so that the worker answers other requests in between: `show` receives the ranking as it grows, with
+ * how far it has got. Rejects as the call does (Superseded: a newer call replaced it).
+ */
+export async function requestAblation(call: AblationCaller, target: AblationTarget, ask: AblationAsk,
+  show: (r: AblationResult) => void, current: () => boolean = () => true): Promise<void> {
+  if (target.kind !== 'hf') {
+    const r = await (target.kind === 'shipped' ? call('ablation', { ...ask, model: target.model }) : call('labAblation', { ...ask, run: target.run }));
+    if (current()) show(r);
+    return;
+  }
+  const { rank, ...args } = ask;
+  const part = (p: { rankFrom?: number; rankCount?: number }) => call('hfAblation', { ...args, hf: target.hf, ...p });
+  const base = await part({});
+  if (!current()) return;
+  show(base);
+  if (!rank || !base.tokens.length) return;
+  const total = base.groups.reduce((n, g) => n + g.layers * g.heads, 0);
+  const step = base.groups[0].heads;
+  const ranking: NonNullable<AblationResult['ranking']> = [];
+  for (let from = 0; from < total; from += step) {
+    const r = await part({ rankFrom: from, rankCount: step });
+    if (!current()) return;
+    ranking.push(...(r.ranking ?? []));
+    show({ ...base, ranking: [...ranking].sort((x, y) => y.change - x.change), rankProgress: r.rankProgress });
+  }
 }
 
 /** x with `digits` decimals and a real minus sign; what rounds to zero is written 0 (never −0.000). */
@@ -376,6 +473,92 @@ export const ablationPanelColours = css`
 export function toggled(heads: HeadRef[], h: HeadRef): HeadRef[] {
   const key = headKey(h);
   return heads.some((x) => headKey(x) === key) ? heads.filter((x) => headKey(x) !== key) : [...heads, h];
+}
+
+// ---------------------------------------------------------------------------------------------------- exports
+/** A table to export (CSV, JSON): one row per label, text columns, then number columns. */
+function table(title: string, rowTitle: string, rowLabels: string[], texts: { title: string; values: string[] }[],
+  numbers: { title: string; values: number[] }[]): MatrixExport {
+  const cols = numbers.length;
+  const matrix = new Float64Array(rowLabels.length * cols);
+  numbers.forEach((c, j) => c.values.forEach((x, i) => (matrix[i * cols + j] = x)));
+  return { title, matrix, rows: rowLabels.length, cols, rowLabels, colLabels: numbers.map((c) => c.title), rowTitle, colTitle: 'value',
+    textColumns: texts, formats: ['csv', 'json'] };
+}
+
+/**
+ * The outcome the panel shows, as tables: with every head and, with heads off, without them (lm, mlm: the likeliest
+ * tokens and their probabilities; tagger: each token's tag, its probability and the original tag's; dates, lab: the
+ * answer and log P(the full model's answer)); and with heads off, the change the panel measures (before, after, drop).
+ */
+function outcomeExports(r: AblationResult, o: { mode: 'zero' | 'mean'; maskToken?: string }): MatrixExport[] {
+  const out: MatrixExport[] = [];
+  const off = r.removed.length > 0;
+  const without = `without ${r.removed.map(headKey).join(', ')}${o.mode === 'mean' ? ' (their means)' : ''}`;
+  const titled = (what: string) => `${what}, with every head${off ? ` and ${without}` : ''}`;
+  /** A column with every head, and one without the heads off (when some are). */
+  const both = <T>(name: string, before: T[], after: T[]) => [{ title: `${name}, every head`, values: before },
+    ...(off ? [{ title: `${name}, ${without}`, values: after }] : [])];
+  const { before, after } = r;
+  /** The change the panel measures, with heads off: before, after and the drop. */
+  const change = (measures: { name: string; before: number; after: number }[]) => {
+    if (off) out.push(table(`The change: ${without}`, 'measure', measures.map((m) => m.name), [],
+      [{ title: 'every head', values: measures.map((m) => m.before) }, { title: without, values: measures.map((m) => m.after) },
+        { title: 'drop', values: measures.map((m) => m.before - m.after) }]));
+  };
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  if (before.kind === 'lm' && after.kind === 'lm') {
+    out.push(table(titled(`The next token: the ${before.next.length} likeliest`), 'rank', before.next.map((_, i) => String(i + 1)),
+      both('token', before.next.map((n) => n.token), after.next.map((n) => n.token)),
+      both('P', before.next.map((n) => n.prob), after.next.map((n) => n.prob))));
+    if (before.next[0]) change([{ name: `P(“${before.next[0].token}”), the full model's first choice`, before: before.top, after: after.top }]);
+  } else if (before.kind === 'mlm' && after.kind === 'mlm') {
+    const mask = o.maskToken ?? '[MASK]';
+    const rows = before.masks.flatMap((b, n) => b.next.map((_, i) => ({ b, a: after.masks[n], i })));
+    out.push(table(titled(`Each ${mask}: the likeliest fillers`), `${mask} · rank`, rows.map(({ b, i }) => `${mask} (token ${b.position}) · ${i + 1}`),
+      both('token', rows.map(({ b, i }) => b.next[i].token), rows.map(({ a, i }) => a?.next[i]?.token ?? '')),
+      both('P', rows.map(({ b, i }) => b.next[i].prob), rows.map(({ a, i }) => a?.next[i]?.prob ?? NaN))));
+    const each = before.masks.map((b, n) => ({ name: `P(“${b.next[0]?.token ?? ''}”) at ${mask} (token ${b.position})`, before: b.top, after: after.masks[n]?.top ?? NaN }));
+    change(each.length > 1 ? [...each, { name: `mean over the ${mask}s`, before: mean(each.map((m) => m.before)), after: mean(each.map((m) => m.after)) }] : each);
+  } else if (before.kind === 'tagger' && after.kind === 'tagger') {
+    out.push(table(titled('The tags'), 'token', r.tokens, both('tag', before.tags.map((t) => t.tag), after.tags.map((t) => t.tag)),
+      [{ title: 'P(tag), every head', values: before.tags.map((t) => t.prob) },
+        ...(off ? [{ title: `P(original tag), ${without}`, values: after.tags.map((t) => t.original) }, { title: `P(tag), ${without}`, values: after.tags.map((t) => t.prob) }] : [])]));
+    change([{ name: 'P(original tag), the mean over the tokens', before: mean(before.tags.map((t) => t.original)), after: mean(after.tags.map((t) => t.original)) }]);
+  } else if ((before.kind === 'dates' && after.kind === 'dates') || (before.kind === 'lab' && after.kind === 'lab')) {
+    const text = (x: Outcome) => (x.kind === 'dates' ? x.text : x.kind === 'lab' ? x.output.join(x.spaced ? ' ' : '') : '');
+    const what = before.kind === 'dates' ? 'translation' : before.labels ? 'labels' : 'answer';
+    const logp = `log P(the full model's ${what})`;
+    out.push(table(titled(`The ${what}`), 'heads', ['every head', ...(off ? [without] : [])], [{ title: what, values: [text(before), ...(off ? [text(after)] : [])] }],
+      [{ title: logp, values: [before.logprob, ...(off ? [after.logprob] : [])] }]));
+    change([{ name: logp, before: before.logprob, after: after.logprob }]);
+  }
+  return out;
+}
+
+/**
+ * What the panel shows, as exports (export.ts): the outcome (outcomeExports; none without tokens: the panel asks for
+ * a text) and, once computed, the ranking: per attention kind, layers × heads, the drop when that head alone is
+ * removed (NaN for a head not ranked yet).
+ */
+export function ablationExports(r: AblationResult | undefined, o: { mode: 'zero' | 'mean'; maskToken?: string }): MatrixExport[] {
+  if (!r) return [];
+  const out = r.tokens.length ? outcomeExports(r, o) : [];
+  const ranking = r.ranking;
+  // The drops are signed (a head whose removal helps has a negative one): a diverging map, symmetric around 0.
+  const most = Math.max(1e-12, ...(ranking ?? []).map((x) => Math.abs(x.change)));
+  if (ranking)
+    for (const g of r.groups)
+      out.push({
+        title: `${g.title}: change when each head is removed alone`,
+        matrix: Float64Array.from({ length: g.layers * g.heads }, (_, k) =>
+          ranking.find((x) => x.head.group === g.group && x.head.layer === Math.floor(k / g.heads) && x.head.head === k % g.heads)?.change ?? NaN),
+        rows: g.layers, cols: g.heads,
+        rowLabels: Array.from({ length: g.layers }, (_, l) => `layer ${l + 1}`),
+        colLabels: Array.from({ length: g.heads }, (_, h) => `head ${h + 1}`),
+        rowTitle: 'layer', colTitle: 'head', colormap: 'rdbu', domain: [-most, most],
+      });
+  return out;
 }
 
 /** `after`'s symbols, separated by `sep`, each one that differs from `before`'s at its position marked, and a dot for

@@ -23,9 +23,9 @@ import './model-view';
 import { DISPLAY_PANEL, displayTabs, displayTabsStyles, displayUses } from './displays';
 import type { Focus } from './lines';
 import { hasVectors, neuronStyles, neuronSteps, neuronTokens, pickNeuron, type NeuronPick } from './neuron-parts';
-import { MODELS as ABLATION_MODELS, ablationPanelColours, headKey, parseOff, type PanelModel } from './ablation-parts';
-import type { AblationModel, AblationResult, HeadRef } from '../engine/ablation';
-import { COMPARE_DEFAULTS, alignmentText, changesText, compareStyles, difference, differenceHeatmap } from './compare-parts';
+import { ablationNotice, ablationPanelColours, ablationTargetOf, headKey, parseOff, requestAblation } from './ablation-parts';
+import type { AblationResult, HeadRef } from '../engine/ablation';
+import { COMPARE_DEFAULTS, compareStyles, compared, comparisonPanel } from './compare-parts';
 import './head-gallery';
 import './hf-open';
 import './model-controls';
@@ -329,24 +329,11 @@ export class AttnExplorer extends LitElement {
     );
   }
 
-  /** The Ablation display's model (undefined: the explorer's model has no ablation: untrained, lab, Hugging Face). */
-  private get ablationModel(): AblationModel | undefined {
-    return (ABLATION_MODELS as string[]).includes(this.store.state.model) ? (this.store.state.model as AblationModel) : undefined;
-  }
-
-  /** A Hugging Face model's Ablation display: what the panel measures (hf-ablation.ts) and the tag of its results;
-   * undefined for a checkpoint without an output head (a BertModel). */
-  private get hfAblation(): { panel: PanelModel; tag: string } | undefined {
-    const hf = this.hfInfo;
-    if (!hf || (hf.family !== 'gpt2' && hf.family !== 'marian' && !hf.lmHead)) return undefined;
-    return { panel: hf.family === 'gpt2' ? 'lm' : hf.family === 'marian' ? 'dates' : 'mlm', tag: `hf:${hf.key}` };
-  }
-
-  /** A lab run's Ablation display (lab-ablation.ts) and the tag of its results; undefined for other models, and for
-   * the LSTM baseline (no attention). */
-  private get labAblation(): { panel: PanelModel; tag: string } | undefined {
+  /** The Ablation display's target (a shipped model, a lab run or a Hugging Face checkpoint: ablation-parts.ts), or
+   * why the model has none. */
+  private get ablation() {
     const s = this.store.state;
-    return s.model === 'lab' && s.labRun && givesVectors(s.model, this.modelConfig) ? { panel: 'lab', tag: `lab:${s.labRun}` } : undefined;
+    return ablationTargetOf({ model: s.model, run: s.labRun, config: this.modelConfig, hf: this.hfInfo });
   }
 
   /** The loaded model's config (empty while it loads). */
@@ -357,64 +344,26 @@ export class AttnExplorer extends LitElement {
 
   /** The Ablation display's heads switched off, read from the store's `off` (the widget's syntax). */
   private get ablationOff() {
-    const hf = this.hfAblation ?? this.labAblation;
-    const model = hf?.panel ?? this.ablationModel ?? 'lm';
-    return parseOff(this.store.state.off ?? '', model, this.ablated?.model === (hf?.tag ?? model) ? this.ablated.groups : undefined);
+    const t = this.ablation;
+    const target = 'none' in t ? undefined : t;
+    return parseOff(this.store.state.off ?? '', target?.panel ?? 'lm', target && this.ablated?.model === target.tag ? this.ablated.groups : undefined);
   }
 
-  /**
-   * The Ablation display of a Hugging Face model: the outputs, then with Rank heads the ranking in parts of one
-   * layer's heads, each its own worker call (hf-ablation.ts), so that typing is answered in between and the panel
-   * shows how far the ranking has got (GPT-2 small: 144 heads, each a forward pass).
-   */
-  private async analyzeHfAblation(tag: string) {
-    const s = this.store.state;
-    const client = this.client;
-    if (!client || !s.hf) return;
-    const args = { hf: s.hf, text: s.texts.hf, removed: this.ablationOff.heads, mode: s.ablate };
-    const key = JSON.stringify([args, this.rankHeads]);
-    if (key === this.ablationRequested) return;
-    this.ablationRequested = key;
-    const call = (part: { rankFrom?: number; rankCount?: number }) => client.call('hfAblation', { ...args, ...part }, 'explorer-ablation');
-    try {
-      const base = await call({});
-      if (this.ablationRequested !== key) return;
-      this.ablated = { ...base, model: tag };
-      if (!this.rankHeads || !base.tokens.length) return;
-      const total = base.groups.reduce((n, g) => n + g.layers * g.heads, 0);
-      const step = base.groups[0].heads;
-      const ranking: NonNullable<AblationResult['ranking']> = [];
-      for (let from = 0; from < total; from += step) {
-        const r = await call({ rankFrom: from, rankCount: step });
-        if (this.ablationRequested !== key) return;
-        ranking.push(...(r.ranking ?? []));
-        this.ablated = { ...base, model: tag, ranking: [...ranking].sort((x, y) => y.change - x.change), rankProgress: r.rankProgress };
-      }
-    } catch (e) {
-      if (!(e instanceof Superseded)) this.store.setError((e as Error).message);
-    }
-  }
-
-  /** In the Ablation display, asks the worker for the output with and without the heads switched off (latest wins). */
+  /** In the Ablation display, asks the worker for the output with and without the heads switched off (latest wins;
+   * a Hugging Face ranking in parts, so that typing is answered in between: ablation-parts.ts requestAblation). */
   private analyzeAblation() {
     const s = this.store.state;
-    const model = this.ablationModel;
-    const hf = this.hfAblation;
-    const lab = this.labAblation;
-    if (s.display === 'ablation' && hf) return void this.analyzeHfAblation(hf.tag);
-    if (s.display !== 'ablation' || !(model || lab) || !this.client) return;
-    const args = { text: s.texts[model ?? 'lab'], removed: this.ablationOff.heads, mode: s.ablate, rank: this.rankHeads };
-    const key = JSON.stringify([args, lab?.tag ?? model]);
+    const t = this.ablation;
+    const client = this.client;
+    if (s.display !== 'ablation' || 'none' in t || !client) return;
+    const ask = { text: s.texts[s.model], removed: this.ablationOff.heads, mode: s.ablate, rank: this.rankHeads };
+    const key = JSON.stringify([ask, t.tag]);
     if (key === this.ablationRequested) return;
     this.ablationRequested = key;
-    const call = model ? this.client.call('ablation', { ...args, model }, 'explorer-ablation')
-      : this.client.call('labAblation', { ...args, run: s.labRun ?? '' }, 'explorer-ablation');
-    call.then(
-      (r) => (this.ablated = { ...r, model: lab?.tag ?? model ?? '' }),
-      (e: Error) => {
-        if (!(e instanceof Superseded)) this.store.setError(e.message);
-      },
-    );
+    requestAblation((name, args) => client.call(name, args, 'explorer-ablation'), t, ask,
+      (r) => (this.ablated = { ...r, model: t.tag }), () => this.ablationRequested === key).catch((e: Error) => {
+      if (!(e instanceof Superseded)) this.store.setError(e.message);
+    });
   }
 
   private onText(e: Event) {
@@ -646,6 +595,12 @@ export class AttnExplorer extends LitElement {
     `;
   }
 
+  /** The engine's statistics of the view's heads over held-out texts, once measured (the head gallery's). */
+  private headStats(v: AttentionView) {
+    const ms = this.s.models[this.s.model];
+    return ms?.state === 'ready' ? ms.info.stats[v.name] : undefined;
+  }
+
   /** The displays other than the heatmap (displays.ts lists them): the lines (head view) and the model view. */
   private renderDisplay(v: AttentionView, layer: number, head: HeadChoice) {
     const s = this.s;
@@ -663,6 +618,7 @@ export class AttnExplorer extends LitElement {
         @heads-change=${(e: CustomEvent<number[] | undefined>) => this.store.setLineHeads(e.detail)}
         @pin-change=${(e: CustomEvent<Focus | undefined>) => this.store.setPin(e.detail)}></attn-lines>`,
       model: () => html`<attn-model-view class="main" .view=${v} .layer=${layer} .head=${head} .colormap=${s.colormap} .pictures=${s.pictures}
+        .stats=${this.headStats(v)}
         @head-select=${(e: CustomEvent<{ layer: number; head: number }>) => this.store.openHead(e.detail.layer, e.detail.head)}
         @display-select=${(e: CustomEvent) => this.store.setDisplay(e.detail)}
         @pictures-change=${(e: CustomEvent) => this.store.setPictures(e.detail)}></attn-model-view>`,
@@ -720,30 +676,18 @@ export class AttnExplorer extends LitElement {
   /** The Ablation display (ablation-parts.ts): the current text with heads switched off; a ranked head opens in the other displays. */
   private renderAblation() {
     const s = this.s;
-    const hf = this.hfAblation;
-    const lab = this.labAblation;
-    const model = (hf ?? lab)?.panel ?? this.ablationModel;
-    if (!model && this.hfInfo)
-      return html`<div class="state notice" role="status"><span dir="auto">${this.modelName}</span> has no masked-language-model head
-        (its files are a BertModel’s): there is no output to compare with heads switched off. Open a checkpoint with its head
-        (…ForMaskedLM), a GPT-2 or a Marian model.</div>`;
-    if (!model)
-      return html`<div class="state notice" role="status">Switching heads off works on the shipped models: the language model, the
-        tagger and the date translator (their held-out texts give the heads’ means), on the lab’s transformer runs and on Hugging
-        Face checkpoints. Not for <span dir="auto">${this.modelName}</span>${this.modelConfig.arch === 'lstm' ? ', an LSTM: it has no attention heads' : ''};
-        choose one of those models above.</div>`;
+    const t = this.ablation;
+    if ('none' in t) return html`<div class="state notice" role="status">${ablationNotice(this.modelName, t.none, 'choose one of those models above')}</div>`;
     const { heads, notes } = this.ablationOff;
-    const r = this.ablated?.model === ((hf ?? lab)?.tag ?? model) ? this.ablated : undefined;
+    const r = this.ablated?.model === t.tag ? this.ablated : undefined;
     const setOff = (hs: HeadRef[]) => this.store.setAblation({ off: hs.map(headKey).join(',') || undefined });
     const open = (h: HeadRef) => {
       if (h.group !== 'self') this.store.setView(h.group);
       this.store.select(h.layer, h.head);
     };
     return html`${notes.length ? html`<p class="state notice" role="status">${notes.join(' ')}</p>` : nothing}
-      <attn-ablation-panel .result=${r} .heads=${heads} model=${model} mode=${s.ablate} ?rank=${this.rankHeads}
-        mean-label=${hf ? `outputs its mean over this text${model === 'dates' ? ' and its translation' : ''}`
-          : lab ? 'outputs its mean over the run’s held-out examples' : 'outputs its mean over held-out texts'}
-        mask-token=${this.hfInfo?.maskToken || '[MASK]'}
+      <attn-ablation-panel .result=${r} .heads=${heads} model=${t.panel} mode=${s.ablate} ?rank=${this.rankHeads}
+        mean-label=${t.meanLabel} mask-token=${t.maskToken}
         .rankClick=${"Click a head to open it (its layer and head) in the other displays."}
         @ablation-off=${(e: CustomEvent<HeadRef[]>) => setOff(e.detail)}
         @ablation-mode=${(e: CustomEvent<'zero' | 'mean'>) => this.store.setAblation({ ablate: e.detail })}
@@ -754,7 +698,8 @@ export class AttnExplorer extends LitElement {
         @ablation-rank-head=${(e: CustomEvent<HeadRef>) => open(e.detail)}></attn-ablation-panel>`;
   }
 
-  /** The Compare display: the same layer and head on a second text, and second − first aligned by token (compare-parts.ts). */
+  /** The Compare display (compare-parts.ts): the same layer and head on a second text, both texts' maps side by side,
+   * and second − first aligned by token. */
   private renderCompare(v: AttentionView, layer: number, head: HeadChoice) {
     const s = this.s;
     const text = this.compareText;
@@ -766,13 +711,12 @@ export class AttnExplorer extends LitElement {
     if (!second)
       return html`${input}<div class="state ${done ? 'empty' : 'loading'}" role="status"><p>${done ? 'Type a second text to compare its attention with this one’s.'
         : 'Computing the second text’s attention…'}</p></div>`;
-    const diff = difference(v, second, layer, head);
+    const hfCross = v.name === 'cross' && s.model === 'hf';
     return html`${input}
-      <p class="explain">The first text is the one above; the picture is the second’s attention minus the first’s, in the same layer
-        and head.</p>
-      ${alignmentText(v, second, diff)}
-      ${differenceHeatmap(v, diff, { layer, head })}
-      ${changesText(diff, this.causal(v))}`;
+      <p class="explain">The first text is the one above. Both texts’ attention in the same layer and head, on the same colour
+        scale; then the second’s minus the first’s.</p>
+      ${comparisonPanel(compared(v, second, [s.analysis!.text, text], { layer, head }), {
+        colormap: s.colormap, causal: this.causal(v), titles: hfCross ? { row: 'Target', col: 'Source' } : undefined })}`;
   }
 
   private renderGallery() {

@@ -1,9 +1,11 @@
-// The two-text comparison's parts, shared by <attn-compare> and the explorer's Compare display: one layer and head
-// (or the mean) of the same view on two texts, rows and columns aligned by token (text/align.ts) and subtracted
-// (second − first), drawn as a diverging heatmap (blue below 0, red above), with how the tokens were paired and
-// the largest changes in words. The templates render into their host's shadow root, which adopts `compareStyles`.
+// The two-text comparison's parts, shared by <attn-compare>, <attn-view display="compare"> and the explorer's Compare
+// display: one layer and head (or the mean) of the same view on two texts, both texts' heatmaps side by side (on the
+// same colour scale), then their rows and columns aligned by token (text/align.ts) and subtracted (second − first),
+// drawn as a diverging heatmap (blue below 0, red above), with how the tokens were paired and the largest changes in
+// words. The templates render into their host's shadow root, which adopts `compareStyles`.
 import { css, html } from 'lit';
 import type { AttentionView } from '../engine/protocol';
+import type { MatrixExport } from '../export/export';
 import { selectedMatrix, type HeadChoice } from '../state/store';
 import { alignTokens, pairLabel, type Alignment } from '../text/align';
 import { drawnMask } from './heatmap-paint';
@@ -79,6 +81,21 @@ export function whereText(pick: { layer: number; head: HeadChoice }) {
   return `layer ${pick.layer + 1} · ${pick.head === 'mean' ? 'mean of the heads' : `head ${pick.head + 1}`}`;
 }
 
+/** What a comparison shows, as exports (export.ts): the first text's weights, the second's, and second − first
+ * [aligned rows, aligned columns] with its pair labels ("tired → wide", "+ big"). */
+export function compareExports({ first, second, pick, diff: d }: Compared): MatrixExport[] {
+  const where = whereText(pick);
+  const one = (v: AttentionView, name: string): MatrixExport => {
+    const { matrix, mask } = selectedMatrix(v, pick.layer, pick.head);
+    return { title: `${name}, ${where}`, matrix, mask, rows: v.rows.length, cols: v.cols.length, rowLabels: v.rows, colLabels: v.cols,
+      rowTitle: 'query', colTitle: 'key', domain: [0, 1] };
+  };
+  return [one(first, 'First text'), one(second, 'Second text'), {
+    title: `Second − first, ${where}`, matrix: d.matrix, mask: d.mask, rows: d.rowLabels.length, cols: d.colLabels.length,
+    rowLabels: d.rowLabels, colLabels: d.colLabels, rowTitle: 'query', colTitle: 'key', colormap: 'rdbu', domain: differenceDomain(d),
+  }];
+}
+
 /** How the rows and columns were paired, in words. */
 export function alignmentText(first: AttentionView, second: AttentionView, d: Difference) {
   const describe = (al: Alignment, a: number, b: number, what: string) =>
@@ -105,22 +122,71 @@ export function changesText(d: Difference, causal: boolean) {
       : ''}</p>`;
 }
 
-/** The difference as a diverging heatmap (class "diff"). */
-export function differenceHeatmap(first: AttentionView, d: Difference, pick: { layer: number; head: HeadChoice }, maxSize = 460) {
-  const cross = first.name === 'cross';
-  return html`<attn-heatmap class="diff" colormap="rdbu" kind="values" .matrix=${d.matrix} rows=${d.rowLabels.length}
-    cols=${d.colLabels.length} .rowLabels=${d.rowLabels} .colLabels=${d.colLabels} .mask=${drawnMask(d.mask)}
-    .domain=${differenceDomain(d)} max-size=${maxSize} mask-label="nothing to subtract (a token of one text only, or masked)"
-    row-title=${cross ? 'Output' : 'Query'} col-title=${cross ? 'Input' : 'Key'}
-    caption="Second − first · ${whereText(pick)} (red: more attention in the second)"></attn-heatmap>`;
+/** The heatmaps' axis names: "Query"/"Key", a cross-attention's "Output"/"Input" (a Hugging Face one's "Target"/"Source"). */
+export interface AxisTitles {
+  row: string;
+  col: string;
 }
 
-/** The difference with what it means: how the tokens were paired, the diverging heatmap, the largest changes. */
-export function differencePanel(first: AttentionView, second: AttentionView, d: Difference, pick: { layer: number; head: HeadChoice }, causal: boolean) {
-  return html`${alignmentText(first, second, d)}${differenceHeatmap(first, d, pick)}${changesText(d, causal)}`;
+const axisTitles = (v: AttentionView): AxisTitles => (v.name === 'cross' ? { row: 'Output', col: 'Input' } : { row: 'Query', col: 'Key' });
+
+/** What a comparison shows: the same view of both texts, the layer and head (or the mean), and second − first. */
+export interface Compared {
+  first: AttentionView;
+  second: AttentionView;
+  /** The texts the two views are of, in the labels "First: …" and "Second: …". */
+  texts: [string, string];
+  pick: { layer: number; head: HeadChoice };
+  diff: Difference;
+}
+
+/** The same view of two texts compared at one layer and head (or the mean). */
+export function compared(first: AttentionView, second: AttentionView, texts: [string, string], pick: Compared['pick']): Compared {
+  return { first, second, texts, pick, diff: difference(first, second, pick.layer, pick.head) };
+}
+
+/** One text's heatmap of the pick (class "first" or "second"), weights on [0, 1], under its label "First: text". */
+function textMap(c: Compared, which: 'first' | 'second', colormap: string, titles: AxisTitles) {
+  const v = c[which];
+  const name = which === 'first' ? 'First' : 'Second';
+  const { matrix, mask } = selectedMatrix(v, c.pick.layer, c.pick.head);
+  return html`<div class="text-map">
+    <p class="text-label"><strong>${name}:</strong> <span dir="auto">${c.texts[which === 'first' ? 0 : 1]}</span></p>
+    <attn-heatmap class=${which} colormap=${colormap} .matrix=${matrix} rows=${v.rows.length} cols=${v.cols.length}
+      .rowLabels=${v.rows} .colLabels=${v.cols} .mask=${drawnMask(mask)} .domain=${[0, 1] as [number, number]} max-size="400"
+      row-title=${titles.row} col-title=${titles.col} caption="${name} text · ${whereText(c.pick)}"></attn-heatmap>
+  </div>`;
+}
+
+/** The difference as a diverging heatmap (class "diff"). */
+function differenceHeatmap(c: Compared, titles: AxisTitles) {
+  const d = c.diff;
+  return html`<attn-heatmap class="diff" colormap="rdbu" kind="values" .matrix=${d.matrix} rows=${d.rowLabels.length}
+    cols=${d.colLabels.length} .rowLabels=${d.rowLabels} .colLabels=${d.colLabels} .mask=${drawnMask(d.mask)}
+    .domain=${differenceDomain(d)} max-size="460" mask-label="nothing to subtract (a token of one text only, or masked)"
+    row-title=${titles.row} col-title=${titles.col}
+    caption="Second − first · ${whereText(c.pick)} (red: more attention in the second)"></attn-heatmap>`;
+}
+
+/**
+ * The whole comparison: both texts' heatmaps side by side (stacked when the width has no room for two), on the same
+ * colour scale; then the difference with what it means: how the tokens were paired, the diverging heatmap, the
+ * largest changes (for a causal model, that no row before the first difference can change).
+ */
+export function comparisonPanel(c: Compared, o: { colormap: string; causal: boolean; titles?: AxisTitles }) {
+  const titles = o.titles ?? axisTitles(c.first);
+  return html`<div class="text-maps">${textMap(c, 'first', o.colormap, titles)}${textMap(c, 'second', o.colormap, titles)}</div>
+    <h3 class="diff-h">The difference: second − first</h3>
+    ${alignmentText(c.first, c.second, c.diff)}${differenceHeatmap(c, titles)}${changesText(c.diff, o.causal)}`;
 }
 
 export const compareStyles = css`
+  /* Two columns when each has 320 px (a heatmap, its labels and its legend), else one. */
+  .text-maps { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 320px), 1fr)); gap: 14px 20px;
+    align-items: start; margin: 10px 0 6px; }
+  .text-map { min-width: 0; }
+  .text-label { font-size: 13px; margin: 0 0 6px; overflow-wrap: anywhere; color: var(--w-fg, var(--fg, #222)); }
+  h3.diff-h { font-size: 14px; font-weight: 600; margin: 16px 0 6px; color: var(--w-fg, var(--fg, #222)); }
   .alignment, .changes { font-size: 13px; margin: 0 0 8px; }
   .changes { margin-top: 8px; padding: 8px 10px; border-radius: 8px; background: var(--w-code-bg, var(--chip-bg, #f3f1fa));
     color: var(--w-fg, var(--fg, #222)); }

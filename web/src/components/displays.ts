@@ -36,12 +36,6 @@ export function neuronNotice(modelName: string) {
     <span dir="auto">${modelName}</span>. Its weights are in the other displays.`;
 }
 
-/** `choose`: how the reader picks another model there ("choose one of those models above"). */
-export function ablationNotice(modelName: string, choose: string) {
-  return html`Switching heads off works on the shipped models: the language model, the tagger and the date translator
-    (their held-out texts give the heads’ means). Not for <span dir="auto">${modelName}</span>; ${choose}.`;
-}
-
 /** Whether display `d` uses picker control `c`. */
 export function displayUses(d: Display, c: DisplayControl): boolean {
   return (DISPLAYS.find((x) => x.id === d)!.controls as readonly string[]).includes(c);
@@ -72,8 +66,8 @@ export function displayTabs(current: Display, select: (d: Display) => void, only
 }
 
 export const displayTabsStyles = css`
-  .display-tabs { display: inline-flex; border: 1px solid var(--border, #d6d3e4); border-radius: 9px; padding: 2px; gap: 2px;
-    background: var(--input-bg, #fff); }
+  .display-tabs { display: inline-flex; flex-wrap: wrap; max-width: 100%; box-sizing: border-box; border: 1px solid var(--border, #d6d3e4);
+    border-radius: 9px; padding: 2px; gap: 2px; background: var(--input-bg, #fff); }
   .display-tab { font: inherit; font-size: 13px; padding: 4px 12px; border: 0; border-radius: 7px; background: transparent;
     color: var(--fg, #333); cursor: pointer; }
   .display-tab:hover { color: var(--accent, #5b3cc4); }

@@ -6,15 +6,20 @@
 //
 // The pictures are painted into one canvas laid over the grid (thumb-canvas.ts).
 //
-// Properties: view, layer, head (the selected one), colormap, pictures ("heatmap" | "lines"). Events: head-select
+// The pictures' text alternative: each cell's name says its head's strongest link on this text (query → key, weight)
+// and, given the head statistics over held-out texts (`stats`, as the head gallery shows them), what the head does.
+//
+// Properties: view, layer, head (the selected one), colormap, pictures ("heatmap" | "lines"), stats. Events: head-select
 // (detail {layer, head}), display-select (detail: a Display), pictures-change (detail: "heatmap" | "lines").
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import type { AttentionView } from '../engine/protocol';
-import { selectedMatrix, type HeadChoice } from '../state/store';
+import { describeHead, type HeadStat } from '../models/describe';
+import { selectedMatrix, strongestLink, type HeadChoice } from '../state/store';
 import { cssProps } from './css-props';
 import type { Display } from './displays';
 import { drawCells, maskedRgb } from './heatmap-paint';
+import { toModelLinesSVG } from '../export/export';
 import { isLightText, linesOf, paintLines, type Line } from './lines';
 import { SizeAndScheme } from './size-scheme';
 import { srOnlyStyles } from './sr-only';
@@ -28,7 +33,17 @@ const MAX_SIDE = 96;
 const ROW_HEAD = 34; // the "L1" column
 const GAP = 6;
 /** Lines lighter than this are left out of the small pictures (invisible at that size). */
-const THUMB_MIN_WEIGHT = 0.02;
+export const THUMB_MIN_WEIGHT = 0.02;
+
+/** The model view's line pictures of `v` as a standalone SVG (export.ts toModelLinesSVG): every layer × head, each
+ * picture's lines thin and lighter ones left out, as the thumbnails draw them. */
+export function modelLinesSVG(v: AttentionView, title: string): string {
+  return toModelLinesSVG({
+    title, rowLabels: v.rows, colLabels: v.cols, layers: v.layers, heads: v.heads,
+    subtitle: `Queries on the left of each picture, keys on the right; weights under ${THUMB_MIN_WEIGHT} left out.`,
+    lines: (l, h) => linesOf(v, l, [h], undefined, THUMB_MIN_WEIGHT),
+  });
+}
 
 @customElement('attn-model-view')
 export class AttnModelView extends LitElement {
@@ -37,6 +52,8 @@ export class AttnModelView extends LitElement {
   @property({ attribute: false }) head: HeadChoice = 0;
   @property() colormap = 'viridis';
   @property() pictures: Pictures = 'heatmap';
+  /** Per layer and head, the engine's statistics over held-out texts (absent until measured, or for models without). */
+  @property({ attribute: false }) stats?: HeadStat[][];
 
   /** The cell the keyboard is on (the one tab stop of the grid). */
   @state() private cursor?: { layer: number; head: number };
@@ -50,6 +67,8 @@ export class AttnModelView extends LitElement {
   /** Each head's picture of the view, [layer][head], made once per view. */
   private heatmaps: { matrix: Float32Array; mask?: Float32Array; domain: [number, number] }[][] = [];
   private lineSets: Line[][][] = [];
+  /** Each head's strongest link on this text, [layer][head], for the cells' names. */
+  private strongest: string[][] = [];
 
   override willUpdate(changed: Map<string, unknown>) {
     if (!changed.has('view') && !changed.has('pictures')) return;
@@ -62,6 +81,14 @@ export class AttnModelView extends LitElement {
       return { matrix, mask, domain: [0, hi || 1] as [number, number] };
     }) : [];
     this.lineSets = this.pictures === 'lines' ? each((l, h) => linesOf(v!, l, [h], undefined, THUMB_MIN_WEIGHT)) : [];
+    if (changed.has('view')) this.strongest = each((l, h) => strongestLink(v!, l, h));
+  }
+
+  /** A cell's name: the head, its strongest link on this text, and what it does over held-out texts when measured. */
+  private cellName(l: number, h: number) {
+    const s = this.stats?.[l]?.[h];
+    const kind = this.view?.name === 'cross' ? 'cross' : 'self';
+    return `Layer ${l + 1}, head ${h + 1}: ${this.strongest[l]?.[h] ?? ''}${s ? `; over held-out texts, ${describeHead(s, kind)}` : ''}`;
   }
 
   private get side() {
@@ -159,7 +186,7 @@ export class AttnModelView extends LitElement {
             ${Array.from({ length: v.heads }, (_, h) => {
               const on = selected?.layer === l && selected.head === h;
               return html`<span role="gridcell" aria-selected=${on}><button class="cell ${on ? 'on' : ''}" data-layer=${l} data-head=${h}
-                tabindex=${tab.layer === l && tab.head === h ? 0 : -1} aria-label="Layer ${l + 1}, head ${h + 1}" title="Layer ${l + 1}, head ${h + 1}"
+                tabindex=${tab.layer === l && tab.head === h ? 0 : -1} aria-label=${this.cellName(l, h)} title=${this.cellName(l, h)}
                 style=${cssProps({ width: `${side}px`, height: `${side}px` })}
                 @click=${() => this.select(l, h)}><span class="thumb" data-layer=${l} data-head=${h}></span></button></span>`;
             })}
@@ -206,3 +233,4 @@ declare global {
     'attn-model-view': AttnModelView;
   }
 }
+

@@ -6,6 +6,7 @@
 // render into their host's shadow root, which adopts `neuronStyles`.
 import { css, html, nothing, type LitElement } from 'lit';
 import type { AttentionView, HeadVectors } from '../engine/protocol';
+import type { MatrixExport } from '../export/export';
 import { formatCell } from '../widgets/attn-matrix';
 import type { Strip } from '../widgets/attn-strips';
 import { drawnMask } from './heatmap-paint';
@@ -81,6 +82,38 @@ export function pickNeuron(v: VectorView, layer: number, head: number, query?: n
     j = w.indexOf(Math.max(...w));
   }
   return neuronNumbers(v, layer, head, i, j);
+}
+
+/**
+ * What the neuron view shows, as exports (export.ts): q_i, k_j and q ⊙ k [3, Dh]; query i's scores, scaled scores
+ * and softmax [3, keys] (masked keys marked); the whole head's weights [rows, keys].
+ */
+export function neuronExports(v: VectorView, n: NeuronNumbers): MatrixExport[] {
+  const where = `layer ${n.layer + 1}, head ${n.head + 1}`;
+  const R = v.rows.length;
+  const C = v.cols.length;
+  const row = (n.head * R + n.i) * C;
+  const scores = v.vectors[n.layer].scores.subarray(row, row + C);
+  // Signed numbers: pictured on the diverging map, symmetric around 0.
+  const signed = (...xs: ArrayLike<number>[]): [number, number] => [-absMax(...xs), absMax(...xs)];
+  return [
+    {
+      title: `${where}: q of “${v.rows[n.i]}”, k of “${v.cols[n.j]}” and their product`,
+      matrix: [...n.q, ...n.k, ...n.product], rows: 3, cols: n.headDim, rowLabels: ['q', 'k', 'q ⊙ k'],
+      colLabels: Array.from({ length: n.headDim }, (_, d) => String(d + 1)), rowTitle: 'vector', colTitle: 'dimension',
+      colormap: 'rdbu', domain: signed(n.q, n.k, n.product),
+    },
+    {
+      title: `${where}: the scores of “${v.rows[n.i]}” and their softmax`,
+      matrix: [...scores, ...n.scaledRow, ...n.weights], rows: 3, cols: C,
+      rowLabels: ['score q · k', 'scaled score', 'weight'], colLabels: v.cols, rowTitle: 'row', colTitle: 'key',
+      mask: n.mask ? [...n.mask, ...n.mask, ...n.mask] : undefined, colormap: 'rdbu', domain: signed(scores, n.scaledRow),
+    },
+    {
+      title: `${v.title}, ${where}: attention weights`, matrix: v.weights[n.layer].subarray(n.head * R * C, (n.head + 1) * R * C),
+      rows: R, cols: C, rowLabels: v.rows, colLabels: v.cols, mask: v.masks[n.layer], rowTitle: 'query', colTitle: 'key', domain: [0, 1],
+    },
+  ];
 }
 
 /** The largest |x| of some arrays (1 if all are 0), for a colour domain symmetric around 0. */

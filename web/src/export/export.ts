@@ -5,7 +5,7 @@
 // Labels are text typed by users: CSV quotes them and defuses spreadsheet formulas (a leading = + - @ gets a
 // leading '), SVG escapes them.
 import { colormapLut } from '../components/colormaps';
-import { SUMMARY_HEAD, endpointY, headColor, headLabel, labelEvery, lineStyle, rowHeight, type Line } from '../components/lines';
+import { SUMMARY_HEAD, endpointY, headColor, headLabel, labelEvery, lineStyle, rowHeight, type Line, type LinesFrame } from '../components/lines';
 
 export interface MatrixExport {
   title: string; // e.g. "Layer 1, head 2: attention weights"
@@ -19,7 +19,14 @@ export interface MatrixExport {
   mask?: ArrayLike<number>; // additive: -Infinity = masked
   colormap?: string;
   domain?: [number, number];
+  /** Text columns between the row label and the numbers (CSV, JSON): a table of outcomes, e.g. each rank's token. */
+  textColumns?: { title: string; values: string[] }[];
+  /** The formats offered (default: all four). A table or a stack of matrices is numbers, not a picture: CSV, JSON. */
+  formats?: ExportFormat[];
 }
+
+export type ExportFormat = 'png' | 'svg' | 'csv' | 'json';
+export const EXPORT_FORMATS: ExportFormat[] = ['png', 'svg', 'csv', 'json'];
 
 /** A number as text, exactly: shortest round-trip decimal, or NaN / Infinity / -Infinity. */
 export function numberText(v: number): string {
@@ -38,16 +45,17 @@ function csvField(s: string): string {
 /** CSV: a header of column labels, then one line per row starting with its label. */
 export function toCSV(m: MatrixExport): string {
   const corner = `${m.rowTitle ?? 'row'} \\ ${m.colTitle ?? 'col'}`;
-  const lines = [[corner, ...m.colLabels.slice(0, m.cols)].map(csvField).join(',')];
+  const texts = m.textColumns ?? [];
+  const lines = [[corner, ...texts.map((t) => t.title), ...m.colLabels.slice(0, m.cols)].map(csvField).join(',')];
   for (let i = 0; i < m.rows; i++) {
-    const cells = [csvField(m.rowLabels[i] ?? String(i))];
+    const cells = [csvField(m.rowLabels[i] ?? String(i)), ...texts.map((t) => csvField(t.values[i] ?? ''))];
     for (let j = 0; j < m.cols; j++) cells.push(numberText(m.matrix[i * m.cols + j]));
     lines.push(cells.join(','));
   }
   return `${lines.join('\r\n')}\r\n`;
 }
 
-/** JSON: {title, rowLabels, colLabels, values: [[...]], masked?}; non-finite values as strings. */
+/** JSON: {title, rowLabels, colLabels, textColumns?, values: [[...]], masked?}; non-finite values as strings. */
 export function toJSON(m: MatrixExport): string {
   const values: (number | string)[][] = [];
   for (let i = 0; i < m.rows; i++) {
@@ -64,6 +72,7 @@ export function toJSON(m: MatrixExport): string {
     colTitle: m.colTitle ?? 'col',
     rowLabels: m.rowLabels.slice(0, m.rows),
     colLabels: m.colLabels.slice(0, m.cols),
+    ...(m.textColumns ? { textColumns: m.textColumns.map((t) => ({ title: t.title, values: t.values.slice(0, m.rows) })) } : {}),
     values,
   };
   if (m.mask) {
@@ -72,6 +81,30 @@ export function toJSON(m: MatrixExport): string {
     out.masked = masked;
   }
   return `${JSON.stringify(out, null, 1)}\n`;
+}
+
+/**
+ * Matrices of one width (the columns of the first) stacked into one, rows after rows, each row labelled
+ * "<its part's name> · <its label>": e.g. every layer × head of a model in one CSV or JSON. Offered as CSV and JSON
+ * (a picture of the stack would be a strip too thin to read).
+ */
+export function stackExports(title: string, parts: { name: string; m: MatrixExport }[], partTitle = 'part'): MatrixExport {
+  const first = parts[0]?.m;
+  const cols = first?.cols ?? 0;
+  const rows = parts.reduce((n, p) => n + p.m.rows, 0);
+  const matrix = new Float64Array(rows * cols);
+  const mask = parts.some((p) => p.m.mask) ? new Float64Array(rows * cols) : undefined;
+  const rowLabels: string[] = [];
+  for (const { name, m } of parts) {
+    const at = rowLabels.length * cols;
+    for (let k = 0; k < m.rows * cols; k++) {
+      matrix[at + k] = m.matrix[k];
+      if (mask && m.mask) mask[at + k] = m.mask[k];
+    }
+    for (let i = 0; i < m.rows; i++) rowLabels.push(`${name} · ${m.rowLabels[i] ?? i}`);
+  }
+  return { title, matrix, rows, cols, rowLabels, colLabels: first?.colLabels ?? [], mask, rowTitle: `${partTitle} · ${first?.rowTitle ?? 'row'}`,
+    colTitle: first?.colTitle, domain: first?.domain, formats: ['csv', 'json'] };
 }
 
 function escapeXml(s: string): string {
@@ -226,16 +259,79 @@ export function toLinesSVG(p: LinesExport): string {
   });
   label(p.rowLabels, lw, 'end');
   label(p.colLabels, x1 + 10, 'start');
-  const slot = new Map(p.heads.map((h, i) => [h, i]));
-  for (const l of p.lines) {
+  parts.push(...svgLines(p.lines, p.heads, { x0, x1, y0: top, rowH }, { ...p, name: (h) => headLabel(h, p.summary) }));
+  parts.push('</svg>');
+  return `${parts.join('\n')}\n`;
+}
+
+/**
+ * The <line>s of one line picture in `frame` (as lines.ts paintLines lays them out; `heads`: the heads shown, in
+ * order), each in its head's colour for a light background, with its head, query, key and exact weight as data-*
+ * attributes (and `attrs`) and a <title>: "<head's name>: query → key: weight".
+ */
+function svgLines(lines: readonly Line[], heads: readonly number[], frame: LinesFrame,
+  o: { focused: boolean; thin?: boolean; name: (head: number) => string; rowLabels: string[]; colLabels: string[]; attrs?: string }): string[] {
+  const slot = new Map(heads.map((h, i) => [h, i]));
+  return lines.map((l) => {
     const s = slot.get(l.head) ?? 0;
-    const { width, opacity } = lineStyle(l.weight, p.focused);
-    const y0 = top + endpointY(l.query, rowH, s, p.heads.length);
-    const y1 = top + endpointY(l.key, rowH, s, p.heads.length);
-    parts.push(`<line x1="${x0}" y1="${y0.toFixed(2)}" x2="${x1}" y2="${y1.toFixed(2)}" stroke="${headColor(l.head, false)}" ` +
-      `stroke-width="${width.toFixed(2)}" stroke-opacity="${opacity.toFixed(3)}" stroke-linecap="round" data-head="${l.head === SUMMARY_HEAD ? 'summary' : l.head + 1}" ` +
+    const { width, opacity } = lineStyle(l.weight, o.focused, o.thin);
+    const y0 = frame.y0 + endpointY(l.query, frame.rowH, s, heads.length);
+    const y1 = frame.y0 + endpointY(l.key, frame.rowH, s, heads.length);
+    return `<line x1="${frame.x0}" y1="${y0.toFixed(2)}" x2="${frame.x1}" y2="${y1.toFixed(2)}" stroke="${headColor(l.head, false)}" ` +
+      `stroke-width="${width.toFixed(2)}" stroke-opacity="${opacity.toFixed(3)}" stroke-linecap="round"${o.attrs ?? ''} data-head="${l.head === SUMMARY_HEAD ? 'summary' : l.head + 1}" ` +
       `data-query="${l.query}" data-key="${l.key}" data-weight="${numberText(l.weight)}"><title>${escapeXml(
-        `${headLabel(l.head, p.summary)}: ${p.rowLabels[l.query] ?? l.query} → ${p.colLabels[l.key] ?? l.key}: ${numberText(l.weight)}`)}</title></line>`);
+        `${o.name(l.head)}: ${o.rowLabels[l.query] ?? l.query} → ${o.colLabels[l.key] ?? l.key}: ${numberText(l.weight)}`)}</title></line>`;
+  });
+}
+
+/** The model view's line pictures (components/model-view.ts) to export: every layer × head of one view, small. */
+export interface ModelLinesExport {
+  title: string;
+  subtitle: string;
+  rowLabels: string[]; // the queries (the left end of every picture's lines)
+  colLabels: string[]; // the keys (the right end)
+  layers: number;
+  heads: number;
+  lines: (layer: number, head: number) => Line[]; // as drawn in the pictures (thin; lighter ones left out)
+}
+
+const PICTURE = 96; // a picture's side: the model view's largest
+const PICTURE_GAP = 6;
+const LAYER_HEAD = 34; // the "L1" column
+
+/**
+ * A standalone SVG of the model view's line pictures, on a light background: one row per layer, one column per head
+ * (headed L1…, H1…), each picture framed, its lines thin and in its head's colour (as the page's thumbnails), each
+ * with its layer, head, query, key and exact weight as data-* attributes and a <title>.
+ */
+export function toModelLinesSVG(p: ModelLinesExport): string {
+  const n = Math.max(p.rowLabels.length, p.colLabels.length, 1);
+  const step = PICTURE + PICTURE_GAP;
+  const top = 62;
+  // Wide enough for the grid and for the title and subtitle (about 7.5 and 6 px a character).
+  const W = Math.round(Math.max(LAYER_HEAD + p.heads * step + 10, 16 + 7.5 * p.title.length, 16 + 6 * p.subtitle.length));
+  const H = top + p.layers * step + 10;
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, sans-serif">`,
+    `<title>${escapeXml(p.title)}</title>`,
+    `<rect width="${W}" height="${H}" fill="#fff"/>`,
+    `<text x="8" y="18" font-size="13" font-weight="600">${escapeXml(p.title)}</text>`,
+    `<text x="8" y="34" font-size="11" fill="#555">${escapeXml(p.subtitle)}</text>`,
+  ];
+  for (let h = 0; h < p.heads; h++)
+    parts.push(`<text x="${LAYER_HEAD + h * step + PICTURE / 2}" y="${top - 8}" font-size="11" fill="#555" text-anchor="middle">H${h + 1}</text>`);
+  for (let l = 0; l < p.layers; l++) {
+    const y = top + l * step;
+    parts.push(`<text x="${LAYER_HEAD - 6}" y="${y + PICTURE / 2}" font-size="11" fill="#555" text-anchor="end" dominant-baseline="middle">L${l + 1}</text>`);
+    for (let h = 0; h < p.heads; h++) {
+      const x = LAYER_HEAD + h * step;
+      parts.push(`<g data-layer="${l + 1}" data-head="${h + 1}"><title>Layer ${l + 1}, head ${h + 1}</title>` +
+        `<rect x="${x}" y="${y}" width="${PICTURE}" height="${PICTURE}" rx="4" fill="#fff" stroke="#d6d3e4"/>`,
+        ...svgLines(p.lines(l, h), [h], { x0: x + 4, x1: x + PICTURE - 4, y0: y, rowH: PICTURE / n },
+          { focused: false, thin: true, name: (hd) => `Layer ${l + 1}, head ${hd + 1}`, rowLabels: p.rowLabels, colLabels: p.colLabels,
+            attrs: ` data-layer="${l + 1}"` }),
+        '</g>');
+    }
   }
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
@@ -262,7 +358,7 @@ export function download(name: string, data: Blob | string, type = 'text/plain')
 }
 
 /** Exports a matrix in one of the four formats, as a download. */
-export async function exportMatrix(m: MatrixExport, format: 'png' | 'svg' | 'csv' | 'json') {
+export async function exportMatrix(m: MatrixExport, format: ExportFormat) {
   if (format === 'csv') return download(fileName(m.title, 'csv'), toCSV(m), 'text/csv');
   if (format === 'json') return download(fileName(m.title, 'json'), toJSON(m), 'application/json');
   if (format === 'svg') return download(fileName(m.title, 'svg'), toSVG(m), 'image/svg+xml');

@@ -337,6 +337,19 @@ export function selectedMatrix(v: AttentionView, layer: number, head: HeadChoice
   return { matrix: mean, mask };
 }
 
+/** “strongest link on this text “sat” → “cat”, 0.82”: one head's largest weight, its query and key (masked cells
+ *  never win; the weight is cut, not rounded, to 2 decimals, so 0.999 reads 0.99 and never looks like all of it). */
+export function strongestLink(v: AttentionView, layer: number, head: number): string {
+  const { matrix, mask } = selectedMatrix(v, layer, head);
+  const cols = v.cols.length;
+  let best = -1;
+  for (let i = 0; i < matrix.length; i++)
+    if ((!mask || mask[i] !== -Infinity) && Number.isFinite(matrix[i]) && (best < 0 || matrix[i] > matrix[best])) best = i;
+  if (best < 0) return 'no weight on this text';
+  const q = v.rows[Math.floor(best / cols)], k = v.cols[best % cols];
+  return `strongest link on this text “${q}” → “${k}”, ${(Math.floor(matrix[best] * 100) / 100).toFixed(2)}`;
+}
+
 // ------------------------------------------------------------------------------------------- chip editing
 // The chips edit the text itself: each token owns its piece of the text (the whitespace before it included),
 // so editing, inserting, deleting and reordering chips rewrite the text, which is then tokenized again.

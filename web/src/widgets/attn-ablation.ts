@@ -10,7 +10,7 @@
 // "d2.1" decoder, "c1.3" cross-attention), mode ("zero" | "mean"), rank ("true": the ranking is shown).
 import { css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { MODELS, headKey, parseOff, toggled } from '../components/ablation-parts';
+import { MODELS, ablationExports, headKey, parseOff, toggled } from '../components/ablation-parts';
 import type { AblationModel, AblationResult, HeadRef } from '../engine/ablation';
 import type { MatrixExport } from '../export/export';
 import { modelInfo } from '../models/catalog';
@@ -84,18 +84,9 @@ export class AttnAblation extends WidgetBase {
     void this.stateChanged();
   }
 
+  /** The outcome shown (with every head, without the heads off, the change), and the ranking once computed. */
   protected override exportables(): MatrixExport[] {
-    const r = this.result;
-    if (!r?.ranking) return [];
-    return r.groups.map((g) => ({
-      title: `${g.title}: change when each head is removed alone`,
-      matrix: Float64Array.from({ length: g.layers * g.heads }, (_, k) =>
-        r.ranking!.find((x) => x.head.group === g.group && x.head.layer === Math.floor(k / g.heads) && x.head.head === k % g.heads)!.change),
-      rows: g.layers, cols: g.heads,
-      rowLabels: Array.from({ length: g.layers }, (_, l) => `layer ${l + 1}`),
-      colLabels: Array.from({ length: g.heads }, (_, h) => `head ${h + 1}`),
-      rowTitle: 'layer', colTitle: 'head',
-    }));
+    return ablationExports(this.result, { mode: this.modeId });
   }
 
   protected renderBody() {

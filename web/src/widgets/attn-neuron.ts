@@ -13,7 +13,7 @@ import { customElement, property, state } from 'lit/decorators.js';
 import type { Analysis } from '../engine/protocol';
 import type { MatrixExport } from '../export/export';
 import { modelInfo } from '../models/catalog';
-import { hasVectors, neuronHeadMap, neuronStyles, neuronSteps, neuronTokens, pickNeuron, type NeuronNumbers, type VectorView } from '../components/neuron-parts';
+import { hasVectors, neuronExports, neuronHeadMap, neuronStyles, neuronSteps, neuronTokens, pickNeuron, type NeuronNumbers, type VectorView } from '../components/neuron-parts';
 import { ModelWidget } from './model-widget';
 import { registerWidget } from './registry';
 
@@ -64,20 +64,7 @@ export class AttnNeuron extends ModelWidget {
   protected override exportables(): MatrixExport[] {
     const s = this.shown;
     if (!s) return [];
-    const { v, n } = s;
-    const where = `layer ${n.layer + 1}, head ${n.head + 1}`;
-    return [
-      {
-        title: `${where}: q of “${v.rows[n.i]}”, k of “${v.cols[n.j]}” and their product`,
-        matrix: [...n.q, ...n.k, ...n.product], rows: 3, cols: n.headDim, rowLabels: ['q', 'k', 'q ⊙ k'],
-        colLabels: Array.from({ length: n.headDim }, (_, d) => String(d + 1)), rowTitle: 'vector', colTitle: 'dimension',
-      },
-      {
-        title: `${where}: the scaled scores of “${v.rows[n.i]}” and their softmax`,
-        matrix: [...n.scaledRow, ...n.weights], rows: 2, cols: v.cols.length, rowLabels: ['score / √Dh', 'weight'],
-        colLabels: v.cols, rowTitle: 'row', colTitle: 'key', mask: n.mask ? [...n.mask, ...n.mask] : undefined,
-      },
-    ];
+    return neuronExports(s.v, s.n);
   }
 
   // ------------------------------------------------------------------------------------------ render

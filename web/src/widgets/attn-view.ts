@@ -16,14 +16,15 @@
 // share with <attn-neuron>, <attn-compare> and <attn-ablation>: "neuron" (how one weight of the head is made; query
 // and key: 0-based row and column, by default the last row and the key it weighs most), "compare" (the same layer
 // and head on a second text, vs, and second − first; vs by default the model's preset) and "ablation" (heads
-// switched off: off "2.3,4.1", the translator's "e1.2,d2.1,c1.3"; ablate "zero" | "mean"; rank "true": the ranking).
+// switched off: off "2.3,4.1", the translator's "e1.2,d2.1,c1.3"; ablate "zero" | "mean"; rank "true": the ranking;
+// the shipped models, a lab run and a Hugging Face checkpoint, as in the explorer).
 // A display that cannot show the model says why, as the explorer does.
 import { css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { Analysis, AttentionView } from '../engine/protocol';
 import { Superseded } from '../engine/client';
 import { sharedEngine } from '../engine/shared';
-import type { MatrixExport } from '../export/export';
+import { stackExports, type MatrixExport } from '../export/export';
 import { MODELS, modelInfo, type ModelId } from '../models/catalog';
 import { HF_FAMILIES, folderPath, folderUrl } from '../models/hf';
 import type { HfInfo } from '../engine/protocol';
@@ -44,13 +45,13 @@ import type { ScriptDownload } from './pytorch-panel';
 import '../components/attn-heatmap';
 import '../components/head-gallery';
 import '../components/attn-lines';
-import '../components/model-view';
+import { modelLinesSVG } from '../components/model-view';
 import type { AttnLines } from '../components/attn-lines';
-import { DISPLAYS, DISPLAY_PANEL, ablationNotice, displayTabs, displayTabsStyles, displayUses, isDisplay, neuronNotice, type Display } from '../components/displays';
-import { hasVectors, neuronHeadMap, neuronStyles, neuronSteps, neuronTokens, pickNeuron, type NeuronPick } from '../components/neuron-parts';
-import { COMPARE_DEFAULTS, compareStyles, difference, differencePanel } from '../components/compare-parts';
-import { MODELS as ABLATION_MODELS, headKey, parseOff } from '../components/ablation-parts';
-import type { AblationModel, AblationResult, HeadRef } from '../engine/ablation';
+import { DISPLAYS, DISPLAY_PANEL, displayTabs, displayTabsStyles, displayUses, isDisplay, neuronNotice, type Display } from '../components/displays';
+import { hasVectors, neuronExports, neuronHeadMap, neuronStyles, neuronSteps, neuronTokens, pickNeuron, type NeuronNumbers, type NeuronPick, type VectorView } from '../components/neuron-parts';
+import { COMPARE_DEFAULTS, compareExports, compareStyles, compared, comparisonPanel, type Compared } from '../components/compare-parts';
+import { ablationExports, ablationNotice, ablationTargetOf, headKey, parseOff, requestAblation } from '../components/ablation-parts';
+import type { AblationResult, HeadRef } from '../engine/ablation';
 import { headsText, parseHeads, parsePin, pinText, shownHeads, type Focus } from '../components/lines';
 import '../components/model-controls';
 import '../components/model-outputs';
@@ -97,6 +98,12 @@ export function settingsFromAttributes(get: (attr: string) => string | null): { 
     settings.nhead = heads;
   }
   return { settings, notes };
+}
+
+/** One [rows, cols] matrix of a view to export, titled "<view>, <name>" ("Self-attention, layer 2, head 3"). */
+function viewExport(v: AttentionView, name: string, matrix: ArrayLike<number>, mask?: ArrayLike<number>): MatrixExport {
+  return { title: `${v.title}, ${name}`, matrix, rows: v.rows.length, cols: v.cols.length, rowLabels: v.rows, colLabels: v.cols, mask,
+    rowTitle: 'query', colTitle: 'key', domain: [0, 1] };
 }
 
 /** The attributes of settings (those that differ from the defaults). */
@@ -165,8 +172,10 @@ export class AttnView extends WidgetBase {
   private analysisTraced = false;
   /** The compare display's second text, analyzed by the same model. */
   @state() private compared?: Analysis;
-  /** The ablation display's result (the worker's 'ablation' call), for its model. */
-  @state() private ablated?: AblationResult & { model: AblationModel };
+  /** The ablation display's result (the worker's ablation call), for its model: model is its AblationTarget's tag. */
+  @state() private ablated?: AblationResult & { model: string };
+  /** The ablation requests made: a Hugging Face ranking in parts stops once a newer one is made. */
+  private ablationAsked = 0;
   @state() private loading = '';
   /** The Hugging Face model, once loaded. */
   @state() private hfInfo?: HfInfo;
@@ -255,10 +264,12 @@ export class AttnView extends WidgetBase {
     const kind = v && this.summaryOf(v);
     if (v && kind) await this.summaries.load(v, kind, this.pick(v).layer);
     if (this.shownDisplay === 'compare') this.compared = await this.analyzeOne(this.compareText, `${this.viewKey}-vs`);
-    const model = this.ablationModel;
-    if (this.shownDisplay === 'ablation' && model) {
-      const r = await this.call('ablation', { model, text: this.currentText, removed: this.ablationOff.heads, mode: this.ablateMode, rank: this.rank });
-      this.ablated = { ...r, model };
+    const t = this.ablationTarget;
+    const asked = ++this.ablationAsked;
+    if (this.shownDisplay === 'ablation' && t) {
+      await requestAblation((name, args) => this.call(name, args, 'ablation'), t,
+        { text: this.currentText, removed: this.ablationOff.heads, mode: this.ablateMode, rank: this.rank },
+        (r) => (this.ablated = { ...r, model: t.tag }), () => asked === this.ablationAsked);
     }
   }
 
@@ -267,9 +278,16 @@ export class AttnView extends WidgetBase {
     return this.vs || (COMPARE_DEFAULTS as Partial<Record<string, [string, string]>>)[this.modelId]?.[1] || this.currentText;
   }
 
-  /** The ablation display's model (undefined: the model has no ablation: untrained, lab, Hugging Face). */
-  private get ablationModel(): AblationModel | undefined {
-    return (ABLATION_MODELS as string[]).includes(this.modelId) ? (this.modelId as AblationModel) : undefined;
+  /** The ablation display's target (a shipped model, a lab run or a Hugging Face checkpoint: ablation-parts.ts), or
+   * why the model has none (the untrained model, a lab LSTM, a BertModel). */
+  private get ablation() {
+    return ablationTargetOf({ model: this.modelId, run: this.labRun, config: this.info?.config, hf: this.hfInfo });
+  }
+
+  /** The ablation display's target; undefined: the model has none. */
+  private get ablationTarget() {
+    const t = this.ablation;
+    return 'none' in t ? undefined : t;
   }
 
   private get ablateMode(): 'zero' | 'mean' {
@@ -278,8 +296,14 @@ export class AttnView extends WidgetBase {
 
   /** The heads off names, and a note for each entry it cannot use. */
   private get ablationOff() {
-    const model = this.ablationModel ?? 'lm';
-    return parseOff(this.off ?? '', model, this.ablated?.model === model ? this.ablated.groups : undefined);
+    const t = this.ablationTarget;
+    return parseOff(this.off ?? '', t?.panel ?? 'lm', t && this.ablated?.model === t.tag ? this.ablated.groups : undefined);
+  }
+
+  /** The ablation display's result for the model shown (undefined while it is computed). */
+  private get ablationResult(): AblationResult | undefined {
+    const t = this.ablationTarget;
+    return t && this.ablated?.model === t.tag ? this.ablated : undefined;
   }
 
   /** What the attributes ask for that cannot be done: each with what is shown instead. */
@@ -293,7 +317,7 @@ export class AttnView extends WidgetBase {
       if (d === 'neuron' && x && !/^\s*\d+\s*$/.test(x))
         notes.push(`${which} must be a token's number, 0 for the first; using ${which === 'query' ? 'the last row' : 'the key it weighs most'}.`);
     }
-    if (d === 'ablation' && this.ablationModel) {
+    if (d === 'ablation' && this.ablationTarget) {
       if (this.ablate && this.ablate !== 'zero' && this.ablate !== 'mean') notes.push('ablate must be zero or mean; using zero.');
       notes.push(...this.ablationOff.notes);
     }
@@ -368,26 +392,54 @@ export class AttnView extends WidgetBase {
 
   private readonly viewKey = `view-${Math.random().toString(36).slice(2, 9)}`;
 
+  /** What the display shows, for the Export menu (widget-base.ts). */
   protected override exportables(): MatrixExport[] {
     const v = this.currentView;
     if (!v) return [];
     const pick = this.pick(v);
-    // The lines display: the matrix of each head drawn (or rollout's or flow's).
-    const heads: HeadChoice[] = this.shownDisplay === 'lines' && !this.summaryOf(v) ? shownHeads(v, parseHeads(this.lineHeads, 1)) : [pick.head];
+    const d = this.shownDisplay;
+    if (d === 'neuron') return hasVectors(v) ? neuronExports(v, this.neuron(v, pick)) : [];
+    if (d === 'compare') {
+      const { second } = this.secondOf(v);
+      return second ? compareExports(this.comparison(v, pick, second)) : [];
+    }
+    if (d === 'ablation') {
+      const t = this.ablationTarget;
+      return t ? ablationExports(this.ablationResult, { mode: this.ablateMode, maskToken: t.maskToken }) : [];
+    }
+    if (d === 'model') return [this.everyHead(v)];
+    // The heatmap: its matrix (a head's, the mean, or rollout's or flow's); the lines: the matrix of each head drawn.
+    const kind = this.summaryOf(v);
+    const heads: HeadChoice[] = d === 'lines' && !kind ? shownHeads(v, parseHeads(this.lineHeads, 1)) : [pick.head];
     return heads.flatMap((head) => {
       const { matrix, mask, name } = this.shownMatrix(v, { layer: pick.layer, head });
-      return matrix ? [{
-        title: `${v.title}, layer ${pick.layer + 1}, ${name}`,
-        matrix, rows: v.rows.length, cols: v.cols.length, rowLabels: v.rows, colLabels: v.cols, mask,
-        rowTitle: 'query', colTitle: 'key', domain: [0, 1] as [number, number],
-      }] : [];
+      return matrix ? [viewExport(v, kind ? `attention ${kind} through layer ${pick.layer + 1}` : `layer ${pick.layer + 1}, ${name}`, matrix, mask)] : [];
     });
   }
 
+  /** The model display's numbers: every layer × head of the view in one CSV or JSON (made once per view). */
+  private everyHead(v: AttentionView): MatrixExport {
+    const m = this.stacked.get(v) ?? stackExports(`${v.title}: every layer and head`, Array.from({ length: v.layers * v.heads }, (_, k) => {
+      const [l, h] = [Math.floor(k / v.heads), k % v.heads];
+      const { matrix, mask } = selectedMatrix(v, l, h);
+      return { name: `layer ${l + 1}, head ${h + 1}`, m: viewExport(v, `layer ${l + 1}, head ${h + 1}`, matrix, mask) };
+    }), 'layer, head');
+    this.stacked.set(v, m);
+    return m;
+  }
+
+  private readonly stacked = new WeakMap<AttentionView, MatrixExport>();
+
+  /** The line pictures as SVG: the head view's (display lines), the model view's (display model, pictures lines). */
   protected override svgExports() {
-    const lines = this.renderRoot.querySelector<AttnLines>('attn-lines');
     const v = this.currentView;
-    if (this.shownDisplay !== 'lines' || !lines || !v) return [];
+    if (!v) return [];
+    if (this.shownDisplay === 'model' && this.pictures === 'lines') {
+      const title = `${v.title}: every layer and head, as lines`;
+      return [{ title, svg: () => modelLinesSVG(v, title) }];
+    }
+    const lines = this.renderRoot.querySelector<AttnLines>('attn-lines');
+    if (this.shownDisplay !== 'lines' || !lines) return [];
     return [{ title: `${v.title}, layer ${this.pick(v).layer + 1}: lines`, svg: () => lines.svg() }];
   }
 
@@ -415,6 +467,7 @@ export class AttnView extends WidgetBase {
         @heads-change=${(e: CustomEvent<number[] | undefined>) => this.setState('lineHeads', e.detail ? headsText(e.detail, 1) : undefined)}
         @pin-change=${(e: CustomEvent<Focus | undefined>) => this.setState('pin', e.detail ? pinText(e.detail, 1) : undefined)}></attn-lines>`,
       model: () => html`<attn-model-view class="main" .view=${v} .layer=${pick.layer} .head=${pick.head} colormap=${this.colormap}
+        .stats=${this.info?.stats?.[v.name]}
         pictures=${this.pictures === 'lines' ? 'lines' : 'heatmap'}
         @head-select=${(e: CustomEvent<{ layer: number; head: number }>) => {
           this.lineHeads = String(e.detail.head + 1);
@@ -423,7 +476,7 @@ export class AttnView extends WidgetBase {
         @display-select=${(e: CustomEvent<Display>) => this.setState('display', e.detail === 'heatmap' ? undefined : e.detail)}
         @pictures-change=${(e: CustomEvent<string>) => this.setState('pictures', e.detail === 'lines' ? 'lines' : undefined)}></attn-model-view>`,
       neuron: () => this.renderNeuron(v, pick),
-      compare: () => this.renderCompare(v, pick),
+      compare: () => this.renderCompare(v, pick, titles),
       ablation: () => this.renderAblation(),
     };
     const d = this.shownDisplay;
@@ -450,9 +503,7 @@ export class AttnView extends WidgetBase {
       return this.analysisTraced
         ? html`<p class="notice" role="status">${neuronNotice(this.modelName)}</p>`
         : html`<p class="muted" role="status">Computing the queries and keys…</p>`;
-    const h = pick.head === 'mean' ? 0 : pick.head;
-    const index = (x?: string) => (x && /^\s*\d+\s*$/.test(x) ? Number(x) : undefined);
-    const n = pickNeuron(v, pick.layer, h, index(this.query), index(this.key));
+    const n = this.neuron(v, pick);
     const select = (i: number, j: number) => {
       this.query = String(i);
       this.key = String(j);
@@ -472,35 +523,51 @@ export class AttnView extends WidgetBase {
       ${neuronHeadMap(v, n, { colormap: this.colormap, className: 'neuron-head', pick: select })}`;
   }
 
-  /** The compare display (compare-parts.ts): the same layer and head on a second text, and second − first. */
-  private renderCompare(v: AttentionView, pick: { layer: number; head: HeadChoice }) {
+  /** The compare display (compare-parts.ts): the same layer and head on a second text, both texts' maps, and second − first. */
+  private renderCompare(v: AttentionView, pick: { layer: number; head: HeadChoice }, titles: { row: string; col: string }) {
     const text = this.compareText;
-    const c = this.compared;
-    const done = c && c.model === this.analysis?.model && c.text === text;
-    const second = done ? c.views.find((x) => x.name === v.name) : undefined;
+    const { done, second } = this.secondOf(v);
     const input = html`<label class="vs">Second text <input class="vs" dir="auto" .value=${text} ?readonly=${this.readonly}
       @change=${(e: Event) => this.setState('vs', (e.target as HTMLInputElement).value)} /></label>`;
     if (!second)
       return html`${input}<p class="muted" role="status">${done ? 'Type a second text to compare its attention with this one’s.'
         : 'Computing the second text’s attention…'}</p>`;
-    const head = isSummary(this.head) ? 'mean' : pick.head;
-    const where = { layer: pick.layer, head };
     return html`${input}
-      <p class="muted explain">The first text is the one above; the picture is the second’s attention minus the first’s, in the same layer
-        and head.</p>
-      ${differencePanel(v, second, difference(v, second, pick.layer, head), where, this.isCausal(v))}`;
+      <p class="muted explain">The first text is the one above. Both texts’ attention in the same layer and head, on the same
+        colour scale; then the second’s minus the first’s.</p>
+      ${comparisonPanel(this.comparison(v, pick, second), { colormap: this.colormap, causal: this.isCausal(v), titles })}`;
+  }
+
+  /** The neuron display's numbers: the head picked (a mean of heads, rollout or flow: head 1), query and key by the
+   * attributes (by default the last row and the key it weighs most). */
+  private neuron(v: VectorView, pick: { layer: number; head: HeadChoice }): NeuronNumbers {
+    const index = (x?: string) => (x && /^\s*\d+\s*$/.test(x) ? Number(x) : undefined);
+    return pickNeuron(v, pick.layer, pick.head === 'mean' ? 0 : pick.head, index(this.query), index(this.key));
+  }
+
+  /** The compare display's second text: whether it is analyzed, and its view of the same name as `v`. */
+  private secondOf(v: AttentionView): { done: boolean; second?: AttentionView } {
+    const c = this.compared;
+    const done = !!c && c.model === this.analysis?.model && c.text === this.compareText;
+    return { done, second: done ? c.views.find((x) => x.name === v.name) : undefined };
+  }
+
+  /** What the compare display compares: `v` and `second` at the layer and head picked (rollout or flow: the mean). */
+  private comparison(v: AttentionView, pick: { layer: number; head: HeadChoice }, second: AttentionView): Compared {
+    return compared(v, second, [this.analysis!.text, this.compareText], { layer: pick.layer, head: isSummary(this.head) ? 'mean' : pick.head });
   }
 
   /** The ablation display (ablation-parts.ts): the text with heads switched off; a ranked head opens in the other displays. */
   private renderAblation() {
-    const model = this.ablationModel;
-    if (!model) return html`<p class="notice" role="status">${ablationNotice(this.modelName, 'set model to lm, tagger or dates')}</p>`;
-    const r = this.ablated?.model === model ? this.ablated : undefined;
+    const t = this.ablation;
+    if ('none' in t)
+      return html`<p class="notice" role="status">${ablationNotice(this.modelName, t.none, 'set model to lm, tagger or dates, model to lab with a run, or hf to a checkpoint’s folder')}</p>`;
     const open = (h: HeadRef) => {
       if (h.group !== 'self') this.view = h.group;
       this.selectHead(h.layer, h.head);
     };
-    return html`<attn-ablation-panel .result=${r} .heads=${this.ablationOff.heads} model=${model} mode=${this.ablateMode} ?rank=${this.rank}
+    return html`<attn-ablation-panel .result=${this.ablationResult} .heads=${this.ablationOff.heads} model=${t.panel} mode=${this.ablateMode}
+      ?rank=${this.rank} mean-label=${t.meanLabel} mask-token=${t.maskToken}
       .rankClick=${'Click a head to open it (its layer and head) in the other displays.'}
       @ablation-off=${(e: CustomEvent<HeadRef[]>) => this.setState('off', e.detail.map(headKey).join(',') || undefined)}
       @ablation-mode=${(e: CustomEvent<'zero' | 'mean'>) => this.setState('ablate', e.detail === 'mean' ? 'mean' : undefined)}

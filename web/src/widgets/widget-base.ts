@@ -23,7 +23,7 @@ export type WidgetEngineStatus =
   | { state: 'loading'; loaded: number; total: number }
   | { state: 'ready' }
   | { state: 'failed'; message: string };
-import { exportMatrix, type MatrixExport } from '../export/export';
+import { EXPORT_FORMATS, exportMatrix, type ExportFormat, type MatrixExport } from '../export/export';
 import { scriptFileName } from './pytorch';
 import { copyOrSelect, type ScriptDownload } from './pytorch-panel';
 import { COLORMAPS } from '../components/colormaps';
@@ -207,7 +207,7 @@ export abstract class WidgetBase extends LitElement {
     this.copied = (await copyOrSelect(text, area)) === 'copied' ? which : `${which}-select`;
   }
 
-  private async doExport(index: number, format: 'png' | 'svg' | 'csv' | 'json') {
+  private async doExport(index: number, format: ExportFormat) {
     const m = this.exportables()[index];
     if (m) await exportMatrix(m, format);
   }
@@ -277,8 +277,9 @@ export abstract class WidgetBase extends LitElement {
               ${matrices.map(
                 (m, i) => html`<tr>
                   <th scope="row">${m.title}</th>
-                  ${(['png', 'svg', 'csv', 'json'] as const).map(
-                    (f) => html`<td><button data-format=${f} data-index=${i} @click=${() => this.doExport(i, f)}>${f.toUpperCase()}</button></td>`,
+                  ${EXPORT_FORMATS.map(
+                    (f) => html`<td>${(m.formats ?? EXPORT_FORMATS).includes(f)
+                      ? html`<button data-format=${f} data-index=${i} @click=${() => this.doExport(i, f)}>${f.toUpperCase()}</button>` : nothing}</td>`,
                   )}
                 </tr>`,
               )}
@@ -304,9 +305,9 @@ export abstract class WidgetBase extends LitElement {
     themeStyles,
     srOnlyStyles,
     css`
-      .w-head { display: flex; align-items: center; justify-content: space-between; gap: 10px; margin-bottom: 8px; }
+      .w-head { display: flex; flex-wrap: wrap; align-items: center; justify-content: space-between; gap: 10px; margin-bottom: 8px; }
       .w-title { font-size: 15px; margin: 0; }
-      .w-actions { display: flex; gap: 6px; }
+      .w-actions { display: flex; flex-wrap: wrap; gap: 6px; }
       .w-actions { align-items: center; }
       .w-actions button, .w-cmap { font-size: 12.5px; }
       .w-cmap { display: inline-flex; gap: 5px; align-items: center; color: var(--w-muted); }
