@@ -24,9 +24,9 @@ async function settle(page: Page, display: string) {
   const drawn = page.waitForFunction(
     (d) => {
       const ex = document.querySelector('attn-explorer') as any;
-      const s = ex?.store.state;
+      const s = ex?.store?.state; // (undefined until the element is defined: a page that has just opened)
       const root: ShadowRoot | undefined = ex?.shadowRoot;
-      if (!root || s.busy || s.display !== d || s.analysis?.text !== ex.store.text || root.querySelector('.state.loading')) return false;
+      if (!root || !s || s.busy || s.display !== d || s.analysis?.text !== ex.store.text || root.querySelector('.state.loading')) return false;
       // The head gallery comes after the first picture, and measures a Hugging Face model's heads over a while.
       if (!root.querySelector('head-gallery') || root.querySelector('.stats-progress')) return false;
       const ready: Record<string, () => unknown> = {

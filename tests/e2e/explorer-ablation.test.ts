@@ -86,6 +86,14 @@ describe('the explorer: Ablation display', () => {
     const first = page.locator(`${PANEL} .ranking li`).first();
     await first.waitFor({ timeout: 60000 });
     const head = (await first.getAttribute('data-head'))!;
+    // The ranking is in the URL too: the same URL opened again ranks the heads, the same head first.
+    await expect.poll(() => page.evaluate(() => new URLSearchParams(location.search).get('rank'))).toBe('1');
+    const ranked = await openPage(session, await page.evaluate(() => location.search.slice(1)));
+    const firstAgain = ranked.page.locator(`${PANEL} .ranking li`).first();
+    await firstAgain.waitFor({ timeout: 60000 });
+    expect(await firstAgain.getAttribute('data-head')).toBe(head);
+    expect(ranked.problems).toEqual([]);
+    await ranked.page.close();
     await first.locator('button.rank-head').click();
     const [l, h] = head.split('.').map(Number);
     await expect.poll(() => page.evaluate(() => {

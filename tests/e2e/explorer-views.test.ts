@@ -12,7 +12,7 @@ import type { Engine } from '../../engine/bindings/attn';
 import { MIN_WEIGHT, type Line } from '../../web/src/components/lines';
 import { describeHead } from '../../web/src/models/describe';
 import { strongestLink } from '../../web/src/state/store';
-import { openPage, screenshotDir, waitForWidget, withBrowserAndEngine, type Session } from './harness';
+import { expectEmbedsReproduce, openPage, screenshotDir, waitForWidget, withBrowserAndEngine, type Session } from './harness';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 let session: Session;
@@ -370,6 +370,15 @@ describe('<attn-view display="lines"> and display="model"', () => {
     await waitForWidget(page, 'attn-view');
     const attrs = await page.locator('attn-view').evaluate((el: any) => el.stateAttributes());
     expect(attrs).toMatchObject({ display: 'model', layer: '2', head: '4', 'line-heads': '4' });
+    // The Embed snippet and the iframe URL reproduce the model view: its grid, the selected cell and its pictures.
+    const modelView = (p: Page) => p.locator('attn-view attn-model-view').evaluate((el: any) => ({
+      cells: el.shadowRoot.querySelectorAll('button.cell').length,
+      // (the name's part that does not wait for the head statistics)
+      selected: el.shadowRoot.querySelector('[aria-selected="true"] button.cell')?.getAttribute('aria-label').split(';')[0],
+      pictures: el.pictures,
+      view: el.view.title,
+    }));
+    expect(await expectEmbedsReproduce(session, page, 'attn-view', modelView)).toContain('display="model"');
     // On a phone the model view stays within the screen (its grid would scroll within itself if it had to).
     const right = await page.locator('attn-view attn-model-view').evaluate((el) => Math.max(el.getBoundingClientRect().right,
       ...[...el.shadowRoot!.querySelectorAll('button.cell')].map((b) => b.getBoundingClientRect().right)));

@@ -155,6 +155,16 @@ describe('explorer page', () => {
     }
   });
 
+  it('reports a CSP violation as a problem (the harness listens for them in every test)', async () => {
+    const { page, problems } = await openPage(session, 'm=untrained&text=red%20green%20blue');
+    await waitForHeatmap(page, 3);
+    expect(problems).toEqual([]);
+    // An inline style attribute is what the strict policy (style-src 'self') refuses.
+    await page.evaluate(() => document.body.setAttribute('style', 'outline: 1px solid red'));
+    await expect.poll(() => problems.join('\n')).toMatch(/CSP violation: style-src-attr/);
+    await page.close();
+  });
+
   it('edits, inserts, deletes and reorders chips', async () => {
     const { page, problems } = await openPage(session, 'm=untrained&text=red%20green%20blue');
     await waitForHeatmap(page, 3);

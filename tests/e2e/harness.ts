@@ -85,6 +85,9 @@ export async function openPage(
     problems.push(`dialog: ${d.message()}`);
     void d.dismiss();
   });
+  // Every CSP violation, in the page and its frames, as a problem of its own (Chromium also logs most of them).
+  await page.addInitScript(() => document.addEventListener('securitypolicyviolation', (e) =>
+    console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline code'} (${e.sourceFile}:${e.lineNumber})`)));
   if (opts.init) await page.addInitScript(opts.init); // runs before the page's own scripts, in every frame
   // ATTN_E2E_THREADS=N: every page opened here asks for N engine threads (?threads=N), so that on a machine whose
   // default is one thread the suite still runs the build with threads (tools/test.sh).

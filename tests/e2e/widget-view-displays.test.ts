@@ -260,6 +260,9 @@ describe('Rollout and Flow as lines', () => {
     const svg: string = await page.evaluate((tag) => (document.querySelector(tag) as any).shadowRoot.querySelector('attn-lines').svg(), TAG);
     expect(svg).toContain('>Flow</text>');
     expect(svg).toContain('data-head="summary"');
+    // The Embed snippet and the iframe URL reproduce the flow's lines.
+    const flowLines = (p: Page) => drawn(p, TAG, '· flow');
+    expect(await expectEmbedsReproduce(session, page, TAG, flowLines)).toContain('head="flow"');
 
     // A head from the bar: that head's lines, and head follows.
     await page.locator(`${TAG} attn-lines button.head-toggle[data-head="2"]`).click();

@@ -76,7 +76,6 @@ export class AttnExplorer extends LitElement {
   /** The Ablation display's result (the worker's 'ablation' call), and the rank button's state. */
   /** model: the shipped model's name, or hf:key (ablationTag). */
   @state() private ablated?: AblationResult & { model: string };
-  @state() private rankHeads = false;
   private ablationRequested = '';
   /** The Neuron display's heatmap cell under the pointer (a click picks it). */
   private neuronCell?: { row: number; col: number };
@@ -356,7 +355,7 @@ export class AttnExplorer extends LitElement {
     const t = this.ablation;
     const client = this.client;
     if (s.display !== 'ablation' || 'none' in t || !client) return;
-    const ask = { text: s.texts[s.model], removed: this.ablationOff.heads, mode: s.ablate, rank: this.rankHeads };
+    const ask = { text: s.texts[s.model], removed: this.ablationOff.heads, mode: s.ablate, rank: !!s.rank };
     const key = JSON.stringify([ask, t.tag]);
     if (key === this.ablationRequested) return;
     this.ablationRequested = key;
@@ -686,15 +685,12 @@ export class AttnExplorer extends LitElement {
       this.store.select(h.layer, h.head);
     };
     return html`${notes.length ? html`<p class="state notice" role="status">${notes.join(' ')}</p>` : nothing}
-      <attn-ablation-panel .result=${r} .heads=${heads} model=${t.panel} mode=${s.ablate} ?rank=${this.rankHeads}
+      <attn-ablation-panel .result=${r} .heads=${heads} model=${t.panel} mode=${s.ablate} ?rank=${!!s.rank}
         mean-label=${t.meanLabel} mask-token=${t.maskToken}
         .rankClick=${"Click a head to open it (its layer and head) in the other displays."}
         @ablation-off=${(e: CustomEvent<HeadRef[]>) => setOff(e.detail)}
         @ablation-mode=${(e: CustomEvent<'zero' | 'mean'>) => this.store.setAblation({ ablate: e.detail })}
-        @ablation-rank=${(e: CustomEvent<boolean>) => {
-          this.rankHeads = e.detail;
-          this.analyzeAblation();
-        }}
+        @ablation-rank=${(e: CustomEvent<boolean>) => this.store.setAblation({ rank: e.detail || undefined })}
         @ablation-rank-head=${(e: CustomEvent<HeadRef>) => open(e.detail)}></attn-ablation-panel>`;
   }
 

@@ -83,6 +83,7 @@ export function stateFromQuery(search: string, base = globalThis.location?.href 
     vs: q.get('vs') ?? undefined,
     off: q.get('off') || undefined,
     ablate: q.get('ablate') === 'mean' ? 'mean' : 'zero',
+    rank: q.get('rank') === '1' || undefined,
   };
 }
 
@@ -116,5 +117,6 @@ export function queryFromState(s: ExplorerState): string {
   if (s.vs !== undefined) q.set('vs', s.vs);
   if (s.off) q.set('off', s.off);
   if (s.ablate !== 'zero') q.set('ablate', s.ablate);
+  if (s.rank) q.set('rank', '1');
   return q.toString();
 }

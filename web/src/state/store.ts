@@ -71,6 +71,8 @@ export interface ExplorerState {
    * translator's "e1.2,d2.1,c1.3"), and what a removed head outputs. */
   off?: string;
   ablate: 'zero' | 'mean';
+  /** The Ablation display ranks the heads (each removed alone), as <attn-ablation>'s `rank`. */
+  rank?: boolean;
   /** Colour range: "fixed" = 0 to 1 (compare heads), "max" = 0 to the largest weight shown. */
   range: 'fixed' | 'max';
   engine: EngineStatus;
@@ -237,7 +239,7 @@ export class Store {
   }
 
   /** The Ablation display's heads switched off (undefined or '': none) and mode. */
-  setAblation(patch: { off?: string; ablate?: 'zero' | 'mean' }) {
+  setAblation(patch: { off?: string; ablate?: 'zero' | 'mean'; rank?: boolean }) {
     this.set(patch);
   }
 
