@@ -2,9 +2,9 @@
 // of tests/fixtures/hf/models opened by link (?hf=). Neuron: the query, key, product, score, scaled score and softmax
 // row shown equal the engine API in Node (the same pass with trace 'full') bit for bit, for GPT-2, BERT and Marian's
 // cross-attention, with each family's line on how its own code orders the steps. Ablation: the outputs with heads
-// switched off (zero and mean ablation) and the ranking of every head equal the engine in Node with the same
-// head_mask / decoder_head_mask / cross_attn_head_mask: GPT-2's next tokens, BERT's [MASK] fillers, Marian's
-// translation and the log-probability of the original one. <attn-view display="ablation" hf=…>: the same for GPT-2
+// switched off (zero and mean ablation, each head's mean over the built-in sentences) and the ranking of every head
+// equal the engine in Node with the same head_mask / decoder_head_mask / cross_attn_head_mask: GPT-2's next tokens,
+// BERT's [MASK] fillers, Marian's translation and the log-probability of the original one. <attn-view display="ablation" hf=…>: the same for GPT-2
 // (mean ablation, the ranking in parts) and Marian, from its attributes and its grid, and its Embed snippet and iframe
 // reproduce it.
 import { describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import type { Engine, HfModel, Tensor } from '../../engine/bindings/attn';
-import { byteLevelLabel } from '../../web/src/models/hf';
+import { byteLevelLabel, STATS_TEXTS } from '../../web/src/models/hf';
 import { expectEmbedsReproduce, openPage, screenshotDir, waitForWidget, withBrowserAndEngine, type Session } from './harness';
 import { blockOf, expectNumbers, shownNeuron } from './neuron-shown';
 import { softmax } from './shipped';
@@ -39,13 +39,17 @@ const TEXT: Record<Family, string> = {
 function nodeModel(family: Family, text = TEXT[family]) {
   const dir = path.join(fixtures, family);
   const model: HfModel = attn.loadHuggingFace(Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(path.join(dir, f))])));
-  const c = model.config;
-  const P = Math.min(c.max_positions, model.maxTokens || c.max_positions);
+  const P = positionsOf(model);
   const e = model.tokenizer!.encode(text, family === 'gpt2' ? {} : { maxTokens: P });
   const ids = Array.from(e.ids).slice(Math.max(0, family === 'gpt2' ? e.ids.length - P : 0));
-  const maxNew = Math.max(1, Math.min(P - 1, (c.max_length ?? 512) - 1, 2 * ids.length + 10));
-  return { model, ids, maxNew };
+  return { model, ids, maxNew: maxNewOf(model, ids.length) };
 }
+
+/** How many tokens the worker lets the model read (hf-worker.ts limit). */
+const positionsOf = (model: HfModel) => Math.min(model.config.max_positions, model.maxTokens || model.config.max_positions);
+/** How many pieces the worker lets Marian write for a source of n pieces (hf-worker.ts maxNew). */
+const maxNewOf = (model: HfModel, n: number) =>
+  Math.max(1, Math.min(positionsOf(model) - 1, (model.config.max_length ?? 512) - 1, 2 * n + 10));
 
 /** Marian with the heads of `off=c1.2,e2.1,d2.4` switched off, from the engine in Node: the masks (Hugging Face's
  * names), the greedy translation with every head, and log P(that translation) with the masks given (none: every head). */
@@ -170,25 +174,47 @@ const PANEL = 'attn-explorer attn-ablation-panel';
 const mask = (layers: number, H: number, off: string[]) =>
   ({ data: Float32Array.from({ length: layers * H }, (_, k) => (off.includes(`${Math.floor(k / H) + 1}.${(k % H) + 1}`) ? 0 : 1)), shape: [layers, H] });
 
-/** The mean of a trace's heads [1, H, T, Dh] over the positions, per layer: [layers, H, Dh] (the page's mean ablation). */
-function means(trace: Record<string, Tensor>, prefix: string, layers: number): Tensor {
-  // of `${prefix}.layers.{l}.self_attn.heads`
-  const out: number[] = [];
-  let H = 0;
-  let D = 0;
-  for (let l = 0; l < layers; l++) {
-    const t = trace[`${prefix}.layers.${l}.self_attn.heads`];
-    const T = t.shape[2];
-    [, H, , D] = t.shape;
-    for (let h = 0; h < H; h++)
-      for (let d = 0; d < D; d++) {
-        let s = 0;
-        for (let i = 0; i < T; i++) s += t.data[(h * T + i) * D + d];
-        out.push(s / T);
-      }
-  }
-  return { data: Float32Array.from(out), shape: [layers, H, D] };
+/**
+ * Each head's mean over the built-in sentences (STATS_TEXTS, each read as the worker's head statistics read it: its
+ * first P tokens; Marian's decoder reading the model's own greedy translation without its last piece), the page's
+ * mean ablation: `heads` [1, H, T, Dh] of one pass per sentence with trace 'full', summed in double over every
+ * position of every sentence and divided by their count, [layers, H, Dh] by the engine's option names.
+ */
+function setMeans(model: HfModel): Record<string, Tensor> {
+  const c = model.config;
+  const P = positionsOf(model);
+  const traces = STATS_TEXTS.map((text) => {
+    const ids = model.tokenizer!.encode(text, { maxTokens: P }).ids;
+    const tgt = model.family === 'marian' ? Array.from(model.generate({ input_ids: ids }, { maxNewTokens: maxNewOf(model, ids.length) }).sequences).slice(0, -1) : undefined;
+    return model.forward({ input_ids: ids, ...(tgt ? { decoder_input_ids: tgt } : {}) }, { logits: 'none', trace: 'full' }).trace!;
+  });
+  const mean = (prefix: string, block: string, layers: number): Tensor => {
+    const out: number[] = [];
+    let H = 0;
+    let D = 0;
+    for (let l = 0; l < layers; l++) {
+      const ts = traces.map((trace) => trace[`${prefix}.layers.${l}.${block}.heads`]);
+      [, H, , D] = ts[0].shape;
+      const count = ts.reduce((n, t) => n + t.shape[2], 0);
+      for (let h = 0; h < H; h++)
+        for (let d = 0; d < D; d++) {
+          let s = 0;
+          for (const t of ts) for (let i = 0; i < t.shape[2]; i++) s += t.data[(h * t.shape[2] + i) * D + d];
+          out.push(s / count);
+        }
+    }
+    return { data: Float32Array.from(out), shape: [layers, H, D] };
+  };
+  if (model.family !== 'marian') return { head_mean: mean(model.family === 'gpt2' ? 'decoder' : 'encoder', 'self_attn', c.num_layers) };
+  return {
+    head_mean: mean('encoder', 'self_attn', c.num_layers),
+    decoder_head_mean: mean('decoder', 'self_attn', c.decoder_layers!),
+    cross_attn_head_mean: mean('decoder', 'multihead_attn', c.decoder_layers!),
+  };
 }
+
+/** The panel's mean-ablation label: the built-in sentences, by their number. */
+const SET_LABEL = new RegExp(`outputs its mean over the ${STATS_TEXTS.length} built-in sentences`);
 
 /** The top 5 of a probability row, as the panel lists them. */
 const top5 = (p: number[], label: (id: number) => string) =>
@@ -234,11 +260,11 @@ describe('the explorer’s Ablation display for Hugging Face checkpoints', () =>
       await check({ head_mask: mask(L, H, ['1.2', '2.4']) });
       await page.screenshot({ path: path.join(screenshotDir, 'explorer-hf-ablation-gpt2.png'), fullPage: true });
 
-      // Mean ablation: each head's mean over this text (the engine's heads, averaged over the positions).
+      // Mean ablation: each head's mean over the built-in sentences (not this text's: its own mean differs).
       await page.locator(`${PANEL} fieldset.mode input[value="mean"]`).check();
-      expect(await page.locator(`${PANEL} fieldset.mode`).innerText()).toMatch(/outputs its mean over this text/);
-      const trace = model.forward({ input_ids: ids }, { logits: 'none', trace: 'full' }).trace!;
-      await check({ head_mask: mask(L, H, ['1.2', '2.4']), head_mean: means(trace, 'decoder', L) });
+      expect(await page.locator(`${PANEL} fieldset.mode`).innerText()).toMatch(SET_LABEL);
+      const { head_mean } = setMeans(model);
+      await check({ head_mask: mask(L, H, ['1.2', '2.4']), head_mean });
 
       // Rank heads (zero): every head removed alone, the drop of P(first choice).
       await page.locator(`${PANEL} fieldset.mode input[value="zero"]`).check();
@@ -312,6 +338,16 @@ describe('the explorer’s Ablation display for Hugging Face checkpoints', () =>
       expect(Math.abs(Number(await p.getAttribute('data-after')) - logprob(masks))).toBeLessThan(1e-12);
       await page.screenshot({ path: path.join(screenshotDir, 'explorer-hf-ablation-marian.png'), fullPage: true });
 
+      // Mean ablation: the three kinds' means over the built-in sentences and the model's own translations of them.
+      await page.locator(`${PANEL} fieldset.mode input[value="mean"]`).check();
+      expect(await page.locator(`${PANEL} fieldset.mode`).innerText()).toMatch(new RegExp(`${SET_LABEL.source} and their translations`));
+      const meanMasks = { ...masks, ...setMeans(model) };
+      await expect.poll(async () => Math.abs(Number(await p.getAttribute('data-after')) - logprob(meanMasks)), { timeout: 60000 }).toBeLessThan(1e-12);
+      await settle(page, 'attn-ablation-panel');
+      expect((await out('after')).replace(/·+$/, '')).toBe(model.generate({ input_ids: ids }, { maxNewTokens: maxNew, ...meanMasks }).text);
+      expect(Math.abs(Number(await p.getAttribute('data-before')) - logprob({}))).toBeLessThan(1e-12);
+      await page.locator(`${PANEL} fieldset.mode input[value="zero"]`).check();
+
       // The ranking: each of the 3 × 2 × 4 heads alone, the drop of log P(original translation).
       await page.locator(`${PANEL} button.rank-btn`).click();
       const shown = await ranking(page, 24);
@@ -343,7 +379,7 @@ describe('<attn-view display="ablation" hf=…>', () => {
       const label = (id: number) => byteLevelLabel(model.tokenizer!.decode([id]), model.tokenizer!.idToToken(id) ?? '');
       const L = model.config.num_layers;
       const H = model.config.num_heads;
-      const head_mean = means(model.forward({ input_ids: ids }, { logits: 'none', trace: 'full' }).trace!, 'decoder', L);
+      const { head_mean } = setMeans(model);
       const probs = (off: string[]) => softmax(model.forward({ input_ids: ids, head_mask: mask(L, H, off), head_mean }, { logits: 'last' }).logits!, 0);
       const full = probs([]);
       const first = full.indexOf(Math.max(...full));
@@ -354,7 +390,7 @@ describe('<attn-view display="ablation" hf=…>', () => {
         expect(Math.abs(Number(await page.locator(`${VIEW} p.change`).getAttribute('data-change')) - (full[first] - p[first]))).toBeLessThan(1e-15);
       };
       await check(['1.2', '2.4']);
-      expect(await page.locator(`${VIEW} fieldset.mode`).innerText()).toMatch(/outputs its mean over this text/);
+      expect(await page.locator(`${VIEW} fieldset.mode`).innerText()).toMatch(SET_LABEL);
       // The ranking (asked for in parts): every head alone, replaced by its mean.
       const shown = await ranking(page, L * H, VIEW);
       for (const [key, change] of shown) expect(Math.abs(change - (full[first] - probs([key])[first])), key).toBeLessThan(1e-15);

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ablationTargetOf, requestAblation, type AblationCaller, type AblationTarget } from '../../web/src/components/ablation-parts';
 import type { AblationResult } from '../../web/src/engine/ablation';
 import type { HfInfo } from '../../web/src/engine/protocol';
+import { STATS_TEXTS } from '../../web/src/models/hf';
 
 const hf = (family: HfInfo['family'], lmHead = true) => ({ key: 'http://site/models/x/', family, lmHead, maskToken: '<mask>' }) as HfInfo;
 
@@ -17,8 +18,8 @@ describe('ablationTargetOf', () => {
     expect(ablationTargetOf({ model: 'untrained' })).toEqual({ none: 'model' });
     expect(ablationTargetOf({ model: 'hf' })).toEqual({ none: 'model' }); // not loaded yet
     expect(ablationTargetOf({ model: 'hf', hf: hf('gpt2', false) })).toMatchObject({ kind: 'hf', panel: 'lm', tag: 'hf:http://site/models/x/',
-      meanLabel: 'outputs its mean over this text' });
-    expect(ablationTargetOf({ model: 'hf', hf: hf('marian', false) })).toMatchObject({ panel: 'dates', meanLabel: 'outputs its mean over this text and its translation' });
+      meanLabel: `outputs its mean over the ${STATS_TEXTS.length} built-in sentences` });
+    expect(ablationTargetOf({ model: 'hf', hf: hf('marian', false) })).toMatchObject({ panel: 'dates', meanLabel: `outputs its mean over the ${STATS_TEXTS.length} built-in sentences and their translations` });
     expect(ablationTargetOf({ model: 'hf', hf: hf('bert') })).toMatchObject({ panel: 'mlm', maskToken: '<mask>' });
     expect(ablationTargetOf({ model: 'hf', hf: hf('bert', false) })).toEqual({ none: 'no-head' });
   });

@@ -12,6 +12,7 @@ import type { AblationModel, AblationResult, GroupInfo, HeadGroup, HeadRef, Outc
 import type { CallArgs, CallResult } from '../engine/calls';
 import type { HfInfo } from '../engine/protocol';
 import type { ModelId } from '../models/catalog';
+import { STATS_TEXTS } from '../models/hf';
 import type { MatrixExport } from '../export/export';
 import { percent } from '../text/format';
 import { srOnlyStyles } from './sr-only';
@@ -96,7 +97,7 @@ export function ablationTargetOf(m: AblationSource): AblationTarget | NoAblation
   if (hf.family !== 'gpt2' && hf.family !== 'marian' && !hf.lmHead) return { none: 'no-head' };
   const panel = hf.family === 'gpt2' ? 'lm' : hf.family === 'marian' ? 'dates' : 'mlm';
   return { kind: 'hf', hf: hf.key, panel, tag: `hf:${hf.key}`, maskToken: hf.maskToken || '[MASK]',
-    meanLabel: `outputs its mean over this text${panel === 'dates' ? ' and its translation' : ''}` };
+    meanLabel: `outputs its mean over the ${STATS_TEXTS.length} built-in sentences${panel === 'dates' ? ' and their translations' : ''}` };
 }
 
 /** Why `name` has no Ablation display (NoAblation), and `choose`: how the reader picks another model there. */

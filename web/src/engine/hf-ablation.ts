@@ -5,12 +5,13 @@
 //   bert, distilbert  each [MASK]'s top 5 fillers; the mean drop of P(the full model's first choice)  outcome 'mlm'
 //   marian            the greedy translation; the drop of log P(the full model's translation),
 //                     teacher-forced (nats)                                                          outcome 'dates'
-// Mean ablation: a removed head outputs its mean context vector over this text (the engine's `heads` [1, H, T, Dh]
-// of one pass with trace 'full', averaged over the positions; Marian's decoder and cross-attention over the full
-// model's own translation): a checkpoint brought by the reader comes with no held-out texts.
+// Mean ablation: a removed head outputs its mean context vector over a text set, the built-in sentences of the head
+// statistics (STATS_TEXTS; a checkpoint brought by the reader comes with no held-out texts): the engine's `heads`
+// [1, H, T, Dh] of one pass per sentence with trace 'full', averaged over every position of every sentence (Marian's
+// decoder and cross-attention over the model's own greedy translation of each). The worker computes it once per model.
 // A ranking is asked for in parts (heads [rankFrom, rankFrom + rankCount) of every head, group by group, layer by
 // layer), so that the worker answers other requests in between and the page shows how far it has got.
-import type { HfModel, Tensor } from '../../../engine/bindings/attn';
+import type { HfInputs, HfModel, Tensor } from '../../../engine/bindings/attn';
 import { changeOf, headMaskOptions, softmaxRow, topK, type AblationResult, type GroupInfo, type HeadRef, type Outcome } from './ablation';
 
 export interface HfAblationArgs {
@@ -36,6 +37,8 @@ export interface HfSubject {
   maskId: number | null;
   /** An output token's label (GPT-2's byte-level pieces, BERT's WordPieces). */
   label: (id: number) => string;
+  /** Each head's mean over the text set (setMeans), computed the first time it is asked for and kept with the model. */
+  means: () => Masks;
 }
 
 /** The attention kinds whose heads can be switched off, with their sizes. */
@@ -57,7 +60,8 @@ export function hfHeads(groups: GroupInfo[]): HeadRef[] {
   return groups.flatMap((g) => Array.from({ length: g.layers * g.heads }, (_, k) => ({ group: g.group, layer: Math.floor(k / g.heads), head: k % g.heads })));
 }
 
-type Masks = Record<string, Tensor>;
+/** Head masks and means by Hugging Face's (and the engine's) option names. */
+export type Masks = Record<string, Tensor>;
 /** Marian's outcome, with the ids of its translation (the start token first). */
 type Translation = Extract<Outcome, { kind: 'dates' }> & { seq: number[] };
 
@@ -106,48 +110,65 @@ function outcome(s: HfSubject, masks: Masks, reference?: Outcome): Outcome {
   };
 }
 
-/** The mean of a trace's `${prefix}.layers.{l}.${block}.heads` [1, H, T, Dh] over its T positions: [layers, H, Dh]. */
-function meanHeads(trace: Record<string, Tensor>, prefix: string, block: string, layers: number): Tensor {
-  let H = 0;
-  let Dh = 0;
-  const parts: Float32Array[] = [];
-  for (let l = 0; l < layers; l++) {
-    const t = trace[`${prefix}.layers.${l}.${block}.heads`];
-    [, H, , Dh] = t.shape;
-    const T = t.shape[2];
-    const mean = new Float32Array(H * Dh);
-    for (let h = 0; h < H; h++)
-      for (let d = 0; d < Dh; d++) {
-        let sum = 0; // in double
-        for (let i = 0; i < T; i++) sum += t.data[(h * T + i) * Dh + d];
-        mean[h * Dh + d] = sum / T;
-      }
-    parts.push(mean);
-  }
-  const data = new Float32Array(layers * H * Dh);
-  parts.forEach((p, l) => data.set(p, l * H * Dh));
-  return { data, shape: [layers, H, Dh] };
+/** One attention kind's heads in a trace (`${prefix}.layers.{l}.${block}.heads`), and the name its mean is given by. */
+interface HeadBlock {
+  option: 'head_mean' | 'decoder_head_mean' | 'cross_attn_head_mean';
+  prefix: 'encoder' | 'decoder';
+  block: 'self_attn' | 'multihead_attn';
+  layers: number;
+}
+
+function headBlocks(m: HfModel): HeadBlock[] {
+  const c = m.config;
+  if (m.family !== 'marian') return [{ option: 'head_mean', prefix: m.family === 'gpt2' ? 'decoder' : 'encoder', block: 'self_attn', layers: c.num_layers }];
+  const D = c.decoder_layers ?? 0;
+  return [
+    { option: 'head_mean', prefix: 'encoder', block: 'self_attn', layers: c.num_layers },
+    { option: 'decoder_head_mean', prefix: 'decoder', block: 'self_attn', layers: D },
+    { option: 'cross_attn_head_mean', prefix: 'decoder', block: 'multihead_attn', layers: D },
+  ];
 }
 
 /**
- * Each head's mean over this text, as the engine's head_mean, decoder_head_mean and cross_attn_head_mean take it:
- * one pass with trace 'full' (Marian's decoder reading the full model's translation `before`).
+ * Each block's heads [1, H, T, Dh] averaged over every position of every trace: the sums (in double, position by
+ * position, trace by trace) divided by the total count, [layers, H, Dh] by the block's option name. The traces are
+ * read one at a time (a generator computes each when asked).
  */
-export function textMeans(s: HfSubject, before: Outcome): Masks {
-  const m = s.model;
-  const c = m.config;
-  if (m.family === 'marian') {
-    const seq = (before as Translation).seq;
-    const trace = m.forward({ input_ids: s.ids, decoder_input_ids: seq.slice(0, Math.max(1, seq.length - 1)) }, { logits: 'none', trace: 'full' }).trace!;
-    const D = c.decoder_layers ?? 0;
-    return {
-      head_mean: meanHeads(trace, 'encoder', 'self_attn', c.num_layers),
-      decoder_head_mean: meanHeads(trace, 'decoder', 'self_attn', D),
-      cross_attn_head_mean: meanHeads(trace, 'decoder', 'multihead_attn', D),
-    };
+function meanHeads(traces: Iterable<Record<string, Tensor>>, blocks: HeadBlock[]): Masks {
+  const acc = blocks.map(() => ({ sums: [] as Float64Array[], count: 0, H: 0, Dh: 0 }));
+  for (const trace of traces)
+    blocks.forEach((b, k) => {
+      const a = acc[k];
+      for (let l = 0; l < b.layers; l++) {
+        const t = trace[`${b.prefix}.layers.${l}.${b.block}.heads`];
+        const [, H, T, Dh] = t.shape;
+        [a.H, a.Dh] = [H, Dh];
+        const sum = (a.sums[l] ??= new Float64Array(H * Dh));
+        for (let h = 0; h < H; h++)
+          for (let i = 0; i < T; i++)
+            for (let d = 0; d < Dh; d++) sum[h * Dh + d] += t.data[(h * T + i) * Dh + d];
+        if (l === 0) a.count += T;
+      }
+    });
+  const out: Masks = {};
+  blocks.forEach((b, k) => {
+    const { sums, count, H, Dh } = acc[k];
+    const data = new Float32Array(b.layers * H * Dh);
+    sums.forEach((sum, l) => sum.forEach((x, j) => (data[l * H * Dh + j] = x / count)));
+    out[b.option] = { data, shape: [b.layers, H, Dh] };
+  });
+  return out;
+}
+
+/**
+ * Each head's mean over a text set, as the engine's head_mean, decoder_head_mean and cross_attn_head_mean take it:
+ * one pass with trace 'full' per input (Marian's with decoder_input_ids: its translation without the last piece).
+ */
+export function setMeans(model: HfModel, inputs: HfInputs[]): Masks {
+  function* traces() {
+    for (const x of inputs) yield model.forward(x, { logits: 'none', trace: 'full' }).trace!;
   }
-  const trace = m.forward({ input_ids: s.ids }, { logits: 'none', trace: 'full' }).trace!;
-  return { head_mean: meanHeads(trace, m.family === 'gpt2' ? 'decoder' : 'encoder', 'self_attn', c.num_layers) };
+  return meanHeads(traces(), headBlocks(model));
 }
 
 /** An outcome without its internals (Marian's ids). */
@@ -172,7 +193,7 @@ export function runHfAblation(s: HfSubject, a: HfAblationArgs): AblationResult {
   const result: AblationResult = { tokens: s.tokens, truncated: s.truncated, groups, removed, before: empty, after: empty, change: 0 };
   if (!s.tokens.length) return result;
   const before = outcome(s, {});
-  const means = a.mode === 'mean' ? textMeans(s, before) : undefined;
+  const means = a.mode === 'mean' && (removed.length || a.rankCount) ? s.means() : undefined;
   const after = removed.length ? outcome(s, headMaskOptions(groups, removed, means), before) : before;
   result.before = strip(before);
   result.after = strip(after);

@@ -5,7 +5,7 @@
 // Models are held by key (a stored id, a folder URL, or for files the id they will be stored under) until the
 // page releases them; a model that fails to load leaves nothing behind.
 /// <reference lib="webworker" />
-import type { Engine, HfModel, HfTokenizer } from '../../../engine/bindings/attn';
+import type { Engine, HfModel, HfTokenizer, TokenizerEncoding } from '../../../engine/bindings/attn';
 import type { HeadStat } from '../models/describe';
 import {
   byteLevelLabel,
@@ -21,7 +21,7 @@ import {
 import { loadHfModel } from '../models/hf-store';
 import { headVectors } from '../lab/attention-set';
 import type { AblationResult } from './ablation';
-import { runHfAblation, type HfAblationArgs } from './hf-ablation';
+import { runHfAblation, setMeans, type HfAblationArgs, type Masks } from './hf-ablation';
 import { runStatsJob } from './stats-job';
 import type { AnalyzeRequest, AttentionView, FromWorker, HeadVectors, HfInfo, HfSource, LoadedModel, Outputs, TokenInfo } from './protocol';
 
@@ -33,6 +33,8 @@ interface Current {
   tok: HfTokenizer;
   info: LoadedModel;
   stats: 'none' | 'running' | 'done';
+  /** Each head's mean over STATS_TEXTS (hf-ablation.ts setMeans), once a mean ablation has asked for it. */
+  means?: Masks;
 }
 
 export interface HfResult {
@@ -501,6 +503,10 @@ export class HfHost {
       maxNew: this.maxNew(c, ids.length),
       maskId: c.tok.specialTokens.mask,
       label: (id) => (fam === 'gpt2' ? this.gpt2Label(c, id) : c.tok.idToToken(id) ?? `[id ${id}]`),
+      means: () => (c.means ??= setMeans(c.model, STATS_TEXTS.map((text) => {
+        const { e, tgt } = this.statsInput(c, text);
+        return { input_ids: e.ids, ...(tgt ? { decoder_input_ids: tgt } : {}) };
+      }))),
     }, a);
   }
 
@@ -527,16 +533,19 @@ export class HfHost {
     });
   }
 
+  /** A text of the set as the statistics and the mean ablation read it; Marian: the decoder's input, the model's own
+   * greedy translation without its last piece. */
+  private statsInput(c: Current, text: string): { e: TokenizerEncoding; tgt?: Int32Array } {
+    const e = c.tok.encode(text, { maxTokens: this.limit(c).n });
+    if (c.info.hf!.family !== 'marian') return { e };
+    const g = c.model.generate({ input_ids: e.ids }, { maxNewTokens: this.maxNew(c, e.ids.length) });
+    return { e, tgt: g.sequences.slice(0, g.sequences.length - 1) };
+  }
+
   private statsOf(c: Current, text: string): Record<string, HeadStat[][]> {
-    const P = this.limit(c).n;
-    const e = c.tok.encode(text, { maxTokens: P });
+    const { e, tgt } = this.statsInput(c, text);
     const punct = Uint8Array.from(e.offsets, ([s, f]) => (f > s && isPunct(text.slice(s, f)) ? 1 : 0));
-    let tgts: Int32Array[] | undefined;
-    if (c.info.hf!.family === 'marian') {
-      const g = c.model.generate({ input_ids: e.ids }, { maxNewTokens: this.maxNew(c, e.ids.length) });
-      tgts = [g.sequences.slice(0, g.sequences.length - 1)];
-    }
-    const raw = c.model.headStats([e.ids], [punct], tgts) as Record<string, HeadStat[][]>;
+    const raw = c.model.headStats([e.ids], [punct], tgt && [tgt]) as Record<string, HeadStat[][]>;
     // By view name, as the explorer shows them.
     const fam = c.info.hf!.family;
     return fam === 'marian' ? raw : { self: fam === 'gpt2' ? raw.decoder : raw.encoder };
