@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { Engine } from '../../engine/bindings/attn';
+import { MIN_WEIGHT, type Line } from '../../web/src/components/lines';
 import { DEFAULT_SETTINGS, modelConfig, tokenIds, type ModelSettings } from '../../web/src/state/store';
 import { splitWords } from '../../web/src/text/words';
 import { openPage, screenshotDir, waitForWidget, withBrowserAndEngine, type Session } from './harness';
@@ -84,6 +85,36 @@ describe('<attn-view>', () => {
     await waitForWidget(page, TAG);
     expect(await page.locator(`${TAG} .notice`).innerText()).toMatch(/heads must be one of/);
     await page.screenshot({ path: path.join(screenshotDir, 'widget-view-untrained.png'), fullPage: true });
+    expect(problems).toEqual([]);
+  });
+
+  it('the untrained model in the Lines and Model displays: the lines and every head’s picture are the engine’s weights', async () => {
+    const text = 'one two three four five six';
+    const { page, problems } = await open(`model=untrained&text=${encodeURIComponent(text)}&d-model=32&heads=2&layers=2&seed=7&display=lines&layer=2`);
+    await waitForWidget(page, TAG);
+    const settings: ModelSettings = { ...DEFAULT_SETTINGS, d_model: 32, nhead: 2, num_layers: 2, seed: 7 };
+    const tokens = splitWords(text).tokens.map((t) => t.text);
+    const model = attn.createModel(modelConfig(settings), settings.seed);
+    const w = Float32Array.from(model.forward(tokenIds(tokens)).trace['encoder.layers.1.self_attn.weights'].data);
+    model.delete();
+    const L = tokens.length;
+    const want: Line[] = [];
+    for (let head = 0; head < 2; head++)
+      for (let query = 0; query < L; query++)
+        for (let key = 0; key < L; key++) {
+          const weight = w[(head * L + query) * L + key];
+          if (weight >= MIN_WEIGHT) want.push({ head, query, key, weight });
+        }
+    const drawn = (await page.evaluate((tag) => (document.querySelector(tag) as any).shadowRoot.querySelector('attn-lines')
+      .drawnLines().map((l: Line) => ({ ...l })), TAG)) as Line[];
+    drawn.sort((a, b) => a.head - b.head || a.query - b.query || a.key - b.key);
+    expect(drawn).toEqual(want); // bit for bit
+    // The model view: 2 layers of 2 heads, each picture layer l's weights.
+    await page.evaluate((tag) => document.querySelector(tag)!.setAttribute('display', 'model'), TAG);
+    await waitForWidget(page, TAG);
+    const mv = page.locator(`${TAG} attn-model-view`);
+    await expect.poll(() => mv.locator('button.cell').count()).toBe(4);
+    expect(await mv.evaluate((el: any) => Array.from(el.view.weights[1] as Float32Array))).toEqual(Array.from(w));
     expect(problems).toEqual([]);
   });
 
