@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import type { Engine, HfModel, Tensor } from '../../engine/bindings/attn';
+import { MIN_WEIGHT, type Line } from '../../web/src/components/lines';
 import { byteLevelLabel, STATS_TEXTS } from '../../web/src/models/hf';
 import { expectEmbedsReproduce, openPage, screenshotDir, waitForWidget, withBrowserAndEngine, type Session } from './harness';
 import { blockOf, expectNumbers, shownNeuron } from './neuron-shown';
@@ -159,6 +160,28 @@ describe('the explorer’s Neuron display for Hugging Face checkpoints', () => {
       await settle(page, '.neuron-summary');
       const dec = blockOf(g.trace!, 'decoder.layers.1.self_attn');
       expectNumbers(await neuron(page), dec, dec.weights, 2, 2, 1, 1 / Math.sqrt(dec.q.shape[3]));
+
+      // The Lines display of the same cross-attention (layer 2, every head): each line is a weight of the engine in Node.
+      await page.evaluate(() => {
+        const store = (document.querySelector('attn-explorer') as any).store;
+        store.setView('cross');
+        store.select(1, 0); // (a view change starts at its first layer)
+        store.setLineHeads(undefined);
+        store.setDisplay('lines');
+      });
+      await page.locator('attn-explorer attn-lines.main canvas.lines-canvas').waitFor();
+      const [, H, T, S] = cross.weights.shape;
+      const want: Line[] = [];
+      for (let head = 0; head < H; head++)
+        for (let query = 0; query < T; query++)
+          for (let key = 0; key < S; key++) {
+            const weight = cross.weights.data[(head * T + query) * S + key];
+            if (weight >= MIN_WEIGHT) want.push({ head, query, key, weight });
+          }
+      const lines = (await page.evaluate(() => (document.querySelector('attn-explorer') as any).shadowRoot.querySelector('attn-lines.main')
+        .drawnLines().map((l: Line) => ({ ...l })))) as Line[];
+      lines.sort((a, b) => a.head - b.head || a.query - b.query || a.key - b.key);
+      expect(lines).toEqual(want); // bit for bit
     } finally {
       model.delete();
     }
