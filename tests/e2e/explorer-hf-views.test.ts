@@ -16,6 +16,10 @@ import type { Engine, HfModel, Tensor } from '../../engine/bindings/attn';
 import { MIN_WEIGHT, type Line } from '../../web/src/components/lines';
 import { byteLevelLabel, STATS_TEXTS } from '../../web/src/models/hf';
 import { expectEmbedsReproduce, openPage, screenshotDir, waitForWidget, withBrowserAndEngine, type Session } from './harness';
+import { difference } from '../../web/src/components/compare-parts';
+import type { AttentionView } from '../../web/src/engine/protocol';
+import { selectedMatrix } from '../../web/src/state/store';
+import { shownComparison } from './compare-shown';
 import { blockOf, expectNumbers, shownNeuron } from './neuron-shown';
 import { softmax } from './shipped';
 
@@ -185,6 +189,34 @@ describe('the explorer’s Neuron display for Hugging Face checkpoints', () => {
     } finally {
       model.delete();
     }
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 180000);
+});
+
+describe('the explorer’s Compare display for Hugging Face checkpoints', () => {
+  it('BERT: both texts’ heads are the engine’s weights in Node, and the difference is second − first', async () => {
+    const second = TEXT.bert.replace('France', 'Spain');
+    const { page, problems } = await openPage(session,
+      `hf=/hf-fixtures/bert/&display=compare&layer=0&head=1&text=${encodeURIComponent(TEXT.bert)}&vs=${encodeURIComponent(second)}`);
+    await settle(page, 'attn-heatmap.diff');
+    const shown = await shownComparison(page, 'attn-explorer');
+    /** Layer 1 of `text` from the engine in Node, as a one-layer view labelled as the page labels it. */
+    const layer1 = (text: string, labels: string[]): AttentionView => {
+      const { model, ids } = nodeModel('bert', text);
+      try {
+        const w = model.fillMask(ids, { trace: 'weights' }).trace!['encoder.layers.0.self_attn.weights'];
+        return { name: 'self', title: '', rows: labels, cols: labels, layers: 1, heads: w.shape[1], weights: [Float32Array.from(w.data)], masks: [undefined] };
+      } finally {
+        model.delete();
+      }
+    };
+    const a = layer1(TEXT.bert, shown.first.rows);
+    const b = layer1(second, shown.second.rows);
+    expect(shown.first.matrix).toEqual(Array.from(selectedMatrix(a, 0, 1).matrix)); // head 2, bit for bit
+    expect(shown.second.matrix).toEqual(Array.from(selectedMatrix(b, 0, 1).matrix));
+    // The difference, rows and columns aligned by token, of these weights.
+    expect(shown.diff.matrix).toEqual(Array.from(difference(a, b, 0, 1).matrix));
     expect(problems).toEqual([]);
     await page.close();
   }, 180000);
