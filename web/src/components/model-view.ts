@@ -185,8 +185,9 @@ export class AttnModelView extends LitElement {
             <span class="row-h" role="rowheader">L${l + 1}</span>
             ${Array.from({ length: v.heads }, (_, h) => {
               const on = selected?.layer === l && selected.head === h;
+              const name = this.cellName(l, h);
               return html`<span role="gridcell" aria-selected=${on}><button class="cell ${on ? 'on' : ''}" data-layer=${l} data-head=${h}
-                tabindex=${tab.layer === l && tab.head === h ? 0 : -1} aria-label=${this.cellName(l, h)} title=${this.cellName(l, h)}
+                tabindex=${tab.layer === l && tab.head === h ? 0 : -1} aria-label=${name} title=${name}
                 style=${cssProps({ width: `${side}px`, height: `${side}px` })}
                 @click=${() => this.select(l, h)}><span class="thumb" data-layer=${l} data-head=${h}></span></button></span>`;
             })}
