@@ -92,6 +92,25 @@ describe('explorer page', () => {
     expect(cell.value).toBe(0);
     expect(cell.text).toContain('masked');
     expect((await hoverCell(page, 3, 0)).value).toBeGreaterThan(0);
+    // Masked cells are grey with a hatch line along their diagonal (bottom-left to top-right); attended cells have
+    // one colour there (their value is written at the centre of large cells, so only the diagonal's ends are read).
+    const px = await page.evaluate(() => {
+      const main = (document.querySelector('attn-explorer') as any).shadowRoot.querySelector('attn-heatmap.main');
+      const c = main.shadowRoot.querySelector('canvas.plot-canvas') as HTMLCanvasElement;
+      const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      const cell = c.width / main.cols;
+      const at = (i: number, j: number, fx: number, fy: number) => {
+        const o = (Math.round((i + fy) * cell) * c.width + Math.round((j + fx) * cell)) * 4;
+        return Array.from(data.slice(o, o + 3)).join();
+      };
+      const diagonal = (i: number, j: number, ts: number[]) => new Set(ts.flatMap((t) => [-1, 0, 1].map((d) => at(i, j, t + d / cell, 1 - t))));
+      return { grey: [at(0, 3, 0.15, 0.15), at(1, 2, 0.15, 0.15), at(0, 1, 0.85, 0.85)], masked: [...diagonal(0, 3, [0.3, 0.5, 0.7])],
+        attended: [...diagonal(3, 0, [0.12, 0.18, 0.82, 0.88])], attendedCorner: at(3, 0, 0.15, 0.15) };
+    });
+    expect(new Set(px.grey).size).toBe(1);
+    expect(px.masked.filter((rgb) => rgb !== px.grey[0]).length).toBeGreaterThan(0);
+    expect(px.attended).toEqual([px.attendedCorner]);
+    expect(px.attendedCorner).not.toBe(px.grey[0]);
     await page.locator('model-controls select[name="nhead"]').selectOption('8');
     await page.waitForFunction(() => (document.querySelector('attn-explorer') as any).store.state.analysis?.views[0]?.heads === 8);
     expect(await page.locator('button.head').count()).toBe(9); // 8 heads + mean

@@ -133,6 +133,55 @@ export class AttnHeatmap extends LitElement {
     }
   }
 
+  /** The colours the canvas takes from CSS, read once per colour scheme (reading them forces a style recalculation). */
+  private colors?: { generation: number; masked: [number, number, number]; hatch: string; bg: string };
+
+  private themeColors() {
+    if (this.colors?.generation !== themeGeneration) {
+      const styles = getComputedStyle(this);
+      this.colors = {
+        generation: themeGeneration,
+        masked: maskedRgb(styles, '--attn-masked'),
+        hatch: styles.getPropertyValue('--attn-hatch').trim() || '#9a9aa4',
+        bg: styles.getPropertyValue('--attn-bg').trim() || '#fff',
+      };
+    }
+    return this.colors;
+  }
+
+  private hatch?: { key: string; pattern: CanvasPattern };
+
+  /**
+   * A masked cell's hatching as a tile that repeats once per cell: the diagonal from its bottom-left to its top-right
+   * corner (and, in cells of 14 px or more, the two half diagonals beside it), 1 CSS pixel wide. For a context
+   * scaled by dpr, in CSS pixels; kept while the cell, the scale and the colour stay.
+   */
+  private hatchPattern(ctx: CanvasRenderingContext2D, cell: number, dpr: number, color: string): CanvasPattern {
+    const key = `${cell} ${dpr} ${color}`;
+    if (this.hatch?.key === key) return this.hatch.pattern;
+    const side = Math.max(1, Math.round(cell * dpr));
+    const tile = document.createElement('canvas');
+    tile.width = tile.height = side;
+    const t = tile.getContext('2d')!;
+    t.scale(side / cell, side / cell);
+    t.strokeStyle = color;
+    t.lineWidth = 1;
+    t.beginPath();
+    t.moveTo(0, cell);
+    t.lineTo(cell, 0);
+    if (cell >= 14) {
+      t.moveTo(0, cell / 2);
+      t.lineTo(cell / 2, 0);
+      t.moveTo(cell / 2, cell);
+      t.lineTo(cell, cell / 2);
+    }
+    t.stroke();
+    const pattern = ctx.createPattern(tile, 'repeat')!;
+    pattern.setTransform(new DOMMatrix().scale(cell / side)); // side device pixels = one cell of CSS pixels
+    this.hatch = { key, pattern };
+    return pattern;
+  }
+
   private draw() {
     const canvas = this.canvas;
     if (!canvas || !this.matrix) return;
@@ -140,45 +189,44 @@ export class AttnHeatmap extends LitElement {
     const dpr = window.devicePixelRatio || 1;
     const W = cols * cell;
     const H = rows * cell;
-    canvas.style.width = `${W}px`;
-    canvas.style.height = `${H}px`;
-    canvas.width = Math.max(1, Math.round(W * dpr));
-    canvas.height = Math.max(1, Math.round(H * dpr));
-
-    const styles = getComputedStyle(this);
-    const masked = maskedRgb(styles, '--attn-masked');
+    const width = Math.max(1, Math.round(W * dpr));
+    const height = Math.max(1, Math.round(H * dpr));
+    // Resizing a canvas reallocates it: only when the size changes (typing mostly keeps the token count).
+    if (canvas.width !== width || canvas.height !== height) {
+      canvas.style.width = `${W}px`;
+      canvas.style.height = `${H}px`;
+      canvas.width = width;
+      canvas.height = height;
+    }
+    const colors = this.themeColors();
     const lut = colormapLut(this.colormap);
     const [lo, hi] = this.domain;
     const span = hi - lo || 1;
     const ctx = canvas.getContext('2d')!;
-    drawCells(ctx, { matrix: this.matrix, rows, cols, mask: this.mask, colormap: this.colormap, domain: this.domain, masked }, 0, 0,
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    // The cells cover the whole canvas, opaque: nothing to clear.
+    drawCells(ctx, { matrix: this.matrix, rows, cols, mask: this.mask, colormap: this.colormap, domain: this.domain, masked: colors.masked }, 0, 0,
       canvas.width, canvas.height);
     ctx.scale(dpr, dpr);
 
-    // Hatching makes masked cells distinct from near-zero weights even in greyscale.
+    // Hatching makes masked cells distinct from near-zero weights even in greyscale: one tile per cell, filled over
+    // each row's runs of masked cells (a causal mask is one run per row).
     if (this.mask && cell >= 5) {
-      ctx.strokeStyle = styles.getPropertyValue('--attn-hatch').trim() || '#9a9aa4';
-      ctx.lineWidth = 1;
+      ctx.fillStyle = this.hatchPattern(ctx, cell, dpr, colors.hatch);
       ctx.beginPath();
       for (let i = 0; i < rows; i++)
         for (let j = 0; j < cols; j++) {
           if (this.mask[i * cols + j] !== -Infinity) continue;
-          const x = j * cell;
-          const y = i * cell;
-          ctx.moveTo(x, y + cell);
-          ctx.lineTo(x + cell, y);
-          if (cell >= 14) {
-            ctx.moveTo(x, y + cell / 2);
-            ctx.lineTo(x + cell / 2, y);
-            ctx.moveTo(x + cell / 2, y + cell);
-            ctx.lineTo(x + cell, y + cell / 2);
-          }
+          let end = j + 1;
+          while (end < cols && this.mask[i * cols + end] === -Infinity) end++;
+          ctx.rect(j * cell, i * cell, (end - j) * cell, cell);
+          j = end;
         }
-      ctx.stroke();
+      ctx.fill();
     }
     // Thin gaps between large cells read as tiles.
     if (cell >= 12) {
-      ctx.strokeStyle = styles.getPropertyValue('--attn-bg').trim() || '#fff';
+      ctx.strokeStyle = colors.bg;
       ctx.lineWidth = 1;
       ctx.beginPath();
       for (let i = 1; i < rows; i++) {

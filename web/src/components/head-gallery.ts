@@ -10,7 +10,7 @@ import type { AttentionView } from '../engine/protocol';
 import { describeHead, type HeadStat } from '../models/describe';
 import { selectedMatrix, type HeadChoice } from '../state/store';
 import { cssProps } from './css-props';
-import { drawCells, maskedRgb } from './heatmap-paint';
+import { type CellItem, drawCellsMany, maskedRgb } from './heatmap-paint';
 import { paintOverGrid } from './thumb-canvas';
 
 /** How long the text must stay unchanged before the thumbnails follow it (ms). */
@@ -90,13 +90,15 @@ export class HeadGallery extends LitElement {
     const rows = v.rows.length;
     const cols = v.cols.length;
     const cell = THUMB / Math.max(rows, cols, 1);
-    paintOverGrid(grid, canvas, '.thumb', (ctx, box, x, y) => {
+    const items: CellItem[] = [];
+    const ctx = paintOverGrid(grid, canvas, '.thumb', (_ctx, box, x, y) => {
       const t = this.thumbs[Number(box.dataset.layer)]?.[Number(box.dataset.head)];
       if (!t) return;
       const w = cols * cell;
       const h = rows * cell;
-      drawCells(ctx, { ...t, rows, cols, colormap: this.colormap, masked }, x + (THUMB - w) / 2, y + (THUMB - h) / 2, w, h);
+      items.push({ picture: { ...t, rows, cols, colormap: this.colormap, masked }, x: x + (THUMB - w) / 2, y: y + (THUMB - h) / 2, w, h });
     });
+    drawCellsMany(ctx, items);
   }
 
   private select(layer: number, head: number) {

@@ -18,7 +18,7 @@ import { describeHead, type HeadStat } from '../models/describe';
 import { selectedMatrix, strongestLink, type HeadChoice } from '../state/store';
 import { cssProps } from './css-props';
 import type { Display } from './displays';
-import { drawCells, maskedRgb } from './heatmap-paint';
+import { type CellItem, drawCellsMany, maskedRgb } from './heatmap-paint';
 import { toModelLinesSVG } from '../export/export';
 import { isLightText, linesOf, paintLines, type Line } from './lines';
 import { SizeAndScheme } from './size-scheme';
@@ -116,19 +116,21 @@ export class AttnModelView extends LitElement {
     const rows = v.rows.length;
     const cols = v.cols.length;
     const n = Math.max(rows, cols, 1);
-    paintOverGrid(this.grid, this.canvas, '.thumb', (ctx, box, x, y, w, h) => {
+    const items: CellItem[] = [];
+    const ctx = paintOverGrid(this.grid, this.canvas, '.thumb', (ctx, box, x, y, w, h) => {
       const l = Number(box.dataset.layer);
       const hd = Number(box.dataset.head);
       if (this.pictures === 'heatmap') {
         const t = this.heatmaps[l]?.[hd];
         if (!t) return;
         const cell = w / n;
-        drawCells(ctx, { ...t, rows, cols, colormap: this.colormap, masked }, x + (w - cols * cell) / 2, y + (h - rows * cell) / 2, cols * cell, rows * cell);
+        items.push({ picture: { ...t, rows, cols, colormap: this.colormap, masked }, x: x + (w - cols * cell) / 2, y: y + (h - rows * cell) / 2, w: cols * cell, h: rows * cell });
       } else {
         const lines = this.lineSets[l]?.[hd];
         if (lines) paintLines(ctx, lines, [hd], { x0: x + 4, x1: x + w - 4, y0: y, rowH: h / n }, { dark, focused: false, thin: true });
       }
     });
+    drawCellsMany(ctx, items);
   }
 
   private select(layer: number, head: number) {

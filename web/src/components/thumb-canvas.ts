@@ -7,10 +7,11 @@
 
 /**
  * Sizes `canvas` to the whole scrollable area of `grid` and calls `paint` for each element matching `boxes`, with
- * the box's place and size in CSS pixels (the context is already scaled for the screen's pixel ratio).
+ * the box's place and size in CSS pixels (the context is already scaled for the screen's pixel ratio). Returns the
+ * context (for what is drawn over all boxes at once, as drawCellsMany does).
  */
 export function paintOverGrid(grid: HTMLElement, canvas: HTMLCanvasElement, boxes: string,
-  paint: (ctx: CanvasRenderingContext2D, box: HTMLElement, x: number, y: number, w: number, h: number) => void) {
+  paint: (ctx: CanvasRenderingContext2D, box: HTMLElement, x: number, y: number, w: number, h: number) => void): CanvasRenderingContext2D {
   canvas.style.width = '0'; // measured without the canvas, so the grid's scrollable area can also shrink
   canvas.style.height = '0';
   const places = [...grid.querySelectorAll<HTMLElement>(boxes)].map((el) => ({
@@ -18,6 +19,7 @@ export function paintOverGrid(grid: HTMLElement, canvas: HTMLCanvasElement, boxe
   }));
   const ctx = sizeCanvas(canvas, grid.scrollWidth, grid.scrollHeight);
   for (const p of places) paint(ctx, p.el, p.x, p.y, p.w, p.h);
+  return ctx;
 }
 
 /** Sizes a canvas to W × H CSS pixels, sharp on this screen; returns its context, scaled to CSS pixels. */
