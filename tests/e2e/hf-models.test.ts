@@ -409,6 +409,38 @@ describe('Hugging Face models in the page', () => {
     expect(problems).toEqual([]);
   });
 
+  it('a checkpoint whose numbers outgrow float32: the page says from which layer, no ranking of NaN predictions', async () => {
+    // The first feed-forward layer's weights × 1e38: its outputs overflow to ±∞, GELU makes NaN of them, and every
+    // later layer reads NaN (a broken or mis-converted file does this).
+    const files = bytes('gpt2');
+    const huge = { ...files, 'model.safetensors': rewriteSafetensors(files['model.safetensors'], (name, e, b) => {
+      if (!name.endsWith('h.0.mlp.c_fc.weight')) return { shape: e.shape, bytes: Buffer.from(b) };
+      const f = new Float32Array(new Uint8Array(b).buffer.slice(0));
+      return { shape: e.shape, bytes: Buffer.from(f.map((x) => x * 1e38).buffer) };
+    }) };
+    const text = 'The animal did not cross the street';
+    const model = nodeModel(huge);
+    const out = model.forward({ input_ids: model.tokenizer!.encode(text).ids }, { logits: 'none' });
+    expect(out.attentions!.map((a) => a.data.some((x) => Number.isNaN(x)))).toEqual([false, true]); // the fixture's two layers
+    model.delete();
+    const { page, problems } = await openPage(session);
+    await page.locator('hf-open .open-btn').click();
+    await openFiles(page, payload(huge));
+    await waitForHf(page);
+    await page.locator('attn-explorer textarea').fill(text);
+    await waitForHf(page, text);
+    await expect.poll(() => page.locator('p.note.warning').innerText(), { timeout: 10000 }).toContain('Causal self-attention, from layer 2 on');
+    await expect.poll(() => page.locator('model-outputs p.nan').innerText()).toContain('not numbers (NaN)');
+    await page.locator('attn-explorer button.layer', { hasText: /^2$/ }).click();
+    await expect.poll(async () => (await storeState(page)).layer).toBe(1);
+    await page.screenshot({ path: path.join(screenshotDir, 'hf-overflow.png') });
+    // Layer 1 is still drawn and read as numbers; the page goes on.
+    expect(await page.evaluate(() => (document.querySelector('attn-explorer') as any).store.state.error ?? '')).toBe('');
+    await page.locator('attn-explorer textarea').fill('Short');
+    await waitForHf(page, 'Short');
+    expect(problems).toEqual([]);
+  });
+
   it('bad files: the engine’s message, nothing stored, and the page keeps its model', async () => {
     const { page, problems } = await openPage(session);
     await page.locator('hf-open .open-btn').click();

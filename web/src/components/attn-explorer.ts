@@ -872,6 +872,7 @@ export class AttnExplorer extends LitElement {
             <button class="example" @click=${() => this.store.setText('')}>Clear</button>
           </div>
           ${a?.truncated ? html`<p class="note" role="status">${a.truncated}</p>` : nothing}
+          ${a?.warning ? html`<p class="note warning" role="status">${a.warning}</p>` : nothing}
           <h3>Tokens <span class="count">${chips.length}</span>
             ${tokenHint ? html`<span class="hint">${tokenHint}</span>` : nothing}</h3>
           <token-chips .tokens=${chips} .tags=${tags} .special=${special}

@@ -12,6 +12,9 @@ export class ModelOutputs extends LitElement {
   @property({ attribute: false }) outputs?: Outputs;
 
   private bars(items: { token: string; prob: number }[]) {
+    // A model whose numbers outgrew float32 gives probabilities that are not numbers: no ranking to show.
+    if (items.some((n) => !Number.isFinite(n.prob)))
+      return html`<p class="note nan">The probabilities are not numbers (NaN): the model's numbers overflowed on this text.</p>`;
     const top = items[0]?.prob || 1;
     return html`<ol class="bars">
       ${items.map(

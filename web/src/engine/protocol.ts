@@ -65,6 +65,8 @@ export interface Analysis {
   text: string;
   tokens: TokenInfo[];
   truncated: string; // "" or a sentence saying what was cut
+  /** A sentence when some attention weights are not numbers (overflow.ts: the model's numbers outgrew float32). */
+  warning?: string;
   views: AttentionView[];
   outputs: Outputs;
   ms: number;

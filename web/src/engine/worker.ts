@@ -20,6 +20,7 @@ import { holdLife } from './worker-life';
 import { runStatsJob } from './stats-job';
 import { labInputIds } from '../widgets/pytorch-models';
 import type { AnalyzeRequest, AttentionView, FromWorker, HeadVectors, LoadedModel, Outputs, ToWorker, TokenInfo } from './protocol';
+import { overflowWarning } from './overflow';
 
 declare const self: DedicatedWorkerGlobalScope;
 /** Held while this worker lives: the page learns of its death from it (worker-life.ts). */
@@ -402,7 +403,8 @@ function analyze(req: AnalyzeRequest) {
     }
   }
   performance.mark(`attn:analysis:${req.id}`);
-  const msg = { kind: 'analysis' as const, ...result, ms: performance.now() - t0, ...(later ? { pendingOutputs: true } : {}) };
+  const warning = overflowWarning(result.views);
+  const msg = { kind: 'analysis' as const, ...result, ms: performance.now() - t0, ...(warning ? { warning } : {}), ...(later ? { pendingOutputs: true } : {}) };
   const transfer: Transferable[] = [];
   for (const v of msg.views) {
     for (const w of v.weights) transfer.push(w.buffer);

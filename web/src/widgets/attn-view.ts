@@ -657,6 +657,7 @@ export class AttnView extends WidgetBase {
                 ${hasSummaries(v) ? SUMMARIES.map((k) => html`<option value=${k} ?selected=${this.head === k}>${k}</option>`) : nothing}
               </select></label>` : nothing}
               ${a!.truncated ? html`<span class="muted">${a!.truncated}</span>` : nothing}
+              ${a!.warning ? html`<span class="warning" role="status">${a!.warning}</span>` : nothing}
             </div>
             <div role="tabpanel" id=${DISPLAY_PANEL} aria-labelledby="display-tab-${display}">
             ${display !== 'heatmap' ? this.renderDisplay(v, pick, titles) : !sel.matrix ? html`<p class="muted" role="status">${sel.notice}</p>` : html`<attn-heatmap colormap=${this.colormap} class="main" .matrix=${sel.matrix} rows=${v.rows.length} cols=${v.cols.length} .rowLabels=${v.rows}
@@ -679,6 +680,7 @@ export class AttnView extends WidgetBase {
     neuronStyles,
     compareStyles,
     css`
+      .warning { color: var(--w-error); font-size: 12.5px; }
       label.vs { display: flex; flex-direction: column; gap: 3px; font-size: 12.5px; color: var(--w-muted); margin-bottom: 6px; }
       input.vs { width: 100%; box-sizing: border-box; padding: 6px 10px; border: 1px solid var(--w-border); border-radius: 8px;
         background: var(--w-input-bg); font-size: 15px; color: var(--w-fg); }
