@@ -2,7 +2,8 @@
 // engine API run in Node on the same inputs (seeded-layers.ts), bit for bit; the rows an edit changes are outlined
 // on the right heatmap rows (the token's row up to q, k, v; every row from the encoder's attention weights on; the
 // edited row and the later ones in the decoder); the controls and the URL agree; bad attributes give notices and
-// a working widget; no console errors or CSP violations.
+// a working widget; no console errors or CSP violations. In training mode, its PyTorch script run with PyTorch
+// (python3-torch) prints the numbers it shows.
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -16,6 +17,7 @@ import {
   joinHeads,
   type BlockOptions,
 } from '../../web/src/widgets/seeded-layers';
+import { close, requireTorch, shownBy } from '../web/python';
 import { openPage, screenshotDir, waitForWidget, withBrowserAndEngine, type Session } from './harness';
 
 let session: Session;
@@ -154,6 +156,16 @@ describe('attn-block widget', () => {
     got = await shown(page);
     expect(numbersOf(got.cards)).toEqual(expected({ ...dec, training: true }, 'the cat sat dog the mat'));
     expect(await page.locator(`${TAG} .mode-note`).innerText()).toMatch(/same draws/);
+    // Its PyTorch script (training mode: the engine's dropout draws replayed), run with PyTorch, prints what it shows.
+    requireTorch();
+    const script = await page.evaluate((tag) => (document.querySelector(tag) as HTMLElement & { pytorchScript(): string }).pytorchScript(), TAG);
+    expect(script).toContain('layer.train()');
+    const printed = shownBy(script);
+    for (const c of numbersOf(got.cards)) {
+      const names = c.key === 'self_attn' || c.key === 'multihead_attn' ? ['q', 'k', 'v'].map((w) => `${c.key}.${w}`) : [c.key];
+      const panels = names.length > 1 ? c.panels : [c.panels.flat()]; // a weights card: one panel per head
+      names.forEach((name, i) => close(name, printed[name], panels[i].map(Number)));
+    }
     await page.locator(`${TAG} button.eval`).click();
     await waitForWidget(page, TAG);
     expect(await page.locator(`${TAG} .mode-note`).innerText()).toMatch(/dropout is the identity/);

@@ -37,6 +37,7 @@ import {
   blockWords,
   dropoutCall,
   encoderCall,
+  joinHeads,
   masksBatch,
   masksCall,
   type BlockOptions,
@@ -210,11 +211,17 @@ describe('<attn-multihead>', () => {
 // ------------------------------------------------------------------------------------------------ block
 describe('<attn-block>', () => {
   const defaults: BlockOptions = { layer: 'encoder', normFirst: false, d: BLOCK.d, nhead: BLOCK.nhead, F: BLOCK.F, activation: 'relu', p: 0.1, training: false };
+  const train = { training: true, p: 0.3 };
   const cases: [string, BlockOptions][] = [
     ['encoder, default', defaults],
     ['encoder, pre-norm, gelu, d 12, 3 heads', { ...defaults, normFirst: true, activation: 'gelu', d: 12, nhead: 3, F: 20 }],
     ['decoder', { ...defaults, layer: 'decoder' }],
     ['decoder, pre-norm, gelu', { ...defaults, layer: 'decoder', normFirst: true, activation: 'gelu' }],
+    // Training mode: the script replays the engine's dropout draws (its PCG32 in Python) in place of F.dropout.
+    ['encoder, training, p 0.3', { ...defaults, ...train }],
+    ['encoder, pre-norm, gelu, training, p 0.3, d 12, 3 heads', { ...defaults, ...train, normFirst: true, activation: 'gelu', d: 12, nhead: 3, F: 20 }],
+    ['decoder, training, p 0.3', { ...defaults, ...train, layer: 'decoder' }],
+    ['decoder, pre-norm, training, p 0.1', { ...defaults, training: true, layer: 'decoder', normFirst: true }],
   ];
   for (const [name, o] of cases) {
     it(name, () => {
@@ -232,8 +239,15 @@ describe('<attn-block>', () => {
         call = blockEncoderCall(o, blockInput(words, o.d, pe));
         trace = runCall(attn, 'encoderLayer', call).trace;
       }
+      if (o.training) expect(trace['ff.hidden'].data.some((v, i) => v === 0 && trace['ff.pre'].data[i] > 0), 'the engine dropped nothing').toBe(true);
       const shown = shownBy(blockScript({ layer: o.layer, words, source, call }));
-      for (const key of blockShown(o.layer)) close(key, shown[key], trace[key].data);
+      const keys = blockShown(o.layer, o.normFirst);
+      expect(keys).toEqual(expect.arrayContaining(['resid1', 'self_attn.q', 'ff.hidden', 'output']));
+      for (const key of keys) {
+        // q, k, v: shown as the widget shows them, the heads side by side ([1, H, T, Dh] in the trace)
+        const qkv = /\.[qkv]$/.test(key) ? trace[key] : undefined;
+        close(key, shown[key], qkv ? joinHeads(qkv.data, o.nhead, qkv.shape[2], qkv.shape[3]) : trace[key].data);
+      }
     }, 90000);
   }
 });

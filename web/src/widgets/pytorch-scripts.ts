@@ -5,6 +5,7 @@
 import type { StepParam, Tensor } from '../../../engine/bindings/attn';
 import { pyBoolTensor, pyNumber, pySetting, pyString, pyTensor, scriptFooter, scriptHeader } from './pytorch';
 import { multiheadSetup } from './seeded-inputs';
+import { blockStages, type BlockStage } from './seeded-layers';
 import type { OptimizerOptions } from './train-step-setup';
 
 type Data = ArrayLike<number>;
@@ -439,23 +440,81 @@ export interface BlockScriptInput {
   layer: 'encoder' | 'decoder';
   words: string[];
   source: string[];
-  /** The call made (seeded-layers.ts blockEncoderCall / blockDecoderCall). */
-  call: EncoderCallLike & { dropout: number; training: boolean; src?: T; tgt?: T; memory?: T };
+  /** The call made (seeded-layers.ts blockEncoderCall / blockDecoderCall); `seed` seeds the engine's dropout draws. */
+  call: EncoderCallLike & { dropout: number; training: boolean; seed: number; src?: T; tgt?: T; memory?: T };
 }
 
-/** The trace names this script shows for a layer (the widget's stages: norms, attention, feed-forward, output). */
-export function blockShown(layer: 'encoder' | 'decoder'): string[] {
-  const attn = layer === 'decoder' ? ['self_attn', 'multihead_attn'] : ['self_attn'];
-  const norms = layer === 'decoder' ? ['norm1', 'norm2', 'norm3'] : ['norm1', 'norm2'];
-  return ['input', ...norms.map((n) => `${n}.out`), ...attn.flatMap((a) => [`${a}.weights`, `${a}.output`]), 'ff.pre', 'ff.hidden', 'ff.output', 'output'];
+/**
+ * The names this script shows for a layer: the widget's stages in order (seeded-layers.ts blockStages; an attention's
+ * queries, keys and values as "<attention>.q", ".k", ".v"), then "output". All are trace names of the engine, except
+ * q, k, v: the script shows them as the widget does, [1, L|S, d_model] with the heads side by side (the trace holds
+ * them per head, [1, H, L|S, d_model / H]).
+ */
+export function blockShown(layer: 'encoder' | 'decoder', normFirst: boolean): string[] {
+  const keys = blockStages(layer, normFirst).flatMap((s) => (s.kind === 'qkv' ? ['q', 'k', 'v'].map((w) => `${s.key}.${w}`) : [s.key]));
+  return [...keys, 'output'];
 }
+
+/**
+ * The engine's random generator (engine/core/rng.h, PCG32) and F.dropout drawing from it (engine/ops/dropout.cpp):
+ * element i of the input, in row-major order, is zeroed when the next uniform draw is below p (p as float32), the
+ * others are multiplied by the float32 1 / (1 - p). `masks` collects each call's mask.
+ */
+const ENGINE_DROPOUT = [
+  'class EngineRandom:',
+  '    """The engine\'s random generator (engine/core/rng.h): PCG32, XSH-RR 64/32, seeded as the engine seeds it."""',
+  '',
+  '    M64 = 2**64 - 1',
+  '',
+  '    def __init__(self, seed, stream=0x2545F4914F6CDD1D):',
+  '        self.state, self.inc = 0, (stream << 1 | 1) & self.M64',
+  '        self.next_u32()',
+  '        self.state = (self.state + seed) & self.M64',
+  '        self.next_u32()',
+  '',
+  '    def next_u32(self):',
+  '        old = self.state',
+  '        self.state = (old * 6364136223846793005 + self.inc) & self.M64',
+  '        xorshifted = ((old >> 18 ^ old) >> 27) & 0xFFFFFFFF',
+  '        rot = old >> 59',
+  '        return (xorshifted >> rot | xorshifted << (-rot & 31)) & 0xFFFFFFFF',
+  '',
+  '    def uniform(self):',
+  '        """Uniform in [0, 1) with 53 random bits: 27 from one draw, 26 from the next."""',
+  '        hi, lo = self.next_u32() >> 5, self.next_u32() >> 6',
+  '        return (hi * 67108864.0 + lo) / 9007199254740992.0',
+  '',
+  '',
+  'def engine_dropout(input, p=0.5, training=True, inplace=False):',
+  '    """F.dropout with the engine\'s draws: element i (row-major) is zeroed when the i-th draw is below p."""',
+  '    if not training or p == 0:',
+  '        return input',
+  '    p32 = torch.tensor(p)  # float32, as the engine holds p',
+  '    u = torch.tensor([rng.uniform() for _ in range(input.numel())], dtype=torch.float64)',
+  '    mask = (u >= p32.double()).float() * (1 / (1 - p32))  # 0 (dropped) or 1 / (1 - p), in float32',
+  '    masks.append(mask.view(input.shape))',
+  '    return input * masks[-1].to(input.device)',
+  '',
+  '',
+  'def with_weights(forward):',
+  '    """An attention\'s forward, asked for its weights: PyTorch 2 then computes them step by step and calls F.dropout',
+  '    on them (as 1.13 always does); without weights it fuses attention into one kernel with its own random dropout."""',
+  '    return lambda *args, **kwargs: forward(*args, **{**kwargs, "need_weights": True})',
+  '',
+].join('\n');
+
+/** After the layer's forward pass: the hooks come off, so that the calls after it do not overwrite `seen`. */
+const UNHOOK = ['for hook in hooks:  # seen now holds the forward pass: the calls below must not overwrite it', '    hook.remove()'];
 
 export function blockScript(b: BlockScriptInput): string {
   const c = b.call;
   const dec = b.layer === 'decoder';
   const x = (dec ? c.tgt : c.src)!;
   const L = x.shape[1];
+  const E = c.d_model;
   const dropoutOn = c.training && c.dropout > 0;
+  const attentions = dec ? ['self_attn', 'multihead_attn'] : ['self_attn'];
+  const norms = dec ? ['norm1', 'norm2', 'norm3'] : ['norm1', 'norm2'];
   const ctor = dec
     ? `nn.TransformerDecoderLayer(d_model=${c.d_model}, nhead=${c.nhead}, dim_feedforward=${c.dim_feedforward}, dropout=${pySetting(c.dropout)}, activation=${pyString(c.activation)},\n` +
       `                                   layer_norm_eps=${pyNumber(c.layer_norm_eps)}, batch_first=True, norm_first=${pySetting(c.norm_first)}).to(device)`
@@ -465,11 +524,7 @@ export function blockScript(b: BlockScriptInput): string {
       `One nn.Transformer${dec ? 'Decoder' : 'Encoder'}Layer taken apart: every intermediate, caught with forward hooks.`,
       'The words are made-up vectors plus sinusoidal positions (written out); the weights are seeded (written out).',
       ...(dropoutOn
-        ? [
-            'NOTE: the widget is in training mode with dropout; its dropout masks are the engine\'s random draws, which',
-            'this script does not reproduce: it runs the layer in eval mode (dropout off), so its numbers are the',
-            'widget\'s with training="false".',
-          ]
+        ? [`Training mode with dropout p = ${pySetting(c.dropout)}: the layer runs in train() mode with the engine's dropout masks`, '(replayed below), so every number is the widget\'s.']
         : []),
     ]),
     AGREES,
@@ -486,20 +541,53 @@ export function blockScript(b: BlockScriptInput): string {
     stateDict('state_dict', c.params),
     `layer = ${ctor}`,
     'layer.load_state_dict(state_dict)',
-    'layer.eval()  # dropout is the identity',
+    dropoutOn ? 'layer.train()  # training mode: every dropout is on' : 'layer.eval()  # dropout is the identity',
     '',
     'seen = {}',
     'def keep(name):',
     '    return lambda module, inputs, out: seen.update({name: out[0] if isinstance(out, tuple) else out, name + ".in": inputs[0]})',
-    'for name in ' + `[${(dec ? ['norm1', 'norm2', 'norm3', 'self_attn', 'multihead_attn', 'linear1', 'linear2'] : ['norm1', 'norm2', 'self_attn', 'linear1', 'linear2']).map(pyString).join(', ')}]:`,
-    '    getattr(layer, name).register_forward_hook(keep(name))',
+    `hooks = [getattr(layer, name).register_forward_hook(keep(name)) for name in [${[...norms, ...attentions, 'linear1', 'linear2'].map(pyString).join(', ')}]]`,
   );
-  if (dec)
+  if (dec) out.push(`causal = torch.ones(${L}, ${L}, dtype=torch.bool, device=device).triu(1)  # True = may not look ahead`);
+  const run = dec ? 'output = layer(x, memory, tgt_mask=causal)' : 'output = layer(x)';
+  if (dropoutOn) {
+    // The order in which the layer draws its masks (engine/layers/transformer_layers.cpp = PyTorch's forward).
+    const drawn = [
+      'self_attn: attention weights [H, L, L]',
+      'dropout1 [1, L, d_model]',
+      ...(dec ? ['multihead_attn: attention weights [H, L, S]', 'dropout2 [1, L, d_model]'] : []),
+      'dropout: feed-forward hidden [1, L, dim_feedforward]',
+      `${dec ? 'dropout3' : 'dropout2'} [1, L, d_model]`,
+    ];
     out.push(
-      `causal = torch.ones(${L}, ${L}, dtype=torch.bool, device=device).triu(1)  # True = may not look ahead`,
-      'output = layer(x, memory, tgt_mask=causal)',
+      '',
+      "# Training mode: each dropout zeroes a number with probability p and multiplies the others by 1 / (1 - p).",
+      "# These are the engine's random draws, reproduced, so the numbers match (PyTorch's own generator draws others):",
+      '# during the call, F.dropout (which nn.Dropout and the attention weights\' dropout call) draws from the engine\'s.',
+      ENGINE_DROPOUT,
+      `rng = EngineRandom(seed=${c.seed})  # the widget's dropout seed`,
+      'masks = []  # each dropout\'s mask, in the order the layer draws them',
+      `drawn = [${drawn.map(pyString).join(',\n         ')}]`,
+      `attentions = [${attentions.map((a) => `layer.${a}`).join(', ')}]`,
+      'pytorch_dropout, F.dropout = F.dropout, engine_dropout',
+      'for attn in attentions:',
+      '    attn.forward = with_weights(attn.forward)',
+      'try:',
+      `    ${run}`,
+      'finally:',
+      '    F.dropout = pytorch_dropout',
+      '    for attn in attentions:',
+      '        del attn.forward  # back to nn.MultiheadAttention.forward',
+      ...UNHOOK,
+      'assert len(masks) == len(drawn), f"the layer called dropout {len(masks)} times, not {len(drawn)}"',
+      'for name, mask in zip(drawn, masks):',
+      '    print(f"{name}: zeroed {int((mask == 0).sum())} of {mask.numel()}")',
+      '',
+      "# The widget shows each head's weights before attention dropout, hatching the cells it zeroed",
+      `# (0 in masks[0]${dec ? ' and masks[2]' : ''}); asked again in eval mode, the attention modules return exactly those.`,
+      'layer.eval()',
     );
-  else out.push('output = layer(x)');
+  } else out.push(run, ...UNHOOK);
   out.push(
     '',
     '# The layer asks its attention modules for no weights; ask them again, on the inputs they got, per head.',
@@ -507,37 +595,53 @@ export function blockScript(b: BlockScriptInput): string {
   );
   if (dec) out.push('_, cross_weights = layer.multihead_attn(seen["multihead_attn.in"], memory, memory, average_attn_weights=False)');
   out.push(
+    `E = ${E}  # d_model: in_proj_weight holds W_Q, W_K, W_V as rows [0, E), [E, 2E), [2E, 3E)`,
+    'def project(attn, inputs, i):',
+    '    """q (i = 0), k (1) or v (2) as attn\'s in_proj computes them: [1, T, E], the heads side by side."""',
+    '    return F.linear(inputs, attn.in_proj_weight[i * E:(i + 1) * E], attn.in_proj_bias[i * E:(i + 1) * E])',
     '',
-    'show("input", x)',
-    'show("norm1.out", seen["norm1"])',
-    'show("self_attn.weights", self_weights)  # [1, H, L, L]',
-    'show("self_attn.output", seen["self_attn"])',
-  );
-  if (dec)
-    out.push(
-      'show("norm2.out", seen["norm2"])',
-      'show("multihead_attn.weights", cross_weights)  # [1, H, L, S]: each target word over the source',
-      'show("multihead_attn.output", seen["multihead_attn"])',
-      'show("norm3.out", seen["norm3"])',
-    );
-  else out.push('show("norm2.out", seen["norm2"])');
-  out.push(
-    'show("ff.pre", seen["linear1"])  # linear1',
-    'show("ff.hidden", seen["linear2.in"])  # the activation',
-    'show("ff.output", seen["linear2"])  # linear2',
+    ...blockStages(b.layer, c.norm_first).flatMap((s) => blockShowLines(s, dec, c.norm_first)),
     'show("output", output)',
   );
-  if (!dec)
+  if (!dec) {
+    // In training mode the stack (eval mode, no dropout) is compared with the layer's output without dropout.
+    const ref = dropoutOn ? 'plain' : 'output';
     out.push(
       '',
       '# Stacking blocks (a deep model): nn.TransformerEncoder holds num_layers copies of the layer, and each one reads',
       "# the output of the one before. With copies of these weights, the stack's first layer gives the output above.",
+      ...(dropoutOn ? ['plain = layer(x)  # the output above without dropout: the stack runs in eval mode'] : []),
       'stack = nn.TransformerEncoder(layer, num_layers=2).to(device).eval()',
-      'agrees("layer 1 of nn.TransformerEncoder(layer, num_layers=2)", stack.layers[0](x), output)',
-      'agrees("layer 2 reads layer 1\'s output", stack(x), stack.layers[1](output))',
+      `agrees("layer 1 of nn.TransformerEncoder(layer, num_layers=2)", stack.layers[0](x), ${ref})`,
+      `agrees("layer 2 reads layer 1's output", stack(x), stack.layers[1](${ref}))`,
     );
+  }
   out.push(scriptFooter());
   return out.join('\n');
+}
+
+/** The script's show() lines for one of the widget's stages, each with the stage's module and formula. */
+function blockShowLines(s: BlockStage, dec: boolean, normFirst: boolean): string[] {
+  const note = `  # ${s.module}: ${s.formula}`;
+  if (s.kind === 'qkv') {
+    const kv = s.part === 'cross' ? 'memory' : `seen["${s.key}.in"]`;
+    return ['q', 'k', 'v'].map((w, i) => `show("${s.key}.${w}", project(layer.${s.key}, ${i === 0 ? `seen["${s.key}.in"]` : kv}, ${i}))${i === 0 ? note : ''}`);
+  }
+  if (s.kind === 'weights') return [`show("${s.key}", ${s.part === 'cross' ? 'cross' : 'self'}_weights)  # [1, H, L, ${s.part === 'cross' ? 'S' : 'L'}]: ${s.formula}`];
+  const resid = /^resid(\d)$/.exec(s.key);
+  const last = dec ? 3 : 2;
+  let expr: string;
+  if (s.key === 'input') expr = 'x';
+  else if (resid) {
+    const n = Number(resid[1]);
+    // Post-norm: norm n reads resid n; pre-norm: norm n + 1 does, and the last one is the layer's output.
+    expr = !normFirst ? `seen["norm${n}.in"]` : n < last ? `seen["norm${n + 1}.in"]` : 'output';
+  } else if (s.key.endsWith('.out')) expr = `seen["${s.key.slice(0, -4)}"]`;
+  else if (s.key === 'ff.pre') expr = 'seen["linear1"]';
+  else if (s.key === 'ff.hidden') expr = 'seen["linear2.in"]';
+  else if (s.key === 'ff.output') expr = 'seen["linear2"]';
+  else expr = `seen["${s.key.replace('.output', '')}"]`; // an attention's output (before its dropout)
+  return [`show("${s.key}", ${expr})${note}`];
 }
 
 // --------------------------------------------------------------------------------------------- batch
