@@ -23,7 +23,7 @@ const { chromium } = await import(path.join(root, 'web/node_modules/playwright-c
 const { serve } = await import(path.join(root, 'tools/serve.mjs'));
 
 const TARGET = 0.99;
-const ALL = ['reverse', 'reverse10', 'copy', 'sort', 'repeat', 'dates'];
+const ALL = ['reverse', 'reverse10', 'copy', 'sort', 'repeat', 'dates', 'summarize'];
 const presets = process.argv.slice(2).length ? process.argv.slice(2) : ALL;
 const out = path.join(root, 'build/bench');
 mkdirSync(out, { recursive: true });

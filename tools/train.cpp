@@ -30,7 +30,7 @@ const char* kHelp = R"(attn-train: train a transformer on a toy sequence task wi
 Usage: attn-train [options]
 
 Task (data is generated from the seed; 1 in 8 inputs is held out for testing and never trained on):
-  --task NAME           copy | reverse | sort | repeat | dates              [reverse]
+  --task NAME           copy | reverse | sort | repeat | dates | summarize  [reverse]
   --symbols N           distinct symbols (toy tasks)                        [10]
   --min-len N           shortest input (toy tasks)                          [3]
   --max-len N           longest input (toy tasks)                           [10]

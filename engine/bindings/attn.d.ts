@@ -266,7 +266,7 @@ export class Trainer {
 }
 
 export interface TaskSpec {
-  task?: 'copy' | 'reverse' | 'sort' | 'repeat' | 'dates';
+  task?: TaskName;
   symbols?: number;
   min_len?: number;
   max_len?: number;
@@ -598,7 +598,8 @@ export interface Engine {
 
 // ------------------------------------------------------------------------------------------------ training runs
 
-export type TaskName = 'copy' | 'reverse' | 'sort' | 'repeat' | 'dates';
+/** The lab's tasks (engine/train/tasks.h): toy tasks over numbers, dates over characters, summarize over words. */
+export type TaskName = 'copy' | 'reverse' | 'sort' | 'repeat' | 'dates' | 'summarize';
 
 /** A training run's config (engine/train/run.h). Absent keys take attn-train's defaults. */
 export interface RunConfig {
@@ -641,7 +642,9 @@ export class Run {
   nextBatch(): RunBatch;
   heldOut(n?: number): { input: string; answer: string }[];
   probe(index?: number): RunAttention & { input: string; answer: string; predicted: string[]; correct: boolean };
-  infer(text: string, options?: { trace?: 'weights' | 'full' } & HeadMaskOptions): RunAttention & { input: string; output: string; tokens: Int32Array; finished: boolean; expected?: string };
+  infer(text: string, options?: { trace?: 'weights' | 'full' } & HeadMaskOptions): RunAttention & { input: string; output: string; tokens: Int32Array; finished: boolean;
+    /** The answer by the task's rule, when it has one: toy tasks, and summarize for a sentence of its grammar. */
+    expected?: string };
   logProb(text: string, answer: { tokens: Int32Array | number[]; finished: boolean }, masks?: HeadMaskOptions): number;
   headMeans(): HeadMeans;
   save(options?: { f16?: boolean }): Uint8Array;

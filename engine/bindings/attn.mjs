@@ -386,7 +386,7 @@ export class Engine {
   }
 
   /**
-   * A batch of a task (copy, reverse, sort, repeat, dates), laid out for an architecture, from a seed:
+   * A batch of a task (copy, reverse, sort, repeat, dates, summarize), laid out for an architecture, from a seed:
    * {B, S, T, src, tgt, targets, vocab_size, max_positions}; split 'train' or 'held-out' (1 in 8 inputs, never
    * trained on); see engine/train/tasks.h.
    */
@@ -1110,8 +1110,8 @@ export class Run {
   }
 
   /**
-   * The model's answer to a learner's input ("3 1 4", or a date): {input, output, tokens (its ids), finished,
-   * expected?, labels, trace}. Input the task cannot read throws an AttnError saying what to type.
+   * The model's answer to a learner's input ("3 1 4", a date or a sentence): {input, output, tokens (its ids),
+   * finished, expected? (the task's rule's answer, when it has one), labels, trace}. Input the task cannot read throws an AttnError saying what to type.
    * trace: "weights" (the default) or "full" (also q, k, scores, scaled, ...: every entry, as Model.forward's).
    * Head ablation at every step, by Model.forward's names: head_mask (the encoder's or the only stack's),
    * decoder_head_mask, cross_attn_head_mask, and the means of headMeans().

@@ -537,7 +537,7 @@ val task_batch_js(const std::string& spec_json, double seed) {
   if (!st.ok()) return error_js(st);
   TaskConfig t;
   Arch arch;
-  if (!parse_task(j.string_or("task", "reverse"), &t.kind)) return error_js(Status::error("task must be copy, reverse, sort, repeat or dates"));
+  if (!parse_task(j.string_or("task", "reverse"), &t.kind)) return error_js(Status::error(std::string("task must be ") + task_names()));
   if (!parse_arch(j.string_or("arch", "encoder-decoder"), &arch)) return error_js(Status::error("unknown arch"));
   t.symbols = static_cast<int32_t>(int_opt(j, "symbols", t.symbols));
   t.min_len = static_cast<int32_t>(int_opt(j, "min_len", t.min_len));

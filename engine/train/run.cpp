@@ -207,7 +207,7 @@ EvalStats TrainingRun::evaluate() { return trainer_.evaluate(held_batch_); }
 
 Status TrainingRun::check_input(const std::vector<int32_t>& x) const {
   if (x.empty()) return Status::error("the input is empty");
-  const int32_t longest = config_.task.kind == TaskKind::kDates ? kDateMaxSource : config_.task.max_len;
+  const int32_t longest = config_.task.max_input();
   if (static_cast<int32_t>(x.size()) > longest)
     return Status::error("the input has " + std::to_string(x.size()) + " symbols; this model reads at most " + std::to_string(longest));
   const int64_t n = static_cast<int64_t>(x.size());

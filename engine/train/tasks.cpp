@@ -4,12 +4,27 @@
 #include <cstring>
 
 #include "train/dates.h"
+#include "train/summarize.h"
 
 namespace attn {
 
 namespace {
 
 constexpr int32_t kDateSymbols = static_cast<int32_t>(sizeof(kDateAlphabet) - 1);
+
+int32_t summary_words() { return static_cast<int32_t>(summarize::words().size()); }
+
+// Word indices of the summarize grammar <-> token ids.
+std::vector<int32_t> word_ids(const std::vector<int>& indices) {
+  std::vector<int32_t> ids;
+  for (int i : indices) ids.push_back(kFirstSymbol + i);
+  return ids;
+}
+std::vector<int> word_indices(const std::vector<int32_t>& ids) {
+  std::vector<int> out;
+  for (int32_t id : ids) out.push_back(id - kFirstSymbol);
+  return out;
+}
 
 // A draw from one side of the split takes at most this many tries; validate() makes sure the input space
 // is large enough that both sides have members (1 in 8 inputs is held out).
@@ -51,6 +66,7 @@ bool parse_task(const std::string& name, TaskKind* out) {
   else if (name == "sort") *out = TaskKind::kSort;
   else if (name == "repeat") *out = TaskKind::kRepeat;
   else if (name == "dates") *out = TaskKind::kDates;
+  else if (name == "summarize") *out = TaskKind::kSummarize;
   else return false;
   return true;
 }
@@ -62,19 +78,40 @@ const char* task_name(TaskKind t) {
     case TaskKind::kSort: return "sort";
     case TaskKind::kRepeat: return "repeat";
     case TaskKind::kDates: return "dates";
+    case TaskKind::kSummarize: return "summarize";
   }
   return "?";
 }
 
-int32_t TaskConfig::vocab_size() const { return kFirstSymbol + (kind == TaskKind::kDates ? kDateSymbols : symbols); }
+const char* task_names() { return "copy, reverse, sort, repeat, dates or summarize"; }
+
+int32_t TaskConfig::vocab_size() const {
+  switch (kind) {
+    case TaskKind::kDates: return kFirstSymbol + kDateSymbols;
+    case TaskKind::kSummarize: return kFirstSymbol + summary_words();
+    default: return kFirstSymbol + symbols;
+  }
+}
+
+int32_t TaskConfig::max_input() const {
+  switch (kind) {
+    case TaskKind::kDates: return kDateMaxSource;
+    case TaskKind::kSummarize: return summarize::kMaxSource;
+    default: return max_len;
+  }
+}
 
 int32_t TaskConfig::max_answer() const {
-  if (kind == TaskKind::kDates) return kDateTarget;
-  return kind == TaskKind::kRepeat ? 2 * max_len : max_len;
+  switch (kind) {
+    case TaskKind::kDates: return kDateTarget;
+    case TaskKind::kSummarize: return summarize::kMaxHeadline;
+    case TaskKind::kRepeat: return 2 * max_len;
+    default: return max_len;
+  }
 }
 
 int32_t TaskConfig::max_positions(Arch arch) const {
-  const int32_t x = kind == TaskKind::kDates ? kDateMaxSource : max_len, y = max_answer();
+  const int32_t x = max_input(), y = max_answer();
   switch (arch) {
     case Arch::kEncoderDecoder: return std::max(x, y + 1);
     case Arch::kDecoder: return x + 1 + y;
@@ -88,6 +125,12 @@ Status TaskConfig::validate(Arch arch) const {
     if (arch == Arch::kEncoder)
       return Status::error("an encoder-only model labels each input position, but a date and its ISO form differ in "
                            "length: the dates task needs a decoder (encoder-decoder or decoder-only)");
+    return Status();
+  }
+  if (kind == TaskKind::kSummarize) {
+    if (arch == Arch::kEncoder)
+      return Status::error("an encoder-only model labels each input position, but a headline is shorter than its "
+                           "sentence: the summarize task needs a decoder (encoder-decoder or decoder-only)");
     return Status();
   }
   if (symbols < 2 || symbols > 1000) return Status::error("symbols must be between 2 and 1000");
@@ -109,7 +152,7 @@ Status task_config_from_json(const Json& j, TaskConfig* out) {
   TaskConfig t;
   std::string name = task_name(t.kind);
   ATTN_TRY(get_string(j, "name", &name));
-  if (!parse_task(name, &t.kind)) return Status::error("task must be copy, reverse, sort, repeat or dates, got '" + name + "'");
+  if (!parse_task(name, &t.kind)) return Status::error(std::string("task must be ") + task_names() + ", got '" + name + "'");
   int64_t symbols = t.symbols, min_len = t.min_len, max_len = t.max_len;
   ATTN_TRY(get_int(j, "symbols", 2, 1000, &symbols));
   ATTN_TRY(get_int(j, "min_len", 1, 256, &min_len));
@@ -124,7 +167,7 @@ Status task_config_from_json(const Json& j, TaskConfig* out) {
 Json task_config_to_json(const TaskConfig& t) {
   Json j = Json::object();
   j.set("name", Json::string(task_name(t.kind)));
-  if (t.kind != TaskKind::kDates) {
+  if (t.kind != TaskKind::kDates && t.kind != TaskKind::kSummarize) {
     j.set("symbols", Json::number(t.symbols));
     j.set("min_len", Json::number(t.min_len));
     j.set("max_len", Json::number(t.max_len));
@@ -149,9 +192,23 @@ std::vector<int32_t> task_answer(TaskKind kind, const std::vector<int32_t>& x) {
     case TaskKind::kReverse: std::reverse(y.begin(), y.end()); break;
     case TaskKind::kSort: std::sort(y.begin(), y.end()); break;
     case TaskKind::kRepeat: y.insert(y.end(), x.begin(), x.end()); break;
-    case TaskKind::kDates: y.clear(); break;  // not a function of the ids
+    case TaskKind::kDates:
+    case TaskKind::kSummarize: y.clear(); break;  // see rule_answer
   }
   return y;
+}
+
+bool rule_answer(const TaskConfig& task, const std::vector<int32_t>& x, std::vector<int32_t>* y) {
+  if (task.kind == TaskKind::kDates) return false;
+  if (task.kind != TaskKind::kSummarize) {
+    *y = task_answer(task.kind, x);
+    return true;
+  }
+  std::vector<int> from;
+  if (!summarize::headline_of(word_indices(x), &from)) return false;
+  y->clear();
+  for (int p : from) y->push_back(x[static_cast<size_t>(p)]);
+  return true;
 }
 
 Sample task_sample(const TaskConfig& task, Rng& rng, Split split) {
@@ -162,6 +219,10 @@ Sample task_sample(const TaskConfig& task, Rng& rng, Split split) {
       const dates::Example e = dates::random_training_example(rng);
       s.x = date_ids(e.source);
       s.y = date_ids(e.target);
+    } else if (task.kind == TaskKind::kSummarize) {
+      const summarize::Example e = summarize::random_example(rng);
+      s.x = word_ids(e.source);
+      s.y = word_ids(e.headline);
     } else {
       s.x = toy_input(task, rng);
       s.y = task_answer(task.kind, s.x);
@@ -249,6 +310,33 @@ Status parse_task_input(const TaskConfig& task, const std::string& text, std::ve
     if (static_cast<int32_t>(ids.size()) > kDateMaxSource)
       return Status::error("a date of at most " + std::to_string(kDateMaxSource) + " characters, please (this one has " +
                            std::to_string(ids.size()) + ")");
+  } else if (task.kind == TaskKind::kSummarize) {
+    // Words: runs of characters other than spaces, control characters and , . ; : ! ? (dropped); capitals read
+    // as lower case.
+    auto separates = [](char c) { return static_cast<unsigned char>(c) <= 0x20 || std::strchr(",.;:!?", c) != nullptr; };
+    size_t i = 0;
+    while (i < text.size()) {
+      if (separates(text[i])) {
+        ++i;
+        continue;
+      }
+      size_t j = i;
+      while (j < text.size() && !separates(text[j])) ++j;
+      std::string word = text.substr(i, j - i);
+      for (char& c : word)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      const int k = summarize::word_index(word);
+      if (k < 0)
+        return Status::error("'" + text.substr(i, j - i) + "' is not a word of the summarize task: it knows the " +
+                             std::to_string(summary_words()) + " words its sentences are made of, such as farmer, sold, "
+                             "cows, yesterday, market");
+      ids.push_back(kFirstSymbol + k);
+      i = j;
+    }
+    if (ids.empty()) return Status::error("type a sentence, for example: yesterday the old farmer sold his two brown cows");
+    if (static_cast<int32_t>(ids.size()) > summarize::kMaxSource)
+      return Status::error("a sentence of at most " + std::to_string(summarize::kMaxSource) + " words, please (this one has " +
+                           std::to_string(ids.size()) + ")");
   } else {
     const bool digits_alone = task.symbols <= 10 && text.find_first_of(" ,") == std::string::npos;
     size_t i = 0;
@@ -291,6 +379,7 @@ std::string token_label(const TaskConfig& task, int32_t id) {
     if (s < 0 || s >= kDateSymbols) return "<?>";
     return kDateAlphabet[s] == ' ' ? "\xE2\x90\xA3" : std::string(1, kDateAlphabet[s]);  // ␣ for the space
   }
+  if (task.kind == TaskKind::kSummarize) return s < 0 || s >= summary_words() ? "<?>" : summarize::words()[static_cast<size_t>(s)];
   return s < 0 || s >= task.symbols ? "<?>" : std::to_string(s);
 }
 

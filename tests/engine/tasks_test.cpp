@@ -34,7 +34,7 @@ TEST(Tasks, LayoutsForEachArchitecture) {
 }
 
 TEST(Tasks, TrainingNeverSeesAHeldOutInput) {
-  for (TaskKind kind : {TaskKind::kReverse, TaskKind::kDates}) {
+  for (TaskKind kind : {TaskKind::kReverse, TaskKind::kDates, TaskKind::kSummarize}) {
     TaskConfig t;
     t.kind = kind;
     t.min_len = 1;
@@ -135,7 +135,7 @@ TEST(RunConfig, InvalidCombinationsAreExplainedBeforeTraining) {
   EXPECT_NE(message(R"({"run": {"batch": 0}})").find("batch must be between 1 and 1024"), std::string::npos);
   EXPECT_NE(message(R"({"model": {"num_layers": 0, "num_decoder_layers": 0}})").find("no layers"), std::string::npos);
   EXPECT_NE(message(R"({"lab": {}})").find("unknown run config section 'lab'"), std::string::npos);
-  EXPECT_NE(message(R"({"task": {"name": "translate"}})").find("copy, reverse, sort, repeat or dates"), std::string::npos);
+  EXPECT_NE(message(R"({"task": {"name": "translate"}})").find("copy, reverse, sort, repeat, dates or summarize"), std::string::npos);
   // A written config reads back to the same config.
   ASSERT_TRUE(parse_run(R"({"task": {"name": "dates"}, "model": {"arch": "decoder", "d_model": 48, "nhead": 3},
                             "run": {"steps": 300, "batch": 16}, "train": {"lr": 0.002, "warmup": 20}})", &c).ok());

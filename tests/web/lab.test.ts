@@ -48,6 +48,22 @@ describe('tasks', () => {
     }
   });
 
+  it('summarize answers each news sentence with its headline, every word of it taken from the sentence', () => {
+    const ex = attn.taskExamples({ name: 'summarize' }, 100, 4); // at most 100
+    expect(ex).toHaveLength(100);
+    const passive = ex.filter((e) => / (was|were) (\w+ly )?\w+ by /.test(e.input));
+    expect(passive.length).toBeGreaterThan(20); // 35% of sentences
+    expect(passive.length).toBeLessThan(50);
+    for (const e of ex) {
+      const words = e.input.split(' ');
+      const headline = e.answer.split(' ');
+      expect(words.length).toBeLessThanOrEqual(24);
+      expect([3, 5]).toContain(headline.length);
+      for (const w of headline) expect(words).toContain(w);
+    }
+    expect(new Set(ex.map((e) => e.answer.split(' ')[1])).size).toBeGreaterThan(12); // many of the 22 verbs
+  });
+
   it('held-out batches never overlap training batches', () => {
     const rows = (b: { B: number; S: number; src: Int32Array }) =>
       Array.from({ length: b.B }, (_, i) => Array.from(b.src.slice(i * b.S, (i + 1) * b.S)).filter((v) => v > 0).join(','));
@@ -73,7 +89,7 @@ describe('run configs', () => {
     expect(msg(small({ dropout: 1 }))).toMatch(/dropout/);
     expect(msg(small({ layers: 0, decoderLayers: 0 }))).toMatch(/no layers/);
     expect(msg(small({ dModel: 2048, ff: 8192, layers: 8, decoderLayers: 8 }))).toMatch(/million parameters/);
-    expect(msg({ task: { name: 'translate' as never } })).toMatch(/copy, reverse, sort, repeat or dates/);
+    expect(msg({ task: { name: 'translate' as never } })).toMatch(/copy, reverse, sort, repeat, dates or summarize/);
     expect(() => attn.createRun(small({ heads: 3 }))).toThrow(/divisible by nhead \(3\)/);
   });
 
@@ -298,6 +314,21 @@ describe('training runs', () => {
     expect(p.labels.src.join('')).toBe(p.input.replace(/ /g, '␣'));
     expect(() => r.infer('23 déc. 2026')).toThrow(/'é' is not a character of the dates task/);
     expect(r.infer('Nov. 23rd 2026').expected).toBeUndefined();
+    r.delete();
+  });
+
+  it('summarize trains with words as tokens, and checks a sentence by its headline rule (a few steps)', () => {
+    const r = attn.createRun(runConfig(presetConfig('summarize')));
+    expect(r.train(3).loss.every(Number.isFinite)).toBe(true);
+    const p = r.probe(0);
+    expect(p.labels.src).toEqual(p.input.split(' '));
+    expect(p.labels.tgt_out).toEqual([...p.answer.split(' '), '<eos>']);
+    const a = r.infer('Yesterday, the cows were quietly sold by the tired old farmer at the market.');
+    expect(a.input).toBe('yesterday the cows were quietly sold by the tired old farmer at the market');
+    expect(a.expected).toBe('farmer sold cows at market');
+    expect(a.labels.src).toHaveLength(14);
+    expect(r.infer('the cows were sold').expected).toBeUndefined(); // nobody sold them: no headline by the rule
+    expect(() => r.infer('the farmer sold the tractor')).toThrow(/'tractor' is not a word of the summarize task/);
     r.delete();
   });
 });

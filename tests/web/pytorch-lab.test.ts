@@ -73,6 +73,7 @@ const CASES: [string, Partial<LabConfig>][] = [
     { task: 'repeat', arch: 'decoder', layers: 2, positional: 'learned', norm: 'pre', activation: 'gelu', optimizer: 'adamw', warmup: 8 }],
   ['sort, encoder-decoder, SGD with momentum, no clipping, 12 steps',
     { task: 'sort', optimizer: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 0.0001, clip: 0, warmup: 3, steps: 12 }],
+  ['summarize (words as tokens), encoder-decoder, AdamW, warmup 5', { task: 'summarize', warmup: 5 }],
 ];
 
 describe('the lab run as a PyTorch training script', () => {

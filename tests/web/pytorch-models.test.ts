@@ -1,10 +1,11 @@
 // The explorer's "PyTorch" script (web/src/widgets/pytorch-models.ts) for each model it shows: the shipped
 // language model, tagger and date translator (their .safetensors files from models/), the untrained model (default
 // and other settings, causal, unscaled; its weights saved by the engine, as the page's "Download weights" does) and
-// two lab models trained here for a few steps (encoder-decoder and decoder-only). Each script runs with Debian's
-// /usr/bin/python3 (python3-torch) in a folder holding the files it reads, and every number it prints is compared
-// with the WASM engine's: the attention the heatmap shows, and the output (next-token probabilities, tags,
-// the greedy translation). Needs python3-torch: without it, this file FAILS (tools/test.sh installs it).
+// three lab models trained here for a few steps (reversal and summarization encoder-decoders, a decoder-only
+// model). Each script runs with Debian's /usr/bin/python3 (python3-torch) in a folder holding the files it reads,
+// and every number it prints is compared with the WASM engine's: the attention the heatmap shows, and the output
+// (next-token probabilities, tags, the greedy translation). Needs python3-torch: without it, this file FAILS
+// (tools/test.sh installs it).
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -186,6 +187,7 @@ describe('lab models', () => {
     ['reverse, encoder-decoder', { steps: 80 }, '3 1 4 1 5 9', 'cross', 1],
     ['repeat, decoder-only, learned positions, pre-norm, GELU',
       { task: 'repeat', arch: 'decoder', layers: 2, positional: 'learned', norm: 'pre', activation: 'gelu', steps: 60 }, '2 7 1', 'self', 'mean'],
+    ['summarize (words), encoder-decoder', { task: 'summarize', steps: 150 }, 'the cows were sold by the tired farmer at the market', 'cross', 'mean'],
   ];
   for (const [name, over, input, view, head] of cases) {
     it(name, () => {

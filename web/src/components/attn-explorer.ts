@@ -33,6 +33,7 @@ import './model-outputs';
 import './model-picker';
 import './token-chips';
 import { percent } from '../text/format';
+import { taskInfo } from '../lab/config';
 import { SUMMARIES, SUMMARY_LABEL, SUMMARY_TITLE, SummaryCache, hasSummaries, summaryExplanation, type Summary } from '../engine/rollout';
 import { shownModelScript } from '../widgets/model-script';
 import '../widgets/pytorch-panel';
@@ -392,6 +393,12 @@ export class AttnExplorer extends LitElement {
   private get modelName() {
     if (this.s.model !== 'hf') return `the ${modelInfo(this.s.model).title.toLowerCase()}`;
     return this.hfInfo?.name ?? (this.s.hf ?? '').split('/').filter(Boolean).pop() ?? 'the model';
+  }
+
+  /** The task of the lab run shown ('' before it is loaded). */
+  private get labTask() {
+    const ms = this.s.models.lab;
+    return ms?.state === 'ready' ? String((ms.info.config.task as { name?: string } | undefined)?.name ?? '') : '';
   }
 
   /** The text preloaded for the model (a Hugging Face model's family's preset). */
@@ -832,7 +839,7 @@ export class AttnExplorer extends LitElement {
     const hf = this.hfInfo;
     const example = this.example;
     const summary = s.model === 'hf' ? (hf ? HF_FAMILIES[hf.family].summary : '') : info.summary;
-    const tokenHint = s.model === 'untrained' ? '' : s.model === 'dates' ? 'characters' : s.model === 'lab' ? 'the symbols of the task'
+    const tokenHint = s.model === 'untrained' ? '' : s.model === 'dates' ? 'characters' : s.model === 'lab' ? `the ${taskInfo(this.labTask).unit} of the task`
       : !hf ? 'byte-level BPE, as the model reads them'
       : hf.tokenizerKind === 'bpe' ? 'byte-level BPE, as the model reads them'
       : hf.tokenizerKind === 'wordpiece' ? 'WordPiece, as the model reads them; dashed ones are added by the tokenizer'

@@ -459,11 +459,13 @@ async function labModel(id: string) {
 }
 
 /** Where each symbol of a lab task's input sits in the text: one character each for dates (and for toy tasks
- * typed without spaces), otherwise each run of digits. Mirrors parse_task_input in engine/train/tasks.cpp. */
+ * typed without spaces), each word for summarize (between spaces, control characters and , . ; : ! ?), otherwise
+ * each run of digits. Mirrors parse_task_input in engine/train/tasks.cpp. */
 function labTokens(run: Run, text: string): TokenInfo[] {
   const task = run.config.task ?? {};
   const token = (t: string, start: number) => ({ text: t, start, end: start + t.length });
   if (task.name === 'dates') return Array.from(text, (c, i) => token(c, i)); // ASCII: one code unit each
+  if (task.name === 'summarize') return [...text.matchAll(/[^\x00-\x20,.;:!?]+/g)].map((m) => token(m[0], m.index!));
   const re = Number(task.symbols) <= 10 && !/[ ,]/.test(text) ? /\d/g : /\d+/g;
   return [...text.matchAll(re)].map((m) => token(m[0], m.index!));
 }

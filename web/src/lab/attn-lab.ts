@@ -261,7 +261,7 @@ export class AttnLab extends WidgetBase {
             <div><dt>Token accuracy</dt><dd data-metric="token">${(100 * f.tokenAccuracy).toFixed(2)}%</dd></div>
             <div><dt>Exact match <span>(teacher-forced)</span></dt><dd data-metric="exact">${(100 * f.exactMatch).toFixed(2)}%</dd></div>
             <div><dt>Exact match <span>(generated, greedy)</span></dt><dd data-metric="greedy">${(100 * f.greedyExactMatch).toFixed(2)}%</dd></div>
-            <div><dt>BLEU-4 <span>(over ${task.toy ? 'symbols' : 'characters'})</span></dt><dd data-metric="bleu">${f.bleu.toFixed(4)}</dd></div>
+            <div><dt>BLEU-4 <span>(over ${task.unit})</span></dt><dd data-metric="bleu">${f.bleu.toFixed(4)}</dd></div>
           </dl>
           <p class="muted">On ${f.sequences} held-out examples the model never trained on (1 in 8 of all inputs is held out).
             Teacher-forced: each answer position is predicted from the true answer so far; generated: the model writes
@@ -338,8 +338,8 @@ export class AttnLab extends WidgetBase {
       figcaption { font-size: 12.5px; font-weight: 600; }
       .examples { border-collapse: collapse; font-size: 12px; margin-top: 8px; }
       .examples th { text-align: left; color: var(--w-muted); font-weight: 600; padding: 1px 8px 1px 0; }
-      .examples td { padding: 1px 8px 1px 0; }
-      .examples code { white-space: normal; word-break: break-all; }
+      .examples td { padding: 1px 8px 3px 0; vertical-align: top; }
+      .examples code { white-space: normal; overflow-wrap: anywhere; }
       .metrics { display: flex; flex-wrap: wrap; gap: 8px; margin: 0 0 6px; }
       .metrics div { border: 1px solid var(--w-border); border-radius: 10px; padding: 6px 12px; min-width: 120px; }
       .metrics dt { font-size: 11.5px; color: var(--w-muted); }

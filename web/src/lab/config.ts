@@ -45,6 +45,7 @@ export interface TaskInfo {
   format: string; // the input format, for people
   explains: string; // what attention has to learn
   toy: boolean; // symbols and lengths apply
+  unit: 'symbols' | 'characters' | 'words'; // what one token is
 }
 
 export const TASKS: TaskInfo[] = [
@@ -54,6 +55,7 @@ export const TASKS: TaskInfo[] = [
     format: 'a sequence of numbers, answered backwards: 3 1 4 → 4 1 3',
     explains: 'Each output must read the input from the other end: cross-attention forms an anti-diagonal.',
     toy: true,
+    unit: 'symbols',
   },
   {
     name: 'copy',
@@ -61,6 +63,7 @@ export const TASKS: TaskInfo[] = [
     format: 'a sequence of numbers, answered as it is: 3 1 4 → 3 1 4',
     explains: 'The easiest alignment: output i reads input i, a diagonal.',
     toy: true,
+    unit: 'symbols',
   },
   {
     name: 'sort',
@@ -68,6 +71,7 @@ export const TASKS: TaskInfo[] = [
     format: 'a sequence of numbers, answered in increasing order: 3 1 4 → 1 3 4',
     explains: 'No fixed alignment: each output looks for the next smallest input, wherever it is.',
     toy: true,
+    unit: 'symbols',
   },
   {
     name: 'repeat',
@@ -75,6 +79,7 @@ export const TASKS: TaskInfo[] = [
     format: 'a sequence, then the separator, then the sequence twice: 3 1 4 → 3 1 4 3 1 4',
     explains: 'To say it again the model must find where it is in the sequence and look up what came next: an induction head.',
     toy: true,
+    unit: 'symbols',
   },
   {
     name: 'dates',
@@ -82,6 +87,15 @@ export const TASKS: TaskInfo[] = [
     format: 'a date as people write it, answered as YYYY-MM-DD: “Nov. 23rd 2026” → 2026-11-23',
     explains: 'Translation with reordering: the year’s digits come first, the month’s name becomes two digits.',
     toy: false,
+    unit: 'characters',
+  },
+  {
+    name: 'summarize',
+    title: 'Summarize → headline',
+    format: 'a news sentence, answered by its headline: “yesterday the tired old farmer quietly sold his two brown cows at the market” → farmer sold cows at market',
+    explains: 'Summarization, one word per token: each headline word is copied from the sentence, so cross-attention must find the words that matter (who, did what, where) wherever the grammar put them; in “the cows were sold by the farmer” the doer comes last.',
+    toy: false,
+    unit: 'words',
   },
 ];
 
@@ -134,6 +148,7 @@ export const PRESETS: { id: string; title: string; config: Partial<LabConfig> }[
     title: 'Dates → ISO (about a minute)',
     config: { task: 'dates', dModel: 64, heads: 4, ff: 128, lr: 0.005, warmup: 100, batch: 32, steps: 1800, evalEvery: 100 },
   },
+  { id: 'summarize', title: 'Summarize → headline (about 5 s)', config: { task: 'summarize' } },
 ];
 
 /** Whether two configurations are the same settings. */

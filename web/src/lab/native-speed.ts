@@ -10,7 +10,7 @@ interface Entry {
   native_steps_per_s: number;
 }
 
-const entries = (measured as { runs: Entry[] }).runs;
+const entries = (measured as unknown as { runs: Entry[] }).runs; // the JSON holds booleans too (train.nesterov)
 
 /** The measured native speed of exactly this resolved config, if the bench measured it. */
 export function nativeSpeed(config: RunConfig): { native: number; preset: string } | undefined {

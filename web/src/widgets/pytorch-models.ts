@@ -58,7 +58,7 @@ const TAGGER_TAGS = ['NOUN', 'VERB', 'ADJ', 'ADV', 'PRON', 'DET', 'ADP', 'NUM', 
 /** The longest answer greedy decoding writes for a lab task, + 1 for <eos> (engine/train/tasks.cpp max_answer). */
 export function labMaxNew(task: { name?: string; max_len?: number }): number {
   const maxLen = Number(task.max_len ?? 10);
-  const answer = task.name === 'dates' ? 10 : task.name === 'repeat' ? 2 * maxLen : maxLen;
+  const answer = task.name === 'dates' ? 10 : task.name === 'summarize' ? 5 : task.name === 'repeat' ? 2 * maxLen : maxLen;
   return answer + 1;
 }
 
