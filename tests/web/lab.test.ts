@@ -9,6 +9,7 @@ import {
 } from '../../web/src/lab/config';
 import { checkRunFile, readStoredRun } from '../../web/src/lab/lab-store';
 import { smooth } from '../../web/src/lab/lab-chart';
+import { nativeSpeed } from '../../web/src/lab/native-speed';
 import { loadBuiltEngine } from './golden';
 
 let attn: Engine;
@@ -99,6 +100,13 @@ describe('run configs', () => {
       const v = attn.validateRun(runConfig(c));
       expect(v.ok, `${p.id}: ${v.ok ? '' : v.message}`).toBe(true);
       if (v.ok) expect(labConfig(v.config)).toEqual(c);
+    }
+  });
+
+  it('every preset has its native speed (native-speed.json, bench/lab_bench.mjs), found from the config the engine runs', () => {
+    for (const p of PRESETS) {
+      const v = attn.validateRun(runConfig(presetConfig(p.id)));
+      expect(v.ok && nativeSpeed(v.config)?.preset, p.id).toBe(p.id);
     }
   });
 
