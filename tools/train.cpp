@@ -199,7 +199,6 @@ int main(int argc, char** argv) {
     write_file(o.out + "/run.json", o.resolved.dump() + "\n");
   }
   TrainingRun run(rc);
-  TransformerModel& model = run.model();
 
   std::printf("attn-train: %s, %s, %lld parameters, %lld steps of %lld sequences\n", task_name(rc.task.kind),
               rc.recurrent ? "lstm" : arch_name(rc.model.arch), static_cast<long long>(run.num_parameters()),
@@ -212,8 +211,7 @@ int main(int argc, char** argv) {
   double last_print = -1.0, eval_seconds = 0.0;
   int64_t tokens = 0;
   auto save = [&](const std::string& name) {
-    if (o.out.empty() || rc.recurrent) return;  // an LSTM run's weights are not saved (no model file format for it yet)
-    write_file(o.out + "/" + name, save_model(model, o.f16, {{"task", task_name(rc.task.kind)}, {"run", o.resolved.dump()}}));
+    if (!o.out.empty()) write_file(o.out + "/" + name, run.save(o.f16));  // the run's config in the metadata
   };
   for (int64_t step = 1; step <= rc.steps; ++step) {
     const StepStats s = run.step();
@@ -264,7 +262,6 @@ int main(int argc, char** argv) {
   std::printf("training: %.2f s for %lld steps, %.1f steps/s (evaluations excluded)\n", train_seconds,
               static_cast<long long>(rc.steps), rc.steps / train_seconds);
   if (!o.out.empty())
-    std::printf(rc.recurrent ? "wrote %s/log.jsonl, run.json (an LSTM run's weights are not saved)\n"
-                             : "wrote %s/model.safetensors, log.jsonl, run.json\n", o.out.c_str());
+    std::printf("wrote %s/model.safetensors, log.jsonl, run.json\n", o.out.c_str());
   return 0;
 }

@@ -1048,7 +1048,8 @@ Engine.prototype.createRun = function createRun(config) {
   return newHandle(this.module.Run, Run, (h) => h.init(JSON.stringify(config ?? {})));
 };
 
-/** A run saved by Run.save (or a model written by attn-train): config and weights; training starts afresh. */
+/** A run saved by Run.save (or a model written by attn-train), a transformer's or an LSTM's: config and weights;
+ * training starts afresh. @returns {Run} */
 Engine.prototype.loadRun = function loadRun(bytes) {
   return newHandle(this.module.Run, Run, (h) => h.load(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)));
 };
@@ -1139,7 +1140,7 @@ export class Run {
 
   /**
    * safetensors bytes: the weights, with the run's config in the metadata (loadRun and the explorer read it).
-   * An LSTM run (arch "lstm") cannot be saved yet: AttnError.
+   * An LSTM run's (arch "lstm") holds its nn.LSTM state_dict (io/model_file.h); Engine.loadModel refuses it.
    */
   save({ f16 = false } = {}) {
     return unwrap(this.handle.save(f16));

@@ -84,20 +84,12 @@ class Run : js::LiveHandle<js::kRunHandle> {
     return "";
   }
 
-  // A file written by save(): the run's config from the metadata, the weights from the tensors. "" or why not.
+  // A file written by save() (TrainingRun::load): the run's config from the metadata, the weights from the
+  // tensors, a transformer's or an LSTM's. "" or why not.
   std::string load(const val& bytes_js) {
     const std::string bytes = bytes_from(bytes_js);
-    LoadedModel loaded;
-    Status st = load_model(bytes, &loaded);
-    if (!st.ok()) return st.message();
-    const auto it = loaded.metadata.find("run");
-    if (it == loaded.metadata.end())
-      return "this model file has no training-run config in its metadata (it was not saved by the lab or attn-train)";
-    RunConfig c;
-    st = parse_run(it->second, &c);
-    if (!st.ok()) return "the run config in this file is invalid: " + st.message();
-    auto run = std::make_unique<TrainingRun>(c);
-    st = run->load_weights(*loaded.model);
+    std::unique_ptr<TrainingRun> run;
+    const Status st = TrainingRun::load(bytes, &run);
     if (!st.ok()) return st.message();
     run_ = std::move(run);
     return "";
@@ -242,11 +234,8 @@ class Run : js::LiveHandle<js::kRunHandle> {
     return st.ok() ? head_means_js(means) : error_js(st);
   }
 
-  val save(bool f16) {
-    const RunConfig& c = run_->config();
-    if (c.recurrent) return error_js(Status::error("an LSTM run's weights cannot be saved yet (its record, the .json, can)"));
-    return bytes_js(save_model(run_->model(), f16, {{"task", task_name(c.task.kind)}, {"run", config()}}));
-  }
+  // The run's model file (TrainingRun::save): safetensors bytes, the run's config in the metadata.
+  val save(bool f16) { return bytes_js(run_->save(f16)); }
 
  private:
   // A learner's input as text, read and checked (task's symbols, length).

@@ -1,6 +1,8 @@
 #include "models/config.h"
 
+#include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <cstdio>
 #include <cstdlib>
 
@@ -95,6 +97,42 @@ Json model_config_to_json(const ModelConfig& c) {
   if (c.tie_embeddings) j.set("tie_embeddings", Json::boolean(true));
   j.set("scaled", Json::boolean(c.layer.score_scale.scaled));
   j.set("temperature", float_json(c.layer.score_scale.temperature));
+  return j;
+}
+
+namespace {
+const char* const kLstmKeys[] = {"arch", "vocab_size", "tgt_vocab_size", "head_size", "hidden_size", "num_layers", "pad_id"};
+}  // namespace
+
+bool is_lstm_config(const Json& j) { return j.is_object() && j.string_or("arch", "") == "lstm"; }
+
+Status lstm_config_from_json(const Json& j, LstmSeq2SeqConfig* out) {
+  if (!is_lstm_config(j)) return Status::error("an LSTM config must be a JSON object with \"arch\": \"lstm\"");
+  for (const auto& kv : j.members())
+    if (std::none_of(std::begin(kLstmKeys), std::end(kLstmKeys), [&](const char* k) { return kv.first == k; }))
+      return Status::error("unknown LSTM config key '" + kv.first + "'");
+  for (const char* k : kLstmKeys)
+    if (!j.find(k)) return Status::error(std::string("the LSTM config has no '") + k + "'");
+  LstmSeq2SeqConfig c;
+  int64_t pad = 0;
+  ATTN_TRY(get_int(j, "vocab_size", 1, 1 << 22, &c.vocab_size));
+  ATTN_TRY(get_int(j, "tgt_vocab_size", 1, 1 << 22, &c.tgt_vocab_size));
+  ATTN_TRY(get_int(j, "head_size", 1, 1 << 22, &c.head_size));
+  ATTN_TRY(get_int(j, "hidden_size", 1, 8192, &c.hidden_size));
+  ATTN_TRY(get_int(j, "num_layers", 1, 64, &c.num_layers));
+  ATTN_TRY(get_int(j, "pad_id", -1, c.vocab_size - 1, &pad));
+  c.pad_id = static_cast<int32_t>(pad);
+  *out = c;
+  return Status();
+}
+
+Json lstm_config_to_json(const LstmSeq2SeqConfig& c) {
+  Json j = Json::object();
+  j.set("arch", Json::string("lstm"));
+  for (const auto& [key, value] : {std::pair<const char*, int64_t>{"vocab_size", c.vocab_size}, {"tgt_vocab_size", c.tgt_vocab_size},
+                                   {"head_size", c.head_size}, {"hidden_size", c.hidden_size},
+                                   {"num_layers", c.num_layers}, {"pad_id", c.pad_id}})
+    j.set(key, Json::number(static_cast<double>(value)));
   return j;
 }
 

@@ -143,7 +143,7 @@ Status run_config_from_json(const Json& j, RunConfig* out) {
 
 namespace {
 // An LSTM run's model section: what it reads, and the keys that follow from the task.
-Json lstm_config_to_json(const RunConfig& c) {
+Json lstm_section_to_json(const RunConfig& c) {
   Json m = Json::object();
   const Json full = model_config_to_json(c.model);
   m.set("arch", Json::string("lstm"));
@@ -156,7 +156,7 @@ Json lstm_config_to_json(const RunConfig& c) {
 Json run_config_to_json(const RunConfig& c) {
   Json j = Json::object(), run = Json::object();
   j.set("task", task_config_to_json(c.task));
-  j.set("model", c.recurrent ? lstm_config_to_json(c) : model_config_to_json(c.model));
+  j.set("model", c.recurrent ? lstm_section_to_json(c) : model_config_to_json(c.model));
   j.set("train", train_config_to_json(c.train));
   run.set("steps", Json::number(static_cast<double>(c.steps)));
   run.set("batch", Json::number(static_cast<double>(c.batch)));
@@ -329,14 +329,51 @@ GenerationStats TrainingRun::generate(int64_t limit) {
   return g;
 }
 
+namespace {
+// Copies other's parameters into mine, in visiting order, once their configs (as JSON) are the same.
+// M: TransformerModel or LstmSeq2Seq.
+template <class M>
+Status copy_weights(M& mine, M& other, const Json& mine_config, const Json& other_config) {
+  if (other_config.dump() != mine_config.dump())
+    return Status::error("the weights are of another model: " + other_config.dump());
+  std::vector<Param*> params;
+  mine.visit([&](const std::string&, Param& p) { params.push_back(&p); });
+  size_t i = 0;
+  other.visit([&](const std::string&, Param& p) { params[i++]->value = p.value; });
+  return Status();
+}
+}  // namespace
+
 Status TrainingRun::load_weights(TransformerModel& other) {
   if (config_.recurrent) return Status::error("an LSTM run has no transformer weights to load");
-  if (model_config_to_json(other.config).dump() != model_config_to_json(model_.config).dump())
-    return Status::error("the weights are of another model: " + model_config_to_json(other.config).dump());
-  std::vector<Param*> mine;
-  model_.visit([&](const std::string&, Param& p) { mine.push_back(&p); });
-  size_t i = 0;
-  other.visit([&](const std::string&, Param& p) { mine[i++]->value = p.value; });
+  return copy_weights(model_, other, model_config_to_json(model_.config), model_config_to_json(other.config));
+}
+
+Status TrainingRun::load_weights(LstmSeq2Seq& other) {
+  if (!config_.recurrent) return Status::error("a transformer run has no LSTM weights to load");
+  return copy_weights(lstm_, other, lstm_config_to_json(lstm_.config), lstm_config_to_json(other.config));
+}
+
+std::string TrainingRun::save(bool f16) {
+  const std::map<std::string, std::string> meta = {{"task", task_name(config_.task.kind)},
+                                                   {"run", run_config_to_json(config_).dump()}};
+  return config_.recurrent ? save_model(lstm_, f16, meta) : save_model(model_, f16, meta);
+}
+
+Status TrainingRun::load(std::string_view bytes, std::unique_ptr<TrainingRun>* out) {
+  LoadedModel loaded;
+  ATTN_TRY(load_any_model(bytes, &loaded));
+  const auto it = loaded.metadata.find("run");
+  if (it == loaded.metadata.end())
+    return Status::error("this model file has no training-run config in its metadata (it was not saved by the lab or attn-train)");
+  Json j;
+  RunConfig c;
+  Status st = Json::parse(it->second, &j);
+  if (st.ok()) st = run_config_from_json(j, &c);
+  if (!st.ok()) return Status::error("the run config in this file is invalid: " + st.message());
+  auto run = std::make_unique<TrainingRun>(c);
+  ATTN_TRY(loaded.lstm ? run->load_weights(*loaded.lstm) : run->load_weights(*loaded.model));
+  *out = std::move(run);
   return Status();
 }
 

@@ -30,6 +30,9 @@
 //   run.log_prob({3, 4, 5}, d.tokens, d.finished, &heads, &lp);  // how likely that answer is with heads ablated
 #pragma once
 
+#include <memory>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "io/json.h"
@@ -111,11 +114,21 @@ class TrainingRun {
   const ModelCache& trace(const Sample& s);
   Status check_input(const std::vector<int32_t>& x) const;
   // Replaces the weights with those of a model of the same config (a saved run read back); the optimizer
-  // starts afresh. Transformer runs only.
+  // starts afresh. A transformer's for a transformer run, an LSTM's for an LSTM run.
   Status load_weights(TransformerModel& other);
+  Status load_weights(LstmSeq2Seq& other);
+
+  // The run's model as a model file (io/model_file.h: a transformer's, or the LSTM's with nn.LSTM's tensors),
+  // with the task's name and the run's config (run_config_to_json) in the metadata as "task" and "run".
+  std::string save(bool f16 = false);
+  // A run rebuilt from such a file (the lab's or attn-train's): the config from its "run" metadata, the weights
+  // from its tensors; training would start afresh (the optimizer's state is not in the file). A file that is not
+  // a run, or whose weights are not of its run's model, gets a message.
+  static Status load(std::string_view bytes, std::unique_ptr<TrainingRun>* out);
 
   const RunConfig& config() const { return config_; }
   TransformerModel& model() { return model_; }  // a transformer run's model
+  LstmSeq2Seq& lstm() { return lstm_; }         // an LSTM run's
   int64_t num_parameters() { return config_.recurrent ? lstm_.num_parameters() : model_.num_parameters(); }
   const std::vector<Sample>& held_out() const { return held_out_; }
   int64_t steps_done() const { return trainer_.steps_done(); }

@@ -1,7 +1,10 @@
 // The LSTM baseline: nn.LSTM parity with PyTorch (tests/golden/lstm.safetensors, made by make_lstm.py): outputs,
 // final state and the gradients of the input, the initial state and every parameter; the sequence-to-sequence
-// model's logits and gradients; and training it in the lab's run (train/run.h), beside a transformer.
+// model's logits and gradients; training it in the lab's run (train/run.h), beside a transformer; and its model
+// file (io/model_file.h): saved and reloaded bit for bit, and bad files refused with a message.
+#include "io/model_file.h"
 #include "layers/lstm.h"
+#include "models/config.h"
 #include "models/lstm_seq2seq.h"
 #include "test_util.h"
 #include "train/run.h"
@@ -193,6 +196,205 @@ TEST(LstmRun, BadConfigsGetMessages) {
   EXPECT_EQ(message(R"({"arch": "lstm", "num_layers": 0})"), "an LSTM needs at least one layer");
   EXPECT_EQ(message(R"({"arch": "rnn"})"), "arch must be encoder, decoder, encoder-decoder or lstm, got 'rnn'");
   EXPECT_NE(message(R"({"arch": "lstm", "d_model": 4096, "num_layers": 8})").find("million parameters"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace attn::test
+
+namespace attn::test {
+namespace {
+
+// ------------------------------------------------------------------------------------------------ model files
+LstmSeq2SeqConfig small_lstm() {
+  LstmSeq2SeqConfig c;
+  c.vocab_size = 7;
+  c.tgt_vocab_size = 6;
+  c.head_size = 5;
+  c.hidden_size = 4;
+  c.num_layers = 2;
+  c.pad_id = 0;
+  return c;
+}
+
+std::vector<FloatBuffer> values_of(LstmSeq2Seq& m) {
+  std::vector<FloatBuffer> v;
+  m.visit([&](const std::string&, Param& p) { v.push_back(p.value.data); });
+  return v;
+}
+
+// The message of loading bytes as any model file ("" when it loads).
+std::string any_load_error(const std::string& bytes) {
+  LoadedModel out;
+  const Status st = load_any_model(bytes, &out);
+  return st.ok() ? "" : st.message();
+}
+
+TEST(LstmModelFile, ReloadsBitExactlyWithNnLstmNamesAndGivesIdenticalOutputs) {
+  LstmSeq2Seq m(small_lstm());
+  Rng rng(3);
+  m.reset_parameters(rng);
+  const std::string bytes = save_model(m, false, {{"task", "test"}});
+
+  // The file: nn.LSTM's state_dict names and shapes ([4H, in], gates i, f, g, o as the engine holds them), the config.
+  SafetensorsFile file;
+  ASSERT_TRUE(SafetensorsFile::parse(bytes, &file).ok());
+  std::vector<std::string> names;
+  for (const SafetensorsEntry& e : file.entries) names.push_back(e.name);
+  const std::vector<std::string> want = {
+      "embed.weight", "encoder.weight_ih_l0", "encoder.weight_hh_l0", "encoder.bias_ih_l0", "encoder.bias_hh_l0",
+      "encoder.weight_ih_l1", "encoder.weight_hh_l1", "encoder.bias_ih_l1", "encoder.bias_hh_l1", "tgt_embed.weight",
+      "decoder.weight_ih_l0", "decoder.weight_hh_l0", "decoder.bias_ih_l0", "decoder.bias_hh_l0",
+      "decoder.weight_ih_l1", "decoder.weight_hh_l1", "decoder.bias_ih_l1", "decoder.bias_hh_l1", "head.weight",
+      "head.bias"};
+  EXPECT_EQ(names, want);
+  EXPECT_EQ(file.find("encoder.weight_ih_l0")->shape, (Shape{16, 4}));
+  EXPECT_EQ(file.find("decoder.bias_hh_l1")->shape, (Shape{16}));
+  EXPECT_EQ(file.find("head.weight")->shape, (Shape{5, 4}));
+  EXPECT_EQ(file.metadata.at("config"), R"({"arch":"lstm","vocab_size":7,"tgt_vocab_size":6,"head_size":5,"hidden_size":4,"num_layers":2,"pad_id":0})");
+
+  LoadedModel loaded;
+  const Status st = load_any_model(bytes, &loaded);
+  ASSERT_TRUE(st.ok()) << st.message();
+  ASSERT_TRUE(loaded.lstm && !loaded.model);
+  EXPECT_EQ(loaded.metadata.at("task"), "test");
+  EXPECT_EQ(lstm_config_to_json(loaded.lstm->config).dump(), lstm_config_to_json(m.config).dump());
+  EXPECT_EQ(values_of(*loaded.lstm), values_of(m));  // bit for bit
+
+  // Two sources, the second padded (packed: it ends at its pad), teacher-forced; then greedy decoding.
+  const std::vector<int32_t> src = {3, 4, 5, 6, 2, 3, 0, 0}, tgt = {1, 2, 3, 1, 4, 0};
+  LstmSeq2SeqCache c1, c2;
+  m.forward(c1, src, 4, tgt, 3, 2);
+  loaded.lstm->forward(c2, src, 4, tgt, 3, 2);
+  EXPECT_EQ(c1.logits.data, c2.logits.data);
+  const LstmAnswer a1 = m.greedy({3, 4, 5}, 1, 2, 6), a2 = loaded.lstm->greedy({3, 4, 5}, 1, 2, 6);
+  EXPECT_EQ(a1.tokens, a2.tokens);
+  EXPECT_EQ(a1.finished, a2.finished);
+
+  // F16 storage: within half precision.
+  LoadedModel half;
+  ASSERT_TRUE(load_any_model(save_model(m, true), &half).ok());
+  const std::vector<FloatBuffer> a = values_of(m), b = values_of(*half.lstm);
+  for (size_t i = 0; i < a.size(); ++i)
+    for (size_t k = 0; k < a[i].size(); ++k) EXPECT_NEAR(b[i][k], a[i][k], 2e-3);
+
+  // The transformer loader says what the file is.
+  LoadedModel transformer;
+  EXPECT_EQ(load_model(bytes, &transformer).message(),
+            "this file holds the training lab's LSTM baseline (arch \"lstm\"), not a transformer: it has no attention; "
+            "Engine.loadRun (the lab) reads it");
+}
+
+TEST(LstmModelFile, RejectsEachKindOfBadFileWithAClearMessage) {
+  LstmSeq2Seq m(small_lstm());
+  const std::string good = save_model(m);
+  auto edited = [&](const std::function<void(TensorList&, Metadata&)>& edit) { return any_load_error(rewritten(good, edit)); };
+  auto with_config = [&](const std::string& config) { return edited([&](TensorList&, Metadata& meta) { meta["config"] = config; }); };
+  EXPECT_EQ(any_load_error(good), "");
+  // (7 + 6) x 4 embeddings + 2 LSTMs x 2 layers x (4H (H + H) + 8H = 160) + the head 5 x (4 + 1) = 717 values.
+  EXPECT_EQ(edited([](TensorList& t, Metadata&) { t.pop_back(); }), "the file holds 712 values but the config needs 717");
+  EXPECT_EQ(edited([](TensorList& t, Metadata&) { t[3].first = "encoder.bias_ih_l9"; }),
+            "the model file is missing tensor 'encoder.bias_ih_l0'");
+  EXPECT_EQ(edited([](TensorList& t, Metadata&) {
+              for (auto& [name, x] : t)
+                if (name == "encoder.weight_hh_l1") x.reshape({4, 16});
+            }),
+            "tensor 'encoder.weight_hh_l1' has shape [4, 16] but the config needs [16, 4]");
+  EXPECT_EQ(edited([](TensorList& t, Metadata&) {  // a gate block moved between two tensors keeps the count
+              t[1].second = Tensor({20, 4}, 0.0f);
+              t[2].second = Tensor({12, 4}, 0.0f);
+            }),
+            "tensor 'encoder.weight_ih_l0' has shape [20, 4] but the config needs [16, 4]");
+  EXPECT_EQ(edited([](TensorList& t, Metadata&) {
+              t.back().first = "head.extra";
+            }),
+            "the model file is missing tensor 'head.bias'");
+  const std::string json = R"("vocab_size":7,"tgt_vocab_size":6,"head_size":5,"hidden_size":4,"num_layers":2)";
+  EXPECT_EQ(with_config(R"({"arch":"lstm",)" + json + "}"), "the LSTM config is invalid: the LSTM config has no 'pad_id'");
+  EXPECT_EQ(with_config(R"({"arch":"lstm",)" + json + R"(,"pad_id":0,"dropout":0})"),
+            "the LSTM config is invalid: unknown LSTM config key 'dropout'");
+  EXPECT_EQ(with_config(R"({"arch":"lstm",)" + json + R"(,"pad_id":7})"),
+            "the LSTM config is invalid: pad_id must be between -1 and 6, got 7");
+  EXPECT_EQ(with_config(R"({"arch":"lstm","vocab_size":7,"tgt_vocab_size":6,"head_size":5,"hidden_size":8,"num_layers":2,"pad_id":0})"),
+            "the file holds 717 values but the config needs 2453");  // another hidden size
+  EXPECT_EQ(with_config(R"({"arch":"lstm","vocab_size":4000000,"tgt_vocab_size":6,"head_size":5,"hidden_size":8192,"num_layers":2,"pad_id":0})"),
+            "the config describes 34915835909 parameters, more than the limit of 268435456");
+  EXPECT_EQ(edited([](TensorList&, Metadata& meta) { meta["format"] = "gguf"; }),
+            "not an attn model file: the metadata has no \"format\": \"attn-model\"");
+  EXPECT_NE(any_load_error(good.substr(0, good.size() - 3)).find("invalid safetensors"), std::string::npos);
+}
+
+// A short LSTM run of the lab: copy at lengths 2 to 5 (its batches are padded), 2 layers.
+RunConfig lstm_run_config(const std::string& model = R"({"arch": "lstm", "d_model": 12, "num_layers": 2})") {
+  Json j;
+  EXPECT_TRUE(Json::parse(R"({"task": {"name": "copy", "symbols": 8, "min_len": 2, "max_len": 5}, "model": )" + model +
+                              R"(, "train": {"lr": 0.01, "warmup": 5}, "run": {"steps": 40, "batch": 16, "seed": 4, "eval_size": 50}})",
+                          &j)
+                  .ok());
+  RunConfig c;
+  const Status st = run_config_from_json(j, &c);
+  EXPECT_TRUE(st.ok()) << st.message();
+  return c;
+}
+
+// The message of TrainingRun::load ("" when the file loads).
+std::string run_load_error(const std::string& bytes) {
+  std::unique_ptr<TrainingRun> run;
+  const Status st = TrainingRun::load(bytes, &run);
+  return st.ok() ? "" : st.message();
+}
+
+TEST(LstmRun, SavedRunReloadsAndEvaluatesAndAnswersBitForBit) {
+  const RunConfig c = lstm_run_config();
+  TrainingRun run(c);
+  while (run.steps_done() < 20) run.step();
+  const std::string bytes = run.save();
+  std::unique_ptr<TrainingRun> back;
+  const Status st = TrainingRun::load(bytes, &back);
+  ASSERT_TRUE(st.ok()) << st.message();
+  EXPECT_TRUE(back->config().recurrent);
+  EXPECT_EQ(run_config_to_json(back->config()).dump(), run_config_to_json(c).dump());
+  EXPECT_EQ(values_of(back->lstm()), values_of(run.lstm()));
+  const EvalStats e1 = run.evaluate(), e2 = back->evaluate();
+  EXPECT_EQ(e1.loss, e2.loss);
+  EXPECT_EQ(e1.correct, e2.correct);
+  const GenerationStats g1 = run.generate(), g2 = back->generate();
+  EXPECT_EQ(g1.exact, g2.exact);
+  EXPECT_EQ(g1.bleu.bleu, g2.bleu.bleu);
+  for (const Sample& s : std::vector<Sample>(run.held_out().begin(), run.held_out().begin() + 5)) {
+    const Decoded d1 = run.infer(s.x), d2 = back->infer(s.x);
+    EXPECT_EQ(d1.tokens, d2.tokens);
+    EXPECT_EQ(d1.finished, d2.finished);
+    const Tensor logits = run.trace(s).logits;
+    EXPECT_EQ(back->trace(s).logits.data, logits.data);
+  }
+  EXPECT_EQ(run.save(), back->save());  // the same file again
+}
+
+TEST(LstmRun, MismatchedRunFilesAreRefusedWithAMessage) {
+  TrainingRun lstm(lstm_run_config());
+  const std::string bytes = lstm.save();
+  const std::string wider = run_config_to_json(lstm_run_config(R"({"arch": "lstm", "d_model": 16, "num_layers": 2})")).dump();
+  const std::string transformer = run_config_to_json(lstm_run_config(R"({"arch": "encoder-decoder", "d_model": 12,
+      "nhead": 2, "num_layers": 1, "num_decoder_layers": 1, "dim_feedforward": 16})")).dump();
+  auto with_run = [&](const std::string& run) {
+    return run_load_error(rewritten(bytes, [&](TensorList&, Metadata& meta) { meta["run"] = run; }));
+  };
+  EXPECT_EQ(with_run(wider),
+            "the weights are of another model: "
+            R"({"arch":"lstm","vocab_size":11,"tgt_vocab_size":11,"head_size":11,"hidden_size":12,"num_layers":2,"pad_id":0})");
+  EXPECT_EQ(with_run(transformer), "a transformer run has no LSTM weights to load");
+  EXPECT_EQ(with_run("{oops"), "the run config in this file is invalid: " + [] {
+              Json j;
+              return Json::parse("{oops", &j).message();
+            }());
+  EXPECT_EQ(run_load_error(rewritten(bytes, [](TensorList&, Metadata& meta) { meta.erase("run"); })),
+            "this model file has no training-run config in its metadata (it was not saved by the lab or attn-train)");
+  // A transformer run's file whose run config says LSTM.
+  TrainingRun t(lstm_run_config(R"({"arch": "encoder-decoder", "d_model": 12, "nhead": 2, "num_layers": 1,
+      "num_decoder_layers": 1, "dim_feedforward": 16})"));
+  EXPECT_EQ(run_load_error(rewritten(t.save(), [&](TensorList&, Metadata& meta) { meta["run"] = run_config_to_json(lstm.config()).dump(); })),
+            "an LSTM run has no transformer weights to load");
+  EXPECT_EQ(run_load_error(t.save()), "");  // (a transformer run's own file loads)
 }
 
 }  // namespace

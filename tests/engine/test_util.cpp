@@ -31,6 +31,23 @@ const GoldenFile& GoldenFile::get(const std::string& name) {
   return *slot;
 }
 
+std::string rewritten(const std::string& bytes, const std::function<void(TensorList&, Metadata&)>& edit) {
+  SafetensorsFile file;
+  Status st = SafetensorsFile::parse(bytes, &file);
+  ATTN_ASSERT(st.ok(), "rewritten: " + st.message());
+  TensorList tensors;
+  for (const SafetensorsEntry& e : file.entries) {
+    tensors.emplace_back(e.name, Tensor());
+    st = file.read(e.name, &tensors.back().second);
+    ATTN_ASSERT(st.ok(), "rewritten: " + st.message());
+  }
+  Metadata meta = file.metadata;
+  edit(tensors, meta);
+  std::vector<std::pair<std::string, const Tensor*>> refs;
+  for (auto& [n, t] : tensors) refs.emplace_back(n, &t);
+  return write_safetensors(refs, meta);
+}
+
 Tensor GoldenFile::tensor(const std::string& name) const {
   Tensor t;
   Status st = file_.read(name, &t);

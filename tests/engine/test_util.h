@@ -69,6 +69,12 @@ std::vector<int32_t> golden_ids(const GoldenFile& g, const std::string& name, in
 // cross_attn_head_mean): read(name, &tensor) fills the tensor and returns true when the source has that name.
 HeadMasks read_head_masks(const std::function<bool(const std::string&, Tensor*)>& read);
 
+// A safetensors file's tensors (as float32, in file order) and metadata, edited and written again: for tests of
+// files that are broken in one way.
+using TensorList = std::vector<std::pair<std::string, Tensor>>;
+using Metadata = std::map<std::string, std::string>;
+std::string rewritten(const std::string& bytes, const std::function<void(TensorList&, Metadata&)>& edit);
+
 // Compares actual to the float64 reference, records the largest error under `group`, fails with the worst index.
 void expect_close(const Tensor& actual, const std::vector<double>& expected, const Shape& expected_shape,
                   const std::string& group, const std::string& what);

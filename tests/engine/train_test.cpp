@@ -397,17 +397,9 @@ TEST(ModelFile, F16StorageHalvesTheSizeWithinHalfPrecision) {
   EXPECT_NEAR(loaded.model->embed.value.data[3], m.embed.value.data[3], 2e-3);
 }
 
-// Rewrites one tensor entry of a valid file (name or shape) and re-serializes.
-std::string tamper(TransformerModel& m, const std::function<void(std::vector<std::pair<std::string, Tensor>>&,
-                                                                  std::map<std::string, std::string>&)>& edit) {
-  std::vector<std::pair<std::string, Tensor>> tensors;
-  m.visit([&](const std::string& n, Param& p) { tensors.emplace_back(n, p.value); });
-  std::map<std::string, std::string> meta = {{"format", "attn-model"}, {"version", "1"},
-                                             {"config", model_config_to_json(m.config).dump()}};
-  edit(tensors, meta);
-  std::vector<std::pair<std::string, const Tensor*>> refs;
-  for (auto& [n, t] : tensors) refs.emplace_back(n, &t);
-  return write_safetensors(refs, meta);
+// A valid file of m, edited (a tensor's name or shape, the metadata) and re-serialized.
+std::string tamper(TransformerModel& m, const std::function<void(TensorList&, Metadata&)>& edit) {
+  return rewritten(save_model(m), edit);
 }
 
 std::string load_error(const std::string& bytes) {

@@ -356,6 +356,7 @@ export class AttnExplorer extends LitElement {
     const t = this.ablation;
     const client = this.client;
     if (s.display !== 'ablation' || 'none' in t || !client) return;
+    if (s.model === 'lab' && s.models.lab?.state !== 'ready') return; // an LSTM run has none: known once its config is
     const ask = { text: s.texts[s.model], removed: this.ablationOff.heads, mode: s.ablate, rank: !!s.rank };
     const key = JSON.stringify([ask, t.tag]);
     if (key === this.ablationRequested) return;
@@ -560,7 +561,12 @@ export class AttnExplorer extends LitElement {
         how each token attends to the others.</p>${example ? html`<p>For example: <button class="example" @click=${() => this.store.setText(example)}>${example}</button></p>` : nothing}</div>`;
     if (!a) return html`<div class="state loading" role="status"><p>Computing attention…</p></div>`;
     const v = currentView(s);
-    if (!v) return html`<model-outputs .outputs=${a.outputs}></model-outputs>`;
+    if (!v)
+      return html`<model-outputs .outputs=${a.outputs}></model-outputs>
+        ${givesVectors(s.model, this.modelConfig) ? nothing : html`<div class="state notice" role="status" data-no-attention>
+          <span dir="auto">${String(this.modelConfig.name ?? 'This run')}</span> is an LSTM: it has no attention to show. Its encoder reads the input one
+          symbol at a time, and its decoder sees the input only through the encoder's final state (h, c). Train a
+          transformer in the <a href="./lab.html">training lab</a> to see attention.</div>`}`;
     const layer = Math.min(s.layer, v.layers - 1);
     const head = s.head === 'mean' ? 'mean' : Math.min(s.head, v.heads - 1);
     const { view: drawn, matrix, mask, domain, notice } = this.shownMatrix(v, layer, head, s.range);

@@ -33,11 +33,6 @@ export class LabPytorchButton extends LitElement {
     this.madeFor = key;
     this.script = '';
     this.error = '';
-    if (this.config.model?.arch === 'lstm') {
-      this.script = trainingScript({ config: this.config, batches: [], weights: '' }); // "not written yet"
-      this.files = [];
-      return;
-    }
     try {
       const p = await this.store.pytorch(this.config);
       if (key !== this.madeFor) return;

@@ -466,7 +466,7 @@ export class LabStore {
 
   /** A training run's record (curves, evaluations, snapshots; no weights) goes to the browser every few seconds. */
   private saveCurves(r: RunRecord) {
-    if (!this.persist || r.config.arch === 'lstm' || this.curveSaves.has(r.id)) return;
+    if (!this.persist || this.curveSaves.has(r.id)) return;
     this.curveSaves.set(r.id, window.setTimeout(() => {
       this.curveSaves.delete(r.id);
       if (this.run(r.id) === r && isActive(r)) this.writeRecord(r);
@@ -475,7 +475,7 @@ export class LabStore {
 
   /** Writes a run's record without weights (a training or interrupted run); a storage problem is said once per run. */
   private writeRecord(r: RunRecord) {
-    if (!this.persist || r.config.arch === 'lstm') return;
+    if (!this.persist) return;
     saveRun({ id: r.id, record: { ...r, inEngine: false } }).then(
       () => (r.stored = true),
       (e: Error) => {
@@ -490,8 +490,7 @@ export class LabStore {
   private async store(r: RunRecord) {
     window.clearTimeout(this.curveSaves.get(r.id));
     this.curveSaves.delete(r.id);
-    // An LSTM run's weights have no file format yet (Run.save refuses them): it is not kept (README, training lab).
-    if (!this.persist || r.config.arch === 'lstm') return;
+    if (!this.persist) return;
     try {
       const weights = await this.client.save(r.id);
       await saveRun({ id: r.id, record: { ...r, inEngine: false }, weights });

@@ -1,5 +1,5 @@
 // The training lab's "PyTorch" script: a lab run as a PyTorch training script. The model is the lab model's module
-// (pytorch-models.ts), starting from the engine's initial weights (the run's state before any step, a .safetensors
+// (pytorch-models.ts; for the LSTM baseline, LSTM_SEQ2SEQ below, with torch.nn.LSTM), starting from the engine's initial weights (the run's state before any step, a .safetensors
 // file the panel offers), trained on the run's first batches (written into the script as literals: the engine
 // draws them from its seeded task generator, shuffled in length buckets, which a short list of numbers explains
 // better than a port of that generator), with the run's loss, optimizer, warmup-then-cosine schedule and clipping
@@ -17,8 +17,7 @@ export interface TrainingScriptInput {
   /** The run's whole config as the engine completed it (Run.config: the model's vocab_size, pad_id, ...; eps,
    * min_lr_ratio, total_steps, ignore_index, ...). */
   config: RunConfig;
-  /** The run's first batches, in the order it trains on them (Run.nextBatch before each step); none for an LSTM
-   * run, whose script only says that it is not written yet. */
+  /** The run's first batches, in the order it trains on them (Run.nextBatch before each step). */
   batches: RunBatch[];
   /** The initial weights' file name (what the panel's download gives). */
   weights: string;
@@ -89,6 +88,62 @@ function batchForward(c: EngineConfig): string {
   return lines.join('\n');
 }
 
+/** The LSTM baseline as a torch.nn module (engine/models/lstm_seq2seq.h, engine/layers/lstm.h). nn.LSTM computes
+ * exactly the engine's LSTM (the same gates in the same order, the same parameter names and layout), so the module
+ * is PyTorch's own; the rest is how the engine joins the two LSTMs. */
+const LSTM_SEQ2SEQ = [
+  'class LstmSeq2Seq(nn.Module):',
+  '    """The lab\'s LSTM baseline (engine/models/lstm_seq2seq.h): a sequence-to-sequence LSTM without attention',
+  '    (Sutskever et al. 2014), from PyTorch\'s own modules:',
+  '        src [B, S] -> embed -> encoder nn.LSTM -> its final state (h_n, c_n) [L, B, H]',
+  '        tgt [B, T] -> tgt_embed -> decoder nn.LSTM, starting from (h_n, c_n) -> head -> logits [B, T, head_size]',
+  '    All the decoder ever learns of the input is (h_n, c_n), whatever the input\'s length: no attention.',
+  '    The engine\'s LSTM (engine/layers/lstm.h) is nn.LSTM\'s math: gates i, f, g, o = the four blocks of',
+  '    x W_ih^T + b_ih + h W_hh^T + b_hh, c = f * c + i * g, h = o * tanh(c); and its parameters have nn.LSTM\'s names',
+  '    and layout (encoder.weight_ih_l0 [4H, H], ...), so the engine\'s state_dict loads as it is."""',
+  '',
+  '    def __init__(self, c):',
+  '        super().__init__()',
+  '        H, L = c["d_model"], c["num_layers"]  # the lab\'s d_model: the LSTMs\' hidden size and the embeddings\' width',
+  '        self.embed = nn.Embedding(c["vocab_size"], H)  # no scaling, no positions: the LSTM reads in order',
+  '        self.encoder = nn.LSTM(H, H, num_layers=L, batch_first=True)',
+  '        self.tgt_embed = nn.Embedding(c["tgt_vocab_size"], H)',
+  '        self.decoder = nn.LSTM(H, H, num_layers=L, batch_first=True)  # layer k starts from encoder layer k\'s state',
+  '        self.head = nn.Linear(H, c["head_size"])',
+  '        self.pad_id = c["pad_id"]',
+  '',
+  '    def forward(self, src, tgt):  # src [B, S], tgt [B, T] -> logits [B, T, head_size]',
+  '        # Each source row ends at its first <pad> (pads only follow the input). Packed, the encoder stops there, so',
+  '        # padding never reaches its state and (h_n, c_n) is each row\'s state after its last real symbol.',
+  '        lengths = (src != self.pad_id).sum(1).clamp(min=1).cpu()',
+  '        packed = pack_padded_sequence(self.embed(src), lengths, batch_first=True, enforce_sorted=False)',
+  '        _, (h_n, c_n) = self.encoder(packed)  # [L, B, H] each, in the batch\'s order',
+  '        # Teacher forcing: the decoder reads <bos> + the answer from the encoder\'s final state. It is not packed:',
+  '        # past a row\'s answer it reads <pad>, whose targets are not scored, and an LSTM never looks back at them.',
+  '        out, _ = self.decoder(self.tgt_embed(tgt), (h_n, c_n))',
+  '        return self.head(out)',
+].join('\n');
+
+const LSTM_FORWARD = [
+  'def logits_of(batch):',
+  '    """The model on one padded batch, as the engine\'s trainer runs it (engine: LstmSeq2Seq::forward)."""',
+  '    src = torch.tensor(batch["src"], device=device)',
+  '    tgt = torch.tensor(batch["tgt"], device=device)  # <bos> + the answer: the decoder reads it shifted by one',
+  '    return model(src, tgt)',
+].join('\n');
+
+/** The model's part of a script: its imports, its definitions (helpers, the module class, logits_of) and the
+ * class to build from `config`. */
+function modelPart(m: EngineConfig): { imports: string[]; defs: string[]; cls: string } {
+  if (m.arch === 'lstm')
+    return { imports: ['from torch.nn.utils.rnn import pack_padded_sequence'], defs: [LSTM_SEQ2SEQ, LSTM_FORWARD], cls: 'LstmSeq2Seq' };
+  return {
+    imports: [],
+    defs: [...(m.positional === 'sinusoidal' ? [SINUSOIDAL] : []), CAUSAL, modelClass(m), batchForward(m)],
+    cls: 'AttnModel',
+  };
+}
+
 /** torch.optim's optimizer for the run's train section (engine/train/optim.h: the same arithmetic). */
 function optimizerLines(t: Record<string, unknown>): string[] {
   const n = (k: string) => pyNumber(Number(t[k]));
@@ -139,14 +194,8 @@ export function trainingScript(s: TrainingScriptInput): string {
   const task = String(s.config.task?.name);
   const steps = s.batches.length;
   const runSteps = Number(s.config.run?.steps);
-  const title = `Training the lab's ${m.arch} model on the ${task} task`;
-  if (m.arch === 'lstm')
-    return [
-      `# ${title}, in PyTorch: not written yet.`,
-      "# The LSTM baseline has no PyTorch script here yet (the explorer's PyTorch modules cover the transformers);",
-      '# its engine code is engine/models/lstm_seq2seq.h, which follows torch.nn.LSTM.',
-      '',
-    ].join('\n');
+  const lstm = m.arch === 'lstm';
+  const title = `Training the lab's ${lstm ? 'LSTM' : m.arch} model on the ${task} task`;
   const dropout = Number(m.dropout) > 0;
   const about = [
     `The model starts from the engine's initial weights for seed ${s.config.run?.seed} (${s.weights}: the panel's`,
@@ -155,42 +204,36 @@ export function trainingScript(s: TrainingScriptInput): string {
     dropout
       ? `Dropout is ${m.dropout}: PyTorch draws other random masks than the engine, so the losses differ from the lab's; only the trend compares.`
       : "It prints each step's loss and gradient norm: the lab's numbers for the same steps, to float rounding (which grows slowly).",
+    ...(lstm ? ['The model is built from torch.nn (nn.Embedding, nn.LSTM, nn.Linear): the engine\'s LSTM is nn.LSTM\'s math, with its names and layout.'] : []),
   ];
   const clip = Number(t.clip_norm);
+  const part = modelPart(m);
   const out = [
     scriptHeader(title, about, "the training lab's"),
     'import struct',
+    ...part.imports,
     '',
     '',
     READ_SAFETENSORS,
     '',
     '',
-    ...(m.positional === 'sinusoidal' ? [SINUSOIDAL, '', ''] : []),
-    CAUSAL,
-    '',
-    '',
-    modelClass(m),
-    '',
-    '',
-    batchForward(m),
-    '',
-    '',
+    ...part.defs.flatMap((d) => [d, '', '']),
     configLiteral(m),
     `PAD = ${Number(m.pad_id)}  # <pad>: fills the shorter sequences of a batch`,
     `IGNORE_INDEX = ${Number(t.ignore_index)}  # targets with this id are not scored`,
     `WEIGHTS = ${pyString(s.weights)}`,
     'if not os.path.exists(WEIGHTS):',
     '    raise SystemExit(f"{WEIGHTS} is missing: download it from the lab (PyTorch, Download initial weights), next to this script")',
-    'torch.manual_seed(0)  # the weights come from the file; the seed only fixes the dropout masks',
-    'model = AttnModel(config).to(device)',
+    ...(lstm ? [] : ['torch.manual_seed(0)  # the weights come from the file; the seed only fixes the dropout masks']),
+    `model = ${part.cls}(config).to(device)`,
     'model.load_state_dict({k: v.to(device) for k, v in read_safetensors(WEIGHTS).items()})  # strict: every name and shape',
-    `model.train()  # ${dropout ? 'dropout on' : 'training mode (dropout is 0: nothing random)'}`,
+    `model.train()  # ${dropout ? 'dropout on' : lstm ? 'training mode (the LSTM has no dropout: nothing random)' : 'training mode (dropout is 0: nothing random)'}`,
     '',
     ...optimizerLines(t),
     ...scheduleLines(t),
     '',
     `# The run's first ${steps === 1 ? 'batch' : `${steps} batches`}, as the engine's task generator drew them for seed ${s.config.run?.seed}: ids by row.`,
-    batchesLiteral(s.batches, m.arch === 'encoder-decoder'),
+    batchesLiteral(s.batches, m.arch === 'encoder-decoder' || lstm),
     '',
     'losses, grad_norms, lrs = [], [], []',
     'for step, batch in enumerate(BATCHES):',
