@@ -1,11 +1,13 @@
-// libFuzzer target: the model-file loader (attn::load_model) on arbitrary bytes.
+// libFuzzer target: the model-file loaders (attn::load_any_model, attn::load_model) on arbitrary bytes.
 //
 // Built only in the fuzz tree (CMake option ATTN_FUZZ, clang, ASan + UBSan); run by tools/fuzz.sh from the seed
 // corpus in tests/fuzz/corpus/model_file/ (regenerate with make_corpus, see tests/fuzz/README.md).
 //
 // Besides "no crash, no sanitizer report", a file that loads must behave like a model:
+//  - load_any_model and load_model agree on a transformer's file; an LSTM's (the lab's baseline) loads only with
+//    load_any_model, and load_model says why not;
 //  - save_model(loaded) reloads, with the same config, metadata and bit-identical parameters (F32), and the F16
-//    save of it loads too;
+//    save of it loads too (either kind);
 //  - a tiny forward pass with valid ids gives the output shape the config implies (only for small models);
 //  - a training-run config in the metadata ("run", as the lab and attn-train write it) that reads writes back to itself.
 // A broken property aborts, which libFuzzer reports as a crash.
@@ -63,8 +65,9 @@ void tiny_forward(const attn::TransformerModel& m) {
     broken("forward output shape", attn::shape_str(out->shape) + " != " + attn::shape_str(want));
 }
 
-// The parameters' names and values (pointers into the model: nothing is copied).
-std::vector<const attn::FloatBuffer*> params_of(attn::TransformerModel& m, std::vector<std::string>* names) {
+// The parameters' names and values (pointers into the model: nothing is copied). M: TransformerModel or LstmSeq2Seq.
+template <class M>
+std::vector<const attn::FloatBuffer*> params_of(M& m, std::vector<std::string>* names) {
   std::vector<const attn::FloatBuffer*> values;
   m.visit([&](const std::string& name, attn::Param& p) {
     names->push_back(name);
@@ -105,6 +108,22 @@ void check_round_trip(attn::LoadedModel& loaded) {
   if (!st.ok()) broken("a loaded model saves (F16) and reloads", st.message() + " [config " + config + "]");
 }
 
+// An LSTM's file: its parameter count is its config's, and it saves and reloads (F32 bit for bit, F16 too).
+void check_lstm(attn::LoadedModel& loaded) {
+  attn::LstmSeq2Seq& m = *loaded.lstm;
+  if (m.num_parameters() != m.config.parameter_count())
+    broken("an LSTM's parameter count is its config's", std::to_string(m.num_parameters()) + " != " + std::to_string(m.config.parameter_count()));
+  attn::LoadedModel again;
+  attn::Status st = attn::load_any_model(attn::save_model(m, false, loaded.metadata), &again);
+  if (!st.ok() || !again.lstm) broken("a loaded LSTM saves (F32) and reloads", st.message());
+  std::vector<std::string> n1, n2;
+  const auto p1 = params_of(m, &n1), p2 = params_of(*again.lstm, &n2);
+  if (n1 != n2 || !same_bits(p1, p2)) broken("an LSTM's F32 parameters survive a save/load round trip bit for bit", "");
+  attn::LoadedModel half;
+  st = attn::load_any_model(attn::save_model(m, true, loaded.metadata), &half);
+  if (!st.ok() || !half.lstm) broken("a loaded LSTM saves (F16) and reloads", st.message());
+}
+
 // A file saved by the lab or attn-train carries its training run's config ("run" in the metadata); the page
 // reads it when a learner imports a run. One that reads must write back to itself.
 void check_run_config(const attn::LoadedModel& loaded) {
@@ -130,8 +149,24 @@ void check_run_config(const attn::LoadedModel& loaded) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  attn::LoadedModel any;
+  const attn::Status any_st = attn::load_any_model(bytes, &any);
   attn::LoadedModel loaded;
   const attn::Status st = attn::load_model(bytes, &loaded);
+  if (!any_st.ok()) {
+    if (any_st.message().empty()) broken("a failed load says why", "empty Status message (load_any_model)");
+    if (any.model || any.lstm) broken("a failed load leaves the output empty", any_st.message());
+    if (st.ok()) broken("load_model reads no file that load_any_model refuses", any_st.message());
+  } else if (any.lstm) {
+    if (any.model) broken("one kind of model per file", "both set");
+    if (st.ok()) broken("load_model refuses an LSTM's file", "it loaded");
+    check_lstm(any);
+    check_run_config(any);
+  } else if (!any.model) {
+    broken("a successful load gives a model", "neither kind (load_any_model)");
+  } else if (!st.ok()) {
+    broken("load_model reads a transformer's file that load_any_model reads", st.message());
+  }
   if (!st.ok()) {
     if (st.message().empty()) broken("a failed load says why", "empty Status message");
     if (loaded.model) broken("a failed load leaves the output empty", st.message());

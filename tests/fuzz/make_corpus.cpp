@@ -240,6 +240,31 @@ void model_files(const fs::path& dir) {
                attn::save_model(m, false, {{"task", task}, {"run", attn::run_config_to_json(rc).dump()}}), true);
   }
 
+  // The lab's LSTM baseline: load_any_model reads these, load_model refuses them (saying what they are).
+  attn::LstmSeq2SeqConfig lc;
+  lc.vocab_size = 6;
+  lc.tgt_vocab_size = 7;
+  lc.head_size = 5;
+  lc.hidden_size = 4;
+  lc.num_layers = 2;
+  lc.pad_id = 0;
+  attn::LstmSeq2Seq lstm(lc);
+  attn::Rng lstm_rng(7);
+  lstm.reset_parameters(lstm_rng);
+  model_file(dir, "lstm_f32", attn::save_model(lstm, false, extra), false);
+  model_file(dir, "lstm_f16", attn::save_model(lstm, true), false);
+  {
+    attn::Json j;
+    attn::Json::parse(R"({"task": {"name": "reverse"}, "model": {"arch": "lstm", "num_layers": 1, "d_model": 8, "dropout": 0},
+        "run": {"steps": 10, "batch": 2, "eval_size": 2}, "train": {"warmup": 2}})", &j);
+    attn::RunConfig rc;
+    if (!attn::run_config_from_json(j, &rc).ok()) std::abort();
+    attn::LstmSeq2Seq m(rc.lstm);
+    attn::Rng rng(8);
+    m.reset_parameters(rng);
+    model_file(dir, "lstm_lab_run_reverse", attn::save_model(m, false, {{"task", "reverse"}, {"run", attn::run_config_to_json(rc).dump()}}), false);
+  }
+
   // Corrupt variants, mostly of the encoder file.
   const std::string good = attn::save_model(enc, false, extra);
   const Doc d = doc_of(enc, "F32", extra);
